@@ -1,0 +1,97 @@
+"""Opening the spool: SQLite in WAL mode with durable commits, migrated.
+
+Every change goes through `write()`, one `BEGIN IMMEDIATE` transaction that
+commits with `synchronous=FULL`, so that a commit that returned is on disk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from .errors import SpoolError
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -> sqlite3.Connection:
+    """Open the spool at `path`, applying any pending migrations.
+
+    `create=False` refuses a path that does not exist yet, so that a typo in
+    a configuration never silently starts an empty spool.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise SpoolError(f"no spool at {path} (run 'station init' first, or check --config)")
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)
+        else:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if not readonly:
+            _migrate(conn)
+        else:
+            _check_version(conn)
+    except sqlite3.DatabaseError as err:
+        raise SpoolError(f"cannot open spool {path}: {err}") from err
+    return conn
+
+
+def _check_version(conn: sqlite3.Connection) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise SpoolError(
+            f"spool schema version {version} is newer than this station software "
+            f"understands ({SCHEMA_VERSION}); upgrade the software")
+    return version
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    version = _check_version(conn)
+    for number in range(version, SCHEMA_VERSION):
+        with write(conn):
+            for statement in _statements(MIGRATIONS[number]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration into statements (executescript would commit early)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
+
+
+@contextlib.contextmanager
+def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One durable write transaction: all of it commits, or none of it."""
+    if conn.in_transaction:
+        # Nested use joins the outer transaction (savepoints are not needed:
+        # an error anywhere rolls the whole unit back).
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,107 @@
+"""Reading jobs from the spool (writes go through `spool.machine`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import UnknownJob
+from .states import Flow, JobState
+
+_SELECT = ("SELECT jobs.*, jobs.rowid AS seq, slots.id AS slot FROM jobs"
+           " LEFT JOIN slots ON slots.occupant = jobs.id")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A document's record at the station."""
+
+    id: str
+    seq: int
+    flow: Flow
+    state: JobState
+    held_reason: str | None
+    held_from: str | None
+    template: str
+    template_version: int
+    size: str
+    pickup_expires: str | None
+    pdf_path: str | None
+    pdf_sha256: str | None
+    pages: int | None
+    printer_job_id: int | None
+    print_attempts: int
+    slot: str | None
+    created_at: str
+    updated_at: str
+    payload: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The job without its payload (which holds personal data)."""
+        data = asdict(self)
+        data.pop("payload")
+        data["flow"] = self.flow.value
+        data["state"] = self.state.value
+        return data
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(
+        id=row["id"], seq=row["seq"], flow=Flow(row["flow"]), state=JobState(row["state"]),
+        held_reason=row["held_reason"], held_from=row["held_from"], template=row["template"],
+        template_version=row["template_version"], size=row["size"],
+        pickup_expires=row["pickup_expires"], pdf_path=row["pdf_path"],
+        pdf_sha256=row["pdf_sha256"], pages=row["pages"], printer_job_id=row["printer_job_id"],
+        print_attempts=row["print_attempts"], slot=row["slot"], created_at=row["created_at"],
+        updated_at=row["updated_at"], payload=row["payload"])
+
+
+def get_job(conn: sqlite3.Connection, job_id: str) -> Job:
+    """The job with this id, or `UnknownJob`."""
+    row = conn.execute(_SELECT + " WHERE jobs.id = ?", (job_id,)).fetchone()
+    if row is None:
+        raise UnknownJob(job_id)
+    return _job(row)
+
+
+def find_job(conn: sqlite3.Connection, job_id: str) -> Job | None:
+    """The job with this id, or None."""
+    try:
+        return get_job(conn, job_id)
+    except UnknownJob:
+        return None
+
+
+def list_jobs(conn: sqlite3.Connection, *, states: list[JobState] | None = None,
+              limit: int = 50, before_seq: int | None = None, template: str | None = None) -> list[Job]:
+    """Jobs newest first, optionally only in `states`, paged by `before_seq`."""
+    where: list[str] = []
+    params: list[Any] = []
+    if states:
+        where.append(f"jobs.state IN ({', '.join('?' for _ in states)})")
+        params.extend(JobState(s).value for s in states)
+    if template:
+        where.append("jobs.template = ?")
+        params.append(template)
+    if before_seq is not None:
+        where.append("jobs.rowid < ?")
+        params.append(before_seq)
+    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY jobs.rowid DESC LIMIT ?"
+    params.append(limit)
+    return [_job(row) for row in conn.execute(sql, params)]
+
+
+def jobs_in(conn: sqlite3.Connection, state: JobState, limit: int = 1000) -> list[Job]:
+    """Jobs in one state, oldest first (the order workers take them)."""
+    rows = conn.execute(_SELECT + " WHERE jobs.state = ? ORDER BY jobs.rowid LIMIT ?",
+                        (JobState(state).value, limit))
+    return [_job(row) for row in rows]
+
+
+def count_by_state(conn: sqlite3.Connection) -> dict[str, int]:
+    """How many jobs are in each state (every state present, zero included)."""
+    counts = {state.value: 0 for state in JobState}
+    for row in conn.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
+        counts[row["state"]] = row["n"]
+    return counts

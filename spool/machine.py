@@ -1,0 +1,101 @@
+"""The job state machine: the only code that changes a job's state.
+
+Each call is one durable transaction that checks the move against
+`spool.states`, writes the job row and appends to the audit chain. An
+illegal move raises `IllegalTransition` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from . import audit
+from .db import write
+from .errors import DuplicateJob, IllegalTransition, SpoolError, UnknownJob
+from .jobs import Job, get_job
+from .states import INITIAL, Flow, JobState, is_legal
+
+# Job columns a transition (or an annotation) may set beside the state.
+SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
+                             "pickup_expires", "size"})
+# Entering these states empties the job's slot: the paper left it.
+_FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED, JobState.EXPIRED})
+
+
+def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: str,
+               template_version: int, payload: str | None = None, pickup_expires: str | None = None,
+               size: str = "M", actor: str = "system", details: dict[str, Any] | None = None) -> Job:
+    """Record a newly received document as a job in `received`."""
+    if not isinstance(job_id, str) or not job_id or len(job_id) > 128 or not job_id.isprintable():
+        raise SpoolError(f"bad job id {job_id!r}: 1 to 128 printable characters")
+    flow = Flow(flow)
+    with write(conn):
+        if conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
+            raise DuplicateJob(job_id)
+        entry = audit.append(conn, actor, "job.received", job=job_id,
+                             details={"template": template, "template_version": template_version,
+                                      "flow": flow.value, **(details or {})})
+        conn.execute(
+            "INSERT INTO jobs (id, flow, state, template, template_version, size, payload,"
+            " pickup_expires, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (job_id, flow.value, INITIAL.value, template, int(template_version), size, payload,
+             pickup_expires, entry.at, entry.at))
+    return get_job(conn, job_id)
+
+
+def transition(conn: sqlite3.Connection, job_id: str, target: JobState | str, *, actor: str,
+               reason: str | None = None, action: str | None = None,
+               details: dict[str, Any] | None = None, **fields: Any) -> Job:
+    """Move a job to `target`, recording why and by whom, in one transaction.
+
+    `reason` is required for `held` (it says what a person must look at).
+    `fields` may set the job columns in `SETTABLE_FIELDS` in the same commit
+    (for instance the printer's job id together with `printing`).
+    """
+    target = JobState(target)
+    _check_fields(fields)
+    if target is JobState.HELD and not reason:
+        raise SpoolError(f"job {job_id}: holding a job needs a reason")
+    with write(conn):
+        job = get_job(conn, job_id)
+        if not is_legal(job.flow, job.state, target):
+            raise IllegalTransition(job_id, job.state.value, target.value)
+        info = {"from": job.state.value, "to": target.value, **(details or {})}
+        if reason:
+            info["reason"] = reason
+        entry = audit.append(conn, actor, action or f"job.{target.value}", job=job_id,
+                             slot=job.slot, details=info)
+        held_reason = reason if target is JobState.HELD else None
+        held_from = job.state.value if target is JobState.HELD else None
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(
+            "UPDATE jobs SET state = ?, held_reason = ?, held_from = ?, updated_at = ?"
+            + (", " + assignments if assignments else "") + " WHERE id = ?",
+            (target.value, held_reason, held_from, entry.at, *fields.values(), job_id))
+        if target in _FREES_SLOT and job.slot is not None:
+            conn.execute("UPDATE slots SET occupant = NULL WHERE occupant = ?", (job_id,))
+    return get_job(conn, job_id)
+
+
+def annotate(conn: sqlite3.Connection, job_id: str, action: str, *, actor: str,
+             details: dict[str, Any] | None = None, **fields: Any) -> Job:
+    """Record something about a job that does not change its state (audited)."""
+    _check_fields(fields)
+    with write(conn):
+        job = get_job(conn, job_id)
+        entry = audit.append(conn, actor, action, job=job_id, slot=job.slot, details=details)
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(
+            "UPDATE jobs SET updated_at = ?" + (", " + assignments if assignments else "")
+            + " WHERE id = ?", (entry.at, *fields.values(), job_id))
+    return get_job(conn, job_id)
+
+
+def _check_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - SETTABLE_FIELDS
+    if unknown:
+        raise SpoolError(f"cannot set job fields {sorted(unknown)} through a transition")
+
+
+__all__ = ["create_job", "transition", "annotate", "IllegalTransition", "UnknownJob"]

@@ -1,0 +1,114 @@
+"""Job states and the legal moves between them (DESIGN.md, "Job life").
+
+Pure data: no I/O. `spool.machine` is the only code that applies these moves
+to the spool.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobState(StrEnum):
+    """Where a document is in its life at the station."""
+
+    RECEIVED = "received"
+    RENDERED = "rendered"
+    PRINTING = "printing"
+    PRINTED = "printed"
+    STAGED = "staged"
+    RELEASED = "released"
+    COLLECTED = "collected"
+    HELD = "held"
+    EXPIRED = "expired"
+    RETURNED = "returned"
+    RETAINED = "retained"
+    CANCELLED = "cancelled"
+
+
+class Flow(StrEnum):
+    """The two kinds of station: print ahead into lockers, or print on demand."""
+
+    LOCKER = "locker"
+    DISPENSER = "dispenser"
+
+
+S = JobState
+
+# States a job passes before the citizen's token releases it: an operator or
+# the back office may still cancel it.
+_BEFORE_RELEASE_LOCKER = (S.RECEIVED, S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.HELD)
+_BEFORE_RELEASE_DISPENSER = (S.RECEIVED, S.RENDERED, S.HELD)
+
+_LOCKER: dict[JobState, frozenset[JobState]] = {
+    S.RECEIVED: frozenset({S.RENDERED, S.HELD}),
+    S.RENDERED: frozenset({S.PRINTING, S.HELD}),
+    # printing -> rendered: the printer lost the job (cancelled, cupsd
+    # restart) and it goes back to the queue; the reprint is audited.
+    S.PRINTING: frozenset({S.PRINTED, S.RENDERED, S.HELD}),
+    S.PRINTED: frozenset({S.STAGED, S.HELD}),
+    S.STAGED: frozenset({S.RELEASED, S.EXPIRED}),
+    # released -> staged: the door closed with the paper still inside.
+    # released -> held: the latch jammed; staff must look.
+    S.RELEASED: frozenset({S.COLLECTED, S.STAGED, S.HELD}),
+    S.EXPIRED: frozenset({S.RETURNED}),
+    # A retry sends a held job back to the stage that failed.
+    S.HELD: frozenset({S.RECEIVED, S.RENDERED, S.PRINTED}),
+    S.COLLECTED: frozenset(),
+    S.RETURNED: frozenset(),
+    S.RETAINED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+_DISPENSER: dict[JobState, frozenset[JobState]] = {
+    S.RECEIVED: frozenset({S.RENDERED, S.HELD}),
+    S.RENDERED: frozenset({S.RELEASED, S.HELD}),
+    S.RELEASED: frozenset({S.PRINTING, S.HELD}),
+    S.PRINTING: frozenset({S.PRINTED, S.HELD}),
+    # printed -> collected: the bin sensor cleared; -> retained: not taken.
+    S.PRINTED: frozenset({S.COLLECTED, S.RETAINED, S.HELD}),
+    S.HELD: frozenset({S.RECEIVED, S.RENDERED}),
+    S.RETAINED: frozenset({S.RETURNED}),
+    S.EXPIRED: frozenset({S.RETURNED}),
+    S.COLLECTED: frozenset(),
+    S.RETURNED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.STAGED: frozenset(),
+}
+# A dispenser job that was never released can run out its pickup window.
+_DISPENSER[S.RENDERED] = _DISPENSER[S.RENDERED] | {S.EXPIRED}
+
+for _state in _BEFORE_RELEASE_LOCKER:
+    _LOCKER[_state] = _LOCKER[_state] | {S.CANCELLED}
+for _state in _BEFORE_RELEASE_DISPENSER:
+    _DISPENSER[_state] = _DISPENSER[_state] | {S.CANCELLED}
+
+TRANSITIONS: dict[Flow, dict[JobState, frozenset[JobState]]] = {
+    Flow.LOCKER: _LOCKER,
+    Flow.DISPENSER: _DISPENSER,
+}
+
+INITIAL = S.RECEIVED
+TERMINAL = frozenset({S.COLLECTED, S.RETURNED, S.CANCELLED})
+
+
+def allowed(flow: Flow, current: JobState) -> frozenset[JobState]:
+    """The states a job of this flow may move to from `current`."""
+    return TRANSITIONS[Flow(flow)][JobState(current)]
+
+
+def is_legal(flow: Flow, current: JobState, target: JobState) -> bool:
+    """True when `current -> target` is a legal move for this flow."""
+    return JobState(target) in allowed(flow, current)
+
+
+def reachable(flow: Flow) -> frozenset[JobState]:
+    """Every state a job of this flow can reach from `received`."""
+    seen = {INITIAL}
+    frontier = [INITIAL]
+    while frontier:
+        for nxt in TRANSITIONS[flow][frontier.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return frozenset(seen)

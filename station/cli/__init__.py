@@ -1,0 +1,75 @@
+"""`station`: the command line of MPP Station.
+
+Each module in `COMMAND_MODULES` registers its own commands; this file only
+builds the parser, runs the chosen command and turns errors into one clear
+line and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from spool.errors import SpoolError
+
+from ..errors import StationError
+
+COMMAND_MODULES = [
+    "station.cli.init_cmd",
+    "station.cli.spool_cmd",
+    "station.cli.audit_cmd",
+]
+
+DESCRIPTION = """\
+MPP Station: a controller for self-service document pickup stations.
+
+The back office approves a document; the station fetches it, renders it from
+a signed template, prints it, keeps it in a locker slot (or dispenser bin),
+and opens that slot only after the citizen's QR code verifies.
+
+Every command reads the station's configuration from --config FILE, else
+$STATION_CONFIG, else ./station.toml."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree."""
+    parser = argparse.ArgumentParser(
+        prog="station", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", metavar="FILE", help="station configuration (TOML)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns (and exits with) its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        code = args.run(args)
+    except (StationError, SpoolError) as err:
+        print(f"station: error: {err}", file=sys.stderr)
+        code = getattr(err, "exit_code", 2)
+    except KeyboardInterrupt:
+        print("station: interrupted", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        code = 0
+    except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback on screen
+        logging.getLogger("station").exception("unexpected error")
+        print(f"station: internal error: {type(err).__name__}: {err}", file=sys.stderr)
+        code = 70
+    return int(code or 0)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""What the commands share: the --config option, opening the spool, printing tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import spool
+
+from .. import config as config_module
+from ..config import Config
+
+Runner = Callable[[argparse.Namespace], int]
+
+
+def _config_parent() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="station configuration (default: $STATION_CONFIG, then ./station.toml)")
+    return parent
+
+
+def add_command(commands: argparse._SubParsersAction, name: str, *, help: str,
+                description: str | None = None, run: Runner | None = None) -> argparse.ArgumentParser:
+    """Add a command that takes --config, shows `help` in the list and `description` in its --help."""
+    parser = commands.add_parser(name, help=help, description=description or help,
+                                 parents=[_config_parent()],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    if run is not None:
+        parser.set_defaults(run=run)
+    return parser
+
+
+def add_group(commands: argparse._SubParsersAction, name: str, *, help: str,
+              description: str | None = None) -> argparse._SubParsersAction:
+    """Add a command that has subcommands (`station spool list`)."""
+    parser = add_command(commands, name, help=help, description=description)
+    parser.set_defaults(run=lambda args: _print_help(parser))
+    return parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND", title="commands")
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The configuration this command runs with."""
+    return config_module.load(config_module.resolve_path(getattr(args, "config", None)))
+
+
+def open_spool(args: argparse.Namespace, *, readonly: bool = False) -> tuple[Config, sqlite3.Connection]:
+    """The configuration and an open spool connection."""
+    cfg = load_config(args)
+    return cfg, spool.connect(cfg.spool_path, readonly=readonly)
+
+
+def print_json(value: Any) -> None:
+    """One JSON document on standard output."""
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A plain aligned table (what a technician reads on a terminal)."""
+    text_rows = [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in text_rows:
+        widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
+    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line.rstrip())
+    for row in text_rows:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

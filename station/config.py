@@ -1,0 +1,219 @@
+"""Station configuration: one TOML file, validated, with environment overrides.
+
+Every setting is documented in `station/station.example.toml`. A setting
+`[section] key` can be overridden by the environment variable
+`STATION_<SECTION>_<KEY>` (upper case), for instance `STATION_API_PORT=9000`.
+Relative paths are resolved against the folder of the configuration file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+ENV_CONFIG = "STATION_CONFIG"
+ENV_PREFIX = "STATION_"
+EXAMPLE = Path(__file__).with_name("station.example.toml")
+
+
+class Section(BaseModel):
+    """A configuration section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StationSection(Section):
+    id: str = Field("MPP-DEMO-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    name: str = "Mal Pelayanan Publik (demo)"
+    kind: Literal["locker", "dispenser"] = "locker"
+
+
+class PathsSection(Section):
+    spool: Path = Path("spool.db")
+    documents: Path = Path("documents")
+    trust_store: Path = Path("trust.json")
+    station_key: Path = Path("keys/station.pem")
+    templates: Path = Path("templates")
+    log: Path | None = None
+
+
+class BackofficeSection(Section):
+    url: str = "http://127.0.0.1:8700"
+    token_file: Path = Path("backoffice.token")
+    poll_seconds: float = Field(5.0, gt=0)
+    timeout_seconds: float = Field(10.0, gt=0)
+    page_size: int = Field(50, ge=1, le=500)
+    checkpoint_seconds: float = Field(300.0, gt=0)
+
+
+class PrinterSection(Section):
+    driver: Literal["sim", "cups"] = "sim"
+    queue: str = "kiosk-a4"
+    uri: str = ""
+    pages_per_minute: float = Field(30.0, gt=0)
+    max_in_flight: int = Field(2, ge=1, le=32)
+    max_attempts: int = Field(3, ge=1, le=20)
+    media: str = "iso_a4_210x297mm"
+
+
+class BoardSection(Section):
+    address: int = Field(1, ge=1, le=31)
+    locks: int = Field(16, ge=1, le=24)
+    locked_bit: Literal[0, 1] = 1
+    feedback: Literal["door_closing", "door_opening"] = "door_closing"
+    size: Literal["S", "M", "L"] = "M"
+    accessible_locks: list[int] = []
+
+
+class BusSection(Section):
+    name: str = "A"
+    port: str = "/dev/ttyUSB0"
+    family: Literal["cu16", "8a80"] = "cu16"
+    baud: int | None = None
+    boards: list[BoardSection] = [BoardSection()]
+
+
+class ScannerSection(Section):
+    driver: Literal["serial", "evdev", "none"] = "serial"
+    port: str = "/dev/ttyACM0"
+    baud: int = 9600
+
+
+class ReleaseSection(Section):
+    clock_skew_seconds: int = Field(120, ge=0, le=3600)
+    max_token_lifetime_days: float = Field(30, gt=0)
+    door_open_alarm_seconds: float = Field(60, gt=0)
+    door_watch_seconds: float = Field(300, gt=0)
+    reopen_grace_seconds: float = Field(120, ge=0)
+    refused_scans_per_minute: int = Field(5, ge=1)
+    scanner_lockout_seconds: float = Field(60, ge=0)
+    pin_attempts: int = Field(5, ge=1)
+
+
+class DispenserSection(Section):
+    shutter: str = "1-01"
+    presentation_seconds: float = Field(60, gt=0)
+
+
+class RetentionSection(Section):
+    pdf_days: float = Field(7, ge=0)
+    personal_data_days: float = Field(90, ge=0)
+
+
+class ApiSection(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
+class LogSection(Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(Section):
+    """The whole configuration of one station."""
+
+    station: StationSection = StationSection()
+    paths: PathsSection = PathsSection()
+    backoffice: BackofficeSection = BackofficeSection()
+    printer: PrinterSection = PrinterSection()
+    bus: list[BusSection] = [BusSection()]
+    scanner: ScannerSection = ScannerSection()
+    release: ReleaseSection = ReleaseSection()
+    dispenser: DispenserSection = DispenserSection()
+    retention: RetentionSection = RetentionSection()
+    api: ApiSection = ApiSection()
+    log: LogSection = LogSection()
+
+    # Where the file was read from; relative paths are resolved against it.
+    base_dir: Path = Path(".")
+
+    @field_validator("bus")
+    @classmethod
+    def _unique_bus_names(cls, buses: list[BusSection]) -> list[BusSection]:
+        names = [b.name for b in buses]
+        if len(names) != len(set(names)):
+            raise ValueError("bus names must be unique")
+        return buses
+
+    def path(self, value: Path | None) -> Path | None:
+        """A configured path, resolved against the configuration file's folder."""
+        if value is None:
+            return None
+        return value if value.is_absolute() else (self.base_dir / value)
+
+    @property
+    def spool_path(self) -> Path:
+        return self.path(self.paths.spool)  # type: ignore[return-value]
+
+    def slot_layout(self) -> list[tuple[str, str, bool]]:
+        """Every locker slot the buses define: `(id, size, accessible)`."""
+        from spool.slots import slot_id
+
+        layout = []
+        for bus in self.bus:
+            for board in bus.boards:
+                for lock in range(1, board.locks + 1):
+                    layout.append((slot_id(board.address, lock), board.size,
+                                   lock in board.accessible_locks))
+        return layout
+
+
+def _parse_env_value(text: str) -> Any:
+    """An environment value as TOML would read it (numbers, booleans), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    sections = {name for name, field in Config.model_fields.items()
+                if isinstance(field.default, Section)}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_CONFIG:
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        section, _, key = rest.partition("_")
+        if section in sections and key:
+            raw.setdefault(section, {})[key] = _parse_env_value(value)
+    return raw
+
+
+def resolve_path(explicit: str | None) -> Path:
+    """Which configuration file to read: `--config`, then `$STATION_CONFIG`, then `./station.toml`."""
+    return Path(explicit or os.environ.get(ENV_CONFIG) or "station.toml")
+
+
+def load(path: str | Path, environ: dict[str, str] | None = None) -> Config:
+    """Read, override from the environment and validate a configuration file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"no configuration file at {path} (use --config FILE, set {ENV_CONFIG},"
+                          " or run 'station init DIR')") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"cannot read configuration {path}: {err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return from_dict(raw, base_dir=path.resolve().parent, environ=environ, source=str(path))
+
+
+def from_dict(raw: dict[str, Any], *, base_dir: Path, environ: dict[str, str] | None = None,
+              source: str = "configuration") -> Config:
+    """Validate a configuration given as a dict (after environment overrides)."""
+    raw = _apply_env(dict(raw), dict(os.environ if environ is None else environ))
+    if "base_dir" in raw:
+        raise ConfigError(f"{source}: 'base_dir' is not a setting")
+    try:
+        return Config.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as err:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
+        raise ConfigError(f"{source}: {problems}") from None

@@ -1,0 +1,21 @@
+"""Errors the station reports to a person: each carries its exit code and HTTP status."""
+
+from __future__ import annotations
+
+
+class StationError(Exception):
+    """A clear, expected failure: printed as one line, never as a traceback."""
+
+    exit_code = 2
+    http_status = 400
+
+    def __init__(self, message: str, *, exit_code: int | None = None, http_status: int | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+        if http_status is not None:
+            self.http_status = http_status
+
+
+class ConfigError(StationError):
+    """The configuration is missing or wrong; the message names the setting."""
