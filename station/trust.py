@@ -1,0 +1,291 @@
+"""Keys and the trust store (PROTOCOLS.md §3).
+
+All signatures are Ed25519. A key id (`kid`) is the hex of the first 8 bytes
+of the SHA-256 of the raw 32-byte public key. A trust store is one JSON file
+of public keys, each with a purpose, a signing window, a verification limit
+and a status; a key is used only for its purpose, and a revoked key verifies
+nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .errors import StationError
+from .files import write_atomic
+
+Purpose = Literal["issuer", "template", "station"]
+PURPOSES: tuple[str, ...] = ("issuer", "template", "station")
+STORE_VERSION = 3
+
+
+class TrustError(StationError):
+    """A signature does not count; `reason` is the machine word (PROTOCOLS.md §4)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message, exit_code=1)
+        self.reason = reason
+
+
+class TrustStoreError(StationError):
+    """The trust store file itself is missing or malformed."""
+
+
+def kid_of(public_raw: bytes) -> str:
+    """The key id of a raw 32-byte Ed25519 public key."""
+    return hashlib.sha256(public_raw).digest()[:8].hex()
+
+
+def public_raw(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The raw 32 bytes of a public key (of a private key's public half)."""
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def format_time(moment: datetime) -> str:
+    """RFC 3339, UTC, seconds: `2026-01-01T00:00:00Z`."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: Any, what: str) -> datetime:
+    """An RFC 3339 time with an explicit offset, as an aware datetime."""
+    if not isinstance(text, str):
+        raise TrustStoreError(f"{what}: expected an RFC 3339 time, got {text!r}")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise TrustStoreError(f"{what}: not an RFC 3339 time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise TrustStoreError(f"{what}: time needs a UTC offset or Z: {text!r}")
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One public key of the trust store."""
+
+    kid: str
+    purpose: str
+    public_key: Ed25519PublicKey
+    raw: bytes
+    sign_from: datetime | None
+    sign_until: datetime | None
+    verify_until: datetime | None
+    status: str
+
+    @classmethod
+    def from_entry(cls, entry: Any, where: str = "key") -> TrustedKey:
+        """Read and check one trust-store entry."""
+        if not isinstance(entry, dict):
+            raise TrustStoreError(f"{where}: expected an object")
+        allowed = {"kid", "purpose", "public_key", "sign_from", "sign_until", "verify_until", "status"}
+        unknown = set(entry) - allowed
+        if unknown:
+            raise TrustStoreError(f"{where}: unknown fields {sorted(unknown)}")
+        purpose = entry.get("purpose")
+        if purpose not in PURPOSES:
+            raise TrustStoreError(f"{where}: purpose must be one of {', '.join(PURPOSES)}")
+        try:
+            raw = base64.b64decode(entry.get("public_key", ""), validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise TrustStoreError(f"{where}: public_key is not base64") from None
+        if len(raw) != 32:
+            raise TrustStoreError(f"{where}: public_key must be 32 raw bytes, got {len(raw)}")
+        kid = entry.get("kid")
+        if kid != kid_of(raw):
+            raise TrustStoreError(f"{where}: kid {kid!r} does not match the public key ({kid_of(raw)})")
+        status = entry.get("status", "active")
+        if status not in ("active", "revoked"):
+            raise TrustStoreError(f"{where}: status must be active or revoked")
+        times = {name: parse_time(entry[name], f"{where}.{name}") if entry.get(name) is not None else None
+                 for name in ("sign_from", "sign_until", "verify_until")}
+        return cls(kid=kid, purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw), raw=raw,
+                   status=status, **times)
+
+    def to_entry(self) -> dict[str, Any]:
+        """The JSON form of this key."""
+        entry: dict[str, Any] = {"kid": self.kid, "purpose": self.purpose,
+                                 "public_key": base64.b64encode(self.raw).decode()}
+        for name in ("sign_from", "sign_until", "verify_until"):
+            value = getattr(self, name)
+            if value is not None:
+                entry[name] = format_time(value)
+        entry["status"] = self.status
+        return entry
+
+    def signature_ok(self, message: bytes, signature: bytes) -> bool:
+        """True when `signature` is this key's Ed25519 signature of `message`."""
+        try:
+            self.public_key.verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    def window_allows(self, signed_at: datetime, now: datetime) -> bool:
+        """Made inside [sign_from, sign_until] and checked before verify_until."""
+        if self.sign_from is not None and signed_at < self.sign_from:
+            return False
+        if self.sign_until is not None and signed_at > self.sign_until:
+            return False
+        return self.verify_until is None or now < self.verify_until
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """The public keys a station trusts."""
+
+    keys: tuple[TrustedKey, ...] = ()
+    version: int = STORE_VERSION
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrustStore:
+        """Read a trust store file; a clear error for anything wrong in it."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TrustStoreError(f"no trust store at {path}") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise TrustStoreError(f"trust store {path} is not readable JSON: {err}") from None
+        return cls.from_json(data, str(path))
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "trust store") -> TrustStore:
+        """A trust store from its parsed JSON."""
+        if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+            raise TrustStoreError(f"{where}: expected {{\"version\": 3, \"keys\": [...]}}")
+        version = data.get("version", STORE_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise TrustStoreError(f"{where}: version must be an integer")
+        keys = tuple(TrustedKey.from_entry(e, f"{where}: keys[{i}]") for i, e in enumerate(data["keys"]))
+        return cls(keys=keys, version=version)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form of the store."""
+        return {"version": self.version, "keys": [k.to_entry() for k in self.keys]}
+
+    def save(self, path: str | Path) -> None:
+        """Write the store atomically (temp file, fsync, rename)."""
+        write_atomic(Path(path), (json.dumps(self.to_json(), indent=2) + "\n").encode())
+
+    def with_key(self, key: TrustedKey) -> TrustStore:
+        """A copy with `key` added (an identical entry is not added twice)."""
+        if any(k.kid == key.kid and k.purpose == key.purpose and k.raw == key.raw for k in self.keys):
+            raise TrustStoreError(f"key {key.kid} ({key.purpose}) is already in the trust store")
+        return replace(self, keys=self.keys + (key,))
+
+    def with_revoked(self, kid: str) -> TrustStore:
+        """A copy with every key of this kid revoked."""
+        if not any(k.kid == kid for k in self.keys):
+            raise TrustStoreError(f"no key {kid!r} in the trust store")
+        return replace(self, keys=tuple(replace(k, status="revoked") if k.kid == kid else k
+                                        for k in self.keys))
+
+    def candidates(self, kid: str, purpose: str) -> list[TrustedKey]:
+        """Every key with this kid and purpose (kids may collide: each is tried)."""
+        return [k for k in self.keys if k.kid == kid and k.purpose == purpose]
+
+    def check_signature(self, kid: str, purpose: str, message: bytes, signature: bytes) -> list[TrustedKey]:
+        """The active keys under which `signature` is good; TrustError otherwise.
+
+        Order of refusal: `unknown_key` (no key of this kid for this purpose),
+        `revoked_key` (only revoked keys, or good only under a revoked key),
+        `bad_signature`.
+        """
+        found = self.candidates(kid, purpose)
+        if not found:
+            raise TrustError("unknown_key", f"no {purpose} key {kid} in the trust store")
+        good = [k for k in found if k.signature_ok(message, signature)]
+        active_good = [k for k in good if k.status == "active"]
+        if active_good:
+            return active_good
+        if good or all(k.status == "revoked" for k in found):
+            raise TrustError("revoked_key", f"{purpose} key {kid} is revoked")
+        raise TrustError("bad_signature", f"signature does not verify under {purpose} key {kid}")
+
+    def verify(self, kid: str, purpose: str, message: bytes, signature: bytes, *,
+               signed_at: datetime, now: datetime) -> TrustedKey:
+        """Signature good under an active key whose window allows `signed_at` at `now`."""
+        good = self.check_signature(kid, purpose, message, signature)
+        for key in good:
+            if key.window_allows(signed_at, now):
+                return key
+        raise TrustError("key_window", f"{purpose} key {kid} may not sign at {format_time(signed_at)}"
+                                       f" or verify at {format_time(now)}")
+
+
+# --- private keys -----------------------------------------------------------
+
+def new_private_key() -> Ed25519PrivateKey:
+    """A fresh Ed25519 private key."""
+    return Ed25519PrivateKey.generate()
+
+
+def private_key_pem(key: Ed25519PrivateKey) -> bytes:
+    """PEM (PKCS#8, unencrypted) of a private key."""
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write a private key, mode 0600 from the first byte on; never overwrite."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise StationError(f"{path} already exists: refusing to overwrite a private key") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_key_pem(key))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_private_key(path: str | Path) -> Ed25519PrivateKey:
+    """Read a PEM Ed25519 private key; refuses a file others can read."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise StationError(f"no private key at {path}") from None
+    except OSError as err:
+        raise StationError(f"cannot read private key {path}: {err.strerror}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise StationError(f"private key {path} is readable by others (mode {stat.S_IMODE(mode):o});"
+                           f" run: chmod 600 {path}")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as err:
+        raise StationError(f"{path} is not an unencrypted PEM private key: {err}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise StationError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def entry_for(key: Ed25519PrivateKey | Ed25519PublicKey, purpose: str, *,
+              sign_from: datetime | None = None, valid_days: float = 365,
+              verify_grace_days: float = 90) -> TrustedKey:
+    """A trust-store entry for a key: signs from now for `valid_days`, verifies a grace beyond."""
+    if purpose not in PURPOSES:
+        raise StationError(f"purpose must be one of {', '.join(PURPOSES)}")
+    raw = public_raw(key)
+    start = (sign_from or datetime.now(UTC)).replace(microsecond=0)
+    until = start + timedelta(days=valid_days)
+    return TrustedKey(kid=kid_of(raw), purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw),
+                      raw=raw, sign_from=start, sign_until=until,
+                      verify_until=until + timedelta(days=verify_grace_days), status="active")
+
