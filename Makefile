@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/station simulate
+	@STATION=$(VENV)/bin/station sh scripts/demo.sh
 
 test: setup
 	$(PY) -m pytest -q
