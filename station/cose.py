@@ -107,12 +107,14 @@ def sign1_decode(data: bytes) -> Sign1:
     if len(signature) != SIGNATURE_LENGTH:
         raise Malformed(f"signature must be {SIGNATURE_LENGTH} bytes")
     header = strict_loads(protected)
-    if not isinstance(header, Mapping) or set(header) != {HEADER_ALG, HEADER_KID}:
+    # Exact int keys: Python sees `true` and `1.0` as the key 1 (True == 1.0 == 1).
+    if (not isinstance(header, Mapping) or any(type(k) is not int for k in header)
+            or set(header) != {HEADER_ALG, HEADER_KID}):
         raise Malformed("protected header must be exactly {1: alg, 4: kid}")
     alg, kid = header[HEADER_ALG], header[HEADER_KID]
     if type(alg) is not int or alg != ALG_EDDSA:
         raise Malformed("algorithm must be EdDSA (-8)")
-    if not isinstance(kid, bytes) or len(kid) != KID_LENGTH:
+    if type(kid) is not bytes or len(kid) != KID_LENGTH:
         raise Malformed(f"kid must be a {KID_LENGTH}-byte string")
     return Sign1(protected=protected, kid=kid, payload=payload, signature=signature)
 
