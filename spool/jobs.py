@@ -35,6 +35,8 @@ class Job:
     slot: str | None
     created_at: str
     updated_at: str
+    pin_failures: int = 0
+    reopens: int = 0
     payload: str | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -54,7 +56,8 @@ def _job(row: sqlite3.Row) -> Job:
         pickup_expires=row["pickup_expires"], pdf_path=row["pdf_path"],
         pdf_sha256=row["pdf_sha256"], pages=row["pages"], printer_job_id=row["printer_job_id"],
         print_attempts=row["print_attempts"], slot=row["slot"], created_at=row["created_at"],
-        updated_at=row["updated_at"], payload=row["payload"])
+        updated_at=row["updated_at"], pin_failures=row["pin_failures"], reopens=row["reopens"],
+        payload=row["payload"])
 
 
 def get_job(conn: sqlite3.Connection, job_id: str) -> Job:

@@ -18,7 +18,7 @@ from .states import INITIAL, Flow, JobState, is_legal
 
 # Job columns a transition (or an annotation) may set beside the state.
 SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
-                             "pickup_expires", "size"})
+                             "pickup_expires", "size", "pin_failures", "reopens", "payload"})
 # Entering these states empties the job's slot: the paper left it.
 _FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED, JobState.EXPIRED})
 

@@ -69,6 +69,75 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX audit_by_job ON audit(job_id) WHERE job_id IS NOT NULL;
     """,
+    # 2: what the daemon needs: alarms, the back-office outbox and refusals,
+    # device intents (write-ahead), API users, signed audit checkpoints,
+    # PIN failures and grace re-opens per job.
+    """
+    ALTER TABLE jobs ADD COLUMN pin_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN reopens INTEGER NOT NULL DEFAULT 0;
+
+    CREATE TABLE alarms (
+        id              INTEGER PRIMARY KEY,
+        raised_at       TEXT NOT NULL,
+        kind            TEXT NOT NULL,
+        severity        TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),
+        message         TEXT NOT NULL,
+        job_id          TEXT,
+        slot_id         TEXT,
+        device          TEXT,
+        acknowledged_at TEXT,
+        acknowledged_by TEXT
+    );
+    CREATE INDEX alarms_open ON alarms(acknowledged_at) WHERE acknowledged_at IS NULL;
+
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        detail      TEXT NOT NULL DEFAULT '{}',
+        sent_at     TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (document_id, event)
+    );
+    CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL;
+
+    CREATE TABLE refused_documents (
+        id          INTEGER PRIMARY KEY,
+        document_id TEXT,
+        reason      TEXT NOT NULL,
+        at          TEXT NOT NULL
+    );
+
+    CREATE TABLE intents (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        job_id      TEXT,
+        slot_id     TEXT,
+        detail      TEXT NOT NULL DEFAULT '{}',
+        created_at  TEXT NOT NULL,
+        outcome     TEXT,
+        finished_at TEXT
+    );
+    CREATE INDEX intents_open ON intents(id) WHERE finished_at IS NULL;
+
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'technician', 'admin')),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        disabled   INTEGER NOT NULL DEFAULT 0
+    );
+
+    CREATE TABLE checkpoints (
+        seq       INTEGER PRIMARY KEY,
+        hash      TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        kid       TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        sent_at   TEXT
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
