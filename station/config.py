@@ -40,6 +40,7 @@ class PathsSection(Section):
     trust_store: Path = Path("trust.json")
     station_key: Path = Path("keys/station.pem")
     templates: Path = Path("templates")
+    control_socket: Path = Path("run/station.sock")
     log: Path | None = None
 
 

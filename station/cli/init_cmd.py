@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 from pathlib import Path
 
 import spool
 from spool import audit, slots
 
 from .. import config as config_module
+from .. import trust
 from ..errors import StationError
 from .common import add_command
 
@@ -51,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for sub in ("documents", "run", "keys"):
         (folder / sub).mkdir(exist_ok=True)
+    station_kid = _station_keys(cfg)
     conn = spool.connect(cfg.spool_path, create=True)
     with spool.write(conn):
         audit.append(conn, "system", "station.created",
-                     details={"station": cfg.station.id, "kind": cfg.station.kind})
+                     details={"station": cfg.station.id, "kind": cfg.station.kind, "station_kid": station_kid})
         conn.execute("INSERT INTO station (key, value) VALUES ('id', ?)", (cfg.station.id,))
     slots.add_slots(conn, cfg.slot_layout())
     conn.close()
@@ -64,5 +67,28 @@ def run(args: argparse.Namespace) -> int:
     print(f"station {cfg.station.id} ({cfg.station.kind}) created in {folder}")
     print(f"  configuration: {config_path}")
     print(f"  spool:         {cfg.spool_path}")
+    print(f"  station key:   {cfg.path(cfg.paths.station_key)} (kid {station_kid})")
+    print(f"  trust store:   {cfg.path(cfg.paths.trust_store)}")
     print(f"next: station --config {config_path} spool list")
     return 0
+
+
+def bundled_templates() -> Path:
+    """The template bundles that ship with the project (its `templates/` folder)."""
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def _station_keys(cfg: config_module.Config) -> str:
+    """The station's own key, and a trust store with it and the shipped template keys."""
+    key = trust.new_private_key()
+    trust.save_private_key(key, cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
+    store = trust.TrustStore().with_key(trust.entry_for(key, "station"))
+    shipped = bundled_templates()
+    if (shipped / "trust.json").exists():
+        for entry in trust.TrustStore.load(shipped / "trust.json").keys:
+            store = store.with_key(entry)
+        target = cfg.path(cfg.paths.templates)
+        if target is not None and not target.exists():
+            shutil.copytree(shipped, target, ignore=shutil.ignore_patterns("demo-keys", "examples"))
+    store.save(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
+    return trust.kid_of(trust.public_raw(key))
