@@ -19,8 +19,9 @@ from .states import INITIAL, Flow, JobState, is_legal
 # Job columns a transition (or an annotation) may set beside the state.
 SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
                              "pickup_expires", "size", "pin_failures", "reopens", "payload"})
-# Entering these states empties the job's slot: the paper left it.
-_FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED, JobState.EXPIRED})
+# Entering these states empties the job's slot: the paper left it. (An
+# expired or cancelled document is still in its slot until staff take it.)
+_FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED})
 
 
 def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: str,
@@ -84,11 +85,11 @@ def annotate(conn: sqlite3.Connection, job_id: str, action: str, *, actor: str,
     _check_fields(fields)
     with write(conn):
         job = get_job(conn, job_id)
-        entry = audit.append(conn, actor, action, job=job_id, slot=job.slot, details=details)
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        conn.execute(
-            "UPDATE jobs SET updated_at = ?" + (", " + assignments if assignments else "")
-            + " WHERE id = ?", (entry.at, *fields.values(), job_id))
+        audit.append(conn, actor, action, job=job_id, slot=job.slot, details=details)
+        # updated_at stays the time of the last state change (retention counts from it).
+        if fields:
+            assignments = ", ".join(f"{name} = ?" for name in fields)
+            conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
     return get_job(conn, job_id)
 
 

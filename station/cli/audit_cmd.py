@@ -1,39 +1,73 @@
-"""`station audit ...`: verify and export the audit chain."""
+"""`station audit ...`: verify and export the audit chain, sign checkpoints."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from spool import audit
 
-from .common import add_command, add_group, open_spool
+from .. import checkpoint as checkpoints
+from ..trust import TrustStore, load_private_key
+from .common import add_command, add_group, load_config, open_spool, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "audit", help="verify and export the audit chain")
-    add_command(group, "verify", help="check the chain end to end",
-                description="Recompute every hash of the audit chain. Exit 0 when intact; exit 1\n"
-                            "when not, naming the first bad sequence number.", run=run_verify)
+    verifier = add_command(
+        group, "verify", help="check the chain end to end",
+        description="Recompute every hash of the audit chain. Exit 0 when intact; exit 1\n"
+                    "when not, naming the first bad sequence number.\n\n"
+                    "With --checkpoint FILE, also check each signed checkpoint in FILE (as the\n"
+                    "station sent them to the back office): signed by a trusted station key, and\n"
+                    "its row still in the chain with the same hash, so that rows cut off the end\n"
+                    "are detected too.", run=run_verify)
+    verifier.add_argument("--checkpoint", type=Path, metavar="FILE",
+                          help="checkpoint(s): one JSON object, a list, or JSON lines")
+    verifier.add_argument("--trust", type=Path, metavar="FILE",
+                          help="trust store for checkpoint signatures (default: the station's)")
     exporter = add_command(group, "export", help="entries as JSON lines",
                            description="Print audit entries as JSON lines, oldest first.", run=run_export)
     exporter.add_argument("--since", type=int, default=0, metavar="N",
                           help="only entries with a sequence number above N")
+    add_command(group, "checkpoint", help="sign the chain's head now",
+                description="Sign the chain's head with the station key, record it, and print it\n"
+                            "as JSON (the daemon does this at intervals and sends it to the back office).",
+                run=run_checkpoint)
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    _, conn = open_spool(args, readonly=True)
+    cfg, conn = open_spool(args, readonly=True)
     verdict = audit.verify(conn)
-    if verdict.ok:
-        print(f"audit chain intact: {verdict.count} entries, head {verdict.head}")
-        return 0
-    print(f"audit chain BROKEN at sequence {verdict.bad_seq}: {verdict.reason}")
-    return 1
+    if not verdict.ok:
+        print(f"audit chain BROKEN at sequence {verdict.bad_seq}: {verdict.reason}")
+        return 1
+    if args.checkpoint is not None:
+        store = TrustStore.load(args.trust or cfg.path(cfg.paths.trust_store))
+        found = checkpoints.load(args.checkpoint)
+        for item in found:
+            try:
+                checkpoints.verify(conn, item, store)
+            except checkpoints.CheckpointError as err:
+                print(f"audit chain does NOT match checkpoint: {err}")
+                return 1
+        print(f"audit chain matches {len(found)} checkpoint(s), newest at sequence {max(c.seq for c in found)}")
+    print(f"audit chain intact: {verdict.count} entries, head {verdict.head}")
+    return 0
 
 
 def run_export(args: argparse.Namespace) -> int:
     _, conn = open_spool(args, readonly=True)
     for entry in audit.entries(conn, since=args.since):
         sys.stdout.write(json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+    return 0
+
+
+def run_checkpoint(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    key = load_private_key(cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
+    _, conn = open_spool(args)
+    print_json(checkpoints.make(conn, cfg.station.id, key).as_dict())
     return 0

@@ -1,0 +1,128 @@
+"""Signed audit checkpoints: the chain's head, signed by the station key.
+
+The chain alone cannot show that its newest rows were cut off. A checkpoint,
+sent to the back office at intervals, pins "row N had hash H" under the
+station's signature; a spool whose row N is gone or different no longer
+matches it.
+
+    {"station": ID, "seq": N, "hash": HEX, "at": RFC3339, "kid": HEX, "signature": BASE64}
+
+The signature is Ed25519 over `"MPP1/checkpoint\\n"` followed by the canonical
+JSON of `{"at", "hash", "seq", "station"}`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from spool import audit
+from spool.db import write
+
+from .errors import StationError
+from .trust import TrustError, TrustStore, format_time, kid_of, parse_time, public_raw
+
+DOMAIN = b"MPP1/checkpoint\n"
+
+
+class CheckpointError(StationError):
+    """A checkpoint is malformed, not signed by a trusted station key, or does not match the chain."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, exit_code=1)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed statement of the audit chain's head."""
+
+    station: str
+    seq: int
+    hash: str
+    at: str
+    kid: str
+    signature: str
+
+    def signed_bytes(self) -> bytes:
+        """What the signature covers."""
+        return DOMAIN + audit.canonical_json({"station": self.station, "seq": self.seq, "hash": self.hash,
+                                              "at": self.at})
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Checkpoint:
+        """Read a checkpoint; `CheckpointError` for a wrong shape."""
+        fields = {"station": str, "seq": int, "hash": str, "at": str, "kid": str, "signature": str}
+        if not isinstance(data, dict) or set(data) != set(fields):
+            raise CheckpointError(f"a checkpoint has exactly the fields {sorted(fields)}")
+        for name, kind in fields.items():
+            if type(data[name]) is not kind:
+                raise CheckpointError(f"checkpoint field {name} must be {kind.__name__}")
+        return cls(**data)
+
+
+def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
+         now: datetime | None = None) -> Checkpoint:
+    """Sign the current head of the chain and record the checkpoint in the spool (audited)."""
+    with write(conn):
+        seq, head = audit.head(conn)
+        at = format_time(now or datetime.now(UTC))
+        unsigned = Checkpoint(station_id, seq, head, at, kid_of(public_raw(key)), "")
+        signature = base64.b64encode(key.sign(unsigned.signed_bytes())).decode()
+        checkpoint = Checkpoint(station_id, seq, head, at, unsigned.kid, signature)
+        conn.execute("INSERT OR REPLACE INTO checkpoints (seq, hash, at, kid, signature) VALUES (?, ?, ?, ?, ?)",
+                     (seq, head, at, checkpoint.kid, signature))
+        audit.append(conn, "system", "audit.checkpoint", details={"seq": seq, "hash": head})
+    return checkpoint
+
+
+def load(path: Path) -> list[Checkpoint]:
+    """Checkpoints from a file: one JSON object, a list, or JSON lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CheckpointError(f"cannot read checkpoint file {path}: {err.strerror}") from None
+    try:
+        data = json.loads(text)
+        items = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        try:
+            items = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as err:
+            raise CheckpointError(f"{path}: not JSON: {err}") from None
+    if not items:
+        raise CheckpointError(f"{path}: no checkpoint in the file")
+    return [Checkpoint.from_dict(item) for item in items]
+
+
+def verify(conn: sqlite3.Connection, checkpoint: Checkpoint, trust_store: TrustStore,
+           now: datetime | None = None) -> None:
+    """The checkpoint is signed by a trusted station key and the chain still holds its head."""
+    try:
+        signature = base64.b64decode(checkpoint.signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise CheckpointError("checkpoint signature is not base64") from None
+    try:
+        signed_at = parse_time(checkpoint.at, "checkpoint.at")
+        trust_store.verify(checkpoint.kid, "station", checkpoint.signed_bytes(), signature,
+                           signed_at=signed_at, now=now or datetime.now(UTC))
+    except TrustError as err:
+        raise CheckpointError(f"checkpoint of sequence {checkpoint.seq} is not trusted: {err.reason}") from None
+    except StationError as err:
+        raise CheckpointError(str(err)) from None
+    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (checkpoint.seq,)).fetchone()
+    if row is None:
+        raise CheckpointError(f"the chain no longer has row {checkpoint.seq} that the checkpoint of"
+                              f" {checkpoint.at} signed: rows were cut off")
+    if row["hash"] != checkpoint.hash:
+        raise CheckpointError(f"row {checkpoint.seq} differs from the checkpoint of {checkpoint.at}")
