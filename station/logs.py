@@ -21,9 +21,9 @@ from typing import Any
 # 16-digit NIK / KK numbers: keep the region code (4) and the last 2 digits.
 _NIK = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
 # Indonesian mobile numbers: +62 8xx, 62 8xx, 08xx.
-_PHONE = re.compile(r"(?<![\d+])(\+?62|0)(8\d)[\d -]{6,12}(\d{2})(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(\+?62[ -]?|0)(8\d)[\d -]{6,12}(\d{2})(?!\d)")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
-_TOKEN = re.compile(r"\b(MP[PS]1:)[0-9A-Z $%*+./:-]{8,}")
+_TOKEN = re.compile(r"\b(MP[PS]1:)[0-9A-Z $%*+./:-]{7,}[0-9A-Z$%*+./:-]")
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S)
 _PIN_PHC = re.compile(r"\$scrypt\$[^\s\"']+")
 PERSONAL_FIELDS = frozenset({"nik", "name", "nama", "phone", "telepon", "hp", "address", "alamat",
