@@ -1,0 +1,47 @@
+"""Shared setup for the pickup-token tests: the independent corpus and a test issuer."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+# The corpus is a plain module beside the tests (importlib import mode adds no path).
+sys.path.insert(0, str(Path(__file__).parent))
+
+import token_corpus  # noqa: E402
+
+from station import trust  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus written to a folder: trust.json, issuer.pem, cases.jsonl."""
+    folder = tmp_path_factory.mktemp("token-corpus")
+    token_corpus.write(folder)
+    return folder
+
+
+@dataclass
+class Issuer:
+    """A test issuer key, its PEM file and a trust store file that trusts it."""
+
+    key: trust.Ed25519PrivateKey
+    pem: Path
+    store: trust.TrustStore
+    trust_path: Path
+
+
+@pytest.fixture
+def issuer(tmp_path: Path) -> Issuer:
+    """An issuer key signing from 2026-01-01 for 400 days, trusted by a store on disk."""
+    key = trust.new_private_key()
+    pem = tmp_path / "issuer.pem"
+    trust.save_private_key(key, pem)
+    entry = trust.entry_for(key, "issuer", sign_from=datetime(2026, 1, 1, tzinfo=UTC), valid_days=400)
+    store = trust.TrustStore(keys=(entry,))
+    store.save(tmp_path / "trust.json")
+    return Issuer(key=key, pem=pem, store=store, trust_path=tmp_path / "trust.json")
