@@ -1,0 +1,60 @@
+"""The daemon's timed work: pickup expiry, retention, and signed audit checkpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import spool
+
+from . import checkpoint, housekeeping
+from .trust import load_private_key
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+log = logging.getLogger("station.timers")
+
+EXPIRY_EVERY_S = 30.0
+RETENTION_EVERY_S = 3600.0
+
+
+class Timers:
+    """Expiry every half minute, retention hourly, a checkpoint every `checkpoint_seconds`."""
+
+    name = "timers"
+
+    async def start(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        cfg = daemon.cfg
+        self.conn = spool.connect(cfg.spool_path)
+        self.station_key = load_private_key(cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
+        daemon.loop("expiry", self.expire)
+        daemon.loop("retention", self.retain)
+        daemon.loop("checkpoint", self.checkpoint, first_delay=cfg.backoffice.checkpoint_seconds)
+
+    async def stop(self) -> None:
+        self.conn.close()
+
+    async def expire(self) -> float:
+        expired = await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
+        for job_id in expired:
+            self.daemon.events.publish("job", {"job": job_id, "state": "expired"})
+        return EXPIRY_EVERY_S
+
+    async def retain(self) -> float:
+        retention = self.daemon.cfg.retention
+        now = datetime.now(UTC)
+        deleted = await asyncio.to_thread(housekeeping.delete_old_documents, self.conn, now, retention.pdf_days)
+        cleared = await asyncio.to_thread(housekeeping.clear_personal_data, self.conn, now,
+                                          retention.personal_data_days)
+        if deleted or cleared:
+            log.info("retention", extra={"fields": {"documents_deleted": deleted, "personal_data_cleared": cleared}})
+        return RETENTION_EVERY_S
+
+    async def checkpoint(self) -> float:
+        made = await asyncio.to_thread(checkpoint.make, self.conn, self.daemon.cfg.station.id, self.station_key)
+        self.daemon.events.publish("checkpoint", made.as_dict())
+        return self.daemon.cfg.backoffice.checkpoint_seconds
