@@ -1,0 +1,65 @@
+"""What the kiosk screen shows: the counter publishes these, the kiosk page draws them.
+
+Every change of the citizen-facing screen is one `kiosk` event on the event
+bus (and so on the control socket and the SSE stream):
+
+    {"screen": "opening", "slot": "1-05", "door": 5, "board": 1, "reason": null,
+     "message": {"id": "...", "en": "..."}, "job": {"masked_name": "S*** N****", "state": "..."}}
+
+`screen` is one of `Screen`. `reason` is a refusal word of PROTOCOLS.md §4
+when `screen` is `refused`. `job` never carries personal data beyond a masked
+name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Screen(StrEnum):
+    """The kiosk's screens, in the order a citizen meets them."""
+
+    IDLE = "idle"                # "scan the QR code on your phone"
+    CHECKING = "checking"        # a scan arrived, being verified
+    PIN = "pin"                  # the token asks for the PIN the citizen got apart
+    OPENING = "opening"          # door N is opening (with where slot N is)
+    OPEN = "open"                # take your document and close the door
+    PRINTING = "printing"        # dispenser: your document is being printed
+    PRESENTED = "presented"      # dispenser: take your document from the bin
+    THANKS = "thanks"            # collected: thank you
+    REFUSED = "refused"          # a plain sentence saying what to do next
+    ASK_STAFF = "ask_staff"      # jammed door, unknown outcome: staff are called
+    LOCKED_OUT = "locked_out"    # too many refused scans: wait a moment
+    PROBLEM_REPORTED = "problem_reported"  # the citizen reported a problem; staff are called
+
+
+@dataclass(frozen=True)
+class KioskView:
+    """One state of the kiosk screen."""
+
+    screen: Screen
+    slot: str | None = None
+    board: int | None = None
+    door: int | None = None
+    reason: str | None = None
+    message: dict[str, str] = field(default_factory=dict)
+    job: dict[str, Any] | None = None
+    session: str | None = None          # the release session, for the PIN pad and problem reports
+    retry_after_s: float | None = None  # locked out: how long
+
+    def as_event(self) -> dict[str, Any]:
+        """The event payload."""
+        data = asdict(self)
+        data["screen"] = self.screen.value
+        return data
+
+
+# Problems a citizen can report from the kiosk ("report a problem").
+PROBLEMS = {
+    "door_did_not_open": {"id": "Pintu tidak terbuka", "en": "The door did not open"},
+    "document_missing": {"id": "Dokumen tidak ada", "en": "The document is missing"},
+    "document_damaged": {"id": "Dokumen rusak", "en": "The document is damaged"},
+    "wrong_document": {"id": "Dokumen salah", "en": "It is the wrong document"},
+}
