@@ -78,12 +78,20 @@ class BusSection(Section):
     family: Literal["cu16", "8a80"] = "cu16"
     baud: int | None = None
     boards: list[BoardSection] = [BoardSection()]
+    poll_seconds: float = Field(0.25, gt=0)
+    reply_timeout_seconds: float | None = Field(None, gt=0)
+    quiet_ms: float = Field(25.0, ge=0)
+    gap_ms: float | None = Field(None, ge=0)
+    confirm_seconds: float = Field(3.0, gt=0)
+    unlock_spacing_ms: float = Field(250.0, ge=0)
+    echo: Literal["auto", "yes", "no"] = "auto"
 
 
 class ScannerSection(Section):
     driver: Literal["serial", "evdev", "none"] = "serial"
     port: str = "/dev/ttyACM0"
     baud: int = 9600
+    partial_timeout_seconds: float = Field(0.3, gt=0)
 
 
 class ReleaseSection(Section):
