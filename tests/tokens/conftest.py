@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import token_corpus  # noqa: E402
+from token_fixtures import Issuer  # noqa: E402
 
 from station import trust  # noqa: E402
 
@@ -23,16 +23,6 @@ def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("token-corpus")
     token_corpus.write(folder)
     return folder
-
-
-@dataclass
-class Issuer:
-    """A test issuer key, its PEM file and a trust store file that trusts it."""
-
-    key: trust.Ed25519PrivateKey
-    pem: Path
-    store: trust.TrustStore
-    trust_path: Path
 
 
 @pytest.fixture
