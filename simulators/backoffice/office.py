@@ -1,0 +1,377 @@
+"""The simulated back office's state: approvals, the feed per station, received events, faults.
+
+Thread-safe: the web app's handlers, a test and the orchestrator call it
+from different threads. The HTTP side (`app.py`) only moves bytes; what the
+back office approves, serves and records, and how it misbehaves, is here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from station import token as pickup_token
+from station.backoffice import document
+from station.backoffice.outbox import EVENTS
+from station.pin import make_verifier
+from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
+
+from .citizens import Citizens
+from .faults import Faults
+from .forms import Form, fallback_forms, fill, load_forms
+
+log = logging.getLogger("simulators.backoffice")
+
+REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_STATION = "MPP-DEMO-01"
+
+# Who is called when a citizen presses "scan at the station": (document id, token text) -> result.
+ScanHook = Callable[[str, str], Any]
+
+
+@dataclass
+class Approval:
+    """One approved document, as the back office keeps it."""
+
+    id: str
+    station: str
+    template: str
+    title: str
+    seq: int
+    document: dict[str, Any]  # the signed §7 document
+    token: str                # the pickup token's QR text
+    pin: str | None           # the PIN the citizen got apart (simulator only: never sent to a station)
+
+    def summary(self) -> dict[str, Any]:
+        """What the admin API lists (with the token and PIN: this is a simulator)."""
+        return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
+                "token": self.token, "pin": self.pin, "pickup_expires": self.document["pickup_expires"]}
+
+
+@dataclass
+class Received:
+    """An event the back office has (once per document and event), and how often it was delivered."""
+
+    document_id: str
+    event: str
+    at: str
+    station: str
+    detail: dict[str, Any]
+    received_at: str
+    deliveries: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as `GET /sim/events` shows it."""
+        return {"document_id": self.document_id, "event": self.event, "at": self.at,
+                "station": self.station, "detail": self.detail, "received_at": self.received_at,
+                "deliveries": self.deliveries}
+
+
+@dataclass
+class Served:
+    """How a document was first served to its station: as approved, or spoiled by a fault."""
+
+    item: dict[str, Any]
+    spoiled: str | None = None  # "bad_signature", "unknown_key", "malformed", "conflict"
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """What the app sends back: a status and a body (JSON value or raw bytes)."""
+
+    status: int
+    body: Any = None
+    raw: bytes | None = None
+
+
+class BackOffice:
+    """A back office for one or more stations, with an issuer key and a fault switchboard."""
+
+    def __init__(self, issuer_key: Ed25519PrivateKey | None = None, *,
+                 stations: dict[str, str] | None = None, templates_dir: Path | None = None,
+                 seed: int | None = None, faults: Faults | None = None, scan_hook: ScanHook | str | None = None,
+                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14) -> None:
+        self.issuer_key = issuer_key or Ed25519PrivateKey.generate()
+        self.kid = kid_of(public_raw(self.issuer_key))
+        # A key no station trusts, for the unknown_key fault.
+        self.foreign_key = Ed25519PrivateKey.generate()
+        self.stations = dict(stations or {DEFAULT_STATION: "sim-" + secrets.token_urlsafe(16)})
+        self.citizens = Citizens(seed)
+        self.rng = self.citizens.rng
+        self.faults = faults or Faults()
+        self.scan_hook = scan_hook
+        self.pin_ratio = pin_ratio
+        self.pin_ln = pin_ln
+        self.pickup_days = pickup_days
+        self.run_id = base64.b32encode(secrets.token_bytes(5)).decode()[:4]
+        self.forms = load_forms(templates_dir or REPOSITORY_TEMPLATES)
+        if not self.forms:
+            log.warning("no template examples in %s: using the built-in forms",
+                        templates_dir or REPOSITORY_TEMPLATES)
+            self.forms = fallback_forms()
+        self._lock = threading.RLock()
+        self._approvals: dict[str, Approval] = {}
+        self._feeds: dict[str, list[str]] = {s: [] for s in self.stations}
+        self._served: dict[str, Served] = {}
+        self._events: dict[tuple[str, str], Received] = {}
+        self._event_order: list[tuple[str, str]] = []
+        self._conflicts: set[str] = set()
+        self._seq = 0
+
+    # --- keys and stations ----------------------------------------------------
+
+    def issuer_entry(self, *, valid_days: float = 365) -> TrustedKey:
+        """The issuer key's trust-store entry (signing window from a day ago), for station trust stores."""
+        return entry_for(self.issuer_key, "issuer", sign_from=datetime.now(UTC) - timedelta(days=1),
+                         valid_days=valid_days)
+
+    def add_station(self, station: str, bearer: str | None = None) -> str:
+        """Serve another station; returns its bearer token."""
+        with self._lock:
+            self.stations[station] = bearer or "sim-" + secrets.token_urlsafe(16)
+            self._feeds.setdefault(station, [])
+            return self.stations[station]
+
+    def station_for(self, authorization: str | None) -> str | None:
+        """The station whose bearer token this `Authorization` header carries."""
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        offered = authorization[len("Bearer "):].strip()
+        for station, bearer in self.stations.items():
+            if secrets.compare_digest(offered.encode(), bearer.encode()):
+                return station
+        return None
+
+    def set_faults(self, **changes: Any) -> Faults:
+        """Switch misbehaviours on or off (checked); returns the new settings."""
+        with self._lock:
+            self.faults = self.faults.updated(changes)
+            return self.faults
+
+    # --- approving ------------------------------------------------------------
+
+    def approve(self, count: int = 1, *, station: str | None = None, template: str | None = None,
+                pin: bool | None = None) -> list[Approval]:
+        """Approve `count` documents for `station` (the first one by default), templates in turn."""
+        station = station or next(iter(self.stations))
+        if station not in self.stations:
+            raise KeyError(f"no station {station!r} at this back office")
+        if template is not None and template not in self.forms:
+            raise KeyError(f"no template {template!r}; known: {', '.join(self.forms)}")
+        made = []
+        for _ in range(count):
+            with self._lock:
+                self._seq += 1
+                seq = self._seq
+            form = self.forms[template] if template else list(self.forms.values())[seq % len(self.forms)]
+            with_pin = (self.rng.random() < self.pin_ratio) if pin is None else pin
+            approval = self._approval(form, station, seq, with_pin)
+            with self._lock:
+                self._approvals[approval.id] = approval
+                self._feeds[station].append(approval.id)
+            made.append(approval)
+        return made
+
+    def _approval(self, form: Form, station: str, seq: int, with_pin: bool) -> Approval:
+        abbreviation = "".join(part[0] for part in form.template.split("-")).upper() \
+            if "-" in form.template else form.template[:3].upper()
+        doc_id = f"{abbreviation}-{self.run_id}-{seq:05d}"
+        now = int(time.time())
+        ttl = int(self.pickup_days * 86400)
+        fields: dict[str, Any] = {
+            "id": doc_id, "template": form.template, "template_version": form.version,
+            "data": fill(form, self.citizens),
+            "pickup_expires": format_time(datetime.fromtimestamp(now + ttl, UTC)),
+            "issued_at": format_time(datetime.fromtimestamp(now, UTC)),
+        }
+        pin = None
+        if with_pin:
+            pin = self.citizens.pin()
+            fields["pin_verifier"] = make_verifier(pin, ln=self.pin_ln)
+        signed = document.sign(fields, self.issuer_key)
+        text = pickup_token.issue(self.issuer_key, station, doc_id, ttl_seconds=ttl, pin=with_pin, now=now)
+        return Approval(id=doc_id, station=station, template=form.template, title=form.title, seq=seq,
+                        document=signed, token=text, pin=pin)
+
+    def approval(self, document_id: str) -> Approval:
+        """One approved document; KeyError when unknown."""
+        with self._lock:
+            return self._approvals[document_id]
+
+    def approvals(self, station: str | None = None) -> list[Approval]:
+        """Approved documents in order (of one station, or all)."""
+        with self._lock:
+            return [a for a in self._approvals.values() if station is None or a.station == station]
+
+    def token(self, document_id: str) -> str:
+        """The pickup token text of a document (what the citizen's phone shows)."""
+        return self.approval(document_id).token
+
+    def spoiled(self) -> dict[str, str]:
+        """Documents first served spoiled by a fault, and how (bad_signature, unknown_key, malformed)."""
+        with self._lock:
+            return {doc_id: s.spoiled for doc_id, s in self._served.items() if s.spoiled}
+
+    # --- the documents feed ---------------------------------------------------
+
+    def documents_reply(self, station: str, after: str | None, limit: int) -> HttpAnswer:
+        """The §7 reply to `GET .../documents?after=&limit=`, misbehaving as switched."""
+        faults = self.faults
+        if station not in self.stations:
+            return HttpAnswer(404, {"detail": f"no station {station}"})
+        if not 1 <= limit <= 500:
+            return HttpAnswer(400, {"detail": "limit must be 1 to 500"})
+        start = self._cursor_index(after)
+        if start is None:
+            return HttpAnswer(400, {"detail": "bad cursor"})
+        with self._lock:
+            feed = self._feeds[station]
+            duplicate = self.rng.random() < faults.duplicate_rate
+            conflict = self.rng.random() < faults.conflict_rate
+            extras = self._extras(feed[:start], duplicate, conflict, room=limit - 1)
+            room = max(1, limit - len(extras) - (1 if duplicate else 0))
+            fresh_ids = feed[start:start + room]
+            items = [self._serve(doc_id, faults) for doc_id in fresh_ids]
+            if duplicate and items and len(items) + len(extras) < limit:
+                items.append(copy.deepcopy(items[0]))  # the same document twice in one page
+            page = items + extras
+            cursor = self._cursor(start + len(fresh_ids))
+        body = {"documents": page, "cursor": cursor}
+        if self.rng.random() < faults.malformed_rate:
+            return HttpAnswer(200, raw=self._garble(body))
+        return HttpAnswer(200, body)
+
+    def _extras(self, earlier: list[str], duplicate: bool, conflict: bool, room: int) -> list[dict[str, Any]]:
+        """Documents served before, again: as served (duplicates) or re-signed with other content (conflicts)."""
+        extras: list[dict[str, Any]] = []
+        if not earlier or room < 1:
+            return extras
+        if duplicate:
+            for doc_id in self.rng.sample(earlier, min(2, len(earlier), room)):
+                extras.append(copy.deepcopy(self._served[doc_id].item))
+        genuine = [d for d in earlier if self._served[d].spoiled is None]
+        if conflict and genuine and len(extras) < room:
+            doc_id = self.rng.choice(genuine)
+            changed = {k: v for k, v in self._approvals[doc_id].document.items() if k not in document.UNSIGNED}
+            changed["data"] = {**changed["data"]}
+            first = next(iter(changed["data"]))
+            changed["data"][first] = changed["data"][first] + " (RALAT)"  # a "correction", properly signed
+            extras.append(document.sign(changed, self.issuer_key))
+            self._conflicts.add(doc_id)
+        return extras
+
+    def conflicts(self) -> set[str]:
+        """Documents re-served under their id with other (properly signed) content."""
+        with self._lock:
+            return set(self._conflicts)
+
+    def _serve(self, doc_id: str, faults: Faults) -> dict[str, Any]:
+        """A document as served the first time: genuine, or spoiled by one of the switched faults."""
+        genuine = self._approvals[doc_id].document
+        item, spoiled = copy.deepcopy(genuine), None
+        roll = self.rng.random()
+        if roll < faults.bad_signature_rate:
+            first = next(iter(item["data"]))
+            item["data"][first] = item["data"][first] + "X"  # changed after signing
+            spoiled = "bad_signature"
+        elif self.rng.random() < faults.unknown_key_rate:
+            item = document.sign({k: v for k, v in genuine.items()}, self.foreign_key)
+            spoiled = "unknown_key"
+        elif self.rng.random() < faults.malformed_document_rate:
+            item.pop("signature")
+            item["template_version"] = str(item["template_version"])
+            spoiled = "malformed"
+        self._served[doc_id] = Served(copy.deepcopy(item), spoiled)
+        return item
+
+    def _garble(self, body: dict[str, Any]) -> bytes:
+        text = json.dumps(body)
+        kind = self.rng.randrange(6)
+        if kind == 0:
+            return text[: max(1, len(text) // 2)].encode()  # truncated
+        if kind == 1:
+            return b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        if kind == 2:
+            return json.dumps({"docs": body["documents"], "next": body["cursor"]}).encode()  # wrong shape
+        if kind == 3:
+            return b'{"documents": [], "cursor": "\xff\xfe"}'  # not UTF-8
+        if kind == 4:
+            return ('{"documents": [], "documents": ' + json.dumps(body["documents"]) + ', "cursor": '
+                    + json.dumps(body["cursor"]) + "}").encode()  # duplicate key
+        return b'{"documents": [{"id": "X", "template_version": NaN}], "cursor": "x"}'
+
+    def _cursor(self, index: int) -> str:
+        return base64.urlsafe_b64encode(f"{self.run_id}:{index}".encode()).decode().rstrip("=")
+
+    def _cursor_index(self, cursor: str | None) -> int | None:
+        if not cursor:
+            return 0
+        try:
+            run, _, index = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+            value = int(index)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        return value if run == self.run_id and value >= 0 else None
+
+    # --- events ---------------------------------------------------------------
+
+    def record_event(self, station: str, document_id: str, body: Any) -> HttpAnswer:
+        """Take one §7 event (the same (id, event) again is fine: 204, counted as a delivery)."""
+        if not isinstance(body, dict) or set(body) != {"event", "at", "station", "detail"}:
+            return HttpAnswer(422, {"detail": 'body must be {"event", "at", "station", "detail"}'})
+        if body["event"] not in EVENTS:
+            return HttpAnswer(422, {"detail": f"unknown event {body['event']!r}"})
+        if not isinstance(body["at"], str) or not isinstance(body["detail"], dict):
+            return HttpAnswer(422, {"detail": "at must be an RFC 3339 time and detail an object"})
+        if body["station"] != station:
+            return HttpAnswer(403, {"detail": "event for another station"})
+        with self._lock:
+            approval = self._approvals.get(document_id)
+            if approval is None or approval.station != station:
+                return HttpAnswer(404, {"detail": f"no document {document_id} for {station}"})
+            key = (document_id, body["event"])
+            if key in self._events:
+                self._events[key].deliveries += 1
+            else:
+                self._events[key] = Received(document_id, body["event"], body["at"], station, body["detail"],
+                                             format_time(datetime.now(UTC)))
+                self._event_order.append(key)
+        if self.rng.random() < self.faults.lost_reply_rate:
+            return HttpAnswer(500, {"detail": "recorded, but the reply was lost"})
+        return HttpAnswer(204)
+
+    def events(self, document_id: str | None = None) -> list[dict[str, Any]]:
+        """Events received, once per (document, event), in the order first received."""
+        with self._lock:
+            return [self._events[k].as_dict() for k in self._event_order
+                    if document_id is None or k[0] == document_id]
+
+    # --- the citizen's phone --------------------------------------------------
+
+    def scan(self, document_id: str) -> Any:
+        """Press "scan at the station" for a citizen: hand the token to the orchestrator's hook."""
+        approval = self.approval(document_id)
+        hook = self.scan_hook
+        if hook is None:
+            raise LookupError("no scan hook: start the simulator with one (station simulate does)")
+        if isinstance(hook, str):
+            reply = httpx.post(hook, json={"token": approval.token, "document": document_id}, timeout=15)
+            try:
+                return {"status": reply.status_code, "reply": reply.json()}
+            except ValueError:
+                return {"status": reply.status_code, "reply": reply.text[:500]}
+        return hook(document_id, approval.token)

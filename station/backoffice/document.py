@@ -1,0 +1,361 @@
+"""The §7 Document (PROTOCOLS.md): strict parsing, signing bytes, issuer signature checks.
+
+A document comes from outside the station, so everything about it is checked
+before anything is stored: its JSON (no duplicate keys, no NaN, bounded
+sizes), its shape (exact fields, exact types), its issuer signature (over
+`"MPP1/document\\n"` and the canonical JSON of the document without `kid`
+and `signature`) and its times. A refusal is a `DocumentRefused` carrying a
+machine word (`REASONS`) and, when it could be read, the document id.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from spool.audit import canonical_json
+
+from ..errors import StationError
+from ..pin import PinVerifierError, ScryptVerifier
+from ..trust import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
+
+SIGNING_PREFIX = b"MPP1/document\n"
+PURPOSE = "issuer"
+
+REQUIRED = ("id", "template", "template_version", "data", "pickup_expires", "issued_at", "kid",
+            "signature")
+OPTIONAL = ("pin_verifier",)
+UNSIGNED = ("kid", "signature")
+
+# Why a document is refused, as machine words (the first five as §4 uses them).
+REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
+           "not_yet_valid", "expired", "conflict", "rejected")
+
+# Bounds: a back office that sends more is broken or hostile, not busy.
+MAX_DOCUMENT_BYTES = 64 * 1024
+MAX_FIELDS = 400
+MAX_FIELD_NAME = 128
+MAX_FIELD_VALUE = 4096
+MAX_TEMPLATE_VERSION = 2**31 - 1
+MAX_JSON_DEPTH = 32
+DEFAULT_SKEW = timedelta(seconds=120)
+
+# Ids travel in URL paths and file names: a conservative alphabet, no slash.
+_DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+# Template ids start with a letter and hold no long digit runs (they reach the
+# audit, which refuses NIK- or phone-shaped values).
+_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
+_KID = re.compile(r"[0-9a-f]{16}")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+# Control characters other than tab and newline have no place in document text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class DocumentRefused(StationError):
+    """A document is not accepted; `reason` is one of `REASONS`, `document_id` set when readable."""
+
+    def __init__(self, reason: str, message: str, document_id: str | None = None) -> None:
+        if reason not in REASONS:
+            raise ValueError(f"not a document refusal reason: {reason!r}")
+        super().__init__(f"{reason}: {message}", exit_code=1, http_status=422)
+        self.reason = reason
+        self.document_id = document_id
+
+
+@dataclass(frozen=True)
+class Document:
+    """A §7 document whose shape has been checked (its signature only by `verify`)."""
+
+    id: str
+    template: str
+    template_version: int
+    data: Mapping[str, str]
+    pickup_expires: str
+    issued_at: str
+    kid: str
+    signature: str
+    pin_verifier: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The document in its §7 JSON form."""
+        doc: dict[str, Any] = {"id": self.id, "template": self.template,
+                               "template_version": self.template_version, "data": dict(self.data),
+                               "pickup_expires": self.pickup_expires, "issued_at": self.issued_at,
+                               "kid": self.kid, "signature": self.signature}
+        if self.pin_verifier is not None:
+            doc["pin_verifier"] = self.pin_verifier
+        return doc
+
+    def payload(self) -> str:
+        """The canonical JSON of the whole document: what the spool stores as the job's payload."""
+        return canonical_json(self.to_json()).decode("utf-8")
+
+    def signing_bytes(self) -> bytes:
+        """The bytes the issuer signed."""
+        return signing_bytes(self.to_json())
+
+    @property
+    def issued(self) -> datetime:
+        """`issued_at` as an aware datetime."""
+        return _parse_time(self.issued_at, "issued_at", self.id)
+
+    @property
+    def expires(self) -> datetime:
+        """`pickup_expires` as an aware datetime."""
+        return _parse_time(self.pickup_expires, "pickup_expires", self.id)
+
+
+# --- JSON in -----------------------------------------------------------------
+
+def loads(body: bytes | str) -> Any:
+    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, bounded depth; `malformed` otherwise."""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes | bytearray) else body
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except DocumentRefused:
+        raise
+    except UnicodeDecodeError:
+        raise DocumentRefused("malformed", "reply is not UTF-8") from None
+    except (ValueError, RecursionError, TypeError) as err:
+        # ValueError covers JSONDecodeError and over-long integers.
+        raise DocumentRefused("malformed", f"not JSON: {_short(err)}") from None
+    _check_depth(value)
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DocumentRefused("malformed", f"duplicate JSON key {key[:40]!r}")
+        seen[key] = value
+    return seen
+
+
+def _no_constant(name: str) -> Any:
+    raise DocumentRefused("malformed", f"{name} is not JSON")
+
+
+def _check_depth(value: Any) -> None:
+    """Refuse deep nesting without recursion (the parser already coped with it)."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise DocumentRefused("malformed", f"JSON nested deeper than {MAX_JSON_DEPTH}")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def _short(err: BaseException) -> str:
+    return str(err)[:120]
+
+
+# --- the document's shape ----------------------------------------------------
+
+def readable_id(item: Any) -> str | None:
+    """The id of a would-be document when it is a well-formed id, else None (for refusals)."""
+    if isinstance(item, Mapping):
+        value = item.get("id")
+        if type(value) is str and _DOCUMENT_ID.fullmatch(value):
+            return value
+    return None
+
+
+def is_document_id(value: Any) -> bool:
+    """True when `value` is a well-formed document id."""
+    return type(value) is str and _DOCUMENT_ID.fullmatch(value) is not None
+
+
+def parse(item: Any) -> Document:
+    """Check a document's shape strictly (signature not checked); `DocumentRefused("malformed")` otherwise."""
+    doc_id = readable_id(item)
+
+    def refuse(message: str) -> DocumentRefused:
+        return DocumentRefused("malformed", message, doc_id)
+
+    if not isinstance(item, Mapping):
+        raise refuse("a document must be a JSON object")
+    if any(type(k) is not str for k in item):
+        raise refuse("document keys must be text")
+    missing = [k for k in REQUIRED if k not in item]
+    if missing:
+        raise refuse(f"missing fields: {', '.join(missing)}")
+    unknown = sorted(set(item) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise refuse(f"unknown fields: {', '.join(u[:40] for u in unknown[:5])}")
+    if doc_id is None:
+        raise refuse("id must be 1 to 128 characters of A-Z a-z 0-9 . _ : - (starting with a letter"
+                     " or digit)")
+    template = item["template"]
+    if type(template) is not str or not _TEMPLATE_ID.fullmatch(template) or re.search(r"\d{6}", template):
+        raise refuse("template must be a short lower-case id (a-z, 0-9, -)")
+    version = item["template_version"]
+    if type(version) is not int or not 1 <= version <= MAX_TEMPLATE_VERSION:
+        raise refuse("template_version must be a positive integer")
+    data = _check_data(item["data"], refuse)
+    for name in ("pickup_expires", "issued_at"):
+        value = item[name]
+        if type(value) is not str or not _RFC3339.fullmatch(value):
+            raise refuse(f"{name} must be an RFC 3339 time with an offset")
+        _parse_time(value, name, doc_id)
+    kid = item["kid"]
+    if type(kid) is not str or not _KID.fullmatch(kid):
+        raise refuse("kid must be 16 lower-case hex digits")
+    signature = item["signature"]
+    if type(signature) is not str or _b64_strict(signature) is None:
+        raise refuse("signature must be the base64 of 64 bytes")
+    pin_verifier = item.get("pin_verifier")
+    if "pin_verifier" in item:
+        try:
+            ScryptVerifier.parse(pin_verifier)
+        except PinVerifierError as err:
+            raise refuse(str(err)) from None
+    doc = Document(id=doc_id, template=template, template_version=version, data=data,
+                   pickup_expires=item["pickup_expires"], issued_at=item["issued_at"], kid=kid,
+                   signature=signature, pin_verifier=pin_verifier)
+    size = len(canonical_json(doc.to_json()))
+    if size > MAX_DOCUMENT_BYTES:
+        raise refuse(f"document is {size} bytes, over {MAX_DOCUMENT_BYTES}")
+    if doc.expires <= doc.issued:
+        raise refuse("pickup_expires is not after issued_at")
+    return doc
+
+
+def _check_data(data: Any, refuse: Any) -> dict[str, str]:
+    if not isinstance(data, Mapping):
+        raise refuse("data must be an object of text fields")
+    if len(data) > MAX_FIELDS:
+        raise refuse(f"data has {len(data)} fields, over {MAX_FIELDS}")
+    checked: dict[str, str] = {}
+    for name, value in data.items():
+        if type(name) is not str or not _FIELD_NAME.fullmatch(name):
+            raise refuse(f"data field name {str(name)[:40]!r} is not a plain identifier")
+        if type(value) is not str:
+            raise refuse(f"data field {name!r} must be text")
+        if len(value) > MAX_FIELD_VALUE:
+            raise refuse(f"data field {name!r} is {len(value)} characters, over {MAX_FIELD_VALUE}")
+        if _CONTROL.search(value) or not _encodable(value):
+            raise refuse(f"data field {name!r} holds control characters or broken text")
+        checked[name] = value
+    return checked
+
+
+def _encodable(text: str) -> bool:
+    """False for lone surrogates (JSON allows \\ud800, UTF-8 does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _b64_strict(text: str) -> bytes | None:
+    """The 64 bytes of a strict (canonical, padded) base64 signature, else None."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) != 64 or base64.b64encode(raw).decode("ascii") != text:
+        return None
+    return raw
+
+
+def _parse_time(text: str, name: str, doc_id: str | None) -> datetime:
+    """An RFC 3339 time as an aware UTC datetime (fractions beyond microseconds are cut)."""
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise DocumentRefused("malformed", f"{name} must be an RFC 3339 time with an offset", doc_id)
+    if match.group(1) and len(match.group(1)) > 7:
+        text = text[:match.start(1) + 7] + text[match.end(1):]
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise DocumentRefused("malformed", f"{name} is not a real time: {text!r}", doc_id) from None
+    return moment.astimezone(UTC)
+
+
+# --- signatures --------------------------------------------------------------
+
+def signing_bytes(document: Mapping[str, Any]) -> bytes:
+    """`"MPP1/document\\n"` + the canonical JSON of the document without `kid` and `signature`."""
+    return SIGNING_PREFIX + canonical_json({k: v for k, v in document.items() if k not in UNSIGNED})
+
+
+def sign(fields: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The document `fields` with the issuer's `kid` and `signature` added."""
+    body = {k: v for k, v in fields.items() if k not in UNSIGNED}
+    signature = key.sign(signing_bytes(body))
+    return {**body, "kid": kid_of(public_raw(key)), "signature": base64.b64encode(signature).decode()}
+
+
+def verify(doc: Document, trust: TrustStore, *, now: datetime | None = None,
+           skew: timedelta = DEFAULT_SKEW) -> TrustedKey:
+    """The issuer key that signed `doc`, after every check; `DocumentRefused` otherwise.
+
+    Order: key and signature (`unknown_key`, `revoked_key`, `bad_signature`),
+    the key's window for `issued_at` (`key_window`), then the document's own
+    times: not issued in the future (`not_yet_valid`), pickup window not over
+    (`expired`).
+    """
+    now = now or datetime.now(UTC)
+    signature = _b64_strict(doc.signature)
+    if signature is None:  # parse() already refused these; kept for Documents built by hand
+        raise DocumentRefused("malformed", "signature must be the base64 of 64 bytes", doc.id)
+    try:
+        key = trust.verify(doc.kid, PURPOSE, doc.signing_bytes(), signature, signed_at=doc.issued, now=now)
+    except TrustError as err:
+        raise DocumentRefused(err.reason, str(err), doc.id) from None
+    if doc.issued > now + skew:
+        raise DocumentRefused("not_yet_valid", f"issued at {doc.issued_at}, after now"
+                                               f" ({format_time(now)})", doc.id)
+    if doc.expires <= now:
+        raise DocumentRefused("expired", f"pickup window ended at {doc.pickup_expires}", doc.id)
+    return key
+
+
+def check(item: Any, trust: TrustStore, *, now: datetime | None = None) -> Document:
+    """Parse and verify one document: what may be stored; `DocumentRefused` otherwise."""
+    doc = parse(item)
+    verify(doc, trust, now=now)
+    return doc
+
+
+# --- the page of documents ---------------------------------------------------
+
+MAX_CURSOR = 512
+
+
+@dataclass(frozen=True)
+class Page:
+    """One reply of `GET .../documents`: the items as sent (each still to check) and the next cursor."""
+
+    items: tuple[Any, ...]
+    cursor: str
+
+
+def parse_page(body: bytes | str, *, max_items: int = 1000) -> Page:
+    """Check a page reply's outer shape; its documents are checked one by one later."""
+    value = loads(body)
+    if not isinstance(value, dict) or set(value) != {"documents", "cursor"}:
+        raise DocumentRefused("malformed", 'reply must be exactly {"documents": [...], "cursor": "..."}')
+    items, cursor = value["documents"], value["cursor"]
+    if not isinstance(items, list):
+        raise DocumentRefused("malformed", "documents must be a list")
+    if len(items) > max_items:
+        raise DocumentRefused("malformed", f"page of {len(items)} documents, more than asked")
+    if type(cursor) is not str or not 0 < len(cursor) <= MAX_CURSOR or not cursor.isprintable() \
+            or not cursor.isascii():
+        raise DocumentRefused("malformed", f"cursor must be 1 to {MAX_CURSOR} printable ASCII characters")
+    return Page(items=tuple(items), cursor=cursor)

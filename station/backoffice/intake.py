@@ -1,0 +1,325 @@
+"""Document intake: verify every document, then store a page of them and the cursor in one transaction.
+
+The order is the point: nothing is stored before its issuer signature
+verified (`check_items` runs outside the transaction, it is pure). Then one
+durable transaction (`store`) creates a `received` job and queues a
+`received` event per good document, records each refused one in
+`refused_documents` and queues a `held` event for it, and moves the
+back-office cursor: a crash leaves the whole page taken or none of it.
+
+Duplicates: a document id already in the spool is never a second job. The
+same document again (same content, whatever key re-signed it) is counted as
+a duplicate and ignored; a different document under a known id is refused as
+`conflict` and raises a critical alarm; the job already there is left alone.
+
+`Feed` is the daemon's worker around this: it asks the back office for the
+next page, hands it over, and backs off while the back office misbehaves,
+without ever raising for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from spool import alarms, audit
+from spool.db import write
+from spool.errors import SpoolError
+from spool.jobs import find_job
+from spool.machine import create_job
+from spool.states import Flow
+
+from ..errors import StationError
+from ..trust import TrustStore
+from . import document, outbox
+from .client import Backoff, BackofficeClient
+from .document import Document, DocumentRefused
+
+log = logging.getLogger("station.backoffice.intake")
+
+CURSOR_KEY = "backoffice.cursor"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A document that was not stored: its id when readable, the reason word, and why."""
+
+    document_id: str | None
+    reason: str
+    message: str
+
+
+@dataclass
+class IntakeResult:
+    """What one page (or one import file) did to the spool."""
+
+    stored: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    cursor: str | None = None
+
+    def summary(self) -> str:
+        """`3 stored, 1 duplicate, 1 refused (DOC-7: bad_signature)`."""
+        text = (f"{len(self.stored)} stored, {len(self.duplicates)} duplicate"
+                f"{'' if len(self.duplicates) == 1 else 's'}, {len(self.refused)} refused")
+        if self.refused:
+            shown = ", ".join(f"{r.document_id or '?'}: {r.reason}" for r in self.refused[:5])
+            text += f" ({shown}{', ...' if len(self.refused) > 5 else ''})"
+        return text
+
+
+# --- the cursor --------------------------------------------------------------
+
+def read_cursor(conn: sqlite3.Connection) -> str | None:
+    """The back-office cursor after the last page taken (None before the first)."""
+    row = conn.execute("SELECT value FROM station WHERE key = ?", (CURSOR_KEY,)).fetchone()
+    return None if row is None else row["value"]
+
+
+def _save_cursor(conn: sqlite3.Connection, cursor: str) -> None:
+    conn.execute("INSERT INTO station (key, value) VALUES (?, ?)"
+                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (CURSOR_KEY, cursor))
+
+
+# --- checking (pure) and storing (one transaction) ---------------------------
+
+def check_items(items: Iterable[Any], trust: TrustStore, *,
+                now: datetime | None = None) -> list[Document | Refusal]:
+    """Each item verified into a `Document`, or the `Refusal` that says why not. Touches no spool."""
+    now = now or datetime.now(UTC)
+    checked: list[Document | Refusal] = []
+    for item in items:
+        try:
+            checked.append(document.check(item, trust, now=now))
+        except DocumentRefused as err:
+            checked.append(Refusal(err.document_id, err.reason, str(err)))
+    return checked
+
+
+def store(conn: sqlite3.Connection, checked: Iterable[Document | Refusal], *, flow: Flow | str,
+          cursor: str | None = None, actor: str = "system") -> IntakeResult:
+    """Store verified documents and record refusals, with the cursor, in one durable transaction.
+
+    Only `Document`s that came out of `check_items` may be passed here: this
+    function trusts them. `cursor=None` leaves the cursor alone (file import).
+    """
+    flow = Flow(flow)
+    checked = list(checked)
+    result = IntakeResult(cursor=cursor)
+    with write(conn):
+        # Good documents first: a forged copy in the same page as the real one
+        # then meets the real job (alarm), instead of reporting `held` for it.
+        for item in checked:
+            if isinstance(item, Refusal):
+                continue
+            outcome = _store_one(conn, item, flow, actor)
+            if outcome is None:
+                result.stored.append(item.id)
+            elif outcome == "duplicate":
+                result.duplicates.append(item.id)
+            else:
+                result.refused.append(outcome)
+        for item in checked:
+            if isinstance(item, Refusal):
+                _refuse(conn, item, actor)
+                result.refused.append(item)
+        if cursor is not None:
+            _save_cursor(conn, cursor)
+    return result
+
+
+def take(conn: sqlite3.Connection, items: Iterable[Any], trust: TrustStore, *, flow: Flow | str,
+         cursor: str | None = None, actor: str = "system", now: datetime | None = None) -> IntakeResult:
+    """Check then store: the whole intake of one page (or one file)."""
+    return store(conn, check_items(items, trust, now=now), flow=flow, cursor=cursor, actor=actor)
+
+
+def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str) -> Refusal | str | None:
+    """None when stored, "duplicate", or the `Refusal` recorded instead."""
+    existing = find_job(conn, doc.id)
+    if existing is not None:
+        if existing.payload is None or _same_content(existing.payload, doc):
+            # Payload gone (retention cleared it): the id alone decides; never a second job.
+            return "duplicate"
+        refusal = Refusal(doc.id, "conflict", f"conflict: document {doc.id} is already at this station"
+                                              " with other content; the station keeps the first")
+        _refuse(conn, refusal, actor)
+        return refusal
+    # A savepoint per document: should the spool refuse one (it should not:
+    # everything was checked), that one is refused and the page still goes in.
+    conn.execute("SAVEPOINT intake_document")
+    try:
+        create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
+                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor)
+        outbox.enqueue(conn, doc.id, "received")
+    except (SpoolError, StationError) as err:
+        conn.execute("ROLLBACK TO intake_document")
+        conn.execute("RELEASE intake_document")
+        refusal = Refusal(doc.id, "rejected", f"rejected: the spool refused document {doc.id}: {err}")
+        _refuse(conn, refusal, actor)
+        return refusal
+    conn.execute("RELEASE intake_document")
+    return None
+
+
+def _same_content(payload: str, doc: Document) -> bool:
+    """Same document, whatever key (re)signed it: compare the signed content, not the signature."""
+    try:
+        stored = json.loads(payload)
+    except ValueError:
+        return False
+    return isinstance(stored, dict) and document.signing_bytes(stored) == doc.signing_bytes()
+
+
+def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
+    """Record a refusal once; report `held` for an id the station does not hold; alarm where a person must look."""
+    doc_id = refusal.document_id
+    already = doc_id is not None and conn.execute(
+        "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
+        (doc_id, refusal.reason)).fetchone() is not None
+    if already:
+        return
+    entry = audit.append(conn, actor, "document.refused", job=doc_id, details={"reason": refusal.reason})
+    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
+                 (doc_id, refusal.reason, entry.at))
+    if doc_id is None:
+        alarms.raise_alarm(conn, "backoffice.unreadable_document",
+                           "the back office sent a document without a readable id"
+                           f" ({refusal.message[:200]})", severity="warning", device="backoffice")
+    elif find_job(conn, doc_id) is not None:
+        # The job under this id goes on with its life, and its own events
+        # report it: no `held` for it. A person must look at what was sent.
+        severity = "critical" if refusal.reason in ("conflict", "bad_signature") else "warning"
+        alarms.raise_alarm(conn, f"backoffice.document_{refusal.reason}",
+                           f"document {doc_id} came again and was refused: {refusal.message[:200]}",
+                           severity=severity, job=doc_id, device="backoffice")
+    else:
+        outbox.enqueue(conn, doc_id, "held", at=entry.at, detail={"reason": refusal.reason})
+
+
+def refused(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
+    """Refused documents, newest first (for the ops API)."""
+    rows = conn.execute("SELECT document_id, reason, at FROM refused_documents ORDER BY id DESC LIMIT ?",
+                        (limit,))
+    return [dict(row) for row in rows]
+
+
+# --- the feed worker ---------------------------------------------------------
+
+@dataclass
+class FeedStatus:
+    """What the feed last saw, for the health worker and the ops page."""
+
+    pages: int = 0
+    stored: int = 0
+    refused: int = 0
+    duplicates: int = 0
+    failures: int = 0
+    last_error: str | None = None
+    last_ok_at: str | None = None
+
+
+class Feed:
+    """Pulls approved documents from the back office into the spool, page by page.
+
+    `conn` must be a connection of its own (the feed's database and
+    signature work runs in a worker thread, off the event loop). `trust` is a
+    store, or a function returning the current one (so that a revocation
+    applies without a restart). `on_result` is called on the event loop after
+    each page that changed something (to wake the render worker and the
+    outbox sender).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, client: BackofficeClient,
+                 trust: TrustStore | Callable[[], TrustStore], *, station: str, flow: Flow | str,
+                 page_size: int = 50, poll_seconds: float = 5.0, backoff: Backoff | None = None,
+                 on_result: Callable[[IntakeResult], None] | None = None) -> None:
+        self.conn = conn
+        self.client = client
+        self._trust = trust
+        self.station = station
+        self.flow = Flow(flow)
+        self.page_size = page_size
+        self.poll_seconds = poll_seconds
+        self.backoff = backoff or Backoff()
+        self.on_result = on_result
+        self.status = FeedStatus()
+        self._more = False  # the last page came full: ask again at once
+
+    def trust(self) -> TrustStore:
+        """The trust store to check documents against now."""
+        return self._trust() if callable(self._trust) else self._trust
+
+    async def poll_once(self) -> IntakeResult | None:
+        """Fetch and take one page; None when the back office failed (recorded in `status`)."""
+        cursor = await asyncio.to_thread(read_cursor, self.conn)
+        reply = await self.client.get_documents(self.station, cursor, self.page_size)
+        if not reply.ok:
+            await self._failed(f"documents: {reply.describe()}",
+                               alarm="backoffice.unauthorized" if reply.status in (401, 403) else None)
+            return None
+        try:
+            page = document.parse_page(reply.body, max_items=self.page_size)
+        except DocumentRefused as err:
+            await self._failed(f"documents: malformed reply: {err}", alarm="backoffice.malformed_reply")
+            return None
+        result = await asyncio.to_thread(take, self.conn, page.items, self.trust(), flow=self.flow,
+                                         cursor=page.cursor)
+        self.status.pages += 1
+        self.status.stored += len(result.stored)
+        self.status.refused += len(result.refused)
+        self.status.duplicates += len(result.duplicates)
+        self.status.last_ok_at = audit.now_text()
+        self.status.last_error = None
+        if result.refused:
+            log.warning("back office: %s", result.summary())
+        if (result.stored or result.refused) and self.on_result is not None:
+            self.on_result(result)
+        self._more = len(page.items) >= self.page_size and page.cursor != cursor
+        return result
+
+    async def _failed(self, message: str, *, alarm: str | None = None) -> None:
+        self.status.failures += 1
+        self.status.last_error = message
+        log.warning("back office: %s", message)
+        if alarm is not None:
+            await asyncio.to_thread(self._alarm, alarm, message)
+
+    def _alarm(self, kind: str, message: str) -> None:
+        alarms.raise_alarm(self.conn, kind, message[:300], severity="warning", device="backoffice")
+
+    async def step(self) -> float:
+        """One round: take one page; returns how long to wait before the next (fits `Daemon.loop`).
+
+        0 while pages come full, `poll_seconds` after a short page, a growing
+        jittered pause while the back office fails. Never raises for
+        back-office trouble, nor for a busy spool.
+        """
+        self._more = False
+        try:
+            result = await self.poll_once()
+        except (sqlite3.Error, SpoolError, StationError) as err:
+            # The spool was busy, or a trust store reload failed: keep going.
+            await self._failed(f"intake: {err}")
+            result = None
+        if result is None:
+            return self.backoff.next_delay()
+        self.backoff.reset()
+        return 0.0 if self._more else self.poll_seconds
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Poll until `stop` is set (outside the daemon: tests, tools)."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            pause = await self.step()
+            if pause:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,250 @@
+"""The durable event outbox: a document's progress, sent to the back office exactly once each.
+
+An event is written into the spool in the same transaction as the change it
+reports (`enqueue`, `INSERT OR IGNORE` on `(document_id, event)`), so that a
+crash can neither lose it nor report a change that did not commit. `Sender`
+posts pending events oldest first; one that cannot be delivered is retried,
+with a growing pause, before anything behind it is sent (order is kept), and
+it is marked sent in its own durable commit once the back office took it. A
+crash between the back office's answer and that commit sends it again, which
+§7 allows ("the same (id, event) twice is not an error").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from spool import alarms
+from spool.audit import canonical_json, now_text
+from spool.db import write
+from spool.states import JobState
+
+from ..errors import StationError
+from .client import Backoff, BackofficeClient, Reply
+
+log = logging.getLogger("station.backoffice.outbox")
+
+EVENTS = ("received", "printed", "staged", "released", "collected", "expired", "returned", "held")
+# Job states whose entry is reported to the back office, by event name.
+EVENT_FOR_STATE: dict[JobState, str] = {JobState(e): e for e in EVENTS}
+MAX_DETAIL_BYTES = 4096
+
+
+class OutboxError(StationError):
+    """An event cannot be queued as asked (unknown event, detail not a small JSON object)."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One queued event."""
+
+    id: int
+    document_id: str
+    event: str
+    at: str
+    detail: dict[str, Any]
+    sent_at: str | None
+    attempts: int
+
+    def body(self, station: str) -> dict[str, Any]:
+        """The §7 request body for `POST /api/v1/documents/{id}/events`."""
+        return {"event": self.event, "at": self.at, "station": station, "detail": self.detail}
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(row["id"], row["document_id"], row["event"], row["at"], json.loads(row["detail"]),
+                 row["sent_at"], row["attempts"])
+
+
+def enqueue(conn: sqlite3.Connection, document_id: str, event: str, *, at: str | None = None,
+            detail: dict[str, Any] | None = None) -> bool:
+    """Queue one event; True when new, False when this (document, event) was queued before.
+
+    Call it inside the transaction of the change it reports (`spool.write`
+    joins an outer transaction), so both commit or neither does.
+    """
+    if event not in EVENTS:
+        raise OutboxError(f"unknown back-office event {event!r}: one of {', '.join(EVENTS)}")
+    if not isinstance(document_id, str) or not document_id:
+        raise OutboxError("an event needs a document id")
+    detail = dict(detail or {})
+    try:
+        encoded = canonical_json(detail).decode("utf-8")
+    except (TypeError, ValueError) as err:
+        raise OutboxError(f"event detail is not JSON: {err}") from None
+    if len(encoded) > MAX_DETAIL_BYTES:
+        raise OutboxError(f"event detail is {len(encoded)} bytes, over {MAX_DETAIL_BYTES}")
+    with write(conn):
+        cur = conn.execute("INSERT OR IGNORE INTO outbox (document_id, event, at, detail)"
+                           " VALUES (?, ?, ?, ?)", (document_id, event, at or now_text(), encoded))
+    return cur.rowcount == 1
+
+
+def enqueue_for_state(conn: sqlite3.Connection, document_id: str, state: JobState | str, *,
+                      at: str | None = None, detail: dict[str, Any] | None = None) -> bool:
+    """Queue the event that reports entering `state`, if that state is reported (False otherwise)."""
+    event = EVENT_FOR_STATE.get(JobState(state))
+    if event is None:
+        return False
+    return enqueue(conn, document_id, event, at=at, detail=detail)
+
+
+def pending(conn: sqlite3.Connection, limit: int = 100) -> list[Event]:
+    """Events not yet delivered, oldest first."""
+    rows = conn.execute("SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
+    return [_event(row) for row in rows]
+
+
+def pending_count(conn: sqlite3.Connection) -> int:
+    """How many events wait to be delivered."""
+    return conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+
+
+def events_for(conn: sqlite3.Connection, document_id: str) -> list[Event]:
+    """Every event queued for one document, oldest first."""
+    rows = conn.execute("SELECT * FROM outbox WHERE document_id = ? ORDER BY id", (document_id,))
+    return [_event(row) for row in rows]
+
+
+def mark_sent(conn: sqlite3.Connection, event_id: int, *, at: str | None = None) -> None:
+    """Record, durably, that the back office took the event."""
+    with write(conn):
+        conn.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
+                     (at or now_text(), event_id))
+
+
+def note_attempt(conn: sqlite3.Connection, event_id: int) -> None:
+    """Count a failed delivery attempt (what an operator sees as attempts)."""
+    with write(conn):
+        conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (event_id,))
+
+
+# --- sending -----------------------------------------------------------------
+
+@dataclass
+class SenderStatus:
+    """What the sender last saw, for the health worker and the ops page."""
+
+    delivered: int = 0
+    failures: int = 0
+    refused: int = 0
+    last_error: str | None = None
+    waiting_since: float | None = None  # loop time the back office became unreachable
+
+
+class Sender:
+    """Posts pending events in order; waits and retries while the back office is unreachable.
+
+    `conn` must be a connection of its own (the sender's database work runs
+    in a worker thread, off the event loop). `run` never raises for network
+    trouble: it returns only when `stop` is set or the task is cancelled.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, client: BackofficeClient, *, station: str,
+                 poll_seconds: float = 5.0, backoff: Backoff | None = None, batch: int = 100) -> None:
+        self.conn = conn
+        self.client = client
+        self.station = station
+        self.poll_seconds = poll_seconds
+        self.backoff = backoff or Backoff()
+        self.batch = batch
+        self.status = SenderStatus()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look at the outbox now (call after queuing an event); safe from the event loop only."""
+        self._wake.set()
+
+    async def send_pending(self) -> int:
+        """Deliver what is pending, in order, stopping at the first event that must wait.
+
+        Returns how many events were delivered. When one fails for a reason
+        worth retrying, the rest wait behind it (order is kept) and the caller
+        pauses before the next call.
+        """
+        delivered = 0
+        while True:
+            events = await asyncio.to_thread(pending, self.conn, self.batch)
+            if not events:
+                return delivered
+            for event in events:
+                reply = await self.client.post_event(event.document_id, event.body(self.station))
+                if reply.ok or reply.status == 409:
+                    # 409: the back office already has this (id, event); delivered.
+                    await asyncio.to_thread(mark_sent, self.conn, event.id)
+                    delivered += 1
+                    self.status.delivered += 1
+                    continue
+                if reply.retryable:
+                    await asyncio.to_thread(note_attempt, self.conn, event.id)
+                    self.status.failures += 1
+                    self.status.last_error = reply.describe()
+                    raise _MustWait(reply)
+                # Refused for good (400, 404, 422): retrying cannot help and
+                # would block every event behind it; a person is told.
+                await asyncio.to_thread(self._give_up, event, reply)
+                delivered += 1
+                self.status.refused += 1
+
+    def _give_up(self, event: Event, reply: Reply) -> None:
+        with write(self.conn):
+            alarms.raise_alarm(self.conn, "backoffice.event_refused",
+                               f"the back office refused event {event.event} for document"
+                               f" {event.document_id}: {reply.describe()}", severity="warning",
+                               job=event.document_id, device="backoffice")
+            mark_sent(self.conn, event.id)
+        log.warning("back office refused event %s of %s: %s", event.event, event.document_id,
+                    reply.describe())
+
+    async def step(self) -> float:
+        """One round: deliver what can be delivered; returns how long to wait before the next.
+
+        Fits `Daemon.loop`. Never raises for back-office trouble: it waits
+        (jittered, growing pauses) while the back office cannot take events.
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            await self.send_pending()
+        except _MustWait as wait:
+            if self.status.waiting_since is None:
+                self.status.waiting_since = loop.time()
+                log.warning("back office unreachable, events wait in the outbox: %s", wait.reply.describe())
+            return self.backoff.next_delay()
+        except (sqlite3.Error, StationError) as err:
+            # The spool was busy or broken: keep the daemon up, try again later.
+            self.status.last_error = f"spool: {err}"
+            log.error("outbox: %s", err)
+            return self.backoff.next_delay()
+        if self.status.waiting_since is not None:
+            log.info("back office reachable again; the outbox is delivered")
+        self.status.waiting_since = None
+        self.backoff.reset()
+        return self.poll_seconds
+
+    async def run(self, stop: asyncio.Event | None = None) -> None:
+        """Deliver events until `stop` is set: promptly when woken, else every `poll_seconds`."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
+            self._wake.clear()
+            pause = await self.step()
+            waits = [asyncio.ensure_future(stop.wait())]
+            if self.status.waiting_since is None:
+                waits.append(asyncio.ensure_future(self._wake.wait()))
+            try:
+                await asyncio.wait(waits, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waits:
+                    waiter.cancel()
+
+
+class _MustWait(Exception):
+    """The back office could not take an event now; everything behind it waits."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.describe())
+        self.reply = reply
