@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import cbor2
 import segno
@@ -28,6 +28,9 @@ from . import cose
 from .errors import StationError
 from .files import write_atomic
 from .trust import TrustedKey, TrustError, TrustStore, kid_of, public_raw
+
+if TYPE_CHECKING:
+    from .config import ReleaseSection
 
 PREFIX = "MPP1:"
 EXTERNAL_AAD = b"MPP1/release"
@@ -134,6 +137,19 @@ def write_qr_png(text: str, path: Path, *, scale: int = 4) -> None:
 
 
 # --- verifying ----------------------------------------------------------------
+
+class TokenPolicy(TypedDict):
+    """The station's token policy, as keyword arguments of `verify`."""
+
+    skew_seconds: int
+    max_lifetime_seconds: int
+
+
+def release_policy(release: ReleaseSection) -> TokenPolicy:
+    """The policy a station's `[release]` settings give: `verify(..., **release_policy(cfg.release))`."""
+    return TokenPolicy(skew_seconds=release.clock_skew_seconds,
+                       max_lifetime_seconds=int(release.max_token_lifetime_days * 86400))
+
 
 def verify(text: str, trust: TrustStore, station: str, *, now: float | None = None,
            skew_seconds: int = DEFAULT_SKEW_SECONDS,

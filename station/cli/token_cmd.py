@@ -149,20 +149,24 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def _verify_settings(args: argparse.Namespace) -> tuple[Path, str, int, int]:
     """Trust store, station id and policy: options first, then the configuration."""
-    cfg = None
-    if args.trust is None or args.station is None or getattr(args, "config", None):
+    skew_seconds = token.DEFAULT_SKEW_SECONDS
+    max_lifetime = token.DEFAULT_MAX_LIFETIME_SECONDS
+    trust, station = args.trust, args.station
+    if trust is None or station is None or getattr(args, "config", None):
         try:
             cfg = load_config(args)
         except ConfigError as err:
             raise StationError(f"give --trust FILE and --station ID, or a station configuration ({err})"
                                ) from None
-    trust = Path(args.trust) if args.trust is not None else cfg.path(cfg.paths.trust_store)
-    station = args.station if args.station is not None else cfg.station.id
-    skew_seconds = args.skew if args.skew is not None else (
-        cfg.release.clock_skew_seconds if cfg else token.DEFAULT_SKEW_SECONDS)
-    max_lifetime = args.max_lifetime if args.max_lifetime is not None else (
-        int(cfg.release.max_token_lifetime_days * 86400) if cfg else token.DEFAULT_MAX_LIFETIME_SECONDS)
-    return trust, station, skew_seconds, max_lifetime  # type: ignore[return-value]
+        trust = trust if trust is not None else cfg.path(cfg.paths.trust_store)
+        station = station if station is not None else cfg.station.id
+        policy = token.release_policy(cfg.release)
+        skew_seconds, max_lifetime = policy["skew_seconds"], policy["max_lifetime_seconds"]
+    if args.skew is not None:
+        skew_seconds = args.skew
+    if args.max_lifetime is not None:
+        max_lifetime = args.max_lifetime
+    return Path(trust), station, skew_seconds, max_lifetime
 
 
 def read_token(argument: str) -> str:

@@ -186,3 +186,12 @@ def test_sentences_say_what_to_do_next() -> None:
 def test_unknown_reason_or_language_still_gives_a_sentence() -> None:
     assert token.citizen_message("no-such-word", "en") == token.citizen_message("malformed", "en")
     assert token.citizen_message("expired", "fr") == token.citizen_message("expired", "id")
+
+
+def test_release_policy_from_the_configuration(issuer: Issuer) -> None:
+    from station.config import ReleaseSection
+
+    policy = token.release_policy(ReleaseSection(clock_skew_seconds=5, max_token_lifetime_days=0.5))
+    assert policy == {"skew_seconds": 5, "max_lifetime_seconds": 43200}
+    text = token.issue(issuer.key, STATION, "D", ttl_seconds=86400, now=NOW)
+    assert _refusal(text, issuer, **policy).reason == "lifetime"
