@@ -268,3 +268,8 @@ def citizen_message(reason: str, language: str = "id") -> str:
     """A plain sentence for the kiosk screen saying what to do next ("id" Indonesian, "en" English)."""
     pair = _CITIZEN_MESSAGES.get(reason, _CITIZEN_MESSAGES["malformed"])
     return pair[1] if language == "en" else pair[0]
+
+
+def citizen_messages(reason: str) -> dict[str, str]:
+    """Both sentences, as a kiosk event's `message` carries them: {"id": ..., "en": ...}."""
+    return {language: citizen_message(reason, language) for language in LANGUAGES}

@@ -195,3 +195,8 @@ def test_release_policy_from_the_configuration(issuer: Issuer) -> None:
     assert policy == {"skew_seconds": 5, "max_lifetime_seconds": 43200}
     text = token.issue(issuer.key, STATION, "D", ttl_seconds=86400, now=NOW)
     assert _refusal(text, issuer, **policy).reason == "lifetime"
+
+
+def test_both_sentences_for_the_kiosk_event() -> None:
+    assert token.citizen_messages("pin_locked") == {"id": token.citizen_message("pin_locked", "id"),
+                                                    "en": token.citizen_message("pin_locked", "en")}
