@@ -239,7 +239,8 @@ _CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
                       "This QR code is not genuine. Please ask a staff member for help."),
     "key_window": ("Kode QR ini sudah tidak berlaku. Silakan minta kode baru dari petugas.",
                    "This QR code is no longer valid. Please ask a staff member for a new one."),
-    "wrong_station": ("Dokumen Anda tidak diambil di mesin ini. Periksa lokasi pengambilan pada pesan Anda.",
+    "wrong_station": ("Dokumen Anda tidak dapat diambil di mesin ini. Periksa lokasi pengambilan pada pesan"
+                      " yang Anda terima.",
                       "Your document is not collected at this machine. Check the pickup place in your"
                       " message."),
     "expired": ("Kode QR ini sudah kedaluwarsa. Silakan minta kode baru dari petugas.",
@@ -253,12 +254,13 @@ _CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
     "not_staged": ("Dokumen Anda belum siap diambil. Silakan coba lagi nanti atau minta bantuan petugas.",
                    "Your document is not ready for pickup yet. Please try again later or ask a staff"
                    " member."),
-    "already_used": ("Kode QR ini sudah dipakai. Jika dokumen belum Anda terima, minta bantuan petugas.",
+    "already_used": ("Kode QR ini sudah dipakai. Jika dokumen belum Anda terima, silakan minta bantuan"
+                     " petugas.",
                      "This QR code has already been used. If you did not get your document, please ask"
                      " a staff member."),
     "pin_required": ("Masukkan PIN yang Anda terima untuk mengambil dokumen ini.",
                      "Enter the PIN you received to collect this document."),
-    "pin_locked": ("PIN salah terlalu sering. Silakan minta bantuan petugas.",
+    "pin_locked": ("PIN yang dimasukkan salah terlalu banyak. Silakan minta bantuan petugas.",
                    "The PIN was wrong too many times. Please ask a staff member for help."),
 }
 LANGUAGES = ("id", "en")
