@@ -210,7 +210,9 @@ class TrustStore:
         if not found:
             raise TrustError("unknown_key", f"no {purpose} key {kid} in the trust store")
         good = [k for k in found if k.signature_ok(message, signature)]
-        active_good = [k for k in good if k.status == "active"]
+        # The same public key listed twice, once revoked: the revocation wins.
+        revoked = {k.raw for k in found if k.status == "revoked"}
+        active_good = [k for k in good if k.status == "active" and k.raw not in revoked]
         if active_good:
             return active_good
         if good or all(k.status == "revoked" for k in found):

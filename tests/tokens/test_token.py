@@ -200,3 +200,16 @@ def test_release_policy_from_the_configuration(issuer: Issuer) -> None:
 def test_both_sentences_for_the_kiosk_event() -> None:
     assert token.citizen_messages("pin_locked") == {"id": token.citizen_message("pin_locked", "id"),
                                                     "en": token.citizen_message("pin_locked", "en")}
+
+
+def test_a_key_listed_again_as_revoked_verifies_nothing(issuer: Issuer) -> None:
+    from dataclasses import replace
+
+    from station.trust import TrustStore
+
+    active = issuer.store.keys[0]
+    store = TrustStore(keys=(active, replace(active, status="revoked")))
+    text = token.issue(issuer.key, STATION, "D", now=NOW)
+    with pytest.raises(token.TokenRefused) as refused:
+        token.verify(text, store, STATION, now=NOW)
+    assert refused.value.reason == "revoked_key"
