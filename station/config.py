@@ -118,6 +118,7 @@ class RetentionSection(Section):
 class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
+    kiosk_columns: int = Field(4, ge=1, le=24)
 
 
 class LogSection(Section):
