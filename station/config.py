@@ -61,6 +61,10 @@ class PrinterSection(Section):
     max_in_flight: int = Field(2, ge=1, le=32)
     max_attempts: int = Field(3, ge=1, le=20)
     media: str = "iso_a4_210x297mm"
+    server: str = ""
+    raw: bool = True
+    poll_seconds: float = Field(1.0, gt=0, le=60)
+    sensor_seconds: float = Field(10.0, gt=0, le=600)
 
 
 class BoardSection(Section):
