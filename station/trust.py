@@ -256,8 +256,8 @@ def save_private_key(key: Ed25519PrivateKey, path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def load_private_key(path: str | Path) -> Ed25519PrivateKey:
-    """Read a PEM Ed25519 private key; refuses a file others can read."""
+def load_private_key(path: str | Path, *, allow_exposed: bool = False) -> Ed25519PrivateKey:
+    """Read a PEM Ed25519 private key; refuses a file others can read (unless `allow_exposed`)."""
     path = Path(path)
     try:
         mode = path.stat().st_mode
@@ -266,7 +266,7 @@ def load_private_key(path: str | Path) -> Ed25519PrivateKey:
         raise StationError(f"no private key at {path}") from None
     except OSError as err:
         raise StationError(f"cannot read private key {path}: {err.strerror}") from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if mode & (stat.S_IRWXG | stat.S_IRWXO) and not allow_exposed:
         raise StationError(f"private key {path} is readable by others (mode {stat.S_IMODE(mode):o});"
                            f" run: chmod 600 {path}")
     try:

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -111,7 +112,14 @@ def skew(text: str) -> int:
 # --- commands -----------------------------------------------------------------
 
 def run_issue(args: argparse.Namespace) -> int:
-    key = load_private_key(args.key)
+    # Issuer keys live at the back office; this command is a test and demo tool, so a key
+    # file others can read is used with a warning instead of refused (the station's own
+    # keys are always refused then).
+    key = load_private_key(args.key, allow_exposed=True)
+    mode = stat.S_IMODE(Path(args.key).stat().st_mode)
+    if mode & 0o077:
+        print(f"station: warning: private key {args.key} is readable by others (mode {mode:o});"
+              f" run: chmod 600 {args.key}", file=sys.stderr)
     if args.now is not None and not isinstance(args.now, int):
         raise StationError("--now for issue is whole seconds")
     text = token.issue(key, args.station, args.doc, ttl_seconds=args.ttl, pin=args.pin, now=args.now)

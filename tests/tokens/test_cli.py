@@ -99,10 +99,18 @@ def test_skew_option(issuer: Issuer) -> None:
     assert code == 1 and verdict is not None and verdict["reason"] == "not_yet_valid"
 
 
-def test_key_readable_by_others_is_refused(issuer: Issuer) -> None:
+def test_key_readable_by_others_is_used_with_a_warning(issuer: Issuer) -> None:
     issuer.pem.chmod(0o644)
     done = station("token", "issue", "--key", str(issuer.pem), "--station", STATION, "--doc", "D")
-    assert done.returncode == 2 and "chmod 600" in done.stderr and done.stdout == ""
+    assert done.returncode == 0 and "chmod 600" in done.stderr and done.stdout.startswith("MPP1:")
+
+
+def test_a_file_that_is_no_key_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.pem"
+    bad.write_text("-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+    bad.chmod(0o600)
+    done = station("token", "issue", "--key", str(bad), "--station", STATION, "--doc", "D")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
 
 
 def test_missing_key_is_one_clear_line(tmp_path: Path) -> None:
