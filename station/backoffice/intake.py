@@ -66,8 +66,12 @@ class IntakeResult:
 
     def summary(self) -> str:
         """`3 stored, 1 duplicate, 1 refused (DOC-7: bad_signature)`."""
-        text = (f"{len(self.stored)} stored, {len(self.duplicates)} duplicate"
-                f"{'' if len(self.duplicates) == 1 else 's'}, {len(self.refused)} refused")
+        return (f"{len(self.stored)} stored, {len(self.duplicates)} duplicate"
+                f"{'' if len(self.duplicates) == 1 else 's'}, {self.refusals()}")
+
+    def refusals(self) -> str:
+        """`1 refused (DOC-7: bad_signature)`."""
+        text = f"{len(self.refused)} refused"
         if self.refused:
             shown = ", ".join(f"{r.document_id or '?'}: {r.reason}" for r in self.refused[:5])
             text += f" ({shown}{', ...' if len(self.refused) > 5 else ''})"

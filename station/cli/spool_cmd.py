@@ -7,6 +7,7 @@ import argparse
 from spool import audit, jobs
 from spool.states import JobState
 
+from . import import_cmd
 from .common import add_command, add_group, open_spool, print_json, print_table
 
 
@@ -22,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                          description="Show one job and every audit entry about it.", run=run_show)
     shower.add_argument("job", metavar="JOB", help="job (document) id")
     shower.add_argument("--json", action="store_true", help="JSON instead of text")
+    import_cmd.register(group)
 
 
 def _positive(text: str) -> int:
