@@ -6,6 +6,9 @@ encoder and its own trust-store JSON; only Ed25519 comes from `cryptography`.
 Each case says which verdict a §4 verifier must reach, and why.
 
     python tests/tokens/token_corpus.py DIR    # writes DIR/trust.json and DIR/cases.jsonl
+
+A case tagged "argument" must be given as the TOKEN argument, not on
+standard input (which strips one trailing newline).
 """
 
 from __future__ import annotations
@@ -244,7 +247,7 @@ class Case:
     exp: int | None = None
     cli: bool = False  # in the representative subset run through the CLI as a separate process
     why: str = ""
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # "argument": not through standard input
 
 
 def _valid_cases() -> list[Case]:
@@ -294,7 +297,8 @@ def _prefix_cases() -> list[Case]:
         Case("prefix_of_eu_dcc", "HC1:" + body, "malformed"),
         Case("leading_space", " " + token(), "malformed"),
         Case("trailing_space", token() + " ", "malformed"),
-        Case("trailing_newline_in_argument", token() + "\n", "malformed"),
+        Case("trailing_newline_in_argument", token() + "\n", "malformed", tags=["argument"],
+             why="standard input strips one newline; an argument is taken as it is"),
         Case("oversize_401", _sized_token(401), "malformed", cli=True, why="a good signature, 401 characters"),
         Case("oversize_huge", PREFIX + "A" * 100_000, "malformed"),
         Case("base45_lower_case", PREFIX + body.lower(), "malformed", cli=True),
