@@ -21,7 +21,16 @@ COMMAND_MODULES = [
     "station.cli.init_cmd",
     "station.cli.spool_cmd",
     "station.cli.audit_cmd",
+    "station.cli.locker_cmd",
+    "station.cli.sim_cmd",
+    "station.cli.scan_cmd",
     "station.cli.token_cmd",
+    "station.cli.serve_cmd",
+    "station.cli.users_cmd",
+    "station.cli.keys_cmd",
+    "station.cli.template_cmd",
+    "station.cli.render_cmd",
+    "station.cli.seal_cmd",
 ]
 
 DESCRIPTION = """\

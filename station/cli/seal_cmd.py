@@ -1,0 +1,58 @@
+"""`station seal verify`: check a document's seal from its QR text or from the PDF itself."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import StationError
+from ..seal import SealError, verify_seal
+from ..trust import TrustStore
+from .common import add_command, add_group, print_json
+from .render_cmd import read_data
+
+DESCRIPTION = """\
+Verify a document seal (PROTOCOLS.md section 5): give the seal's text
+(MPS1:...), or --pdf FILE.pdf to read it as a phone would from the paper
+(first page rasterised with pdftoppm at 150 dpi, then scanned with
+zxing-cpp). The seal must be signed by an active station key of the trust
+store. Exit 0 and its fields as JSON when valid; exit 1 and the reason
+(malformed, unknown_key, revoked_key, bad_signature, key_window,
+not_yet_valid, data_mismatch) when not. With --data, the document's data
+must also match the digest the seal carries."""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add `station seal verify`."""
+    group = add_group(commands, "seal", help="verify the seal printed on a document")
+    verify = add_command(group, "verify", help="verify a seal", description=DESCRIPTION, run=run_verify)
+    verify.add_argument("text", nargs="?", metavar="TEXT", help="the seal's text (MPS1:...)")
+    verify.add_argument("--pdf", metavar="FILE.pdf", help="read the seal from the PDF's first page")
+    verify.add_argument("--trust", required=True, metavar="FILE", help="trust store holding station keys")
+    verify.add_argument("--data", metavar="DATA.json", help="the document's data, to compare with the seal")
+
+
+def run_verify(args: argparse.Namespace) -> int:
+    """Verify; 0 valid, 1 not."""
+    if (args.text is None) == (args.pdf is None):
+        raise StationError("give the seal TEXT or --pdf FILE.pdf (one of them)")
+    trust = TrustStore.load(args.trust)
+    data = read_data(args.data) if args.data else None
+    if data is not None and not isinstance(data, dict):
+        raise StationError(f"{args.data} must hold an object of field -> text", exit_code=1)
+    if args.pdf is not None:
+        from ..templates.readback import read_seal  # poppler and zxing only when reading a PDF
+
+        if not Path(args.pdf).is_file():
+            raise StationError(f"no PDF at {args.pdf}")
+        text = read_seal(args.pdf)
+    else:
+        text = args.text
+    try:
+        verified = verify_seal(text, trust, data=data)
+    except SealError as err:
+        print(f"station: seal refused: {err.reason}: {err.detail}", file=sys.stderr)
+        return 1
+    print_json(verified.to_json())
+    return 0
