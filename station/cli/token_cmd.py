@@ -147,7 +147,8 @@ def run_verify(args: argparse.Namespace) -> int:
         print(f"station: token refused: {err}", file=sys.stderr)
         return 1
     except Exception as err:  # noqa: BLE001 - never crash on a token: a verifier that fails refuses
-        logging.getLogger("station.token").exception("token verification failed unexpectedly")
+        # The traceback goes to the log (when one is set up), never to the screen.
+        logging.getLogger("station.token").debug("token verification failed unexpectedly", exc_info=True)
         print_verdict("malformed", None)
         print(f"station: token refused: internal error {type(err).__name__}", file=sys.stderr)
         return 1

@@ -205,3 +205,17 @@ def test_check_pin_refuses_a_hostile_verifier() -> None:
 def test_pin_verifier_needs_a_pin() -> None:
     done = station("token", "pin-verifier", stdin=b"\n")
     assert done.returncode == 2 and "no PIN" in done.stderr
+
+
+def test_a_verifier_bug_still_refuses_with_one_line(issuer: Issuer, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from station import token
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(token, "verify", broken)
+    code = main(["token", "verify", "MPP1:ABC", "--trust", str(issuer.trust_path), "--station", STATION])
+    out, err = capsys.readouterr()
+    assert code == 1 and json.loads(out) == {"valid": False, "reason": "malformed", "doc": None, "exp": None}
+    assert "Traceback" not in err and err.count("\n") == 1
