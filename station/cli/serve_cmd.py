@@ -1,0 +1,37 @@
+"""`station serve`: the spool API, the kiosk screen and the operations page (uvicorn, own process)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from .. import logs
+from ..web.serve import bind, serve
+from .common import add_command, load_config
+
+DESCRIPTION = """\
+Serve the spool API (/api/v1, OpenAPI at /openapi.json), live events, /metrics,
+/healthz and /readyz, the kiosk screen (/kiosk) and the operations page (/ops)
+on [api] host and port. The daemon starts this itself; run it by hand to look
+at a station's spool while the daemon is stopped (actions that need a device
+then answer 503).
+
+Staff sign in on /ops with a token from: station users add NAME --role ROLE"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "serve", help="serve the spool API, kiosk screen and operations page",
+                         description=DESCRIPTION, run=run)
+    parser.add_argument("--host", help="address to listen on (default: [api] host)")
+    parser.add_argument("--port", type=int, help="port (default: [api] port; 0: any free port)")
+    parser.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
+    sock = bind(args.host or cfg.api.host, cfg.api.port if args.port is None else args.port)
+    host, port = sock.getsockname()[:2]
+    print(f"serving {cfg.station.id} on http://{host}:{port}/ (kiosk: /kiosk, operations: /ops)", flush=True)
+    asyncio.run(serve(cfg, sock, parent_pid=args.parent_pid))
+    return 0

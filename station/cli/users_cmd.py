@@ -1,0 +1,57 @@
+"""`station users ...`: who may use the spool API, with which role."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..web.users import ROLES, add_user, disable_user, list_users
+from .common import add_command, add_group, open_spool, print_json, print_table
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    group = add_group(commands, "users", help="API users and their tokens")
+    adder = add_command(group, "add", help="add a user and print their token (once)", run=run_add,
+                        description="Add a user with a role and print their bearer token. The token is"
+                                    " shown only now; the spool keeps its hash.\n\nRoles, each with"
+                                    " what the ones before it can do:\n  viewer      read (personal"
+                                    " data masked)\n  operator    retry, cancel, reprint, move, extend,"
+                                    " slots out of service, acknowledge alarms\n  technician  open a"
+                                    " door (with a reason), act at the kiosk\n  admin       everything")
+    adder.add_argument("name", metavar="NAME", help="user name (A-Z a-z 0-9 . _ @ -)")
+    adder.add_argument("--role", required=True, choices=ROLES, help="what the user may do")
+    lister = add_command(group, "list", help="users, their roles, and whether they are disabled",
+                         run=run_list)
+    lister.add_argument("--json", action="store_true", help="JSON instead of a table")
+    disabler = add_command(group, "disable", help="disable a user (their token stops working at once)",
+                           run=run_disable)
+    disabler.add_argument("name", metavar="NAME", help="user name")
+
+
+def run_add(args: argparse.Namespace) -> int:
+    _, conn = open_spool(args)
+    token = add_user(conn, args.name, args.role)
+    print(f"user {args.name} added with role {args.role}; their token (shown only now):")
+    print(token)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    _, conn = open_spool(args, readonly=True)
+    found = list_users(conn)
+    if args.json:
+        print_json([{"name": u.name, "role": u.role, "created_at": u.created_at, "disabled": u.disabled}
+                    for u in found])
+        return 0
+    if not found:
+        print("no users (add one: station users add NAME --role operator)")
+        return 0
+    print_table(["name", "role", "created", "disabled"],
+                [(u.name, u.role, u.created_at, "yes" if u.disabled else "") for u in found])
+    return 0
+
+
+def run_disable(args: argparse.Namespace) -> int:
+    _, conn = open_spool(args)
+    disable_user(conn, args.name)
+    print(f"user {args.name} disabled")
+    return 0

@@ -1,0 +1,77 @@
+"""The web app: the spool API under `/api/v1`, live events, metrics, the kiosk and operations pages.
+
+It runs in a process of its own (`station serve`), reads the spool directly
+(one SQLite connection per thread) and asks the daemon, over its control
+socket, for what only the daemon can do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from spool.errors import SpoolError
+from station.config import Config
+from station.control import ControlClient
+from station.errors import StationError
+from station.events import EventBus
+
+from .metrics import StationMetrics
+from .relay import EventRelay
+from .respond import error_handler
+from .routes import events, health, jobs, kiosk, pages, slots, station_info
+from .routes.pages import STATIC
+from .spool_access import SpoolAccess
+from .state import WebState
+
+API_DESCRIPTION = """\
+The spool API of an MPP Station: jobs and their audit trails, slots, devices,
+alarms, live events, and the actions staff take.
+
+Authenticate with `Authorization: Bearer TOKEN`; tokens are made with
+`station users add NAME --role viewer|operator|technician|admin` and shown once.
+Roles are ranked (viewer < operator < technician < admin); each operation
+names the least role it needs in `x-required-role`. Viewers see personal
+data masked. Every action is recorded in the audit chain with its actor.
+Refusals are `{"error": "one sentence"}` with a 4xx status; 503 means the
+station daemon is not running."""
+
+# Time a control-socket call may take before the API answers 503.
+CONTROL_TIMEOUT_S = 10.0
+
+
+def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secret: str | None = None) -> FastAPI:
+    """The web app for this station's configuration."""
+    control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
+    bus = EventBus()
+    station_metrics = StationMetrics()
+    state = WebState(cfg=cfg, spool=SpoolAccess(cfg.spool_path), control=control, bus=bus,
+                     relay=EventRelay(control, bus, observe=station_metrics.observe_event),
+                     metrics=station_metrics, kiosk_secret=kiosk_secret or secrets.token_urlsafe(32))
+    # Fail now, clearly, if the spool is missing (not at the first request).
+    state.spool.conn()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.relay.start()
+        try:
+            yield
+        finally:
+            state.stopping.set()
+            await state.relay.stop()
+            state.spool.close()
+
+    app = FastAPI(title=f"MPP Station {cfg.station.id}", version="1", description=API_DESCRIPTION,
+                  lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.state.web = state
+    for router in (jobs.router, slots.router, station_info.router, kiosk.router, events.router,
+                   health.router, pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(StationError, error_handler)
+    app.add_exception_handler(SpoolError, error_handler)
+    return app

@@ -1,0 +1,112 @@
+"""`/metrics` for Prometheus: jobs per state, release latency, device status, alarms.
+
+The text exposition format is written by hand (a few lines; no extra
+dependency). Job and alarm counts are read from the spool at scrape time;
+the release latency histogram counts the releases this web process has
+seen on the event stream since it started (`job` events in state
+`released` that carry `latency_s`, the scan-to-door-open time the counter
+measured).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from spool.jobs import count_by_state
+
+# Scan-to-door-open, seconds: a citizen waiting; beyond 2 s feels broken.
+LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+DEVICE_STATUSES = ("online", "offline", "busy", "hardware_error", "user_error", "unreachable", "unknown")
+
+
+class Histogram:
+    """A cumulative histogram, safe to observe from any thread."""
+
+    def __init__(self, buckets: tuple[float, ...]) -> None:
+        self.buckets = buckets
+        self.counts = [0] * len(buckets)
+        self.total = 0
+        self.sum = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, value: float) -> None:
+        """Count one observation."""
+        with self._lock:
+            for index, bound in enumerate(self.buckets):
+                if value <= bound:
+                    self.counts[index] += 1
+            self.total += 1
+            self.sum += value
+
+    def lines(self, name: str) -> list[str]:
+        """The histogram's exposition lines."""
+        with self._lock:
+            out = [f'{name}_bucket{{le="{bound:g}"}} {count}' for bound, count in zip(self.buckets, self.counts,
+                                                                                      strict=True)]
+            out += [f'{name}_bucket{{le="+Inf"}} {self.total}', f"{name}_sum {self.sum:.6f}",
+                    f"{name}_count {self.total}"]
+        return out
+
+
+class StationMetrics:
+    """What the web process exposes to Prometheus."""
+
+    def __init__(self) -> None:
+        self.release_latency = Histogram(LATENCY_BUCKETS)
+
+    def observe_event(self, kind: str, data: dict[str, Any]) -> None:
+        """Take what matters from a daemon event (called by the event relay)."""
+        if kind == "job" and data.get("state") == "released":
+            latency = data.get("latency_s")
+            if isinstance(latency, int | float) and not isinstance(latency, bool) and 0 <= latency < 3600:
+                self.release_latency.observe(float(latency))
+
+    def render(self, conn: sqlite3.Connection, devices: dict[str, Any] | None) -> str:
+        """The exposition text for one scrape (`devices` is None when the daemon is down)."""
+        out: list[str] = []
+
+        def family(name: str, kind: str, help_text: str) -> None:
+            out.extend([f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"])
+
+        family("station_jobs", "gauge", "Jobs in the spool, by state.")
+        for state, count in count_by_state(conn).items():
+            out.append(f'station_jobs{{state="{state}"}} {count}')
+        family("station_release_latency_seconds", "histogram",
+               "Scan-to-door-open time of releases seen since this web process started.")
+        out.extend(self.release_latency.lines("station_release_latency_seconds"))
+        family("station_alarms_open", "gauge", "Alarms not yet acknowledged, by severity.")
+        open_alarms = dict.fromkeys(("info", "warning", "critical"), 0)
+        for row in conn.execute("SELECT severity, COUNT(*) AS n FROM alarms WHERE acknowledged_at IS NULL"
+                                " GROUP BY severity"):
+            open_alarms[row["severity"]] = row["n"]
+        for severity, count in open_alarms.items():
+            out.append(f'station_alarms_open{{severity="{severity}"}} {count}')
+        family("station_daemon_up", "gauge", "1 when the station daemon answers on its control socket.")
+        out.append(f"station_daemon_up {0 if devices is None else 1}")
+        family("station_device_status", "gauge", "1 for each device's current status.")
+        for device, status in _device_statuses(devices or {}):
+            for word in DEVICE_STATUSES:
+                out.append(f'station_device_status{{device="{_label(device)}",status="{word}"}} '
+                           f"{1 if status == word else 0}")
+        return "\n".join(out) + "\n"
+
+
+def _device_statuses(devices: dict[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for name in ("printer", "scanner"):
+        item = devices.get(name)
+        if isinstance(item, dict):
+            found.append((name, str(item.get("status", "unknown"))))
+    buses = devices.get("buses")
+    if isinstance(buses, list):
+        for bus in buses:
+            if isinstance(bus, dict):
+                found.append((f"bus:{bus.get('name', '?')}", str(bus.get("status", "unknown"))))
+    return found
+
+
+def _label(value: str) -> str:
+    """A label value escaped as the exposition format wants."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

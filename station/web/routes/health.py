@@ -1,0 +1,60 @@
+"""`/healthz`, `/readyz` and `/metrics`: for systemd, load balancers and Prometheus (no token)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from spool.errors import SpoolError
+from station.control import ControlError
+
+from ..models import Health, Readiness
+from ..respond import json_response
+from .common import daemon, web
+
+router = APIRouter(tags=["health"])
+# A scrape or a readiness probe never waits long for a busy daemon.
+PROBE_TIMEOUT_S = 2.0
+
+
+@router.get("/healthz", summary="The web process is alive", response_model=None,
+            responses={200: {"model": Health}})
+async def healthz() -> Response:
+    """Always ok while this process serves."""
+    return json_response({"status": "ok"})
+
+
+@router.get("/readyz", summary="Ready: the spool opens and the daemon answers", response_model=None,
+            responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "Not ready"}})
+async def readyz(request: Request) -> Response:
+    """200 when the spool can be read and the daemon says it is ready; 503 and why otherwise."""
+    spool_ok, daemon_ok, detail = True, False, None
+    try:
+        web(request).spool.conn().execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
+    except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
+        spool_ok, detail = False, f"spool: {err}"
+    try:
+        ping = await asyncio.wait_for(daemon(request, "ping"), PROBE_TIMEOUT_S)
+        daemon_ok = bool(isinstance(ping, dict) and ping.get("ready"))
+        if not daemon_ok:
+            detail = detail or "daemon: starting"
+    except (ControlError, TimeoutError) as err:
+        detail = detail or f"daemon: {err or 'no answer'}"
+    ready = spool_ok and daemon_ok
+    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "detail": detail},
+                         200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/plain": {"example": 'station_jobs{state="staged"} 12\n'}}}})
+async def metrics(request: Request) -> PlainTextResponse:
+    """Jobs per state, release latency histogram, device status, open alarms."""
+    state = web(request)
+    try:
+        devices = await asyncio.wait_for(daemon(request, "devices"), PROBE_TIMEOUT_S)
+    except (ControlError, TimeoutError):
+        devices = None
+    text = state.metrics.render(state.spool.conn(), devices if isinstance(devices, dict) else None)
+    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")

@@ -1,0 +1,86 @@
+"""Running the web app with uvicorn, in its own process, on a socket bound here.
+
+Binding the socket ourselves means port 0 works (tests, several stations on
+one machine) and the real port is known: it is written to
+`run/web.json` beside the control socket for tools to find.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+from pathlib import Path
+
+import uvicorn
+
+from station.config import Config
+from station.errors import StationError
+
+from .app import create_app
+
+log = logging.getLogger("station.web")
+
+# SSE streams end themselves on shutdown; what is still open after this is cut.
+GRACEFUL_STOP_S = 3.0
+PARENT_CHECK_S = 1.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise StationError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock
+
+
+def info_path(cfg: Config) -> Path:
+    """Where the running web process writes its address."""
+    return cfg.path(cfg.paths.control_socket).with_name("web.json")  # type: ignore[union-attr]
+
+
+async def serve(cfg: Config, sock: socket.socket, *, parent_pid: int | None = None) -> None:
+    """Serve the app on `sock` until SIGTERM/SIGINT, or until the parent process is gone."""
+    app = create_app(cfg)
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on",
+                                           timeout_graceful_shutdown=GRACEFUL_STOP_S, timeout_keep_alive=30))
+    host, port = sock.getsockname()[:2]
+    info = info_path(cfg)
+    watcher = asyncio.create_task(_watch_parent(server, parent_pid)) if parent_pid else None
+    try:
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            info.parent.mkdir(parents=True, exist_ok=True)
+            tmp = info.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.replace(info)
+            log.info("web app serving", extra={"fields": {"url": f"http://{host}:{port}/", "pid": os.getpid()}})
+        await serving
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        with contextlib.suppress(FileNotFoundError, ValueError, OSError):
+            if json.loads(info.read_text()).get("pid") == os.getpid():
+                info.unlink()
+
+
+async def _watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
+    """Stop when the daemon that started us is gone (we were re-parented, or it no longer exists)."""
+    while True:
+        await asyncio.sleep(PARENT_CHECK_S)
+        if os.getppid() != parent_pid:
+            log.warning("the station daemon (pid %s) is gone: stopping the web app", parent_pid)
+            server.should_exit = True
+            return

@@ -1,0 +1,336 @@
+// The operations page: the spool live by state, jobs and their audit trails,
+// slots, devices and alarms, and the actions the signed-in role allows.
+"use strict";
+
+(() => {
+  const { api, follow, el } = Station;
+  const RANK = { viewer: 1, operator: 2, technician: 3, admin: 4 };
+  const STATES = ["received", "rendered", "printing", "printed", "staged", "released", "collected", "held",
+                  "expired", "returned", "retained", "cancelled"];
+  const $ = (id) => document.getElementById(id);
+
+  let token = sessionStorage.getItem("station-token") || "";
+  let me = null;
+  let filter = null;          // the state the job list shows (null: all)
+  let pageBefore = [];        // stack of `before` values for paging back to newer pages
+  let nextBefore = null;
+  let selectedJob = null;
+  let selectedSlot = null;
+  let online = false;
+  let stream = null;
+
+  const can = (role) => me && RANK[me.role] >= RANK[role];
+  const call = (path, options = {}) => api(path, { ...options, token });
+
+  function notice(text, isError = false) {
+    const node = $("notice");
+    node.textContent = text;
+    node.classList.toggle("error", isError);
+    node.hidden = false;
+    clearTimeout(notice.timer);
+    notice.timer = setTimeout(() => { node.hidden = true; }, isError ? 8000 : 4000);
+  }
+
+  function setOnline(value) {
+    online = value;
+    $("live").textContent = value ? "live" : "offline";
+    $("live").className = `live ${value ? "on" : "off"}`;
+    $("offline-banner").hidden = value;
+  }
+
+  // Asks for one value in a dialog; resolves to the text, or null when dismissed.
+  function ask(title, text, label, { type = "text", value = "", pattern = null } = {}) {
+    const dialog = $("ask");
+    $("ask-title").textContent = title;
+    $("ask-text").textContent = text;
+    $("ask-label").textContent = label;
+    const input = $("ask-input");
+    input.type = type;
+    input.value = value;
+    input.required = true;
+    if (pattern) input.pattern = pattern; else input.removeAttribute("pattern");
+    return new Promise((resolve) => {
+      const done = (result) => {
+        dialog.close();
+        $("ask-form").onsubmit = null;
+        $("ask-cancel").onclick = null;
+        resolve(result);
+      };
+      $("ask-form").onsubmit = (event) => { event.preventDefault(); if (input.reportValidity()) done(input.value); };
+      $("ask-cancel").onclick = () => done(null);
+      dialog.oncancel = () => done(null);
+      dialog.showModal();
+      input.focus();
+    });
+  }
+
+  async function act(path, body, success) {
+    const { status, data } = await call(path, { method: "POST", body });
+    if (status === 200) {
+      notice(success);
+      refreshSoon(["spool", "jobs", "detail", "slots", "alarms"]);
+      return data;
+    }
+    notice(data && data.error ? data.error : `refused (${status})`, true);
+    return null;
+  }
+
+  // --- spool by state --------------------------------------------------------
+  async function loadSpool() {
+    const { status, data } = await call("/api/v1/spool");
+    if (status !== 200) return;
+    $("station-name").textContent = `· ${data.station} · ${data.name}`;
+    const chips = [el("button", { type: "button", class: "chip", "aria-pressed": String(filter === null),
+                                  onclick: () => setFilter(null) }, "all")];
+    for (const state of STATES) {
+      const count = data.counts[state] || 0;
+      chips.push(el("button", { type: "button", class: `chip state-${state}`, "data-state": state,
+                                "aria-pressed": String(filter === state), onclick: () => setFilter(state) },
+                    state, el("b", { "data-count": state, text: String(count) })));
+    }
+    $("state-chips").replaceChildren(...chips);
+  }
+
+  function setFilter(state) {
+    filter = state;
+    pageBefore = [];
+    loadSpool();
+    loadJobs(null);
+  }
+
+  // --- jobs --------------------------------------------------------------------
+  let currentBefore = null;
+  async function loadJobs(before = currentBefore) {
+    currentBefore = before;
+    const query = new URLSearchParams({ limit: "50" });
+    if (filter) query.append("state", filter);
+    if (before) query.set("before", String(before));
+    const { status, data } = await call(`/api/v1/jobs?${query}`);
+    if (status !== 200) return;
+    nextBefore = data.next_before;
+    $("jobs-filter").textContent = filter ? `· ${filter}` : "";
+    $("older").disabled = !nextBefore;
+    $("newest").disabled = !before;
+    $("job-rows").replaceChildren(...data.jobs.map((job) => el("tr", {
+      "data-job": job.id, tabindex: "0", "aria-selected": String(job.id === selectedJob),
+      onclick: () => selectJob(job.id), onkeydown: (e) => { if (e.key === "Enter") selectJob(job.id); },
+    }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, text: job.state })),
+       el("td", { text: `${job.template}@${job.template_version}` }), el("td", { text: job.slot || "" }),
+       el("td", { text: job.updated_at.replace("T", " ").slice(0, 19) }), el("td", { text: job.held_reason || "" }))));
+    if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: "no jobs" })));
+  }
+
+  // --- job detail ----------------------------------------------------------------
+  async function selectJob(id) {
+    selectedJob = id;
+    document.querySelectorAll("#job-rows tr").forEach((row) => row.setAttribute("aria-selected", String(row.dataset.job === id)));
+    await loadDetail();
+    $("detail").scrollIntoView({ block: "nearest" });
+  }
+
+  async function loadDetail() {
+    if (!selectedJob) return;
+    const { status, data } = await call(`/api/v1/jobs/${encodeURIComponent(selectedJob)}`);
+    if (status !== 200) { $("detail").hidden = true; return; }
+    const job = data.job;
+    $("detail").hidden = false;
+    $("detail-title").replaceChildren("Job ", el("code", { text: job.id }), " ",
+                                      el("span", { id: "detail-state", class: `state ${job.state}`, text: job.state }));
+    const fields = [["flow", job.flow], ["template", `${job.template}@${job.template_version}`], ["slot", job.slot],
+                    ["why held", job.held_reason], ["held while", job.held_from], ["pickup until", job.pickup_expires],
+                    ["pages", job.pages], ["print attempts", job.print_attempts], ["printer job", job.printer_job_id],
+                    ["PIN failures", job.pin_failures], ["created", job.created_at], ["updated", job.updated_at]];
+    $("detail-fields").replaceChildren(...fields.filter(([, v]) => v !== null && v !== undefined && v !== "")
+      .map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: String(v) }))));
+    $("data-masked").textContent = data.masked ? "(masked for your role)" : "";
+    $("detail-data").replaceChildren(...Object.entries(data.data).map(([k, v]) =>
+      el("tr", {}, el("th", { text: k }), el("td", { text: v === null ? "" : String(v) }))));
+    $("audit-rows").replaceChildren(...data.audit.map((entry) => el("tr", {},
+      el("td", { text: String(entry.seq) }), el("td", { text: entry.at.replace("T", " ").slice(0, 23) }),
+      el("td", { text: entry.actor }), el("td", { text: entry.action }), el("td", { text: entry.slot || "" }),
+      el("td", {}, el("code", { text: JSON.stringify(entry.details) })))));
+    $("detail-actions").replaceChildren(...data.actions.map((action) => jobButton(job, action)));
+  }
+
+  function jobButton(job, action) {
+    const path = `/api/v1/jobs/${encodeURIComponent(job.id)}/${action}`;
+    const handlers = {
+      retry: async () => act(path, undefined, `${job.id}: sent back to work`),
+      cancel: async () => {
+        const reason = await ask(`Cancel ${job.id}`, "The document will not be released. Say why (no personal data).",
+                                 "Reason");
+        if (reason) await act(path, { reason }, `${job.id}: cancelled`);
+      },
+      reprint: async () => act(path, undefined, `${job.id}: reprint requested`),
+      move: async () => {
+        const slot = await ask(`Move ${job.id}`, `Now in slot ${job.slot}. Move it to:`, "Slot (BOARD-LOCK, e.g. 1-07)",
+                               { pattern: "[1-9][0-9]?-[0-9]{2}" });
+        if (slot) await act(path, { slot }, `${job.id}: moving to ${slot}`);
+      },
+      extend: async () => {
+        const current = job.pickup_expires ? job.pickup_expires.slice(0, 10) : "";
+        const day = await ask(`Extend pickup of ${job.id}`, `Pickup until ${job.pickup_expires || "(none)"}. New last day:`,
+                              "Date", { type: "date", value: current });
+        if (day) await act(path, { pickup_expires: `${day}T23:59:59+07:00` }, `${job.id}: pickup extended`);
+      },
+    };
+    return el("button", { type: "button", "data-action": action, class: action === "cancel" ? "danger" : "",
+                          onclick: handlers[action] }, action);
+  }
+
+  // --- slots ---------------------------------------------------------------------
+  let slotsById = {};
+  async function loadSlots() {
+    const { status, data } = await call("/api/v1/slots");
+    if (status !== 200) return;
+    slotsById = Object.fromEntries(data.slots.map((s) => [s.id, s]));
+    $("slot-grid").replaceChildren(...data.slots.map((slot) => {
+      const classes = ["slot", slot.occupant ? "occupied" : "free"];
+      if (slot.door === "open") classes.push("door-open");
+      if (slot.open_alarms) classes.push("alarm");
+      if (slot.out_of_service) classes.push("oos");
+      return el("button", { type: "button", class: classes.join(" "), "data-slot": slot.id,
+                            title: slot.occupant ? `${slot.occupant} (${slot.job_state})` : "free",
+                            onclick: () => selectSlot(slot.id) },
+                el("b", { text: slot.id }), el("span", { text: slot.occupant ? slot.job_state || "occupied" : "free" }),
+                el("span", { class: "muted", text: `door ${slot.door}` }));
+    }));
+    if (selectedSlot) renderSlotPanel();
+  }
+
+  function selectSlot(id) { selectedSlot = id; renderSlotPanel(); }
+
+  function renderSlotPanel() {
+    const slot = slotsById[selectedSlot];
+    const panel = $("slot-panel");
+    if (!slot) { panel.hidden = true; return; }
+    panel.hidden = false;
+    const buttons = [];
+    if (slot.occupant) buttons.push(el("button", { type: "button", class: "secondary", onclick: () => selectJob(slot.occupant) },
+                                       `show ${slot.occupant}`));
+    if (can("operator")) {
+      buttons.push(slot.out_of_service
+        ? el("button", { type: "button", "data-slot-action": "in-service",
+                         onclick: () => act(`/api/v1/slots/${slot.id}/service`, { out_of_service: false }, `${slot.id} back in service`) },
+             "back in service")
+        : el("button", { type: "button", "data-slot-action": "out-of-service", onclick: async () => {
+            const note = await ask(`Slot ${slot.id} out of service`, "The station will stop using this slot.", "Note");
+            if (note) await act(`/api/v1/slots/${slot.id}/service`, { out_of_service: true, note }, `${slot.id} out of service`);
+          } }, "out of service"));
+    }
+    if (can("technician")) {
+      buttons.push(el("button", { type: "button", class: "danger", "data-slot-action": "open", disabled: !online, onclick: async () => {
+        const reason = await ask(`Open door ${slot.id}`, "The door opens now. Say why (audited).", "Reason");
+        if (reason) {
+          const data = await act(`/api/v1/slots/${slot.id}/open`, { reason }, `${slot.id}: open requested`);
+          if (data) notice(`${slot.id}: ${data.outcome}`);
+        }
+      } }, "open door"));
+    }
+    panel.replaceChildren(el("h3", { text: `Slot ${slot.id}` }),
+      el("p", {}, `${slot.size}${slot.accessible ? ", accessible" : ""} · door ${slot.door} · item ${slot.item}`,
+         slot.out_of_service ? ` · out of service: ${slot.service_note || ""}` : "",
+         slot.open_alarms ? ` · ${slot.open_alarms} open alarm(s)` : ""),
+      el("div", { class: "actions" }, buttons));
+  }
+
+  // --- devices ---------------------------------------------------------------------
+  async function loadDevices() {
+    const { status, data } = await call("/api/v1/devices");
+    const list = $("device-list");
+    if (status !== 200) {
+      list.replaceChildren(el("li", { class: "muted", text: "unknown: the station daemon does not answer" }));
+      return;
+    }
+    const rows = [];
+    const row = (name, device) => el("li", { "data-device": name }, el("b", { text: name }),
+      el("span", { class: `status ${device.status}`, text: device.status || "unknown" }),
+      el("span", { class: "muted", text: (device.reasons || []).filter((r) => r !== "none").join(", ") }));
+    if (data.printer) rows.push(row("printer", data.printer));
+    for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, bus));
+    if (data.scanner) rows.push(row("scanner", data.scanner));
+    list.replaceChildren(...rows);
+  }
+
+  // --- alarms ----------------------------------------------------------------------
+  async function loadAlarms() {
+    const showAll = $("show-acknowledged").checked;
+    const { status, data } = await call(`/api/v1/alarms?open=${showAll ? "false" : "true"}&limit=100`);
+    if (status !== 200) return;
+    const items = data.alarms.map((alarm) => el("li", { class: `${alarm.severity}${alarm.open ? "" : " done"}`, "data-alarm": String(alarm.id) },
+      el("span", { class: "what" }, el("b", { text: alarm.kind }), " ", alarm.message,
+         alarm.job_id ? el("span", {}, " · job ", el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
+         alarm.slot_id ? ` · slot ${alarm.slot_id}` : ""),
+      el("span", { class: "muted", text: alarm.open ? alarm.raised_at.replace("T", " ").slice(0, 19)
+                                                      : `acknowledged by ${alarm.acknowledged_by}` }),
+      alarm.open && can("operator")
+        ? el("button", { type: "button", "data-ack": String(alarm.id),
+                         onclick: () => act(`/api/v1/alarms/${alarm.id}/acknowledge`, undefined, `alarm ${alarm.id} acknowledged`) },
+             "Acknowledge")
+        : null));
+    $("alarm-list").replaceChildren(...(items.length ? items : [el("li", { class: "muted done", text: "no open alarms" })]));
+  }
+
+  // --- live ------------------------------------------------------------------------
+  const loaders = { spool: loadSpool, jobs: () => loadJobs(), detail: loadDetail, slots: loadSlots, devices: loadDevices,
+                    alarms: loadAlarms };
+  const pending = new Set();
+  let timer = null;
+  function refreshSoon(parts) {
+    parts.forEach((p) => pending.add(p));
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const now = [...pending];
+      pending.clear();
+      now.forEach((p) => loaders[p]());
+    }, 150);
+  }
+  const AFFECTS = { job: ["spool", "jobs", "detail", "slots"], slot: ["slots"], device: ["devices", "slots"],
+                    alarm: ["alarms", "slots", "spool"], station: ["spool", "jobs", "detail", "slots", "devices", "alarms"] };
+
+  async function start() {
+    const { status, data } = await call("/api/v1/me");
+    if (status !== 200 || data.role === "kiosk") {
+      sessionStorage.removeItem("station-token");
+      token = "";
+      $("dashboard").hidden = true;
+      $("login").hidden = false;
+      $("sign-out").hidden = true;
+      if (status === 401) $("login-error").textContent = "That token is not valid (or was disabled).";
+      if (status === 0) $("login-error").textContent = "The station cannot be reached.";
+      return;
+    }
+    me = data;
+    $("whoami").textContent = `${me.name} (${me.role})`;
+    $("login").hidden = true;
+    $("dashboard").hidden = false;
+    $("sign-out").hidden = false;
+    refreshSoon(Object.keys(loaders));
+    stream = follow("/api/v1/events", token, (kind, event) => {
+      if (kind === "station") setOnline(Boolean(event.online));
+      else if (!online && kind !== "kiosk") setOnline(true);
+      if (AFFECTS[kind]) refreshSoon(AFFECTS[kind]);
+    }, (connected, code) => {
+      if (code === 401) { start(); return; }
+      if (!connected) setOnline(false);
+    });
+  }
+
+  $("login").addEventListener("submit", (event) => {
+    event.preventDefault();
+    token = $("token").value.trim();
+    sessionStorage.setItem("station-token", token);
+    $("token").value = "";
+    $("login-error").textContent = "";
+    start();
+  });
+  $("sign-out").addEventListener("click", () => {
+    sessionStorage.removeItem("station-token");
+    if (stream) stream.stop();
+    location.reload();
+  });
+  $("older").addEventListener("click", () => { if (nextBefore) { pageBefore.push(currentBefore); loadJobs(nextBefore); } });
+  $("newest").addEventListener("click", () => { pageBefore = []; loadJobs(null); });
+  $("show-acknowledged").addEventListener("change", loadAlarms);
+  if (token) start(); else { $("login").hidden = false; setOnline(false); }
+})();

@@ -1,0 +1,85 @@
+"""Shared setup for the web tests: a station, a stub daemon on its control socket, users of each role."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from stub_daemon import StubDaemon  # noqa: E402
+
+import spool  # noqa: E402
+from spool import machine, slots  # noqa: E402
+from spool.states import Flow, JobState  # noqa: E402
+from station import config  # noqa: E402
+from station.web.users import add_user  # noqa: E402
+
+ROLES = ("viewer", "operator", "technician", "admin")
+PAYLOAD = json.dumps({"id": "x", "data": {"nama": "Siti Nurhaliza", "nik": "3171234567890123",
+                                           "tempat_lahir": "Jakarta"}})
+
+
+@dataclass
+class Station:
+    """A station folder with its configuration, spool, stub daemon and one token per role."""
+
+    dir: Path
+    cfg: config.Config
+    daemon: StubDaemon
+    tokens: dict[str, str]
+
+    def conn(self):
+        """A fresh connection to the station's spool."""
+        return spool.connect(self.cfg.spool_path)
+
+    def auth(self, role: str) -> dict[str, str]:
+        """Headers for a user of `role`."""
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def make_job(conn, job_id: str, path: list[JobState], *, flow: Flow = Flow.LOCKER, slot: str | None = None,
+             reason: str = "printer failed 3 times") -> None:
+    """A job walked through `path` (held moves get `reason`); staged jobs take `slot`."""
+    machine.create_job(conn, job_id, flow=flow, template="akta-kelahiran", template_version=3, payload=PAYLOAD,
+                       pickup_expires="2026-12-31T09:00:00Z")
+    for target in path:
+        if target is JobState.STAGED and slot:
+            slots.occupy(conn, slot, job_id, actor="system")
+        machine.transition(conn, job_id, target, actor="system",
+                           reason=reason if target is JobState.HELD else None)
+
+
+@pytest.fixture
+def station(station_dir: Path) -> Iterator[Station]:
+    """A station with a running stub daemon, a few jobs, and users of every role."""
+    cfg = config.load(station_dir / "station.toml", environ={})
+    daemon = StubDaemon(cfg.path(cfg.paths.control_socket)).start()
+    conn = spool.connect(cfg.spool_path)
+    tokens = {role: add_user(conn, f"{role}-1", role) for role in ROLES}
+    S = JobState
+    make_job(conn, "JOB-RECEIVED", [])
+    make_job(conn, "JOB-HELD", [S.RENDERED, S.PRINTING, S.HELD])
+    make_job(conn, "JOB-STAGED", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED], slot="1-05")
+    make_job(conn, "JOB-DONE", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.RELEASED, S.COLLECTED], slot="1-06")
+    conn.close()
+    try:
+        yield Station(station_dir, cfg, daemon, tokens)
+    finally:
+        daemon.stop()
+
+
+@pytest.fixture
+def client(station: Station):
+    """A TestClient on the station's web app (lifespan run: the event relay follows the stub)."""
+    from fastapi.testclient import TestClient
+
+    from station.web import create_app
+
+    with TestClient(create_app(station.cfg, kiosk_secret="kiosk-secret-for-tests")) as test_client:
+        yield test_client

@@ -1,0 +1,117 @@
+"""A stand-in for the station daemon: a real ControlServer in a thread, with the ops the web app calls.
+
+It answers like the daemon's contract says (ping, devices, kiosk, scan, pin,
+open_slot, move_job, reprint), records every call, and publishes events on
+its real EventBus, so the web app under test talks to a real socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+from station.control import ControlServer
+from station.errors import StationError
+from station.events import EventBus
+from station.kiosk import KioskView, Screen
+from station.token import citizen_message
+
+GOOD = "MPP1:GOOD"
+PIN_TOKEN = "MPP1:PIN"
+
+
+class StubDaemon:
+    """The daemon's control socket, answering from a small script of kiosk states."""
+
+    def __init__(self, socket_path: Path) -> None:
+        self.path = socket_path
+        self.events = EventBus()
+        self.calls: list[tuple[str, dict[str, Any], str]] = []
+        self.view = KioskView(Screen.IDLE, message={"id": "Pindai kode QR", "en": "Scan the QR code"})
+        self.devices: dict[str, Any] = {
+            "printer": {"status": "online", "reasons": []},
+            "buses": [{"name": "A", "status": "online", "reasons": []}],
+            "scanner": {"status": "online", "reasons": []},
+            "slots": {"1-01": {"door": "closed", "item": "present"}, "1-02": {"door": "open", "item": "absent"}}}
+        self.loop = asyncio.new_event_loop()
+        self.server = ControlServer(socket_path, self.events)
+        for op in ("ping", "devices", "kiosk", "scan", "pin", "open_slot", "move_job", "reprint"):
+            self.server.register(op, self._handler(op))
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def start(self) -> StubDaemon:
+        """Start serving (returns once the socket listens)."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(5)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(5)
+        asyncio.run_coroutine_threadsafe(self._cancel_rest(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+    async def _cancel_rest(self) -> None:
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def show(self, view: KioskView) -> None:
+        """Change the kiosk view and publish it, as the counter does."""
+        self.view = view
+        self.events.publish("kiosk", view.as_event())
+
+    def _handler(self, op: str):
+        async def handle(args: dict[str, Any], actor: str) -> Any:
+            self.calls.append((op, args, actor))
+            return getattr(self, f"_op_{op}")(args)
+        return handle
+
+    def _op_ping(self, args: dict) -> dict:
+        return {"station": "MPP-DEMO-01", "ready": True, "audit_head": 1, "now": "2026-11-28T00:00:00Z"}
+
+    def _op_devices(self, args: dict) -> dict:
+        return self.devices
+
+    def _op_kiosk(self, args: dict) -> dict:
+        return self.view.as_event()
+
+    def _op_scan(self, args: dict) -> dict:
+        text = args.get("text", "")
+        if text == GOOD:
+            self.show(KioskView(Screen.OPENING, slot="1-05", board=1, door=5, session="s-1",
+                                message={"id": "Pintu 5 sedang dibuka", "en": "Door 5 is opening"},
+                                job={"id": "JOB-STAGED", "masked_name": "Siti Nurhaliza", "state": "released",
+                                     "nik": "3171234567890123"}))
+        elif text == PIN_TOKEN:
+            self.show(KioskView(Screen.PIN, session="s-2", message={
+                "id": citizen_message("pin_required", "id"), "en": citizen_message("pin_required", "en")}))
+        else:
+            self.show(KioskView(Screen.REFUSED, reason="malformed", message={
+                "id": citizen_message("malformed", "id"), "en": citizen_message("malformed", "en")}))
+        return self.view.as_event()
+
+    def _op_pin(self, args: dict) -> dict:
+        if args.get("session") != self.view.session:
+            raise StationError("no release is waiting for a PIN", http_status=409)
+        if args.get("pin") == "123456":
+            self.show(KioskView(Screen.OPENING, slot="1-03", board=1, door=3, session=args["session"],
+                                message={"id": "Pintu 3 sedang dibuka", "en": "Door 3 is opening"}))
+        else:
+            self.show(KioskView(Screen.PIN, session=args["session"], reason="pin_required",
+                                message={"id": "PIN salah. Coba lagi.", "en": "Wrong PIN. Try again."}))
+        return self.view.as_event()
+
+    def _op_open_slot(self, args: dict) -> dict:
+        return {"outcome": "opened"}
+
+    def _op_move_job(self, args: dict) -> dict:
+        return {"slot": args["slot"]}
+
+    def _op_reprint(self, args: dict) -> dict:
+        return {"queued": True}
