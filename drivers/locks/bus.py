@@ -1,0 +1,485 @@
+"""One lock bus at work: a dedicated thread, the only one that talks on the port.
+
+Unlocks go ahead of everything else: they wait in a priority queue that the
+thread checks before each transaction, and polls are only made when nothing
+is queued. The thread sleeps on a condition, so a new unlock wakes it at once;
+the only waits in an unlock's way are the transaction already on the wire,
+the protocol's idle gap and the inrush spacing between two unlocks.
+
+An unlock is sent once. If the board's reply or the following reads do not
+show the door open, the outcome is `jammed` (the board took it, the latch
+stayed shut) or `unknown` (the effect was not seen); neither is retried.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Literal
+
+from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port
+from station.config import BusSection
+from station.errors import ConfigError
+
+from .dialect import Dialect, dialect
+from .errors import FrameError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
+from .model import BoardModel, BoardState, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
+from .transport import BusTransport
+
+log = logging.getLogger("station.locks.bus")
+
+EventSink = Callable[[LockEvent], None]
+# A board that failed a read is asked again after this long (a late reply has time to die out).
+RETRY_SECONDS = 2.0
+# Between two confirmation reads after an unlock.
+CONFIRM_INTERVAL = 0.01
+# An opening this long after its unlock is no longer the unlock's doing.
+AUTHORIZE_GRACE = 60.0
+
+
+class UnlockFuture(Future):  # type: ignore[type-arg]
+    """The pending outcome of one unlock; `sent` is set once its last byte is on its way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = threading.Event()
+        self.wire_end: float | None = None  # monotonic time the frame's last byte is due on the wire
+
+    def mark_sent(self, wire_end: float) -> None:
+        """The frame left (all of it, or some of it): it will never be sent again."""
+        if self.wire_end is None:
+            self.wire_end = wire_end
+        self.sent.set()
+
+
+@dataclass(order=True)
+class _Job:
+    priority: int
+    seq: int
+    kind: Literal["unlock", "read"] = field(compare=False)
+    board: BoardModel = field(compare=False)
+    lock: int = field(compare=False, default=0)
+    future: Future = field(compare=False, default_factory=Future)  # type: ignore[type-arg]
+    send_by: float | None = field(compare=False, default=None)
+
+
+class _BusLost(Exception):
+    """The port vanished in the middle of something."""
+
+
+def check_bus(section: BusSection, family: Dialect) -> None:
+    """Refuse boards the family cannot address, with a clear configuration error."""
+    seen: set[int] = set()
+    for board in section.boards:
+        if board.address > family.max_address:
+            raise ConfigError(f"bus {section.name}: {family.family} board address must be 1-"
+                              f"{family.max_address}, not {board.address}")
+        if board.locks > family.max_locks:
+            raise ConfigError(f"bus {section.name}: a {family.family} board has at most"
+                              f" {family.max_locks} locks, board {board.address} says {board.locks}")
+        if board.address in seen:
+            raise ConfigError(f"bus {section.name}: board address {board.address} appears twice")
+        seen.add(board.address)
+    if not section.boards:
+        raise ConfigError(f"bus {section.name}: no boards")
+
+
+def closed_bit(family: str, locked_bit: int, feedback: str) -> int:
+    """The raw feedback bit that means "door closed" for a board of this family and polarity."""
+    if family == "cu16":
+        return locked_bit
+    return 1 if feedback == "door_closing" else 0
+
+
+class LockBus:
+    """One serial lock bus with its boards; thread-safe, usable from threads or asyncio."""
+
+    def __init__(self, section: BusSection, *, on_event: EventSink | None = None, poll: bool = True,
+                 open_alarm_seconds: float | None = None,
+                 opener: Callable[..., object] = open_port) -> None:
+        self.section = section
+        self.name = section.name
+        self.dialect = dialect(section.family)
+        check_bus(section, self.dialect)
+        self.baud = section.baud or self.dialect.baud
+        self.reply_timeout = section.reply_timeout_seconds or self.dialect.reply_timeout
+        self.confirm_seconds = section.confirm_seconds
+        self.poll_seconds = section.poll_seconds
+        self.unlock_spacing = section.unlock_spacing_ms / 1000
+        self.open_alarm_seconds = open_alarm_seconds
+        gap = self.dialect.gap if section.gap_ms is None else section.gap_ms / 1000
+        self.transport = BusTransport(section.port, self.baud, quiet=section.quiet_ms / 1000, gap=gap,
+                                      echo=section.echo, opener=opener)  # type: ignore[arg-type]
+        self.boards = {b.address: BoardModel(self.name, b.address, b.locks,
+                                             closed_bit=closed_bit(section.family, b.locked_bit, b.feedback),
+                                             has_items=self.dialect.has_items)
+                       for b in section.boards}
+        self.state = BusState.STARTING
+        self.on_event = on_event
+        self._polling = poll
+        self._cond = threading.Condition()
+        self._jobs: list[_Job] = []
+        self._seq = itertools.count()
+        self._next_poll = {address: 0.0 for address in self.boards}
+        self._last_unlock = float("-inf")
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._backoff = Backoff()
+
+    # -- life --------------------------------------------------------------
+
+    def start(self, *, require_port: bool = False) -> None:
+        """Open the port and start the bus thread.
+
+        A denied port is a configuration error and is raised. A missing port
+        is raised only with `require_port`; otherwise the bus starts
+        `unreachable` and keeps trying in bounded cycles.
+        """
+        if self._thread is not None:
+            return
+        try:
+            self._open()
+        except PortDenied:
+            raise
+        except PortError as err:
+            if require_port:
+                raise
+            self._unreachable(str(err))
+        self._thread = threading.Thread(target=self._run, name=f"lockbus-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the thread (after its current transaction) and close the port."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+        self._thread = None
+        self.transport.close()
+        self.state = BusState.STOPPED
+        self._fail_jobs("the lock bus was stopped")
+
+    # -- what callers use ----------------------------------------------------
+
+    def has_slot(self, board: int, lock: int) -> bool:
+        """Whether this bus drives that board and lock."""
+        model = self.boards.get(board)
+        return model is not None and 1 <= lock <= model.locks
+
+    def submit_unlock(self, board: int, lock: int, *, send_within: float | None = 2.0) -> UnlockFuture:
+        """Queue an unlock ahead of any poll; its future gives the `Outcome`.
+
+        If the frame cannot leave within `send_within` seconds, or the bus is
+        unreachable, the future fails with `UnlockNotSent` and nothing moved.
+        """
+        model = self._board(board, lock)
+        future = UnlockFuture()
+        with self._cond:
+            if self.state is not BusState.ONLINE:
+                raise UnlockNotSent(f"unlock {model.slot(lock)} not sent: bus {self.name} is {self.state.value}")
+            send_by = None if send_within is None else time.monotonic() + send_within
+            heapq.heappush(self._jobs, _Job(0, next(self._seq), "unlock", model, lock, future, send_by))
+            self._cond.notify_all()
+        return future
+
+    def unlock(self, board: int, lock: int, *, send_within: float | None = 2.0) -> Outcome:
+        """Unlock one lock and return what happened (`UnlockNotSent` if its bytes never left)."""
+        return self.submit_unlock(board, lock, send_within=send_within).result()
+
+    def read_boards(self, addresses: list[int] | None = None, timeout: float | None = None) -> None:
+        """Read these boards (all by default) now, after any queued unlock, and wait for the reads."""
+        futures = []
+        with self._cond:
+            if self.state is not BusState.ONLINE:
+                return
+            for address in addresses if addresses is not None else sorted(self.boards):
+                future: Future = Future()  # type: ignore[type-arg]
+                heapq.heappush(self._jobs, _Job(1, next(self._seq), "read", self.boards[address], 0, future))
+                futures.append(future)
+            self._cond.notify_all()
+        for future in futures:
+            try:
+                future.result(timeout)
+            except (UnlockNotSent, PortError, TimeoutError):
+                pass  # the statuses say unknown; that is the answer
+
+    def status(self, board: int, lock: int) -> SlotStatus:
+        """What is known of one slot now."""
+        model = self._board(board, lock)
+        with self._cond:
+            return model.status(lock)
+
+    def statuses(self) -> list[SlotStatus]:
+        """What is known of every slot of this bus, in board then lock order."""
+        with self._cond:
+            return [model.status(lock) for _, model in sorted(self.boards.items())
+                    for lock in range(1, model.locks + 1)]
+
+    def _board(self, board: int, lock: int) -> BoardModel:
+        if not self.has_slot(board, lock):
+            raise UnknownSlot(f"bus {self.name} has no board {board} lock {lock}")
+        return self.boards[board]
+
+    # -- the thread --------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping:
+            try:
+                if not self.transport.is_open:
+                    self._reconnect()
+                    continue
+                job = self._take()
+                if job is None:
+                    continue
+                if isinstance(job, BoardModel):
+                    self._poll(job)
+                elif job.kind == "unlock":
+                    self._run_unlock(job)
+                else:
+                    self._run_read(job)
+            except _BusLost as lost:
+                self._lose(str(lost))
+            except Exception:  # noqa: BLE001 - the bus thread must outlive any bug in one step
+                log.exception("bus %s: unexpected error; reopening the port", self.name)
+                self._lose("unexpected error in the bus thread")
+
+    def _take(self) -> _Job | BoardModel | None:
+        with self._cond:
+            while not self._stopping and self.transport.is_open:
+                if self._jobs:
+                    return heapq.heappop(self._jobs)
+                if not self._polling:
+                    self._cond.wait()
+                    continue
+                address, due = min(self._next_poll.items(), key=lambda item: item[1])
+                wait = due - time.monotonic()
+                if wait <= 0:
+                    return self.boards[address]
+                self._cond.wait(wait)
+        return None
+
+    def _poll(self, model: BoardModel) -> None:
+        answered = self._read_board(model)
+        now = time.monotonic()
+        self._next_poll[model.address] = now + (self.poll_seconds if answered else RETRY_SECONDS)
+        with self._cond:
+            events = model.overdue(now, self.open_alarm_seconds)
+        self._emit(events)
+
+    def _run_read(self, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        answered = self._read_board(job.board)
+        self._next_poll[job.board.address] = time.monotonic() + (
+            self.poll_seconds if answered else RETRY_SECONDS)
+        job.future.set_result(answered)
+
+    def _run_unlock(self, job: _Job) -> None:
+        future = job.future
+        assert isinstance(future, UnlockFuture)
+        if not future.set_running_or_notify_cancel():
+            return  # the caller gave up before the frame left: nothing was sent
+        slot = job.board.slot(job.lock)
+        wait = self._last_unlock + self.unlock_spacing - time.monotonic()
+        if job.send_by is not None and time.monotonic() + max(0.0, wait) > job.send_by:
+            future.set_exception(UnlockNotSent(f"unlock {slot} not sent: the bus was busy too long"))
+            return
+        if wait > 0:
+            time.sleep(wait)  # inrush: never two latches energised at once
+        lost: str | None = None
+        try:
+            outcome = self._unlock(job.board, job.lock, future)
+        except UnlockNotSent as err:
+            future.set_exception(err)
+            if not self.transport.is_open:
+                self._lose(str(err))
+            return
+        except _BusLost as err:
+            outcome, lost = Outcome.UNKNOWN, str(err)
+        log.info("bus %s: unlock %s: %s", self.name, slot, outcome.value)
+        future.set_result(outcome)
+        if lost is not None:
+            self._lose(lost)
+
+    # -- the unlock itself ---------------------------------------------------
+
+    def _unlock(self, model: BoardModel, lock: int, future: UnlockFuture) -> Outcome:
+        with self._cond:
+            before = model.door(lock)
+            model.authorize(lock, time.monotonic() + self.confirm_seconds + AUTHORIZE_GRACE)
+        frame, judge = self.dialect.unlock(model.address, lock)
+        acked: bool | None = None  # None: the family never acknowledges
+        previous_unlock, self._last_unlock = self._last_unlock, time.monotonic()
+        try:
+            if judge is None:
+                future.mark_sent(self.transport.send(frame))
+            else:
+                reply = self._transact_unlock(model, frame, judge, future)
+                acked = reply is not None
+                if reply is not None:
+                    door = self._apply_lock(model, lock, self.dialect.decode_unlock(reply))
+                    if door is Door.OPEN:
+                        return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
+        except WriteFailed as err:
+            if err.sent == 0:
+                self._last_unlock = previous_unlock
+                with self._cond:
+                    model.revoke(lock)
+                raise UnlockNotSent(f"unlock {model.slot(lock)} not sent: {err}") from None
+            future.mark_sent(time.monotonic())
+            if err.vanished:
+                raise _BusLost(str(err)) from None
+            return Outcome.UNKNOWN  # some bytes left: what the board made of them is unknown
+        return self._confirm(model, lock, before, acked)
+
+    def _transact_unlock(self, model: BoardModel, frame: bytes, judge: Callable[[bytes], object],
+                         future: UnlockFuture) -> bytes | None:
+        """Send an acknowledged unlock; None when its reply did not come (or was garbled)."""
+        try:
+            return self.transport.transact(frame, judge, self.reply_timeout,  # type: ignore[arg-type]
+                                           on_sent=future.mark_sent)
+        except (NoReply, FrameError) as err:
+            log.warning("bus %s: %s", self.name, err)
+            self._failed(model, str(err))
+            return None
+        except PortVanished as err:
+            raise _BusLost(str(err)) from None
+
+    def _confirm(self, model: BoardModel, lock: int, before: Door, acked: bool | None) -> Outcome:
+        """Read the lock until it shows open or `confirm_seconds` pass; never send the unlock again."""
+        deadline = time.monotonic() + self.confirm_seconds
+        last = Door.UNKNOWN
+        while True:
+            remaining = deadline - time.monotonic()
+            last = self._read_lock(model, lock, timeout=max(0.05, min(self.reply_timeout, remaining)))
+            if last is Door.OPEN:
+                return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
+            if time.monotonic() + CONFIRM_INTERVAL >= deadline:
+                break
+            time.sleep(CONFIRM_INTERVAL)
+        if last is Door.CLOSED and acked is not False:
+            return Outcome.JAMMED
+        return Outcome.UNKNOWN
+
+    # -- reads ---------------------------------------------------------------
+
+    def _read_board(self, model: BoardModel, timeout: float | None = None) -> bool:
+        frame, judge = self.dialect.read_board(model.address, model.reply_length)
+        reply = self._transact(model, frame, judge, timeout or self.reply_timeout)
+        if reply is None:
+            return False
+        try:
+            reading = self.dialect.decode_board(model.address, reply, model.locks)
+        except FrameError as err:
+            self._failed(model, str(err))
+            return False
+        with self._cond:
+            model.reply_length = len(reply)
+            events = model.apply(reading, time.monotonic())
+        self._emit(events)
+        return True
+
+    def _read_lock(self, model: BoardModel, lock: int, timeout: float) -> Door:
+        request = self.dialect.read_lock(model.address, lock)
+        if request is None:
+            if not self._read_board(model, timeout):
+                return Door.UNKNOWN
+            with self._cond:
+                return model.door(lock)
+        reply = self._transact(model, *request, timeout)
+        if reply is None:
+            return Door.UNKNOWN
+        try:
+            bit = self.dialect.decode_lock(reply)
+        except FrameError as err:
+            self._failed(model, str(err))
+            return Door.UNKNOWN
+        return self._apply_lock(model, lock, bit)
+
+    def _apply_lock(self, model: BoardModel, lock: int, bit: bool) -> Door:
+        with self._cond:
+            events = model.apply_lock(lock, bit, time.monotonic())
+            door = model.door(lock)
+        self._emit(events)
+        return door
+
+    def _transact(self, model: BoardModel, frame: bytes, judge: Callable[[bytes], object],
+                  timeout: float) -> bytes | None:
+        """One read transaction; None (and the board marked silent) if it failed."""
+        try:
+            return self.transport.transact(frame, judge, timeout)  # type: ignore[arg-type]
+        except WriteFailed as err:
+            if err.vanished:
+                raise _BusLost(str(err)) from None
+            self._failed(model, str(err))
+        except PortVanished as err:
+            raise _BusLost(str(err)) from None
+        except (NoReply, FrameError) as err:
+            self._failed(model, str(err))
+        return None
+
+    def _failed(self, model: BoardModel, detail: str) -> None:
+        log.debug("bus %s board %d: %s", self.name, model.address, detail)
+        with self._cond:
+            events = model.fail(detail)
+        self._emit(events)
+
+    # -- losing and finding the port ----------------------------------------
+
+    def _open(self) -> None:
+        first = min(self.boards)
+        self.transport.open(probe=self.dialect.echo_probe(first))
+        previous, self.state = self.state, BusState.ONLINE
+        self._backoff.reset()
+        self._next_poll = {address: 0.0 for address in self.boards}
+        if previous is BusState.UNREACHABLE:
+            self._emit([LockEvent(EventKind.BUS_BACK, self.name, detail=self.section.port)])
+
+    def _reconnect(self) -> None:
+        try:
+            self._open()
+        except PortError as err:
+            self._unreachable(str(err))
+            with self._cond:
+                if not self._stopping:
+                    self._cond.wait(self._backoff.delay())
+
+    def _unreachable(self, detail: str) -> None:
+        with self._cond:
+            previous, self.state = self.state, BusState.UNREACHABLE
+            for model in self.boards.values():
+                model.forget()
+        self._fail_jobs(f"bus {self.name} is unreachable: {detail}")
+        if previous is not BusState.UNREACHABLE:
+            log.warning("bus %s unreachable: %s", self.name, detail)
+            self._emit([LockEvent(EventKind.BUS_UNREACHABLE, self.name, detail=detail)])
+
+    def _lose(self, detail: str) -> None:
+        self.transport.close()
+        self._unreachable(detail)
+
+    def _fail_jobs(self, reason: str) -> None:
+        with self._cond:
+            jobs, self._jobs = self._jobs, []
+        for job in jobs:
+            if job.future.set_running_or_notify_cancel():
+                if job.kind == "unlock":
+                    job.future.set_exception(UnlockNotSent(f"unlock {job.board.slot(job.lock)} not sent: {reason}"))
+                else:
+                    job.future.set_exception(PortVanished(reason))
+
+    def _emit(self, events: list[LockEvent]) -> None:
+        if self.on_event is None:
+            return
+        for event in events:
+            try:
+                self.on_event(event)
+            except Exception:  # noqa: BLE001 - a listener's bug must not stop the bus
+                log.exception("bus %s: event listener failed on %s", self.name, event.kind.value)

@@ -1,0 +1,108 @@
+"""A QR scanner on a serial port (or a USB CDC-ACM one): whole scans, reconnecting when unplugged."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+
+import serial
+
+from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, classify, open_port
+
+from .lines import LineSplitter, Scan, decode_scan
+
+log = logging.getLogger("station.scanner")
+
+
+class SerialScanner:
+    """Scans from one serial port; only that port's bytes can ever make a scan."""
+
+    def __init__(self, path: str, baud: int = 9600, *, partial_timeout: float = 0.3,
+                 opener: Callable[[str, int], serial.Serial] = open_port) -> None:
+        self.path = path
+        self.baud = baud
+        self.online = False
+        self.splitter = LineSplitter(partial_timeout)
+        self._opener = opener
+        self._port: serial.Serial | None = None
+        self._ready: deque[Scan] = deque()
+        self._backoff = Backoff()
+        self._retry_at = 0.0
+
+    def open(self) -> None:
+        """Open the port now; a missing or denied port is raised (later losses are retried)."""
+        self._port = self._opener(self.path, self.baud)
+        self.online = True
+        self._backoff.reset()
+
+    def close(self) -> None:
+        """Close the port."""
+        port, self._port = self._port, None
+        self.online = False
+        if port is not None:
+            try:
+                port.close()
+            except (OSError, serial.SerialException):
+                pass
+
+    def __enter__(self) -> SerialScanner:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, timeout: float | None = None) -> Scan | None:
+        """The next whole scan, or None if none came within `timeout` seconds (None: wait for ever)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._ready:
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return None
+            if self._port is None:
+                self._reconnect(now, deadline)
+                continue
+            wake = [t for t in (deadline, self.splitter.deadline) if t is not None]
+            wait = max(0.0, min(wake) - now) if wake else None
+            try:
+                ready, _, _ = select.select([self._port.fileno()], [], [], wait)
+                data = os.read(self._port.fileno(), 4096) if ready else None
+            except OSError as err:
+                self._lost(classify(self.path, err))
+                continue
+            now = time.monotonic()
+            if data is None:
+                self.splitter.expire(now)
+                continue
+            if not data:
+                self._lost(PortVanished(f"scanner {self.path} disconnected"))
+                continue
+            self._ready.extend(Scan(decode_scan(line), now) for line in self.splitter.feed(data, now))
+        return self._ready.popleft()
+
+    def __iter__(self) -> Iterator[Scan]:
+        while True:
+            scan = self.read()
+            if scan is not None:
+                yield scan
+
+    def _lost(self, err: PortError) -> None:
+        log.warning("scanner %s lost: %s", self.path, err)
+        self.close()
+        self.splitter.expire(float("inf"))  # half a scan from before the loss is no scan
+
+    def _reconnect(self, now: float, deadline: float | None) -> None:
+        if now < self._retry_at:
+            time.sleep(max(0.0, min(self._retry_at, deadline or self._retry_at) - now))
+            return
+        try:
+            self.open()
+            log.info("scanner %s is back", self.path)
+        except PortDenied:
+            raise
+        except PortError:
+            self._retry_at = time.monotonic() + self._backoff.delay()

@@ -1,0 +1,44 @@
+"""Running a simulator in the foreground: standard input as a command line, until interrupted."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from station.errors import StationError
+
+
+def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
+    """Feed stdin lines to `handle_line` (False: stop) until EOF; then wait for Ctrl-C or SIGTERM.
+
+    With `commands`, lines are stripped and `#` comments skipped; without,
+    only the line end is taken off (the line is data). End of input does not
+    stop the simulator (it may run with stdin closed); an error in one line
+    is printed and the next line is read.
+    """
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def read() -> None:
+        for line in sys.stdin:
+            line = line.strip() if commands else line.rstrip("\r\n")
+            if not line or (commands and line.startswith("#")):
+                continue
+            try:
+                if not handle_line(line):
+                    stop.set()
+                    return
+            except StationError as err:
+                print(f"error: {err}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=read, name="sim-stdin", daemon=True).start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0

@@ -1,0 +1,95 @@
+"""A serial QR scanner simulator: scans typed into a pseudo-terminal at the baud rate.
+
+`ScannerSim("/tmp/scanner").start().send("MPP1:...")` puts one scan on the
+line; `station sim scanner --link PATH` sends each line of standard input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+import time
+
+from station.cli.common import add_command
+from station.errors import StationError
+
+from .foreground import serve
+from .ptylink import PtyLink
+
+ENDINGS = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
+
+
+class ScannerSim:
+    """A scanner whose serial end is at `link`."""
+
+    def __init__(self, link: str | os.PathLike[str], *, baud: int = 9600, end: str = "cr") -> None:
+        if end not in ENDINGS:
+            raise StationError(f"line end must be one of {', '.join(ENDINGS)}")
+        self.link = PtyLink(link)
+        self.byte_time = 10.0 / baud
+        self.end = ENDINGS[end]
+        self.sent = 0
+        self._lock = threading.Lock()
+
+    def start(self) -> ScannerSim:
+        """Create the pty and its link."""
+        if not self.link.is_open:
+            self.link.open()
+        return self
+
+    def stop(self) -> None:
+        """Remove the link and close the pty."""
+        self.link.close()
+
+    def __enter__(self) -> ScannerSim:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def send(self, text: str) -> None:
+        """One scan: the text and the line end, at wire speed."""
+        self.send_raw(text.encode("utf-8") + self.end)
+        self.sent += 1
+
+    def send_raw(self, data: bytes) -> None:
+        """Bytes as they are (a partial scan, noise), at wire speed; returns when the last is sent."""
+        with self._lock:
+            if self.link.master is None:
+                raise StationError("the scanner simulator is not running")
+            start = time.monotonic()
+            for index in range(len(data)):
+                due = start + (index + 1) * self.byte_time
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                os.write(self.link.master, data[index:index + 1])
+
+
+def register_sim(group: argparse._SubParsersAction) -> None:
+    """Add `station sim scanner`."""
+    parser = add_command(group, "scanner", help="a simulated serial QR scanner on a pseudo-terminal",
+                         description="Create a pseudo-terminal whose device end is the symlink --link PATH"
+                                     " and send each line read from standard input as one scan. Runs"
+                                     " until interrupted.\n\nExample:\n  station sim scanner --link"
+                                     " /tmp/scanner\n  station scan --port /tmp/scanner", run=run)
+    parser.add_argument("--link", required=True, metavar="PATH", help="symlink to create for the device end")
+    parser.add_argument("--baud", type=int, default=9600, help="line speed (default: %(default)s)")
+    parser.add_argument("--end", choices=sorted(ENDINGS), default="cr", help="line end sent after each scan")
+
+
+def run(args: argparse.Namespace) -> int:
+    sim = ScannerSim(args.link, baud=args.baud, end=args.end).start()
+    print(f"scanner simulator at {args.link} ({sim.link.device}); each line of input is one scan",
+          file=sys.stderr, flush=True)
+
+    def send(line: str) -> bool:
+        sim.send(line)
+        return True
+
+    try:
+        return serve(send, commands=False)
+    finally:
+        sim.stop()

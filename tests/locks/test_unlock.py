@@ -1,0 +1,116 @@
+"""Unlocks through the real driver and the simulator on a pty: outcomes, priority, never twice."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from drivers.locks import BusState, Door, Outcome, UnlockNotSent
+from drivers.locks.errors import UnknownSlot
+
+from .conftest import Rig, wait_until
+
+
+def test_unlock_opens_a_closed_door(rig: Rig, family: str) -> None:
+    sim = rig.sim(family, boards=2)
+    bus = rig.bus(sim)
+    wait_until(lambda: bus.status(2, 3).door is Door.CLOSED, what="first poll")
+    assert bus.unlock(2, 3) is Outcome.OPENED
+    assert sim.door_open("2-03")
+    assert bus.status(2, 3).door is Door.OPEN
+    assert sim.unlock_count("2-03") == 1
+    assert rig.kinds("2-03") == ["door_opened"]  # expected: no security event
+
+
+def test_unlock_of_an_open_door_is_already_open(rig: Rig, family: str) -> None:
+    sim = rig.sim(family)
+    bus = rig.bus(sim)
+    assert bus.unlock(1, 2) is Outcome.OPENED
+    assert bus.unlock(1, 2) is Outcome.ALREADY_OPEN
+    assert sim.unlock_count("1-02") == 2  # sent anyway: a stale "open" must not keep a door shut
+
+
+def test_jammed_latch(rig: Rig, family: str) -> None:
+    sim = rig.sim(family, faults=["jam@1-04"])
+    bus = rig.bus(sim)
+    wait_until(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
+    assert bus.unlock(1, 4) is Outcome.JAMMED
+    assert not sim.door_open("1-04")
+    assert sim.unlock_count("1-04") == 1
+
+
+def test_unknown_outcome_is_never_sent_again(rig: Rig, family: str) -> None:
+    """The board opens the lock and its replies are lost: outcome unknown, one unlock frame, ever."""
+    sim = rig.sim(family)
+    bus = rig.bus(sim)
+    wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="first poll")
+    sim.add_fault("noreply@1")
+    assert bus.unlock(1, 1) is Outcome.UNKNOWN
+    assert sim.door_open("1-01")  # it did open: only the driver cannot tell
+    time.sleep(2 * bus.confirm_seconds)  # polls go on; nothing may resend the unlock
+    sim.clear_fault("noreply")
+    wait_until(lambda: bus.status(1, 1).door is Door.OPEN, what="the board to answer again")
+    assert sim.unlock_count("1-01") == 1
+    assert "door_forced" not in rig.kinds("1-01")  # the opening is the unlock's, not a break-in
+
+
+def test_unlocks_jump_the_queue_and_never_overlap(rig: Rig) -> None:
+    sim = rig.sim("cu16", boards=4, latch_ms=20)
+    bus = rig.bus(sim, poll_seconds=0.001, unlock_spacing_ms=25.0)
+    outcomes = []
+
+    def worker(slot: tuple[int, int]) -> None:
+        outcomes.append(bus.unlock(*slot, send_within=None))
+
+    threads = [threading.Thread(target=worker, args=((b, lock),)) for b in (1, 2, 3, 4) for lock in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert outcomes == [Outcome.OPENED] * 8
+    assert sim.stats.max_energised == 1  # never two latches at once
+    assert sim.stats.collisions == 0      # never talked over a board
+
+
+def test_send_within_gives_not_sent_and_moves_nothing(rig: Rig) -> None:
+    sim = rig.sim("8a80", latch_ms=400)
+    bus = rig.bus(sim)
+    first = bus.submit_unlock(1, 1)
+    first.sent.wait(2)
+    with pytest.raises(UnlockNotSent):
+        bus.unlock(1, 2, send_within=0.05)  # the 8A reply keeps the bus for 400 ms
+    assert first.result() is Outcome.OPENED
+    assert sim.unlock_count("1-02") == 0 and not sim.door_open("1-02")
+
+
+def test_cancelled_before_sending_is_not_sent(rig: Rig) -> None:
+    sim = rig.sim("8a80", latch_ms=300)
+    bus = rig.bus(sim)
+    first = bus.submit_unlock(1, 1)
+    second = bus.submit_unlock(1, 2)
+    assert second.cancel()
+    assert first.result() is Outcome.OPENED
+    time.sleep(0.2)
+    assert sim.unlock_count("1-02") == 0
+
+
+def test_the_sent_mark_and_wire_time(rig: Rig, family: str) -> None:
+    sim = rig.sim(family)
+    bus = rig.bus(sim)
+    before = time.monotonic()
+    future = bus.submit_unlock(1, 1)
+    assert future.result() is Outcome.OPENED
+    assert future.sent.is_set()
+    assert future.wire_end is not None and future.wire_end >= before + 5 * 10 / sim.baud
+
+
+def test_unknown_slot_is_a_clear_error(rig: Rig) -> None:
+    sim = rig.sim("cu16")
+    bus = rig.bus(sim)
+    with pytest.raises(UnknownSlot):
+        bus.unlock(2, 1)
+    with pytest.raises(UnknownSlot):
+        bus.unlock(1, 17)
+    assert bus.state is BusState.ONLINE
