@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -19,33 +21,52 @@ NOW = 1_780_272_000
 STATION = "MPP-DEMO-01"
 
 
-def station(*args: str, stdin: bytes = b"", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed `station` command as a process."""
-    done = subprocess.run([str(STATION_BIN), *args], input=stdin, capture_output=True, timeout=60,
-                          check=False, cwd=cwd)
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8", "replace"),
-                                       done.stderr.decode("utf-8", "replace"))
+def station(*args: str, stdin: bytes = b"", cwd: Path | None = None,
+            process: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run `station ARGS`: the installed command as a process, or the same `main()` in this one.
+
+    In-process runs are the same code path minus the interpreter start-up (about a second
+    now that every command module is registered), so most tests use them.
+    """
+    if process or cwd is not None:
+        done = subprocess.run([str(STATION_BIN), *args], input=stdin, capture_output=True, timeout=60,
+                              check=False, cwd=cwd)
+        return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8", "replace"),
+                                           done.stderr.decode("utf-8", "replace"))
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = int(exit_.code or 0)
+    finally:
+        sys.stdin = saved
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
-def issue(issuer: Issuer, *extra: str, doc: str = "AKTA-1") -> str:
+def issue(issuer: Issuer, *extra: str, doc: str = "AKTA-1", process: bool = False) -> str:
     done = station("token", "issue", "--key", str(issuer.pem), "--station", STATION, "--doc", doc,
-                   "--now", str(NOW), *extra)
+                   "--now", str(NOW), *extra, process=process)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("\n") == 1
     return done.stdout.strip()
 
 
-def verify(issuer: Issuer, text: str, *extra: str, stdin: bytes = b"") -> tuple[int, dict | None, str]:
+def verify(issuer: Issuer, text: str, *extra: str, stdin: bytes = b"",
+           process: bool = False) -> tuple[int, dict | None, str]:
     done = station("token", "verify", text, "--trust", str(issuer.trust_path), "--station", STATION,
-                   "--now", str(NOW + 60), *extra, stdin=stdin)
+                   "--now", str(NOW + 60), *extra, stdin=stdin, process=process)
     assert "Traceback" not in done.stderr
     verdict = json.loads(done.stdout) if done.stdout else None
     return done.returncode, verdict, done.stderr
 
 
-def test_issue_and_verify(issuer: Issuer) -> None:
-    text = issue(issuer)
-    code, verdict, err = verify(issuer, text)
+def test_issue_and_verify_as_processes(issuer: Issuer) -> None:
+    text = issue(issuer, process=True)
+    code, verdict, err = verify(issuer, text, process=True)
     assert (code, verdict, err) == (0, {"valid": True, "reason": None, "doc": "AKTA-1", "exp": NOW + 7 * 86400},
                                     "")
 
@@ -123,14 +144,14 @@ def test_missing_key_is_one_clear_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ending", [b"", b"\n", b"\r\n", b"\r"])
 def test_stdin_strips_one_newline(issuer: Issuer, ending: bytes) -> None:
     text = issue(issuer)
-    code, verdict, _ = verify(issuer, "-", stdin=text.encode() + ending)
+    code, verdict, _ = verify(issuer, "-", stdin=text.encode() + ending, process=ending == b"\r\n")
     assert code == 0 and verdict is not None and verdict["doc"] == "AKTA-1"
 
 
 @pytest.mark.parametrize("stdin", [b"", b"\n", b"\n\n", b"\xff\xfe\x00garbage", b"MPP1:" + b"A" * 2_000_000,
                                    "MPP1:ÄÖ".encode(), b"\x00" * 10])
 def test_bad_stdin_is_malformed(issuer: Issuer, stdin: bytes) -> None:
-    code, verdict, err = verify(issuer, "-", stdin=stdin)
+    code, verdict, err = verify(issuer, "-", stdin=stdin, process=stdin.startswith(b"\xff"))
     assert code == 1 and verdict == {"valid": False, "reason": "malformed", "doc": None, "exp": None}
     assert err.count("\n") == 1
 
@@ -150,7 +171,8 @@ def test_doc_and_exp_only_when_signed(issuer: Issuer) -> None:
 # --- verify: usage errors exit 2 with one line --------------------------------------------
 
 def test_missing_trust_store(issuer: Issuer, tmp_path: Path) -> None:
-    done = station("token", "verify", issue(issuer), "--trust", str(tmp_path / "none.json"), "--station", STATION)
+    done = station("token", "verify", issue(issuer), "--trust", str(tmp_path / "none.json"), "--station", STATION,
+                   process=True)
     assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1
     assert "no trust store" in done.stderr
 
@@ -189,7 +211,7 @@ def test_configuration_gives_station_trust_and_policy(issuer: Issuer, station_di
 # --- PIN verifiers --------------------------------------------------------------------------
 
 def test_pin_verifier_and_check(tmp_path: Path) -> None:
-    made = station("token", "pin-verifier", stdin=b"246810\n")
+    made = station("token", "pin-verifier", stdin=b"246810\n", process=True)
     assert made.returncode == 0 and made.stdout.startswith("$scrypt$ln=15,r=8,p=1$")
     verifier = made.stdout.strip()
     assert station("token", "check-pin", verifier, stdin=b"246810\n").returncode == 0

@@ -30,7 +30,7 @@ def test_corpus_is_built_without_the_station() -> None:
 
 def test_corpus_covers_every_verifier_reason() -> None:
     assert {c.reason for c in CASES} == {None, *token.VERIFY_REASONS}
-    assert len(CLI_CASES) >= 30
+    assert len(CLI_CASES) >= 20  # one or more of every kind; the rest run in-process
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
