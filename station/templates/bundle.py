@@ -130,6 +130,9 @@ class VerifiedBundle:
     files: Mapping[str, bytes]
     signature_sha256: str
 
+    def __repr__(self) -> str:
+        return f"VerifiedBundle({self.ref}, {len(self.files)} files, kid {self.kid})"
+
     @property
     def ref(self) -> str:
         """`akta-kelahiran@3`: the template id and version, as the seal names them."""

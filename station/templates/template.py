@@ -101,6 +101,9 @@ class Template:
     media_box: tuple[float, float, float, float]
     pages: tuple[PagePlan, ...]
 
+    def __repr__(self) -> str:
+        return f"Template({self.ref})"
+
     @property
     def id(self) -> str:
         """The template id."""
