@@ -26,7 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .fonts import Font
 from .layout import Frame, fit_paragraph
 from .manifest import (CircleShape, Group, InvalidTemplate, LabelSpec, LineShape, Manifest, PageLayout,
-                       PolygonShape, RectShape, Shape, StarShape, TableLayout)
+                       ParagraphSpec, PolygonShape, RectShape, Shape, StarShape, TableLayout)
 from .pdf import Prefix, pages_as_forms
 
 Point = tuple[float, float]
@@ -190,7 +190,7 @@ class BlankPainter:
                 canvas.drawString(x, line.y, word)
                 x += font.width(word, used) + space
 
-    def draw_static_paragraph(self, canvas: Canvas, para) -> None:  # noqa: ANN001 - ParagraphSpec
+    def draw_static_paragraph(self, canvas: Canvas, para: ParagraphSpec) -> None:
         """A paragraph without placeholders."""
         left, top = self.to_pt(para.x, para.y)
         frame = Frame(left, top, para.width * mm, para.height * mm)

@@ -79,7 +79,7 @@ def background(width_mm: float, height_mm: float, tint: str, font: bytes) -> byt
     inset, band = 5 * mm, 5 * mm
     # Border: sine waves running round the page, phase-shifted against each other.
     perimeter = 2 * (w + h - 4 * inset)
-    steps = 1400
+    steps = 900
     for strand in range(6):
         path = canvas.beginPath()
         for i in range(steps + 1):
@@ -98,8 +98,8 @@ def background(width_mm: float, height_mm: float, tint: str, font: bytes) -> byt
     big, small, arm = 60 * mm, 22 * mm, 30 * mm
     path = canvas.beginPath()
     turns = 11
-    for i in range(4001):
-        t = 2 * math.pi * turns * i / 4000
+    for i in range(2501):
+        t = 2 * math.pi * turns * i / 2500
         x = (big - small) * math.cos(t) + arm * math.cos((big - small) / small * t)
         y = (big - small) * math.sin(t) - arm * math.sin((big - small) / small * t)
         point = (cx + x * 0.8, cy + y * 0.8)
@@ -131,6 +131,26 @@ def watermark(text: str, tint: str, font: bytes) -> Image.Image:
     red, green, blue = (int(tint[i:i + 2], 16) for i in (1, 3, 5))
     ImageDraw.Draw(picture).text((20 - left, 20 - top), text, font=face, fill=(red, green, blue, 150))
     return picture
+
+
+def logo() -> bytes:
+    """A made-up round logo of the public-service mall, as a PNG with transparency."""
+    side = 360
+    picture = Image.new("RGBA", (side, side), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(picture)
+    draw.ellipse((6, 6, side - 6, side - 6), fill=(90, 58, 18, 255))
+    draw.ellipse((30, 30, side - 30, side - 30), outline=(233, 217, 184, 255), width=8)
+    for index in range(12):  # twelve petals: the services under one roof
+        angle = 2 * math.pi * index / 12
+        cx, cy = side / 2 + 112 * math.cos(angle), side / 2 + 112 * math.sin(angle)
+        draw.ellipse((cx - 16, cy - 16, cx + 16, cy + 16), fill=(201, 162, 39, 255))
+    face = ImageFont.truetype(str(DEJAVU / "DejaVuSans-Bold.ttf"), 78)
+    left, top, right, bottom = face.getbbox("MPP")
+    draw.text(((side - right - left) / 2, (side - bottom - top) / 2), "MPP", font=face,
+              fill=(255, 255, 255, 255))
+    out = io.BytesIO()
+    picture.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _along_frame(p: float, inset: float, w: float, h: float) -> tuple[float, float, float, float]:
@@ -189,6 +209,12 @@ def main() -> None:
         data = background(*spec["page"], spec["tint"], font)
         if not (bundle / "background.pdf").exists() or (bundle / "background.pdf").read_bytes() != data:
             (bundle / "background.pdf").write_bytes(data)
+        if name == "nib":
+            (bundle / "images").mkdir(exist_ok=True)
+            data = logo()
+            if not (bundle / "images" / "mpp-logo.png").exists() or \
+                    (bundle / "images" / "mpp-logo.png").read_bytes() != data:
+                (bundle / "images" / "mpp-logo.png").write_bytes(data)
         sign(bundle)
     if args.docs:
         render_docs(args.bundles)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 # The helpers are a plain module beside the tests (importlib import mode adds no path).
 sys.path.insert(0, str(Path(__file__).parent))
@@ -52,29 +51,3 @@ def compiled() -> Callable[[str], Template]:
         return cache[name]
 
     return get
-
-
-@pytest.fixture(scope="session")
-def session_station_key() -> Ed25519PrivateKey:
-    """A station key for tests that render in-process."""
-    return trust.new_private_key()
-
-
-@pytest.fixture(scope="session")
-def compiled() -> Callable[[str], Template]:
-    """The shipped templates, verified and compiled once per test session."""
-    store = trust.TrustStore.load(TEMPLATES / "trust.json")
-    cache: dict[str, Template] = {}
-
-    def get(name: str) -> Template:
-        if name not in cache:
-            cache[name] = load_template(TEMPLATES / name, store, now=NOW)
-        return cache[name]
-
-    return get
-
-
-@pytest.fixture(scope="session")
-def session_station_key() -> Ed25519PrivateKey:
-    """A station key for tests that render in-process."""
-    return trust.new_private_key()

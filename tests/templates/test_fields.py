@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
+from templates_support import TEMPLATES
 
 from station.templates import FieldError, Template
-
-from templates_support import TEMPLATES  # noqa: F401  (keeps the helper path in place)
 
 
 @pytest.fixture
@@ -17,8 +17,6 @@ def akta(compiled: Callable[[str], Template]) -> Template:
 
 
 def example() -> dict[str, str]:
-    import json
-
     return json.loads((TEMPLATES / "examples" / "akta-kelahiran.json").read_text(encoding="utf-8"))
 
 
@@ -89,8 +87,6 @@ def test_unknown_and_missing_fields_are_named(akta: Template) -> None:
 
 
 def test_table_rows(compiled: Callable[[str], Template]) -> None:
-    import json
-
     kk = compiled("kartu-keluarga")
     data = json.loads((TEMPLATES / "examples" / "kartu-keluarga.json").read_text(encoding="utf-8"))
     values = kk.rules.check(data)

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import cbor2
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 from templates_support import NOW, STATION_ID, TEMPLATE_IDS, Lab, pdffonts, pdftotext, run
 
-from station import cose
+from station import cose, trust
 from station.seal import SEAL_AAD, SEAL_PREFIX, SealError, verify_seal
 from station.templates import Template, render_document
 from station.templates.readback import page_image, seal_texts
@@ -116,7 +115,7 @@ def test_seal_refusals_name_their_reason(lab: Lab, compiled: Callable[[str], Tem
         with pytest.raises(SealError) as caught:
             verify_seal(text, lab.store, now=NOW)
         assert caught.value.reason == "malformed"
-    stranger: Ed25519PrivateKey = __import__("station.trust", fromlist=["x"]).new_private_key()
+    stranger = trust.new_private_key()
     other = render_document(compiled("akta-kelahiran"), data, document_id="DOC-1", station_id=STATION_ID,
                             station_key=stranger, now=NOW)
     with pytest.raises(SealError) as caught:
@@ -218,3 +217,16 @@ def test_render_as_a_separate_process_never_shows_a_traceback(lab: Lab) -> None:
     assert "Traceback" not in done.stderr
     assert "field 'nama'" in done.stderr
     assert not out.exists()
+
+
+def test_images_from_the_bundle_are_drawn(lab: Lab, compiled: Callable[[str], Template]) -> None:
+    rendered = render_document(compiled("nib"), lab.example("nib"), document_id="D", station_id=STATION_ID,
+                               station_key=lab.station_key, now=NOW)
+    pdf = lab.root / "nib.pdf"
+    pdf.write_bytes(rendered.pdf)
+    listing = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True,
+                             timeout=60).stdout.splitlines()[2:]
+    sizes = {(int(row.split()[3]), int(row.split()[4])) for row in listing}
+    assert (360, 360) in sizes  # the logo PNG of the bundle
+    side = next(w for w, h in sizes if w == h and w < 200)  # the seal QR, one pixel per module
+    assert side % 4 == 1  # 4 * version + 17 modules, and the quiet zone of 4 on each side: 4v + 25
