@@ -27,7 +27,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add `station seal verify`."""
     group = add_group(commands, "seal", help="verify the seal printed on a document")
     verify = add_command(group, "verify", help="verify a seal", description=DESCRIPTION, run=run_verify)
-    verify.add_argument("text", nargs="?", metavar="TEXT", help="the seal's text (MPS1:...)")
+    verify.add_argument("text", nargs="?", metavar="TEXT",
+                        help="the seal's text (MPS1:...; quote it: it may hold spaces), or - to read it from"
+                             " standard input")
     verify.add_argument("--pdf", metavar="FILE.pdf", help="read the seal from the PDF's first page")
     verify.add_argument("--trust", required=True, metavar="FILE", help="trust store holding station keys")
     verify.add_argument("--data", metavar="DATA.json", help="the document's data, to compare with the seal")
@@ -47,6 +49,8 @@ def run_verify(args: argparse.Namespace) -> int:
         if not Path(args.pdf).is_file():
             raise StationError(f"no PDF at {args.pdf}")
         text = read_seal(args.pdf)
+    elif args.text == "-":
+        text = sys.stdin.read(4096).strip("\r\n")
     else:
         text = args.text
     try:

@@ -30,6 +30,9 @@ _REQUIRED_TABLES = ("head", "hhea", "maxp", "hmtx", "loca", "glyf", "cmap")
 # Composite glyph flags (OpenType `glyf` table).
 _ARG_WORDS, _HAS_SCALE, _MORE, _XY_SCALE, _TWO_BY_TWO = 0x0001, 0x0008, 0x0020, 0x0040, 0x0080
 
+# Subsets carry a multiple of this many glyph slots (see Font.subset).
+_COUNT_STEP = 128
+
 # OS/2 fsType bits that forbid embedding a subset.
 _RESTRICTED, _NO_SUBSET, _BITMAP_ONLY = 0x0002, 0x0100, 0x0200
 
@@ -240,7 +243,9 @@ class Font:
         four-byte boundary, so a table's checksum is the sum of its glyphs'.
         """
         used = sorted(self.glyph_closure(gids))
-        count = used[-1] + 1
+        # The glyph count is rounded up (empty glyphs cost four bytes each) so
+        # that few distinct metric tables are ever cached, whatever text comes.
+        count = min(len(self.advances), -(-(used[-1] + 1) // _COUNT_STEP) * _COUNT_STEP)
         cache = self._glyph_cache
         pieces = []
         offsets = [0] * (count + 1)
@@ -260,7 +265,7 @@ class Font:
             glyf_sum += entry[1]
             position += len(entry[0])
             previous = gid
-        offsets[count] = position
+        offsets[previous + 1:] = [position] * (count - previous)
         tables = [("glyf", b"".join(pieces), glyf_sum & 0xFFFFFFFF),
                   ("loca", struct.pack(f">{count + 1}L", *offsets), sum(offsets) & 0xFFFFFFFF)]
         tables.extend(self._fixed_tables)

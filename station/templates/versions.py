@@ -73,7 +73,12 @@ class SpoolLedger:
     def highest(self, template: str) -> int | None:
         """The highest version accepted so far, if any."""
         row = self.conn.execute("SELECT value FROM station WHERE key = ?", (self.key(template),)).fetchone()
-        return None if row is None else int(row[0])
+        if row is None:
+            return None
+        try:
+            return int(row[0])
+        except (TypeError, ValueError):
+            raise StationError(f"spool: {self.key(template)} holds {row[0]!r}, not a version number") from None
 
     def record(self, template: str, version: int) -> None:
         """Remember `version` as accepted, in one durable transaction with its audit entry."""

@@ -178,9 +178,15 @@ def render_docs(bundles: list[str]) -> None:
     docs.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         station_key = Path(tmp) / "station.pem"
-        from station.trust import new_private_key, save_private_key
+        import hashlib
 
-        save_private_key(new_private_key(), station_key)
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from station.trust import save_private_key
+
+        # A fixed, public station key: the pictures then change only when a template does.
+        seed = hashlib.sha256(b"MPP Station demo pictures").digest()
+        save_private_key(Ed25519PrivateKey.from_private_bytes(seed), station_key)
         for name in bundles:
             pdf = Path(tmp) / f"{name}.pdf"
             trust = Path(tmp) / "trust.json"

@@ -77,6 +77,11 @@ def test_seal_text_with_one_field_changed_fails(lab: Lab, capsys: pytest.Capture
     code, stdout, _ = run(capsys, "seal", "verify", rendered.seal, "--trust", str(lab.trust_path))
     assert code == 0
     assert json.loads(stdout)["fields"]["nama"] == data["nama"]
+    done = subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "station"), "seal", "verify",
+                           "-", "--trust", str(lab.trust_path)], input=rendered.seal + "\n", capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["document"] == "DOC-1"
 
     message = cose.sign1_decode(cose.from_qr_text(SEAL_PREFIX, rendered.seal, max_length=2000))
     claims = cbor2.loads(message.payload)
