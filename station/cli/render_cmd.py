@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                                    station_key=station_key, now=now)
     except (BundleRefused, InvalidTemplate, FieldError) as err:
         return refuse(err)
-    write_atomic(Path(args.out), rendered.pdf)
+    write_atomic(Path(args.out), rendered.pdf, mode=0o600)  # personal data: the owner only
     pages = "page" if rendered.pages == 1 else "pages"
     print(f"rendered {document_id} ({template.ref}, {rendered.pages} {pages}) -> {args.out}")
     print(f"  sha256 {rendered.sha256}")

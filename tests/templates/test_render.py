@@ -235,3 +235,24 @@ def test_images_from_the_bundle_are_drawn(lab: Lab, compiled: Callable[[str], Te
     assert (360, 360) in sizes  # the logo PNG of the bundle
     side = next(w for w, h in sizes if w == h and w < 200)  # the seal QR, one pixel per module
     assert side % 4 == 1  # 4 * version + 17 modules, and the quiet zone of 4 on each side: 4v + 25
+
+
+def test_every_page_carries_the_seal(lab: Lab) -> None:
+    from templates_support import PROBE_MANIFEST, make_probe_bundle
+
+    from station.templates import load_template
+    from station.templates.readback import read_seal
+
+    second_page = ('\n[[pages]]\n[[pages.texts]]\ntext = "Halaman 2 / Page 2"\nx = 12\ny = 20\nfont = "serif"\n\n'
+                   '[[pages.boxes]]\nfield = "catatan"\nx = 12\ny = 30\nwidth = 120\nheight = 20\nfont = "serif"\n\n'
+                   '[pages.seal]\nx = 90\ny = 150\nsize = 40\n')
+    folder = make_probe_bundle(lab.root / "two-pages", lab.template_key, PROBE_MANIFEST + second_page)
+    template = load_template(folder, lab.store, now=NOW)
+    rendered = render_document(template, {"nama": "Ayu", "catatan": "Lampiran", "baris.1.isi": "satu"},
+                               document_id="D-2", station_id=STATION_ID, station_key=lab.station_key, now=NOW)
+    assert rendered.pages == 2
+    pdf = lab.root / "two.pdf"
+    pdf.write_bytes(rendered.pdf)
+    assert len(PdfReader(pdf).pages) == 2
+    assert read_seal(pdf, page=1) == read_seal(pdf, page=2) == rendered.seal
+    assert "Lampiran" in pdftotext(pdf)
