@@ -1,0 +1,86 @@
+"""The kiosk's routes: its credential, its views (nothing personal), scans, the PIN, problem reports."""
+
+from __future__ import annotations
+
+from spool import alarms, audit
+from station.kiosk import KioskView, Screen
+from station.token import citizen_message
+
+KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
+
+
+def test_the_kiosk_page_carries_its_credential_only_on_this_machine(station, client) -> None:
+    from fastapi.testclient import TestClient
+
+    # TestClient's peer is "testclient": not this machine, so no credential.
+    assert "kiosk-secret-for-tests" not in client.get("/kiosk").text
+    local = TestClient(client.app, client=("127.0.0.1", 50000))
+    assert 'content="kiosk-secret-for-tests"' in local.get("/kiosk").text
+    assert "kiosk-secret-for-tests" not in local.get("/ops").text
+
+
+def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
+    view = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"}).json()
+    assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "1-05")
+    # The stub daemon put a clear name, a NIK and the job id into the view: none reach the screen.
+    assert view["job"] == {"masked_name": "S*** N********", "state": "released"}
+    assert ("scan", {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
+    assert client.get("/api/v1/kiosk", headers=KIOSK).json()["screen"] == "opening"
+
+
+def test_a_refusal_always_says_what_to_do_next(station, client) -> None:
+    station.daemon.show(KioskView(Screen.REFUSED, reason="already_used"))  # the daemon sent no sentence
+    view = client.get("/api/v1/kiosk", headers=KIOSK).json()
+    assert view["message"] == {"id": citizen_message("already_used", "id"), "en": citizen_message("already_used", "en")}
+    refused = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "garbage"}).json()
+    assert refused["screen"] == "refused" and refused["message"]["en"].startswith("The QR code could not be read")
+
+
+def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
+    asked = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:PIN"}).json()
+    assert asked["screen"] == "pin" and asked["session"] == "s-2"
+    wrong = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "0000"}).json()
+    assert wrong["screen"] == "pin"
+    right = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "123456"}).json()
+    assert right["screen"] == "opening" and right["door"] == 3
+    stale = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "old", "pin": "123456"})
+    assert stale.status_code == 409 and "PIN" in stale.json()["error"]
+    for bad in ({"session": "s-2", "pin": "12a4"}, {"session": "s-2", "pin": "123"}, {"pin": "1234"}):
+        assert client.post("/api/v1/kiosk/pin", headers=KIOSK, json=bad).status_code == 422
+
+
+def test_a_problem_report_raises_an_alarm_with_the_job(station, client) -> None:
+    client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"})
+    reported = client.post("/api/v1/kiosk/problem", headers=KIOSK,
+                           json={"problem": "door_did_not_open", "session": "s-1"})
+    assert reported.status_code == 200, reported.text
+    body = reported.json()
+    assert body["job"] == "JOB-STAGED" and body["message"]["id"] == "Pintu tidak terbuka"
+    alarm = alarms.get_alarm(station.conn(), body["alarm"])
+    assert (alarm.kind, alarm.job_id, alarm.slot_id, alarm.severity) == \
+        ("kiosk_door_did_not_open", "JOB-STAGED", "1-05", "critical")
+    entry = list(audit.entries(station.conn(), job="JOB-STAGED"))[-1]
+    assert (entry.actor, entry.action) == ("citizen", "alarm.raised")
+
+
+def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, client) -> None:
+    station.daemon.show(KioskView(Screen.THANKS, slot="1-06", session="s-9"))
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK,
+                       json={"problem": "wrong_document", "session": "s-9"}).json()
+    assert body["job"] == "JOB-DONE"
+
+
+def test_a_problem_is_reported_even_with_the_daemon_down(station, client) -> None:
+    station.daemon.stop()
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_damaged"}).json()
+    assert body["job"] is None and alarms.get_alarm(station.conn(), body["alarm"]).kind == "kiosk_document_damaged"
+    assert client.get("/api/v1/kiosk", headers=KIOSK).status_code == 503
+    assert client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "on_fire"}).status_code == 422
+
+
+def test_the_kiosk_cannot_read_the_spool(station, client) -> None:
+    for path in ("/api/v1/jobs", "/api/v1/jobs/JOB-STAGED", "/api/v1/slots", "/api/v1/alarms", "/api/v1/devices",
+                 "/api/v1/spool", "/api/v1/events"):
+        assert client.get(path, headers=KIOSK).status_code == 403, path
+    layout = client.get("/api/v1/kiosk/layout", headers=KIOSK).json()
+    assert layout["boards"] == [{"address": 1, "locks": 16, "columns": 4}]
