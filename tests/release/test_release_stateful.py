@@ -36,8 +36,9 @@ class ReleaseMachine(RuleBasedStateMachine):
         self.rig: Rig = make_rig(self.tmp, auto_close=None)
         for doc, slot in DOCS.items():
             self.rig.stage(doc, slot)
-        self.fresh: dict[str, str] = {}      # token text -> doc, never scanned
-        self.spent: set[str] = set()         # scanned tokens
+        # Lists, not sets: hypothesis draws by position, and token texts are random.
+        self.fresh: list[tuple[str, str]] = []  # (token text, doc), never scanned
+        self.spent: list[str] = []               # tokens recorded as used
         self.expected_opens = {slot: 0 for slot in DOCS.values()}
         self.forger = trust.new_private_key()
 
@@ -51,17 +52,16 @@ class ReleaseMachine(RuleBasedStateMachine):
 
     @rule(doc=st.sampled_from(sorted(DOCS)))
     def get_token(self, doc: str) -> None:
-        self.fresh[self.rig.token(doc)] = doc
+        self.fresh.append((self.rig.token(doc), doc))
 
     @precondition(lambda self: bool(self.fresh))
     @rule(data=st.data())
     def scan_fresh(self, data: st.DataObject) -> None:
-        text = data.draw(st.sampled_from(sorted(self.fresh)))
-        doc = self.fresh.pop(text)
+        text, doc = self.fresh.pop(data.draw(st.integers(0, len(self.fresh) - 1)))
         releasable = self._state(doc) == "staged"
         view = self.rig.scan(text)
-        self.spent.add(text)
         if releasable:
+            self.spent.append(text)
             self.expected_opens[DOCS[doc]] += 1
             assert view.screen.value in ("open", "ask_staff"), view
         else:
@@ -70,7 +70,7 @@ class ReleaseMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.spent))
     @rule(data=st.data())
     def replay(self, data: st.DataObject) -> None:
-        text = data.draw(st.sampled_from(sorted(self.spent)))
+        text = self.spent[data.draw(st.integers(0, len(self.spent) - 1))]
         assert self.rig.scan(text).reason == "already_used"
 
     @rule(doc=st.sampled_from(sorted(DOCS) + ["DOC-UNKNOWN"]), tamper=st.integers(5, 150))
@@ -96,9 +96,9 @@ class ReleaseMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.fresh))
     @rule(data=st.data())
     def crash_between_record_and_unlock(self, data: st.DataObject) -> None:
-        text = data.draw(st.sampled_from(sorted(self.fresh)))
-        doc = self.fresh.pop(text)
-        self.spent.add(text)
+        text, doc = self.fresh.pop(data.draw(st.integers(0, len(self.fresh) - 1)))
+        if self._state(doc) == "staged":
+            self.spent.append(text)  # recorded as used before the (crashing) unlock
         locker = self.rig.counter.locker
 
         def crash(slot: str, **_: object) -> None:
