@@ -1,0 +1,173 @@
+"""Loading (locker stations): each printed document gets a slot, opened for the person loading it.
+
+One document at a time: pick a free slot of a fitting size (out-of-service
+slots, and slots whose sensor already sees something, are skipped), reserve
+it, open it, and wait for the door to close. Closed with the paper inside:
+`staged`. Closed empty: the slot is freed and the document stays `printed`
+for the next round. A latch that will not open takes the slot out of
+service and tries another.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import spool
+from drivers.locks.errors import LockError, UnlockNotSent
+from drivers.locks.model import EventKind, Item, LockEvent, Outcome
+from spool import alarms, jobs, machine, slots
+from spool.states import Flow, JobState
+
+from .config import Config
+
+log = logging.getLogger("station.loading")
+
+IDLE_S = 1.0
+UNLOCK_RESULT_TIMEOUT_S = 15.0
+
+
+class Loader:
+    """Puts printed documents into slots, one at a time, on its own thread."""
+
+    name = "loader"
+
+    def __init__(self, cfg: Config, locker: Any, publish: Callable[[str, dict], Any], *,
+                 door_timeout: float = 300.0) -> None:
+        self.cfg = cfg
+        self.locker = locker
+        self.publish = publish
+        self.door_timeout = door_timeout
+        self._events: queue.Queue[LockEvent] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.conn: sqlite3.Connection | None = None
+
+    def start(self) -> None:
+        self.conn = spool.connect(self.cfg.spool_path)
+        self._release_stale_reservations()
+        self._thread = threading.Thread(target=self._run, name="loader", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def on_lock_event(self, event: LockEvent) -> None:
+        """A lock bus reported a change (called from the bus thread)."""
+        if event.kind in (EventKind.DOOR_OPENED, EventKind.DOOR_CLOSED):
+            self._events.put(event)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.load_next()
+            except Exception:  # noqa: BLE001 - a loading fault never stops the station
+                log.exception("loading failed")
+                worked = False
+            if not worked:
+                self._stop.wait(IDLE_S)
+
+    def load_next(self) -> bool:
+        """Load the oldest printed document that has no slot; False when there is none (or no slot)."""
+        assert self.conn is not None
+        job = next((j for j in jobs.jobs_in(self.conn, JobState.PRINTED, limit=50)
+                    if j.flow is Flow.LOCKER and j.slot is None), None)
+        if job is None:
+            return False
+        slot = self._free_slot(job.size)
+        if slot is None:
+            alarms.raise_alarm(self.conn, "no_free_slot", "no free slot for printed documents", severity="warning")
+            return False
+        slots.occupy(self.conn, slot, job.id, actor="system")
+        self._drain_events()
+        try:
+            outcome = Outcome(self.locker.submit_unlock(slot).result(timeout=UNLOCK_RESULT_TIMEOUT_S))
+        except UnlockNotSent as err:
+            slots.vacate(self.conn, slot, actor="system", reason="unlock_not_sent")
+            log.warning("loading %s: %s", slot, err)
+            return False
+        except (LockError, TimeoutError):
+            outcome = Outcome.UNKNOWN
+        if outcome is Outcome.JAMMED or outcome is Outcome.UNKNOWN:
+            slots.vacate(self.conn, slot, actor="system", reason=f"loading_{outcome.value}")
+            slots.set_service(self.conn, slot, True, actor="system", note=f"latch {outcome.value} while loading")
+            alarms.raise_alarm(self.conn, f"slot_{outcome.value}", f"slot {slot} did not open for loading",
+                               slot=slot, severity="critical")
+            return True
+        self.publish("slot", {"slot": slot, "door": "open", "loading": job.id})
+        if not self._wait_closed(slot):
+            alarms.raise_alarm(self.conn, "loading_door_open", f"slot {slot} left open while loading",
+                               slot=slot, job=job.id)
+            return True
+        if self.locker.status(slot).item is Item.ABSENT:
+            slots.vacate(self.conn, slot, actor="system", reason="closed_empty")
+            return True
+        machine.transition(self.conn, job.id, JobState.STAGED, actor="system", details={"slot": slot})
+        self.publish("job", {"job": job.id, "state": "staged", "slot": slot})
+        return True
+
+    def _free_slot(self, size: str) -> str | None:
+        assert self.conn is not None
+        tried: set[str] = set()
+        while True:
+            slot = slots.free_slot(self.conn, size)
+            if slot is None or slot.id in tried:
+                return None
+            tried.add(slot.id)
+            try:
+                item = self.locker.status(slot.id).item
+            except LockError:
+                item = Item.UNKNOWN
+            if item is not Item.PRESENT:
+                return slot.id
+            # Something is in a slot the spool calls empty: keep out until staff look.
+            slots.set_service(self.conn, slot.id, True, actor="system", note="item sensed in an empty slot")
+            alarms.raise_alarm(self.conn, "slot_not_empty", f"slot {slot.id} should be empty but is not",
+                               slot=slot.id)
+
+    def _wait_closed(self, slot: str) -> bool:
+        deadline = time.monotonic() + self.door_timeout
+        while time.monotonic() < deadline and not self._stop.is_set():
+            try:
+                event = self._events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if event.slot != slot:
+                continue
+            if event.kind is EventKind.DOOR_CLOSED:
+                return True
+        return False
+
+    def _drain_events(self) -> None:
+        while not self._events.empty():
+            self._events.get_nowait()
+
+    def _release_stale_reservations(self) -> None:
+        """After a restart: slots reserved for printed documents whose loading never finished are freed."""
+        assert self.conn is not None
+        try:
+            self.locker.refresh(timeout=3.0)
+        except LockError as err:
+            log.warning("loading recovery: could not read the boards: %s", err)
+        for job in jobs.jobs_in(self.conn, JobState.PRINTED, limit=100_000):
+            if job.slot is not None:
+                try:
+                    present = self.locker.status(job.slot).item is Item.PRESENT
+                except LockError:
+                    present = False
+                if present:
+                    machine.transition(self.conn, job.id, JobState.STAGED, actor="system",
+                                       action="loading.recovered", details={"slot": job.slot})
+                else:
+                    slots.vacate(self.conn, job.slot, actor="system", reason="loading_interrupted")
