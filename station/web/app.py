@@ -20,6 +20,7 @@ from station.control import ControlClient
 from station.errors import StationError
 from station.events import EventBus
 
+from .auth import SECURITY_SCHEMES
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler
@@ -72,6 +73,19 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
                    health.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _document_security(app)
     app.add_exception_handler(StationError, error_handler)
     app.add_exception_handler(SpoolError, error_handler)
     return app
+
+
+def _document_security(app: FastAPI) -> None:
+    """Name the bearer scheme in the OpenAPI document (routes refer to it through their requirement)."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        document = build()  # cached by FastAPI: the scheme is added once
+        document.setdefault("components", {}).setdefault("securitySchemes", SECURITY_SCHEMES)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -22,6 +22,12 @@ from station.errors import StationError
 from .users import user_for_token
 
 
+SECURITY_SCHEME = "bearerToken"
+SECURITY_SCHEMES = {SECURITY_SCHEME: {
+    "type": "http", "scheme": "bearer",
+    "description": "A token from `station users add NAME --role ROLE` (the kiosk screen has its own)."}}
+
+
 class Role(IntEnum):
     """Staff roles, ranked: each can do what the ones below it can."""
 
@@ -82,7 +88,8 @@ class Requirement:
 
     def describe(self) -> dict[str, Any]:
         """The rule as the OpenAPI document shows it (`x-required-role`)."""
-        return {"x-required-role": self.role.name.lower(), "x-kiosk-allowed": self.kiosk}
+        return {"x-required-role": self.role.name.lower(), "x-kiosk-allowed": self.kiosk,
+                "security": [{SECURITY_SCHEME: []}]}
 
 
 def authenticate(request: Request) -> Principal:
