@@ -163,7 +163,7 @@ class Counter:
 
     def scan(self, text: str, *, received_at: float | None = None) -> Future:
         """A scan line arrived (from the scanner, or typed at the kiosk); the future gives the view."""
-        return self._put(1, "scan", (text, received_at or time.perf_counter()))
+        return self._put(1, "scan", (text, received_at or time.monotonic()))
 
     def enter_pin(self, session: str, pin: str) -> Future:
         """The citizen entered a PIN on the kiosk's pad."""
@@ -313,7 +313,7 @@ class Counter:
             return self._refuse(Refusal("not_staged", "no slot"))
         if session.reopen and _slot_taken(self.conn, slot, job.id):
             return self._refuse(Refusal("already_used", "the slot holds another document now"))
-        recorded_at = time.perf_counter()
+        recorded_at = time.monotonic()
         with spool.write(self.conn):
             if session.reopen:
                 machine.annotate(self.conn, job.id, "job.reopened", actor="citizen",

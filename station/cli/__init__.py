@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "station.cli.init_cmd",
     "station.cli.spool_cmd",
     "station.cli.audit_cmd",
+    "station.cli.run_cmd",
     "station.cli.locker_cmd",
     "station.cli.sim_cmd",
     "station.cli.scan_cmd",
