@@ -12,7 +12,9 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
+import threading
 from pathlib import Path
 
 import uvicorn
@@ -56,7 +58,9 @@ async def serve(cfg: Config, sock: socket.socket, *, parent_pid: int | None = No
                                            timeout_graceful_shutdown=GRACEFUL_STOP_S, timeout_keep_alive=30))
     host, port = sock.getsockname()[:2]
     info = info_path(cfg)
+    _stop_on_signals(server)
     watcher = asyncio.create_task(_watch_parent(server, parent_pid)) if parent_pid else None
+    closer = asyncio.create_task(_end_streams_on_exit(server, app.state.web.stopping))
     try:
         serving = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started and not serving.done():
@@ -69,11 +73,34 @@ async def serve(cfg: Config, sock: socket.socket, *, parent_pid: int | None = No
             log.info("web app serving", extra={"fields": {"url": f"http://{host}:{port}/", "pid": os.getpid()}})
         await serving
     finally:
+        closer.cancel()
         if watcher is not None:
             watcher.cancel()
         with contextlib.suppress(FileNotFoundError, ValueError, OSError):
             if json.loads(info.read_text()).get("pid") == os.getpid():
                 info.unlink()
+
+
+def _stop_on_signals(server: uvicorn.Server) -> None:
+    """SIGTERM/SIGINT stop the server, even before uvicorn listens for them itself.
+
+    uvicorn re-raises the signal it caught once it has shut down; with this
+    handler in place that ends in a clean exit (status 0, web.json removed)
+    instead of death by the signal.
+    """
+    def stop(signum: int, frame: object) -> None:
+        server.should_exit = True
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stop)
+
+
+async def _end_streams_on_exit(server: uvicorn.Server, stopping: asyncio.Event) -> None:
+    """Once uvicorn is asked to exit, end the open event streams (it waits for open responses)."""
+    while not server.should_exit:
+        await asyncio.sleep(0.1)
+    stopping.set()
 
 
 async def _watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
