@@ -89,3 +89,17 @@ class Backoff:
     def reset(self) -> None:
         """Start from the first delay again (after a success)."""
         self._next = 0.0
+
+
+def tighten_timer_slack() -> None:
+    """Ask Linux to wake this thread on time (1 ns timer slack instead of 50 us); a no-op elsewhere.
+
+    Wire timing is counted in byte times (0.5 ms at 19200 baud): the
+    default slack alone would add a tenth of one to every wait.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(29, 1, 0, 0, 0)  # PR_SET_TIMERSLACK
+    except (OSError, AttributeError):
+        pass

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Literal
 
-from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port
+from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
 from station.config import BusSection
 from station.errors import ConfigError
 
@@ -230,6 +230,7 @@ class LockBus:
     # -- the thread --------------------------------------------------------
 
     def _run(self) -> None:
+        tighten_timer_slack()
         while not self._stopping:
             try:
                 if not self.transport.is_open:

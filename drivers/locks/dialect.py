@@ -70,7 +70,7 @@ class Cu16(Dialect):
 
     family = "cu16"
     baud = cu16.BAUD
-    gap = 0.001
+    gap = 0.0005
     reply_timeout = 0.5
     max_address = 16
     max_locks = cu16.LOCKS

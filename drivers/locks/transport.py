@@ -134,7 +134,8 @@ class BusTransport:
         self.stats.sends += 1
         if self.echo:
             self._swallow_echo(frame, wire_end)
-        self._ready_at = wire_end + self.gap
+        # With no gap to keep, the next frame may be written at once: the UART sends it right after.
+        self._ready_at = wire_end + self.gap if self.gap > 0 else 0.0
         return wire_end
 
     def transact(self, frame: bytes, judge: Judge, timeout: float,

@@ -3,10 +3,10 @@
 One thread runs a small event loop over the pty's controller end. A request
 counts as received when its last byte would have crossed the line at the
 baud rate; a board answers after any work it is busy with (a latch pulse),
-and each reply byte is written when it would have finished crossing the
-line. Faults (`faults.py`) bend this; a technician or a test changes them,
-and the physical world (doors, items), while it runs. Every change is done
-on the simulator's own thread, so nothing races the wire.
+and its reply is handed over when its last byte would have crossed the line
+(in bursts, piece by piece). Faults (`faults.py`) bend this; a technician or
+a test changes them, and the physical world (doors, items), while it runs.
+Every change is done on the simulator's own thread, so nothing races the wire.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drivers.serialport import tighten_timer_slack
 from spool.errors import SlotError
 from spool.slots import parse_slot_id, slot_id
 from station.config import BusSection
@@ -384,9 +385,10 @@ class LockBusSim:
         for index, chunk in enumerate(chunks):
             if index and burst:
                 at += (burst.value or 0) / 1000
-            for byte in chunk:
-                at += self.byte_time
-                self._write_at(at, bytes((byte,)))
+            # A chunk is handed over when its last byte has crossed the line (as a UART's
+            # receive buffer would): one write, so the pty adds its latency once, not per byte.
+            at += len(chunk) * self.byte_time
+            self._write_at(at, chunk)
         self._tx_start, self._tx_free = start, at
         self.stats.replies += 1
 
@@ -416,6 +418,9 @@ class LockBusSim:
     def _receive(self, data: bytes, now: float) -> None:
         """Host bytes read at `now`: each finishes crossing the line one byte time after the previous."""
         echo = any(f.name == "echo" for f in self._faults)
+        if echo:  # the adapter hears its own line: each byte comes back as it crosses
+            self.stats.echoed_bytes += len(data)
+            self._write_at(max(now, self._rx_free) + len(data) * self.byte_time, data)
         for byte in data:
             start = max(now, self._rx_free)
             if start - self._rx_last > FRAME_IDLE and self._rx:
@@ -425,9 +430,6 @@ class LockBusSim:
             self._rx_free = self._rx_last = end
             if start < self._tx_free and end > self._tx_start:
                 self.stats.collisions += 1
-            if echo:
-                self.stats.echoed_bytes += 1
-                self._write_at(end, bytes((byte,)))
             self._rx.append(byte)
             self._parse(end)
 
@@ -491,6 +493,7 @@ class LockBusSim:
             pass
 
     def _loop(self) -> None:
+        tighten_timer_slack()
         while not self._stop.is_set():
             with self._lock:
                 due = self._events[0][0] if self._events else time.monotonic() + 0.5
