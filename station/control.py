@@ -85,6 +85,9 @@ class ControlServer:
                 await _send(writer, await self._call(request))
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass
+        except asyncio.CancelledError:
+            # The server is closing: end this connection quietly (this task is ours alone).
+            pass
         finally:
             writer.close()
 
