@@ -21,7 +21,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+import serial
 
 from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
 from station.config import BusSection
@@ -29,6 +31,7 @@ from station.errors import ConfigError
 
 from .dialect import Dialect, dialect
 from .errors import FrameError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
+from .frames import Judge
 from .model import BoardModel, BoardState, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
 from .transport import BusTransport
 
@@ -43,7 +46,7 @@ CONFIRM_INTERVAL = 0.01
 AUTHORIZE_GRACE = 60.0
 
 
-class UnlockFuture(Future):  # type: ignore[type-arg]
+class UnlockFuture(Future[Outcome]):
     """The pending outcome of one unlock; `sent` is set once its last byte is on its way."""
 
     def __init__(self) -> None:
@@ -65,7 +68,7 @@ class _Job:
     kind: Literal["unlock", "read"] = field(compare=False)
     board: BoardModel = field(compare=False)
     lock: int = field(compare=False, default=0)
-    future: Future = field(compare=False, default_factory=Future)  # type: ignore[type-arg]
+    future: Future[Any] = field(compare=False, default_factory=Future)
     send_by: float | None = field(compare=False, default=None)
 
 
@@ -102,7 +105,7 @@ class LockBus:
 
     def __init__(self, section: BusSection, *, on_event: EventSink | None = None, poll: bool = True,
                  open_alarm_seconds: float | None = None,
-                 opener: Callable[..., object] = open_port) -> None:
+                 opener: Callable[[str, int], serial.Serial] = open_port) -> None:
         self.section = section
         self.name = section.name
         self.dialect = dialect(section.family)
@@ -115,7 +118,7 @@ class LockBus:
         self.open_alarm_seconds = open_alarm_seconds
         gap = self.dialect.gap if section.gap_ms is None else section.gap_ms / 1000
         self.transport = BusTransport(section.port, self.baud, quiet=section.quiet_ms / 1000, gap=gap,
-                                      echo=section.echo, opener=opener)  # type: ignore[arg-type]
+                                      echo=section.echo, opener=opener)
         self.boards = {b.address: BoardModel(self.name, b.address, b.locks,
                                              closed_bit=closed_bit(section.family, b.locked_bit, b.feedback),
                                              has_items=self.dialect.has_items)
@@ -200,7 +203,7 @@ class LockBus:
             if self.state is not BusState.ONLINE:
                 return
             for address in addresses if addresses is not None else sorted(self.boards):
-                future: Future = Future()  # type: ignore[type-arg]
+                future: Future[Any] = Future()
                 heapq.heappush(self._jobs, _Job(1, next(self._seq), "read", self.boards[address], 0, future))
                 futures.append(future)
             self._cond.notify_all()
@@ -340,12 +343,11 @@ class LockBus:
             return Outcome.UNKNOWN  # some bytes left: what the board made of them is unknown
         return self._confirm(model, lock, before, acked)
 
-    def _transact_unlock(self, model: BoardModel, frame: bytes, judge: Callable[[bytes], object],
+    def _transact_unlock(self, model: BoardModel, frame: bytes, judge: Judge,
                          future: UnlockFuture) -> bytes | None:
         """Send an acknowledged unlock; None when its reply did not come (or was garbled)."""
         try:
-            return self.transport.transact(frame, judge, self.reply_timeout,  # type: ignore[arg-type]
-                                           on_sent=future.mark_sent)
+            return self.transport.transact(frame, judge, self.reply_timeout, on_sent=future.mark_sent)
         except (NoReply, FrameError) as err:
             log.warning("bus %s: %s", self.name, err)
             self._failed(model, str(err))
@@ -411,11 +413,10 @@ class LockBus:
         self._emit(events)
         return door
 
-    def _transact(self, model: BoardModel, frame: bytes, judge: Callable[[bytes], object],
-                  timeout: float) -> bytes | None:
+    def _transact(self, model: BoardModel, frame: bytes, judge: Judge, timeout: float) -> bytes | None:
         """One read transaction; None (and the board marked silent) if it failed."""
         try:
-            return self.transport.transact(frame, judge, timeout)  # type: ignore[arg-type]
+            return self.transport.transact(frame, judge, timeout)
         except WriteFailed as err:
             if err.vanished:
                 raise _BusLost(str(err)) from None
@@ -437,7 +438,8 @@ class LockBus:
     def _open(self) -> None:
         first = min(self.boards)
         self.transport.open(probe=self.dialect.echo_probe(first))
-        previous, self.state = self.state, BusState.ONLINE
+        with self._cond:
+            previous, self.state = self.state, BusState.ONLINE
         self._backoff.reset()
         self._next_poll = {address: 0.0 for address in self.boards}
         if previous is BusState.UNREACHABLE:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from station.errors import ConfigError
+
 from . import a8a80, cu16
 from .frames import Judge
 
@@ -132,8 +134,6 @@ DIALECTS: dict[str, Dialect] = {"cu16": Cu16(), "8a80": A8a80()}
 
 def dialect(family: str) -> Dialect:
     """The dialect of a family name (`cu16`, `8a80`)."""
-    from station.errors import ConfigError
-
     try:
         return DIALECTS[family]
     except KeyError:

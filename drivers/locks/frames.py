@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from .errors import FrameError
+
 
 class Verdict(Enum):
     """How a partly received reply looks to the codec."""
@@ -26,8 +28,6 @@ Judge = Callable[[bytes], Verdict]
 
 def as_bytes(data: object) -> bytes:
     """`data` as bytes, or the codec's error for anything that is not a byte string."""
-    from .errors import FrameError
-
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data)
     raise FrameError(f"a frame must be bytes, not {type(data).__name__}")

@@ -214,6 +214,9 @@ class BusTransport:
             got += chunk
         if bytes(got) == frame:
             self.stats.echoes_discarded += 1
+        elif not got and self.echo_mode == "auto":
+            log.info("bus %s stopped echoing what it sends", self.path)
+            self.echo = False
         else:
             log.warning("bus %s: expected the echo of %s, got %s", self.path, hexbytes(frame), hexbytes(got))
             self._recover()
@@ -240,7 +243,10 @@ class BusTransport:
             buf += chunk
             if echo_left:
                 n = min(len(echo_left), len(buf))
-                if buf[:n] != echo_left[:n]:
+                if buf[:n] != echo_left[:n] and self.echo_mode == "auto":
+                    log.info("bus %s stopped echoing what it sends", self.path)
+                    self.echo, echo_left, n = False, b"", 0
+                elif buf[:n] != echo_left[:n]:
                     self.stats.bad_frames += 1
                     raise FrameError(f"echo on {self.path} differs from {hexbytes(frame)}: {hexbytes(buf)}")
                 del buf[:n]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 import logging
 import sys
 
@@ -68,7 +69,7 @@ def register_sim(group: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="do not log what happens on the bus")
 
 
-def _count(low: int, high: int):  # type: ignore[no-untyped-def]
+def _count(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)

@@ -18,7 +18,7 @@ import os
 import select
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,13 +54,15 @@ class SimStats:
     collisions: int = 0          # host bytes that arrived while a board was transmitting
     energised: int = 0           # latch coils on right now
     max_energised: int = 0       # most coils ever on at once (inrush)
+    requests: deque[str] = field(default_factory=lambda: deque(maxlen=200))  # latest first-to-last
 
     def as_dict(self) -> dict[str, Any]:
         """The counters as JSON-ready data."""
         return {"frames": self.frames, "garbage_bytes": self.garbage_bytes,
                 "unlock_frames": dict(self.unlock_frames), "replies": self.replies,
                 "dropped_replies": self.dropped_replies, "echoed_bytes": self.echoed_bytes,
-                "collisions": self.collisions, "max_energised": self.max_energised}
+                "collisions": self.collisions, "max_energised": self.max_energised,
+                "requests": list(self.requests)[-20:]}
 
 
 class LockBusSim:
@@ -454,6 +456,8 @@ class LockBusSim:
     def _dispatch(self, request: Any, end: float) -> None:
         self.stats.frames += 1
         address = self.firmware.address(request)
+        lock = getattr(request, "lock", None) or getattr(request, "channel", None)
+        self.stats.requests.append(f"{request.command} {address}" + (f"-{lock:02d}" if lock else ""))
         board = self.boards.get(address)
         for lock in self.firmware.unlocks(request, board):
             if 1 <= lock <= 99:

@@ -22,7 +22,7 @@ from spool.errors import SlotError
 from spool.slots import parse_slot_id, slot_id
 from station.config import BoardSection, BusSection
 
-from ..errors import StationError
+from ..errors import ConfigError, StationError
 from .common import add_command, add_group, load_config, print_json, print_table
 
 BUS_HELP = """\
@@ -122,7 +122,10 @@ def _adhoc(args: argparse.Namespace, *, boards: list[int] | None = None, min_loc
 
 
 def _configured(args: argparse.Namespace) -> list[BusSection]:
-    cfg = load_config(args)
+    try:
+        cfg = load_config(args)
+    except ConfigError as err:
+        raise ConfigError(f"{err}; or name the bus with --port PATH --family F --boards LIST") from None
     buses = [b for b in cfg.bus if args.bus is None or b.name == args.bus]
     if not buses:
         raise StationError(f"the configuration has no bus {args.bus!r}")

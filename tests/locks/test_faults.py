@@ -95,6 +95,18 @@ def test_transmit_echo_is_detected_and_discarded(rig: Rig, family: str) -> None:
     assert bus.transport.stats.echoes_discarded >= 3
 
 
+def test_an_echo_that_stops_is_noticed(rig: Rig, family: str) -> None:
+    sim = rig.sim(family, faults=["echo"])
+    bus = rig.bus(sim, poll=False)
+    bus.read_boards()
+    assert bus.transport.echo is True and answering(bus)
+    sim.clear_fault("echo")
+    assert bus.unlock(1, 1) is Outcome.OPENED
+    bus.read_boards()
+    bus.read_boards()
+    assert bus.transport.echo is False and answering(bus)
+
+
 def test_an_echo_that_starts_later_is_found(rig: Rig) -> None:
     sim = rig.sim("cu16")
     bus = rig.bus(sim, poll=False)

@@ -114,3 +114,19 @@ def test_unknown_slot_is_a_clear_error(rig: Rig) -> None:
     with pytest.raises(UnknownSlot):
         bus.unlock(1, 17)
     assert bus.state is BusState.ONLINE
+
+
+def test_an_unlock_goes_before_reads_queued_ahead_of_it(rig: Rig) -> None:
+    sim = rig.sim("8a80", boards=2, latch_ms=300)
+    bus = rig.bus(sim, poll=False)
+    bus.read_boards()
+    busy = bus.submit_unlock(1, 1)  # holds the bus for the 300 ms pulse
+    busy.sent.wait(2)
+    reader = threading.Thread(target=bus.read_boards)  # queued first...
+    reader.start()
+    time.sleep(0.05)
+    assert bus.unlock(2, 2) is Outcome.OPENED          # ...yet this goes first
+    reader.join(5)
+    log = list(sim.stats.requests)
+    after = log[log.index("unlock 1-01") + 1:]
+    assert after == ["unlock 2-02", "read_board 1", "read_board 2"]
