@@ -22,6 +22,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -81,13 +82,20 @@ class Process:
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
-    def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-        """Signal its process group, wait, and kill what is left."""
+    def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 10.0, group: bool = True) -> None:
+        """Signal it (or its whole process group), wait, and kill what is left.
+
+        `group=False` signals the leader only, for a daemon that stops its
+        own children in order (cupsd saves its jobs' state that way).
+        """
         if self.popen is None:
             return
         if self.popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, sig)
+                if group:
+                    os.killpg(self.popen.pid, sig)
+                else:
+                    self.popen.send_signal(sig)
             try:
                 self.popen.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -131,7 +139,9 @@ class CupsLab:
         self.page_seconds = page_seconds
         self.out_dir = self.root / "printed"
         self.control_file = self.root / "printer-control"
-        self.cups_dir = self.root / "cups"
+        # cupsd's tree lives apart, in /tmp: its backends run as user lp and
+        # must reach the spool, which a private test folder (0700) would hide.
+        self.cups_dir = Path("/nonexistent")
         self.socket = self.cups_dir / "cups.sock"
         self.cups_port = 0
         self.printer_port = 0
@@ -181,6 +191,10 @@ class CupsLab:
         self.out_dir.mkdir(exist_ok=True)
         (self.root / "logs").mkdir(exist_ok=True)
         self._write_control()
+        self.cups_dir = Path(tempfile.mkdtemp(prefix="mpp-cups-lab-"))
+        self.cups_dir.chmod(0o755)
+        self.socket = self.cups_dir / "cups.sock"
+        (self.root / "cups-dir").write_text(f"{self.cups_dir}\n")
         try:
             self._start_dns_sd()
             self.printer_port = free_port()
@@ -200,6 +214,11 @@ class CupsLab:
             process = self._processes.pop(name, None)
             if process is not None:
                 process.stop()
+        if self.cups_dir.name.startswith("mpp-cups-lab-") and self.cups_dir.is_dir():
+            # Keep cupsd's logs with the lab's own, then drop its tree (job files included).
+            for log in (self.cups_dir / "logs").glob("*_log"):
+                shutil.copyfile(log, self.root / "logs" / f"cupsd-{log.name}")
+            shutil.rmtree(self.cups_dir, ignore_errors=True)
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -299,7 +318,7 @@ class CupsLab:
         """Stop the lab's cupsd the way a service manager does (SIGTERM)."""
         process = self._processes.pop("cupsd", None)
         if process is not None:
-            process.stop()
+            process.stop(group=False)
 
     def restart_cupsd(self) -> None:
         """Stop and start cupsd (jobs it was processing go back to pending, as CUPS does)."""
@@ -362,10 +381,16 @@ class CupsLab:
             blank.write_bytes(_BLANK_PDF)
         test = self.root / "maintenance.test"
         test.write_text(_MAINTENANCE_TEST)
-        result = subprocess.run([_tool("ipptool"), "-f", str(blank), self.printer_uri, str(test)],
-                                capture_output=True, text=True, timeout=30)
-        if result.returncode != 0:
-            raise LabError(f"the maintenance job failed: {result.stdout.strip()} {result.stderr.strip()}")
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            result = subprocess.run([_tool("ipptool"), "-f", str(blank), self.printer_uri, str(test)],
+                                    capture_output=True, text=True, timeout=30)
+            if result.returncode == 0:
+                break
+            busy = "another job" in result.stdout + result.stderr  # ippeveprinter prints one job at a time
+            if not busy or time.monotonic() > deadline:
+                raise LabError(f"the maintenance job failed: {result.stdout.strip()} {result.stderr.strip()}")
+            time.sleep(0.2)
         _wait("the printer to clear", lambda: not set(self.printer_reasons()) & set(FAULTS), timeout=10)
 
     def printer_reasons(self) -> list[str]:
@@ -459,6 +484,7 @@ StateDir {cups}/state
 ErrorLog {cups}/logs/error_log
 AccessLog {cups}/logs/access_log
 PageLog {cups}/logs/page_log
+Printcap {cups}/printcap
 FileDevice No
 """
 
@@ -472,7 +498,7 @@ DefaultAuthType None
 WebInterface No
 # Job files stay while a job can still be restarted (cupsd drops them at a
 # restart with "No"), then go: citizen documents must not linger.
-PreserveJobFiles 300
+PreserveJobFiles Yes
 PreserveJobHistory Yes
 MaxJobs 500
 <Location />

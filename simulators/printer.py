@@ -147,6 +147,11 @@ class SimPrinter:
             ids = sorted(j.id for j in self._jobs.values() if j.title == title)
         return [self.job(i) for i in ids]
 
+    def record_at_printer(self, title: str) -> PrinterJob | None:
+        """The newest job with this title (the simulator is printer and spooler at once)."""
+        found = self.jobs_titled(title)
+        return found[-1] if found else None
+
     def cancel(self, job_id: int) -> None:
         """Cancel a job that has not finished."""
         with self._cond:
@@ -156,8 +161,9 @@ class SimPrinter:
             if job.id in self._queue:
                 self._queue.remove(job.id)
                 job.phase = JobPhase.CANCELED
-            else:
+            else:  # the page in progress is abandoned at once
                 job.cancel = True
+                job.phase = JobPhase.CANCELED
             self._cond.notify_all()
 
     def close(self) -> None:

@@ -62,7 +62,8 @@ log = logging.getLogger("station.printing")
 # Audit actions of this stage. An intent is open until one of the others follows it.
 INTENTS = frozenset({"print.submitting", "job.reprint"})
 SUBMITTED = frozenset({"job.printing", "print.submitted"})
-_PRINT_ACTIONS = INTENTS | SUBMITTED | frozenset({"print.failed", "print.abandoned", "job.printed", "job.held"})
+_PRINT_ACTIONS = INTENTS | SUBMITTED | frozenset({"print.failed", "print.abandoned", "job.printed", "job.held",
+                                                   "print.requeued"})
 SENT_AGAIN = "resent-by-spooler"
 
 OptionsFor = Callable[[Job], Mapping[str, Any]]
@@ -87,6 +88,11 @@ class Flight:
     document_pages: int
     started_at: float | None = None
     finished_at: float | None = None  # when the printer finished and the pages matched (sensor wait)
+    # Blocking reasons the printer reported while this attempt was at it: the
+    # likely cause when the job's own record names none (a jam cleared since).
+    seen: dict[str, None] = field(default_factory=dict)
+    # The spooler put the job back in its queue after beginning it.
+    requeued: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,7 +221,7 @@ class PrintStage:
                 self._retry[job.id] = None
                 report.retries.append(job.id)
             elif job.printer_job_id is not None:
-                self._resume(job, report)
+                self._resume(job, report, requeued=last is not None and last.action == "print.requeued")
             else:
                 # `printing` without a printer job: a record this stage never writes.
                 self._fail(job, "printer-job-lost", {})
@@ -230,7 +236,7 @@ class PrintStage:
                 "abandoned": len(report.abandoned), "retries": len(report.retries)}})
         return report
 
-    def _resume(self, job: Job, report: Recovery) -> None:
+    def _resume(self, job: Job, report: Recovery, *, requeued: bool = False) -> None:
         document = self._document(job)
         if document is None:
             return
@@ -239,7 +245,7 @@ class PrintStage:
             if entry.action == "print.started" and entry.details.get("printer_job") == job.printer_job_id:
                 started = entry.details.get("started_at")
         self.flights[job.id] = Flight(job.id, int(job.printer_job_id), job.print_attempts,  # type: ignore[arg-type]
-                                      document.expected, document.pages, started_at=started)
+                                      document.expected, document.pages, started_at=started, requeued=requeued)
         report.resumed.append(job.id)
 
     def _resolve_intent(self, job: Job, intent: audit.Entry, report: Recovery) -> None:
@@ -285,6 +291,8 @@ class PrintStage:
             self.recover()
         status = self._read_status()
         printed = failed = 0
+        for flight in self.flights.values():
+            flight.seen.update(dict.fromkeys(status.blocking))
         for flight in list(self.flights.values()):
             outcome = self._follow(flight)
             printed += outcome == "printed"
@@ -325,10 +333,46 @@ class PrintStage:
             info = self.printer.job(flight.printer_job)
         except PrinterUnreachable:
             return "waiting"
+        if flight.requeued or (flight.started_at is not None and info.phase in (JobPhase.PENDING, JobPhase.HELD)):
+            return self._follow_requeued(flight, job)
         self._note_start(flight, info)
         if not info.phase.done:
             return "waiting"
         reason, details = self._verdict(flight, info)
+        return self._conclude(flight, job, reason, details, info.pages)
+
+    def _follow_requeued(self, flight: Flight, job: Job) -> str:
+        """The spooler put a job it had begun back in its queue (CUPS after a restart).
+
+        CUPS would send it again from the start, blind to what the printer
+        already printed: the station cancels it there and asks the printer
+        itself. Printed in full: done, no second copy. Otherwise: a failed
+        attempt, reprinted by the station (and so in the audit).
+        """
+        if not flight.requeued:
+            flight.requeued = True
+            machine.annotate(self.conn, job.id, "print.requeued", actor=self.actor,
+                             details={"printer_job": flight.printer_job, "attempt": flight.attempt})
+            try:
+                self.printer.cancel(flight.printer_job)
+            except PrinterError as err:
+                log.warning("could not cancel requeued printer job %s: %s", flight.printer_job, err)
+        try:
+            record = self.printer.record_at_printer(job.id)
+        except PrinterError:
+            return "waiting"
+        if record is not None and not record.phase.done:
+            return "waiting"  # the printer is still at it
+        details: dict[str, Any] = {"printer_job": flight.printer_job, "attempt": flight.attempt, "requeued": True}
+        if record is None:
+            return self._conclude(flight, job, "spooler-restarted", details, None)
+        reason, details = self._verdict(flight, record)
+        details["requeued"] = True
+        return self._conclude(flight, job, reason, details, record.pages)
+
+    def _conclude(self, flight: Flight, job: Job, reason: str | None, details: dict[str, Any],
+                  pages: int | None) -> str:
+        """Printed (after the output sensor, if any), or a failed attempt."""
         if reason is None and self.sensor is not None:
             reason = self._sensor_verdict(flight, job)
             if reason == "waiting":
@@ -336,8 +380,7 @@ class PrintStage:
         if reason is None:
             fields = {"pages": flight.document_pages} if job.pages is None else {}
             machine.transition(self.conn, job.id, JobState.PRINTED, actor=self.actor,
-                               details={"printer_job": flight.printer_job, "attempt": flight.attempt,
-                                        "pages": info.pages}, **fields)
+                               details={**details, "pages": pages}, **fields)
             self.flights.pop(job.id, None)
             self._publish("job", {"id": job.id, "state": JobState.PRINTED.value})
             return "printed"
@@ -361,8 +404,11 @@ class PrintStage:
         """None when the attempt printed; else the reason it did not."""
         details: dict[str, Any] = {"printer_job": flight.printer_job, "attempt": flight.attempt,
                                    "phase": info.phase.value}
+        if info.pages is not None:
+            details["pages"] = info.pages
         blocking = [r for r in info.reasons if r in BLOCKING]
         if info.phase is not JobPhase.COMPLETED:
+            blocking = blocking or list(flight.seen)
             default = {JobPhase.GONE: "printer-job-lost", JobPhase.UNKNOWN: "outcome-unknown",
                        JobPhase.CANCELED: "canceled-at-printer"}.get(info.phase, "aborted-by-printer")
             return (blocking[0] if blocking else default), details

@@ -182,28 +182,41 @@ class CupsPrinter:
     def _checked_at_printer(self, found: PrinterJob, attrs: Mapping[str, Any]) -> PrinterJob:
         """CUPS says `completed` once it sent the data; the printer's own record says what came out.
 
-        The newest job the printer remembers under the same title is this
-        one (attempts never overlap). No record (purged, printer restarted,
-        no job history): CUPS's view stands.
+        No record (purged, printer restarted, no job history): CUPS's view stands.
+        """
+        record = self.record_at_printer(found.title or "")
+        if record is None:
+            return found
+        # Still going at the printer (a queue that does not wait for the job): not done yet.
+        return replace(found, phase=record.phase if record.phase.done else JobPhase.PROCESSING,
+                       pages=record.pages if record.pages is not None else found.pages,
+                       reasons=st.parse_reasons(list(found.reasons) + list(record.reasons)),
+                       checked_at_printer=True)
+
+    def record_at_printer(self, title: str) -> PrinterJob | None:
+        """The printer's own newest record of a job with this title (None: it has none, or cannot say).
+
+        The newest is the attempt being followed: the station never has two
+        attempts of one document at the printer at once.
         """
         uri = self.printer_uri or _ipp_device_uri(self._device_uri())
-        if not uri:
-            return found
+        if not uri or not title:
+            return None
+        client = self._ipp(uri)
         try:
-            records = [g for g in self._ipp(uri).jobs(PRINTER_JOB_ATTRIBUTES)
-                       if g.first("job-name") == found.title and isinstance(g.first("job-id"), int)]
+            records = [g for which in ("not-completed", "completed")
+                       for g in client.jobs(PRINTER_JOB_ATTRIBUTES, which=which)
+                       if g.first("job-name") == title and isinstance(g.first("job-id"), int)]
         except PrinterError:
-            return found
+            return None
         if not records:
-            return found
+            return None
         record = max(records, key=lambda g: g.first("job-id"))
-        phase = IPP_JOB_PHASES.get(record.first("job-state"), JobPhase.UNKNOWN)
         pages = record.first("job-impressions-completed")
-        # Still going at the printer (a queue that does not wait for the job): not done yet.
-        return replace(found, phase=phase if phase.done else JobPhase.PROCESSING,
-                       pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else found.pages,
-                       reasons=st.parse_reasons(list(found.reasons) + record.values("job-state-reasons")),
-                       checked_at_printer=True)
+        return PrinterJob(id=record.first("job-id"), title=title,
+                          phase=IPP_JOB_PHASES.get(record.first("job-state"), JobPhase.UNKNOWN),
+                          pages=pages if isinstance(pages, int) and not isinstance(pages, bool) else None,
+                          reasons=st.parse_reasons(record.values("job-state-reasons")), checked_at_printer=True)
 
     def _device_uri(self) -> str:
         try:

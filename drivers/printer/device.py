@@ -90,6 +90,12 @@ class Printer(Protocol):
     def jobs_titled(self, title: str) -> list[PrinterJob]:
         """Every job the printer still knows with this title, oldest first."""
 
+    def record_at_printer(self, title: str) -> PrinterJob | None:
+        """The printer's own newest record of a job with this title (None: none, or it cannot say).
+
+        What the spooler says is what it sent; this is what the printer did.
+        """
+
     def cancel(self, job_id: int) -> None:
         """Cancel a job that has not finished (a finished one is left alone)."""
 

@@ -248,8 +248,11 @@ def test_a_spooler_sending_a_job_again_is_a_recorded_reprint(conn, add_job):
         drive(stage, lambda: "print.started" in actions(conn, job.id))
         printer.restart_spooler()
         drive(stage, lambda: states(conn)["doc-resent"] == "printed")
-        reprints = [e for e in audit.entries(conn, job=job.id) if e.action == "job.reprint"]
-        assert len(reprints) == 1 and reprints[0].details["reason"] == "resent-by-spooler"
+        # Caught either way: the new start time (sent again), or the job seen back in the queue
+        # (cancelled there and reprinted by the station).
+        trail = actions(conn, job.id)
+        assert "job.reprint" in trail
+        assert 1 <= len(printer.output) <= 1 + trail.count("job.reprint")
     finally:
         printer.close()
 
