@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "station.cli.template_cmd",
     "station.cli.render_cmd",
     "station.cli.seal_cmd",
+    "station.cli.printer_cmd",
 ]
 
 DESCRIPTION = """\

@@ -14,6 +14,7 @@ from .common import add_group
 SIM_MODULES = [
     "simulators.lockbus.cli",
     "simulators.scanner",
+    "station.cli.sim_printer_cmd",
 ]
 
 DESCRIPTION = """\
