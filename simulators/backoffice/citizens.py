@@ -10,7 +10,7 @@ village names. No real person is described.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
@@ -60,23 +60,27 @@ DISTRICTS = ("Sukamulya", "Cempaka Baru", "Tanjung Harapan", "Sumber Jaya", "Mek
              "Suka Makmur", "Karang Tengah", "Tegal Sari", "Margasari", "Bumi Asri", "Pondok Indah Baru")
 RELIGIONS = ("Islam", "Islam", "Islam", "Islam", "Kristen", "Katolik", "Hindu", "Buddha", "Konghucu")
 JOBS = ("Karyawan Swasta", "Wiraswasta", "Pegawai Negeri Sipil", "Guru", "Pedagang", "Petani/Pekebun",
-        "Buruh Harian Lepas", "Perawat", "Sopir", "Nelayan/Perikanan", "Karyawan BUMN", "Dosen")
-EDUCATION = ("SD/Sederajat", "SLTP/Sederajat", "SLTA/Sederajat", "Diploma III", "Diploma IV/Strata I",
+        "Buruh Harian Lepas", "Perawat", "Sopir", "Nelayan/Perikanan", "Karyawan BUMN", "Dosen",
+        "Mengurus Rumah Tangga")
+EDUCATION = ("Tamat SD/Sederajat", "SLTP/Sederajat", "SLTA/Sederajat", "Diploma III", "Diploma IV/Strata I",
              "Strata II")
-BLOOD_TYPES = ("A", "B", "AB", "O", "Tidak Tahu")
+TITLES_BEFORE = {True: ("", "", "Drs. ", "Dr. ", "Ir. ", "H. "), False: ("", "", "Dra. ", "Dr. ", "Ir. ", "Hj. ")}
+TITLES_AFTER = ("", ", S.H.", ", S.Sos.", ", M.Si.", ", M.M.", ", S.Kom.", ", M.A.P.", ", S.E.")
+RISKS = ("Rendah", "Menengah Rendah", "Menengah Tinggi", "Tinggi")
+BLOOD_TYPES = ("A", "B", "AB", "O", "-")
 ORDINALS = ("Pertama", "Kedua", "Ketiga", "Keempat", "Kelima", "Keenam", "Ketujuh", "Kedelapan")
 BUSINESS_FORMS = ("PT", "CV", "UD", "Toko", "Usaha Dagang")
 BUSINESS_WORDS = ("Maju", "Jaya", "Sinar", "Abadi", "Sentosa", "Makmur", "Berkah", "Sejahtera", "Mandiri",
                   "Karya", "Sumber", "Rezeki", "Nusantara", "Cahaya", "Bintang", "Utama", "Prima",
                   "Harapan", "Lancar", "Bersama", "Mulia", "Gemilang", "Sakti", "Anugerah")
 # (KBLI 2020 code, activity): the public classification of business activities.
-KBLI = (("47111", "Perdagangan Eceran Berbagai Macam Barang yang Utamanya Makanan, Minuman atau Tembakau"
-                  " di Minimarket"),
+KBLI = (("47111", "Perdagangan Eceran Berbagai Macam Barang yang Utamanya Makanan di Minimarket"),
         ("56101", "Restoran"), ("56103", "Kedai Makanan"), ("10710", "Industri Produk Roti dan Kue"),
         ("96012", "Aktivitas Binatu"), ("47711", "Perdagangan Eceran Pakaian"),
         ("45201", "Reparasi Mobil"), ("14111", "Industri Pakaian Jadi (Konveksi) dari Tekstil"),
-        ("62019", "Aktivitas Pemrograman Komputer Lainnya"), ("47912", "Perdagangan Eceran Melalui Media"
-                                                                      " untuk Berbagai Macam Barang Lainnya"))
+        ("62019", "Aktivitas Pemrograman Komputer Lainnya"),
+        ("47912", "Perdagangan Eceran Melalui Media untuk Berbagai Macam Barang Lainnya"),
+        ("10792", "Industri Kue Basah"), ("95230", "Reparasi Alas Kaki dan Barang dari Kulit"))
 SCALES = ("Usaha Mikro", "Usaha Mikro", "Usaha Kecil", "Usaha Menengah")
 
 
@@ -98,8 +102,10 @@ class Person:
     job: str
     education: str
     blood_type: str
-    married: bool
+    marital: str  # "Kawin", "Belum Kawin", "Cerai Mati"
     relation: str = "Kepala Keluarga"
+    father_name: str = ""
+    mother_name: str = ""
 
     @property
     def male(self) -> bool:
@@ -132,16 +138,33 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Activity:
+    """One business activity (a row of a business licence): KBLI code and title, risk, place."""
+
+    kbli: str
+    title: str
+    risk: str
+    location: str
+
+
+@dataclass(frozen=True)
 class Business:
     """A fictional small business."""
 
     name: str
     nib: str
-    kbli: str
-    activity: str
+    activities: tuple[Activity, ...]
     scale: str
     capital: str
     npwp: str
+
+
+@dataclass(frozen=True)
+class Official:
+    """The civil servant who signs: a name with academic titles, and an NIP-shaped number."""
+
+    name: str
+    nip: str
 
 
 @dataclass(frozen=True)
@@ -157,8 +180,7 @@ class Case:
     family_number: str
     act_number: str
     issued_on: date
-    official: str
-    extra: dict[str, str] = field(default_factory=dict)
+    official: Official
 
 
 class Citizens:
@@ -172,12 +194,12 @@ class Citizens:
         return self.rng.choice(choices)
 
     def name(self, male: bool, family_name: str | None = None) -> str:
-        """A given name, sometimes a middle name, and a family name."""
+        """A given name, sometimes a middle name, and a family name (title case)."""
         parts = [self._pick(MALE_NAMES if male else FEMALE_NAMES)]
         if self.rng.random() < 0.5:
             parts.append(self._pick(MALE_MIDDLE_NAMES if male else FEMALE_MIDDLE_NAMES))
         parts.append(family_name or self._pick(FAMILY_NAMES))
-        return " ".join(parts).upper()
+        return " ".join(parts)
 
     def birth_date(self, min_age: int, max_age: int) -> date:
         """A birth date between `min_age` and `max_age` years ago."""
@@ -199,66 +221,93 @@ class Citizens:
                        region_code=code)
 
     def person(self, region_code: str, *, male: bool | None = None, min_age: int = 18, max_age: int = 70,
-               family_name: str | None = None, relation: str = "Kepala Keluarga") -> Person:
-        """One fictional person living in the region."""
+               family_name: str | None = None, relation: str = "Kepala Keluarga",
+               father_name: str | None = None, mother_name: str | None = None) -> Person:
+        """One fictional person living in the region (parents' names made up when not given)."""
         male = self.rng.random() < 0.5 if male is None else male
         born = self.birth_date(min_age, max_age)
-        adult = (self.today - born).days >= 18 * 365
-        return Person(name=self.name(male, family_name), sex="LAKI-LAKI" if male else "PEREMPUAN",
+        age = (self.today - born).days // 365
+        if age >= 18:
+            job, education = self._pick(JOBS), self._pick(EDUCATION)
+            marital = "Belum Kawin" if relation in ("Anak", "Famili Lain") else (
+                "Cerai Mati" if age > 60 and self.rng.random() < 0.5 else "Kawin")
+        else:
+            job = "Pelajar/Mahasiswa" if age >= 6 else "Belum/Tidak Bekerja"
+            education = ("Tidak/Belum Sekolah" if age < 7 else "Belum Tamat SD/Sederajat" if age < 13
+                         else "Tamat SD/Sederajat")
+            marital = "Belum Kawin"
+        own_family = family_name or self._pick(FAMILY_NAMES)
+        return Person(name=self.name(male, own_family), sex="LAKI-LAKI" if male else "PEREMPUAN",
                       birth_place=self._pick(BIRTH_PLACES), birth_date=born,
-                      nik=self.nik(region_code, born, male), religion=self._pick(RELIGIONS),
-                      job=self._pick(JOBS) if adult else "Pelajar/Mahasiswa",
-                      education=self._pick(EDUCATION) if adult else "SD/Sederajat",
-                      blood_type=self._pick(BLOOD_TYPES), married=adult and relation != "Anak",
-                      relation=relation)
+                      nik=self.nik(region_code, born, male), religion=self._pick(RELIGIONS), job=job,
+                      education=education, blood_type=self._pick(BLOOD_TYPES), marital=marital,
+                      relation=relation, father_name=father_name or self.name(True, own_family),
+                      mother_name=mother_name or self.name(False))
 
     def family(self, region_code: str, size: int) -> tuple[Person, ...]:
-        """A household of `size` (1 to 10): a head, often a spouse, then children."""
+        """A household of `size` (1 to 10): a head, often a spouse, children, sometimes a parent-in-law."""
         family_name = self._pick(FAMILY_NAMES)
-        head = self.person(region_code, male=True, min_age=28, max_age=60, family_name=family_name)
+        head = self.person(region_code, male=True, min_age=30, max_age=55, family_name=family_name)
         members = [head]
         if size > 1:
-            members.append(self.person(region_code, male=False, min_age=24, max_age=55, relation="Istri"))
-        while len(members) < size:
-            members.append(self.person(region_code, min_age=0, max_age=22, family_name=family_name,
-                                       relation="Anak"))
+            members.append(self.person(region_code, male=False, min_age=26, max_age=50, relation="Istri"))
+        mother = members[-1].name if size > 1 else self.name(False)
+        in_law = size >= 4 and self.rng.random() < 0.3
+        while len(members) < size - (1 if in_law else 0):
+            members.append(self.person(region_code, min_age=0, max_age=24, family_name=family_name,
+                                       relation="Anak", father_name=head.name, mother_name=mother))
+        if in_law:
+            members.append(self.person(region_code, male=False, min_age=62, max_age=85, relation="Mertua"))
         return tuple(members)
 
-    def business(self, region_code: str) -> Business:
-        """A fictional small business with a NIB-shaped number."""
+    def business(self, region_code: str, address: Address, activities: int = 1) -> Business:
+        """A fictional small business with a NIB-shaped number and `activities` KBLI activities."""
         words = self.rng.sample(BUSINESS_WORDS, 2 + (self.rng.random() < 0.4))
-        kbli, activity = self.rng.choice(KBLI)
-        return Business(name=f"{self._pick(BUSINESS_FORMS)} {' '.join(words)}".upper(),
+        kinds = self.rng.sample(KBLI, min(activities, len(KBLI)))
+        rows = tuple(Activity(kbli=code, title=title, risk=self._pick(RISKS),
+                              location=f"{address.village}, {address.city}") for code, title in kinds)
+        return Business(name=f"{self._pick(BUSINESS_FORMS)} {' '.join(words)}",
                         nib=f"{self.rng.randint(1, 9)}{self.rng.randint(0, 10**12 - 1):012d}",
-                        kbli=kbli, activity=activity, scale=self._pick(SCALES),
+                        activities=rows, scale=self._pick(SCALES),
                         capital=f"Rp {self.rng.randint(5, 500) * 1_000_000:,}".replace(",", "."),
                         npwp=f"{self.rng.randint(10, 99)}.{self.rng.randint(0, 999):03d}."
                              f"{self.rng.randint(0, 999):03d}.{self.rng.randint(0, 9)}-"
                              f"{region_code[2:5]}.000")
 
-    def case(self, *, family_size: int | None = None, child: bool | None = None) -> Case:
+    def official(self) -> Official:
+        """A signing official: titles around a name, and an NIP (birth date, appointment, sex, serial)."""
+        male = self.rng.random() < 0.5
+        born = self.birth_date(35, 58)
+        appointed = born.year + self.rng.randint(23, 30)
+        name = f"{self._pick(TITLES_BEFORE[male])}{self.name(male)}{self._pick(TITLES_AFTER)}"
+        nip = (f"{born.year}{born.month:02d}{born.day:02d}{appointed}{self.rng.randint(1, 12):02d}"
+               f"{1 if male else 2}{self.rng.randint(1, 999):03d}")
+        return Official(name=name, nip=nip)
+
+    def case(self, *, family_size: int | None = None, activities: int | None = None,
+             child: bool | None = None) -> Case:
         """One fictional case: a person (a child for a birth certificate), parents, household, business."""
         address = self.address()
         code = address.region_code
         size = family_size or self.rng.randint(1, 10)
-        household = self.family(code, size)
+        household = self.family(code, max(size, 2) if child else size)
         father = household[0]
-        mother = household[1] if size > 1 else self.person(code, male=False, min_age=24, max_age=55)
+        mother = household[1] if len(household) > 1 else self.person(code, male=False, min_age=24, max_age=50)
         if child:
-            family_name = father.name.split()[-1].title()
-            person = self.person(code, min_age=0, max_age=12, family_name=family_name, relation="Anak")
+            person = self.person(code, min_age=0, max_age=12, family_name=father.name.split()[-1],
+                                 relation="Anak", father_name=father.name, mother_name=mother.name)
         else:
             person = household[0]
-        born_act = person.birth_date + timedelta(days=self.rng.randint(3, 60))
-        act_number = (f"{code[:4]}-LT-{born_act.day:02d}{born_act.month:02d}{born_act.year}-"
+        registered = person.birth_date + timedelta(days=self.rng.randint(3, 60))
+        act_number = (f"{code[:4]}-LT-{registered.day:02d}{registered.month:02d}{registered.year}-"
                       f"{self.rng.randint(1, 9999):04d}")
         issued_on = self.today - timedelta(days=self.rng.randint(0, 20))
         family_number = (f"{code}{issued_on.day:02d}{issued_on.month:02d}{issued_on.year % 100:02d}"
                          f"{self.rng.randint(1, 9999):04d}")
-        official = self.name(self.rng.random() < 0.5)
         return Case(person=person, father=father, mother=mother, family=household, address=address,
-                    business=self.business(code), family_number=family_number, act_number=act_number,
-                    issued_on=issued_on, official=official)
+                    business=self.business(code, address, activities or self.rng.randint(1, 3)),
+                    family_number=family_number, act_number=act_number, issued_on=issued_on,
+                    official=self.official())
 
     def pin(self) -> str:
         """A six-digit PIN, as a citizen gets it by SMS."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .citizens import ORDINALS, Case, Citizens, Person, indonesian_date
+from .citizens import ORDINALS, Activity, Case, Citizens, Person, indonesian_date
 
 log = logging.getLogger("simulators.backoffice.forms")
 
@@ -56,24 +56,32 @@ class Form:
 
 
 def load_forms(templates_dir: Path) -> dict[str, Form]:
-    """Every template with an example in `templates_dir/examples`, by template id."""
+    """Every template found in `templates_dir`, by id: from its example, its manifest, or both."""
+    names = {p.stem for p in (templates_dir / "examples").glob("*.json")}
+    names |= {p.parent.name for p in templates_dir.glob("*/template.toml") if p.parent.name != "examples"}
     forms: dict[str, Form] = {}
-    for path in sorted((templates_dir / "examples").glob("*.json")):
+    for name in sorted(names):
         try:
-            forms[path.stem] = load_form(templates_dir, path.stem)
+            forms[name] = load_form(templates_dir, name)
         except (OSError, ValueError) as err:
-            log.warning("template example %s skipped: %s", path, err)
+            log.warning("template %s skipped: %s", name, err)
     return forms
 
 
 def load_form(templates_dir: Path, template: str) -> Form:
     """The form of one template, from its example and (when present) its manifest."""
-    raw = json.loads((templates_dir / "examples" / f"{template}.json").read_text(encoding="utf-8"))
+    manifest = _manifest(templates_dir / template)
+    path = templates_dir / "examples" / f"{template}.json"
+    if not path.exists():
+        if manifest is None:
+            raise ValueError("neither an example nor a manifest")
+        return form_from_example(template, {}, manifest=manifest)
+    raw = json.loads(path.read_text(encoding="utf-8"))
     data = raw.get("data") if isinstance(raw, dict) and isinstance(raw.get("data"), dict) else raw
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ValueError("an example is an object of text fields (or a document with one in 'data')")
     version = (raw.get("template_version") or raw.get("version")) if data is not raw else None
-    return form_from_example(template, data, version=version, manifest=_manifest(templates_dir / template))
+    return form_from_example(template, data, version=version, manifest=manifest)
 
 
 def form_from_example(template: str, data: dict[str, str], *, version: int | None = None,
@@ -99,7 +107,7 @@ def form_from_example(template: str, data: dict[str, str], *, version: int | Non
         version = version or manifest.version
         title = manifest.title
         for spec in manifest.fields:
-            if spec.name not in fields and spec.required:
+            if spec.name not in fields and (spec.required or not data):
                 fields.append(spec.name)
             _limits(spec, spec.name, digits, max_length)
         for table_spec in manifest.tables:
@@ -139,93 +147,97 @@ def _limits(spec: Any, key: str, digits: set[str], max_length: dict[str, int]) -
 
 # --- values by what a field's name says --------------------------------------
 
-Rule = tuple[Callable[[set[str]], bool], Callable[["_Filler", Person, set[str]], str]]
+@dataclass(frozen=True)
+class Row:
+    """Whom or what one value is about: the document's person (or a table row's member) and activity."""
+
+    person: Person
+    activity: Activity
 
 
-def _has(*words: str) -> Callable[[set[str]], bool]:
-    return lambda tokens: all(w in tokens for w in words)
+Make = Callable[["_Filler", Row, set[str]], str]
 
 
 def _any(*words: str) -> Callable[[set[str]], bool]:
     return lambda tokens: any(w in tokens for w in words)
 
 
-def _who(filler: _Filler, subject: Person, tokens: set[str]) -> Person:
-    """Whose value a field asks for: the father's, the mother's, the head's, or the subject's."""
-    case = filler.case
-    if "ayah" in tokens or "father" in tokens:
-        return case.father
-    if "ibu" in tokens or "mother" in tokens:
-        return case.mother
+def _all(*words: str) -> Callable[[set[str]], bool]:
+    return lambda tokens: all(w in tokens for w in words)
+
+
+def _who(filler: _Filler, row: Row, tokens: set[str]) -> Person:
+    """Whose value a field asks for: the head of the family's, the owner's, or the row's person."""
     if "kepala" in tokens and "keluarga" in tokens:
-        return case.family[0]
-    return subject
+        return filler.case.family[0]
+    return row.person
 
 
-def _name(filler: _Filler, subject: Person, tokens: set[str]) -> str:
+def _name(filler: _Filler, row: Row, tokens: set[str]) -> str:
     case = filler.case
     if tokens & {"usaha", "perusahaan", "badan", "toko", "business", "company"}:
         return case.business.name
     if tokens & {"pejabat", "petugas", "pencatat", "official", "dinas"}:
-        return case.official
-    if "pelapor" in tokens or "pemohon" in tokens:
-        return case.father.name
-    return _who(filler, subject, tokens).name
+        return case.official.name
+    person = _who(filler, row, tokens)
+    if "ayah" in tokens or "father" in tokens:
+        return person.father_name
+    if "ibu" in tokens or "mother" in tokens:
+        return person.mother_name
+    return person.name
 
 
-def _address(filler: _Filler, subject: Person, tokens: set[str]) -> str:
-    return filler.case.address.line() if filler.split_address else filler.case.address.full()
-
-
-def _date(filler: _Filler, subject: Person, tokens: set[str]) -> str:
+def _date(filler: _Filler, row: Row, tokens: set[str]) -> str:
     if "lahir" in tokens or "birth" in tokens:
-        return indonesian_date(_who(filler, subject, tokens).birth_date)
+        return indonesian_date(_who(filler, row, tokens).birth_date)
     return indonesian_date(filler.case.issued_on)
 
 
-def _city(filler: _Filler, subject: Person, tokens: set[str]) -> str:
-    return filler.case.address.city
+def _address(filler: _Filler, row: Row, tokens: set[str]) -> str:
+    return filler.case.address.line() if filler.split_address else filler.case.address.full()
 
 
-RULES: tuple[Rule, ...] = (
-    (_any("nik"), lambda f, s, t: _who(f, s, t).nik),
-    (lambda t: "kk" in t or {"kartu", "keluarga"} <= t or ({"keluarga"} <= t and t & {"no", "nomor"}),
-     lambda f, s, t: f.case.family_number),
-    (_any("nib"), lambda f, s, t: f.case.business.nib),
-    (_any("npwp"), lambda f, s, t: f.case.business.npwp),
-    (_any("kbli"), lambda f, s, t: f.case.business.kbli),
-    (lambda t: "akta" in t or ("registrasi" in t) or ("register" in t),
-     lambda f, s, t: f.case.act_number),
+# First match wins: more specific names before general ones.
+RULES: tuple[tuple[Callable[[set[str]], bool], Make], ...] = (
+    (_any("nip"), lambda f, r, t: f.case.official.nip),
+    (_any("nik"), lambda f, r, t: _who(f, r, t).nik),
+    (lambda t: "kk" in t or {"kartu", "keluarga"} <= t or ("keluarga" in t and bool(t & {"no", "nomor"})),
+     lambda f, r, t: f.case.family_number),
+    (_any("nib"), lambda f, r, t: f.case.business.nib),
+    (_any("npwp"), lambda f, r, t: f.case.business.npwp),
+    (_any("kbli"), lambda f, r, t: r.activity.kbli),
+    (_any("judul", "title"), lambda f, r, t: r.activity.title),
+    (_any("risiko", "risk"), lambda f, r, t: r.activity.risk),
+    (_any("lokasi", "location"), lambda f, r, t: r.activity.location),
+    (_any("akta", "registrasi", "register"), lambda f, r, t: f.case.act_number),
     (lambda t: ("tempat" in t and ("lahir" in t or "birth" in t)) or "birthplace" in t,
-     lambda f, s, t: _who(f, s, t).birth_place),
+     lambda f, r, t: _who(f, r, t).birth_place),
     (_any("tanggal", "tgl", "date"), _date),
     (_any("nama", "name"), _name),
-    (_any("kelamin", "sex", "gender"), lambda f, s, t: s.sex),
-    (_any("agama", "religion"), lambda f, s, t: _who(f, s, t).religion),
-    (_any("pekerjaan", "occupation", "job"), lambda f, s, t: _who(f, s, t).job),
-    (_any("pendidikan", "education"), lambda f, s, t: s.education),
-    (_any("perkawinan", "kawin", "marital"),
-     lambda f, s, t: "KAWIN" if s.married else "BELUM KAWIN"),
-    (_any("hubungan", "shdk", "relation"), lambda f, s, t: s.relation.upper()),
-    (_any("kewarganegaraan", "warga", "nationality"), lambda f, s, t: "WNI"),
-    (_any("darah", "blood"), lambda f, s, t: s.blood_type),
-    (_has("anak", "ke"), lambda f, s, t: f.rng_choice(ORDINALS[:4])),
-    (lambda t: "rt" in t and "rw" in t,
-     lambda f, s, t: f"{f.case.address.rt}/{f.case.address.rw}"),
-    (_any("rt"), lambda f, s, t: f.case.address.rt),
-    (_any("rw"), lambda f, s, t: f.case.address.rw),
-    (_any("kelurahan", "desa", "village"), lambda f, s, t: f.case.address.village),
-    (_any("kecamatan", "district"), lambda f, s, t: f.case.address.district),
-    (_any("kabupaten", "kota", "city", "regency"), _city),
-    (_any("provinsi", "province"), lambda f, s, t: f.case.address.province),
-    (_has("kode", "pos"), lambda f, s, t: f.case.address.postcode),
+    (_any("kelamin", "sex", "gender"), lambda f, r, t: r.person.sex),
+    (_any("agama", "religion"), lambda f, r, t: r.person.religion),
+    (_any("pekerjaan", "occupation", "job"), lambda f, r, t: r.person.job),
+    (_any("pendidikan", "education"), lambda f, r, t: r.person.education),
+    (_any("perkawinan", "kawin", "marital"), lambda f, r, t: r.person.marital),
+    (_any("hubungan", "shdk", "relation"), lambda f, r, t: r.person.relation),
+    (_any("kewarganegaraan", "warga", "nationality"), lambda f, r, t: "WNI"),
+    (_any("darah", "blood"), lambda f, r, t: r.person.blood_type),
+    (_all("anak", "ke"), lambda f, r, t: f.citizens.rng.choice(ORDINALS[:4])),
+    (_all("rt", "rw"), lambda f, r, t: f"{f.case.address.rt}/{f.case.address.rw}"),
+    (_any("rt"), lambda f, r, t: f.case.address.rt),
+    (_any("rw"), lambda f, r, t: f.case.address.rw),
+    (_any("kelurahan", "desa", "village"), lambda f, r, t: f.case.address.village),
+    (_any("kecamatan", "district"), lambda f, r, t: f.case.address.district),
+    (_any("kabupaten", "kota", "city", "regency"), lambda f, r, t: f.case.address.city),
+    (_any("provinsi", "province"), lambda f, r, t: f.case.address.province),
+    (_all("kode", "pos"), lambda f, r, t: f.case.address.postcode),
     (_any("alamat", "address"), _address),
-    (_any("skala", "scale"), lambda f, s, t: f.case.business.scale),
-    (_any("modal", "capital", "investasi"), lambda f, s, t: f.case.business.capital),
+    (_any("skala", "scale"), lambda f, r, t: f.case.business.scale),
+    (_any("modal", "capital", "investasi"), lambda f, r, t: f.case.business.capital),
     (lambda t: bool(t & {"kegiatan", "bidang", "activity"}) or {"jenis", "usaha"} <= t,
-     lambda f, s, t: f.case.business.activity),
-    (_any("tempat", "place"), _city),
-    (_any("pejabat", "petugas", "official"), lambda f, s, t: f.case.official),
+     lambda f, r, t: r.activity.title),
+    (_any("tempat", "place"), lambda f, r, t: f.case.address.city),
+    (_any("pejabat", "petugas", "official"), lambda f, r, t: f.case.official.name),
 )
 
 
@@ -236,21 +248,20 @@ class _Filler:
         self.form = form
         self.case = case
         self.citizens = citizens
-        names = set(form.fields)
         # With separate RT/RW/village fields, `alamat` is the street line only.
-        self.split_address = any(_tokens(n) & {"rt", "kelurahan", "desa", "kecamatan"} for n in names)
+        self.split_address = any(_tokens(n) & {"rt", "kelurahan", "desa", "kecamatan"} for n in form.fields)
 
-    def rng_choice(self, choices: tuple[str, ...]) -> str:
-        return self.citizens.rng.choice(choices)
-
-    def value(self, key: str, name: str, subject: Person, fallback: str) -> str:
+    def value(self, key: str, name: str, row: Row, example: str | None) -> str:
+        """The value for field `key` (named `name`), in the example's letter case, within its limits."""
         tokens = _tokens(name)
         for matches, make in RULES:
             if matches(tokens):
-                text = make(self, subject, tokens)
+                text = make(self, row, tokens)
                 break
         else:
-            text = fallback
+            text = example if example is not None else "-"
+        if example is not None and example.isupper():
+            text = text.upper()  # the template's example writes this field in capitals
         if key in self.form.digits:
             text = "".join(ch for ch in text if ch.isdigit()) or "0"
         limit = self.form.max_length.get(key)
@@ -261,23 +272,30 @@ def _tokens(name: str) -> set[str]:
     return {t for t in re.split(r"[_.\-]+", name.lower()) if t}
 
 
+def _about_activities(table: Table) -> bool:
+    """A table of business activities (KBLI rows) rather than of people."""
+    return any(_tokens(c) & {"kbli", "judul", "risiko"} for c in table.columns)
+
+
 def fill(form: Form, citizens: Citizens) -> dict[str, str]:
     """A document's data for `form`: a fresh fictional case, every field of the example filled."""
     rows = {t.name: citizens.rng.randint(t.min_rows, t.max_rows) for t in form.tables}
-    size = max(rows.values(), default=None)
-    case = citizens.case(family_size=size, child=form.child_subject)
+    people = [rows[t.name] for t in form.tables if not _about_activities(t)]
+    activities = [rows[t.name] for t in form.tables if _about_activities(t)]
+    case = citizens.case(family_size=max(people, default=None), activities=max(activities, default=None),
+                         child=form.child_subject)
     filler = _Filler(form, case, citizens)
-    data: dict[str, str] = {}
-    for name in form.fields:
-        data[name] = filler.value(name, name, case.person, form.example.get(name, "-"))
+    subject = Row(case.person, case.business.activities[0])
+    data = {name: filler.value(name, name, subject, form.example.get(name)) for name in form.fields}
     for table in form.tables:
-        for row in range(1, rows[table.name] + 1):
-            member = case.family[(row - 1) % len(case.family)]
+        for number in range(1, rows[table.name] + 1):
+            row = Row(case.family[(number - 1) % len(case.family)],
+                      case.business.activities[(number - 1) % len(case.business.activities)])
             for column in table.columns:
-                fallback = form.example.get(f"{table.name}.{row}.{column}",
-                                            form.example.get(f"{table.name}.1.{column}", "-"))
-                data[f"{table.name}.{row}.{column}"] = filler.value(f"{table.name}.{column}", column, member,
-                                                                    fallback)
+                example = form.example.get(f"{table.name}.{number}.{column}",
+                                           form.example.get(f"{table.name}.1.{column}"))
+                data[f"{table.name}.{number}.{column}"] = filler.value(f"{table.name}.{column}", column, row,
+                                                                       example)
     return data
 
 
