@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "station.cli.spool_cmd",
     "station.cli.audit_cmd",
     "station.cli.run_cmd",
+    "station.cli.slots_cmd",
     "station.cli.locker_cmd",
     "station.cli.sim_cmd",
     "station.cli.scan_cmd",
