@@ -81,6 +81,7 @@ def register_sim(group: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the scanner simulator until interrupted."""
     sim = ScannerSim(args.link, baud=args.baud, end=args.end).start()
     print(f"scanner simulator at {args.link} ({sim.link.device}); each line of input is one scan",
           file=sys.stderr, flush=True)

@@ -32,7 +32,7 @@ from station.errors import ConfigError
 from .dialect import Dialect, dialect
 from .errors import FrameError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
 from .frames import Judge
-from .model import BoardModel, BoardState, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
+from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
 from .transport import BusTransport
 
 log = logging.getLogger("station.locks.bus")
@@ -179,8 +179,9 @@ class LockBus:
     def submit_unlock(self, board: int, lock: int, *, send_within: float | None = 2.0) -> UnlockFuture:
         """Queue an unlock ahead of any poll; its future gives the `Outcome`.
 
-        If the frame cannot leave within `send_within` seconds, or the bus is
-        unreachable, the future fails with `UnlockNotSent` and nothing moved.
+        Raises `UnlockNotSent` at once if the bus is unreachable; the future
+        fails with it if the frame cannot leave within `send_within` seconds.
+        Either way nothing moved.
         """
         model = self._board(board, lock)
         future = UnlockFuture()

@@ -22,11 +22,14 @@ __all__ = ["Scan", "Scanner", "ScannerError", "SerialScanner", "WedgeScanner", "
 class Scanner(Protocol):
     """What the release flow needs of a scanner."""
 
-    def open(self) -> None: ...
+    def open(self) -> None:
+        """Open the device (a missing or denied one is raised)."""
 
-    def read(self, timeout: float | None = None) -> Scan | None: ...
+    def read(self, timeout: float | None = None) -> Scan | None:
+        """The next whole scan, or None if none came within `timeout` seconds."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Let go of the device."""
 
 
 def open_scanner(section: ScannerSection, base_dir: Path = Path(".")) -> Scanner | None:

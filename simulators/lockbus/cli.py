@@ -82,6 +82,7 @@ def _count(low: int, high: int) -> Callable[[str], int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the lock-bus simulator until interrupted, taking commands on standard input."""
     if not args.quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from drivers.locks import Locker, LockEvent, Outcome, UnlockNotSent
+from drivers.locks import Locker, Outcome, UnlockNotSent
 from drivers.locks.bus import LockBus
 from drivers.locks.dialect import dialect
 from drivers.locks.model import BoardState, Door
@@ -72,7 +72,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _bus_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", metavar="PATH", help="serial port of the bus (no configuration needed)")
-    parser.add_argument("--family", choices=["cu16", "8a80"], help="board family (with --port; default cu16)")
+    parser.add_argument("--family", choices=["cu16", "8a80"], type=str.lower,
+                        help="board family (with --port; default cu16)")
     parser.add_argument("--boards", metavar="LIST", type=_addresses,
                         help="board addresses, e.g. 1,2 or 1-3 (with --port; default: 1)")
     parser.add_argument("--locks", type=int, metavar="N",
@@ -92,7 +93,7 @@ def _bus_options(parser: argparse.ArgumentParser) -> None:
 def _addresses(text: str) -> list[int]:
     addresses: list[int] = []
     try:
-        for part in text.split(","):
+        for part in text.replace(",", " ").split():
             low, _, high = part.strip().partition("-")
             first, last = int(low), int(high or low)
             if not 1 <= first <= last <= 31:
@@ -133,8 +134,9 @@ def _configured(args: argparse.Namespace) -> list[BusSection]:
             for b in buses]
 
 
-def _locker(buses: list[BusSection], events: list[LockEvent] | None = None) -> Locker:
-    locker = Locker(buses, poll=False, on_event=events.append if events is not None else None)
+def _locker(buses: list[BusSection]) -> Locker:
+    """A locker that reads only when asked (a one-shot command has no use for polls)."""
+    locker = Locker(buses, poll=False)
     locker.start(require_ports=True)
     return locker
 
@@ -150,6 +152,7 @@ def _shown_locks(bus: LockBus, address: int, explicit: bool) -> int:
 # -- commands ----------------------------------------------------------------
 
 def run_status(args: argparse.Namespace) -> int:
+    """`station locker status`."""
     buses = [_adhoc(args)] if args.port else _configured(args)
     locker = _locker(buses)
     try:
@@ -190,6 +193,7 @@ def _polarity_hint(bus: LockBus, address: int, shown: int) -> None:
 
 
 def run_open(args: argparse.Namespace) -> int:
+    """`station locker open SLOT`."""
     try:
         board, lock = parse_slot_id(args.slot)
     except SlotError as err:
@@ -210,6 +214,7 @@ def run_open(args: argparse.Namespace) -> int:
 
 
 def run_selftest(args: argparse.Namespace) -> int:
+    """`station locker selftest`."""
     if args.port and (args.family or "cu16") == "8a80" and not args.locks:
         raise StationError("selftest of 8a80 boards needs --locks N (8, 16 or 24): unlocking a channel"
                            " that is not wired proves nothing")

@@ -54,6 +54,7 @@ def _scanner(args: argparse.Namespace) -> Scanner:
 
 
 def run(args: argparse.Namespace) -> int:
+    """`station scan`."""
     scanner = _scanner(args)
     scanner.open()
     seen = 0

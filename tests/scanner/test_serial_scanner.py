@@ -126,3 +126,19 @@ def test_sim_scanner_command_line(tmp_path: Path) -> None:
         proc.terminate()
         proc.communicate(timeout=10)
     assert proc.returncode == 0
+
+
+def test_open_scanner_from_the_configuration(tmp_path: Path) -> None:
+    from drivers.scanner import open_scanner
+    from station.config import ScannerSection
+
+    assert open_scanner(ScannerSection(driver="none")) is None
+    with ScannerSim(tmp_path / "run" / "scanner", baud=115200) as sim:
+        scanner = open_scanner(ScannerSection(port="run/scanner", baud=115200), base_dir=tmp_path)
+        assert scanner is not None
+        try:
+            sim.send("MPP1:CONFIGURED")
+            scan = scanner.read(2)
+            assert scan is not None and scan.text == "MPP1:CONFIGURED"
+        finally:
+            scanner.close()
