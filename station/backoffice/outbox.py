@@ -124,6 +124,72 @@ def note_attempt(conn: sqlite3.Connection, event_id: int) -> None:
         conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (event_id,))
 
 
+# --- from the audit chain --------------------------------------------------
+
+AUDIT_CURSOR_KEY = "backoffice.audit_seq"
+
+
+def collect(conn: sqlite3.Connection, batch: int = 1000) -> int:
+    """Queue the events the audit chain recorded since the last call; returns how many were new.
+
+    Every state change is one audit entry (`spool.machine` writes them), so
+    reading the chain in order finds every reportable change, whichever part
+    of the station made it, and in the order it happened. The position read
+    up to is kept in the spool, in the same transaction as the events queued
+    from it: a crash repeats nothing and loses nothing. Reads in batches of
+    `batch` entries, one short transaction each, until level with the chain.
+    """
+    queued = 0
+    while True:
+        new, read = _collect_batch(conn, batch)
+        queued += new
+        if read < batch:
+            return queued
+
+
+def _collect_batch(conn: sqlite3.Connection, limit: int) -> tuple[int, int]:
+    """One transaction of `collect`: (events newly queued, audit entries read)."""
+    queued = 0
+    with write(conn):
+        row = conn.execute("SELECT value FROM station WHERE key = ?", (AUDIT_CURSOR_KEY,)).fetchone()
+        since = int(row["value"]) if row is not None else 0
+        last = since
+        entries = conn.execute("SELECT seq, at, action, job_id, slot_id, details FROM audit"
+                               " WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)).fetchall()
+        for entry in entries:
+            last = entry["seq"]
+            event = _reported_event(entry)
+            if event is None:
+                continue
+            details = json.loads(entry["details"])
+            detail: dict[str, Any] = {"audit_seq": entry["seq"]}
+            if entry["slot_id"]:
+                detail["slot"] = entry["slot_id"]
+            if isinstance(details.get("reason"), str):
+                detail["reason"] = details["reason"][:200]
+            queued += enqueue(conn, entry["job_id"], event, at=entry["at"], detail=detail)
+        if last != since:
+            conn.execute("INSERT INTO station (key, value) VALUES (?, ?)"
+                         " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (AUDIT_CURSOR_KEY, str(last)))
+    return queued, len(entries)
+
+
+def _reported_event(entry: sqlite3.Row) -> str | None:
+    """The back-office event an audit entry reports, if any."""
+    if entry["job_id"] is None:
+        return None
+    if entry["action"] == "job.received":
+        return "received"
+    try:
+        target = json.loads(entry["details"]).get("to")
+    except (ValueError, AttributeError):
+        return None
+    try:
+        return EVENT_FOR_STATE.get(JobState(target)) if isinstance(target, str) else None
+    except ValueError:
+        return None
+
+
 # --- sending -----------------------------------------------------------------
 
 @dataclass
@@ -141,13 +207,18 @@ class Sender:
     """Posts pending events in order; waits and retries while the back office is unreachable.
 
     `conn` must be a connection of its own (the sender's database work runs
-    in a worker thread, off the event loop). `run` never raises for network
-    trouble: it returns only when `stop` is set or the task is cancelled.
+    in a worker thread, off the event loop). With `collect_audit`, each
+    round first queues the events the audit chain recorded (`collect`), so
+    that no other part of the station has to queue them. `run` never raises
+    for network trouble: it returns only when `stop` is set or the task is
+    cancelled.
     """
 
     def __init__(self, conn: sqlite3.Connection, client: BackofficeClient, *, station: str,
-                 poll_seconds: float = 5.0, backoff: Backoff | None = None, batch: int = 100) -> None:
+                 poll_seconds: float = 5.0, backoff: Backoff | None = None, batch: int = 100,
+                 collect_audit: bool = False) -> None:
         self.conn = conn
+        self.collect_audit = collect_audit
         self.client = client
         self.station = station
         self.poll_seconds = poll_seconds
@@ -209,6 +280,8 @@ class Sender:
         """
         loop = asyncio.get_running_loop()
         try:
+            if self.collect_audit:
+                await asyncio.to_thread(collect, self.conn)
             await self.send_pending()
         except _MustWait as wait:
             if self.status.waiting_since is None:

@@ -159,3 +159,22 @@ def test_run_wakes_when_told_and_stops_when_asked(server: Any, office: Any, conn
 
     order = run(scenario())
     assert office_order(office) == order
+
+
+def test_collect_reports_each_reportable_change_from_the_audit_once(conn: sqlite3.Connection) -> None:
+    from spool import machine
+    from spool.states import Flow
+
+    for job_id in ("A", "B"):
+        machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1)
+    for state in (JobState.RENDERED, JobState.PRINTING, JobState.RENDERED, JobState.PRINTING, JobState.PRINTED):
+        machine.transition(conn, "A", state, actor="system")  # a reprint: printing twice
+    machine.transition(conn, "B", JobState.HELD, actor="system", reason="bad_template")
+    assert outbox.collect(conn, batch=2) == 4  # small batches: several transactions, same result
+    assert [(d, e) for d, e, _ in outbox_rows(conn)] == [("A", "received"), ("B", "received"), ("A", "printed"),
+                                                         ("B", "held")]
+    held = outbox.events_for(conn, "B")[1]
+    assert held.detail["reason"] == "bad_template" and held.detail["audit_seq"] > 0
+    assert outbox.collect(conn) == 0  # nothing new: the position is kept in the spool
+    machine.transition(conn, "A", JobState.STAGED, actor="system")
+    assert outbox.collect(conn) == 1 and outbox_rows(conn)[-1][:2] == ("A", "staged")

@@ -1,0 +1,140 @@
+"""The back office as a part of the running station: the document feed and the event outbox.
+
+`FeedPart` starts two supervised loops on the daemon (`Daemon.loop`):
+`backoffice-feed` takes pages of approved documents into the spool, and
+`backoffice-outbox` queues the events the audit chain recorded and sends
+them in order. Each has its own spool connection, used from worker threads
+only, so neither ever holds up the event loop that serves releases. Neither
+raises for back-office trouble: they wait, with growing jittered pauses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import spool
+from spool import alarms
+
+from ..errors import ConfigError
+from ..trust import TrustStore, TrustStoreError
+from . import intake, outbox
+from .client import BackofficeClient
+from .intake import Feed, IntakeResult
+from .outbox import Sender
+
+if TYPE_CHECKING:
+    from ..daemon import Daemon
+
+log = logging.getLogger("station.backoffice")
+
+# The outbox is looked at this often when idle: one indexed query on an empty queue.
+OUTBOX_IDLE_S = 1.0
+
+
+class TrustFile:
+    """The trust store file, read again when it changes (a revocation applies without a restart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._store: TrustStore | None = None
+
+    def __call__(self) -> TrustStore:
+        """The current trust store (the last good one while a new file does not load)."""
+        try:
+            stat = self.path.stat()
+            stamp = (stat.st_mtime_ns, stat.st_size)
+            if stamp != self._stamp or self._store is None:
+                self._store = TrustStore.load(self.path)
+                self._stamp = stamp
+        except (OSError, TrustStoreError) as err:
+            if self._store is None:
+                raise TrustStoreError(f"trust store {self.path}: {err}") from None
+            log.error("trust store %s not reloaded, keeping the last good one: %s", self.path, err)
+        return self._store
+
+
+class FeedPart:
+    """The back-office feed and outbox, as a daemon part."""
+
+    name = "backoffice"
+
+    def __init__(self) -> None:
+        self.feed: Feed | None = None
+        self.sender: Sender | None = None
+        self.client: BackofficeClient | None = None
+        self._conns: list[Any] = []
+        # A step in flight finishes before stop() closes what it uses (one lock per loop:
+        # a feed waiting on a slow back office must not hold up the outbox).
+        self._feed_lock = asyncio.Lock()
+        self._outbox_lock = asyncio.Lock()
+        self._closed = False
+
+    async def start(self, daemon: Daemon) -> None:
+        """Open connections, build the client, start both loops (a missing token: alarm, no network)."""
+        self.daemon = daemon
+        cfg = daemon.cfg
+        feed_conn, outbox_conn = spool.connect(cfg.spool_path), spool.connect(cfg.spool_path)
+        self._conns = [feed_conn, outbox_conn]
+        try:
+            self.client = BackofficeClient.from_config(cfg)
+        except ConfigError as err:
+            log.error("back office not reachable from this station: %s", err)
+            await asyncio.to_thread(alarms.raise_alarm, outbox_conn, "backoffice.no_credential", str(err),
+                                    severity="critical", device="backoffice")
+            return
+        section = cfg.backoffice
+        self.feed = Feed(feed_conn, self.client, TrustFile(cfg.path(cfg.paths.trust_store)),  # type: ignore[arg-type]
+                         station=cfg.station.id, flow=cfg.station.kind, page_size=section.page_size,
+                         poll_seconds=section.poll_seconds, on_result=self._taken)
+        self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S,
+                             collect_audit=True)
+        daemon.loop("backoffice-feed", self._feed_step)
+        daemon.loop("backoffice-outbox", self._outbox_step)
+        daemon.control.register("backoffice", self._status)
+
+    async def _feed_step(self) -> float:
+        async with self._feed_lock:
+            if self._closed or self.feed is None:
+                return 3600.0
+            return await self.feed.step()
+
+    async def _outbox_step(self) -> float:
+        async with self._outbox_lock:
+            if self._closed or self.sender is None:
+                return 3600.0
+            return await self.sender.step()
+
+    def _taken(self, result: IntakeResult) -> None:
+        """Tell the other parts (the render stage, the pages) what came in."""
+        for job_id in result.stored:
+            self.daemon.events.publish("job", {"job": job_id, "state": "received"})
+        for refusal in result.refused:
+            self.daemon.events.publish("document", {"document": refusal.document_id, "refused": refusal.reason})
+
+    async def _status(self, args: dict, actor: str) -> dict:
+        """`backoffice` control command: what the feed and the outbox last saw."""
+        feed, sender = self.feed, self.sender
+
+        def read() -> tuple[int, str | None]:
+            conn = spool.connect(self.daemon.cfg.spool_path, readonly=True)
+            try:
+                return outbox.pending_count(conn), intake.read_cursor(conn)
+            finally:
+                conn.close()
+
+        pending, cursor = await asyncio.to_thread(read)
+        return {"feed": vars(feed.status) if feed else None, "outbox": vars(sender.status) if sender else None,
+                "outbox_pending": pending, "cursor": cursor}
+
+    async def stop(self) -> None:
+        """Let a step in flight finish, then close the client and the connections."""
+        async with self._feed_lock, self._outbox_lock:
+            self._closed = True
+            if self.client is not None:
+                await self.client.aclose()
+            for conn in self._conns:
+                conn.close()
