@@ -15,6 +15,7 @@ SIM_MODULES = [
     "simulators.lockbus.cli",
     "simulators.scanner",
     "station.cli.sim_printer_cmd",
+    "station.cli.sim_backoffice_cmd",
 ]
 
 DESCRIPTION = """\
