@@ -81,3 +81,23 @@ def test_the_histogram_is_cumulative(samples: list[float]) -> None:
     for bound in LATENCY_BUCKETS:
         assert int(lines[f'x_bucket{{le="{bound:g}"}}']) == sum(1 for v in samples if v <= bound)
     assert int(lines['x_bucket{le="+Inf"}']) == int(lines["x_count"]) == len(samples)
+
+
+def test_the_fast_job_summary_is_job_summary(station) -> None:
+    from spool.jobs import list_jobs
+    from station.web.views import job_summary
+
+    for job in list_jobs(station.conn()):
+        assert job_summary(job) == job.summary()
+
+
+def test_the_job_page_sqlite_builds_is_the_job_summaries(station) -> None:
+    from spool.jobs import list_jobs
+    from station.web.views import job_page_json, job_summary
+
+    conn = station.conn()
+    for limit, states, before in ((50, None, None), (2, None, None), (2, ["held", "staged"], None), (3, None, 3)):
+        page = json.loads(job_page_json(conn, states=states, limit=limit, before=before))
+        expected = list_jobs(conn, states=states, limit=limit, before_seq=before)
+        assert page["jobs"] == [job_summary(job) for job in expected]
+        assert page["next_before"] == (expected[-1].seq if len(expected) == limit else None)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from spool import audit
-from spool.jobs import get_job, list_jobs
+from spool.jobs import get_job
 from spool.states import JobState
 
 from .. import actions
@@ -16,6 +16,7 @@ from ..auth import OPERATOR, VIEWER, Principal, Role
 from ..masking import mask_data, payload_data
 from ..models import CancelBody, DaemonResult, ExtendBody, JobDetail, JobPage, JobResult, MoveBody
 from ..respond import json_response, protected
+from ..views import job_page_json, job_summary
 from .common import daemon, web
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
@@ -36,9 +37,9 @@ async def jobs_list(
 ) -> Response:
     """Jobs newest first, filtered by state and template, paged by sequence number."""
     # Runs on the event loop: a bounded indexed read, no thread hop (the busiest route).
-    found = list_jobs(web(request).spool.conn(), states=state, limit=limit, before_seq=before, template=template)
-    page = [job.summary() for job in found]
-    return json_response({"jobs": page, "next_before": found[-1].seq if len(found) == limit else None})
+    body = job_page_json(web(request).spool.conn(), states=[s.value for s in state] if state else None,
+                         template=template, limit=limit, before=before)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{job_id}", summary="One job with its audit trail", response_model=None,
@@ -50,7 +51,7 @@ async def job_detail(request: Request, job_id: JobId, principal: Annotated[Princ
     data = payload_data(job.payload)
     trail = [entry.to_json() for entry in audit.entries(conn, job=job.id)]
     return json_response({
-        "job": job.summary(), "data": mask_data(data) if principal.masked else data,
+        "job": job_summary(job), "data": mask_data(data) if principal.masked else data,
         "masked": principal.masked, "audit": trail,
         "actions": actions.allowed_actions(job, can_operate=principal.at_least(Role.OPERATOR))})
 
@@ -65,7 +66,7 @@ def job_retry(request: Request, job_id: JobId, principal: Annotated[Principal, D
     """Send a held job back to the stage that failed (render, print, or load again)."""
     job = actions.retry(web(request).spool.conn(), job_id, actor=principal.actor)
     _changed(request, job.id, job.state.value)
-    return json_response({"job": job.summary()})
+    return json_response({"job": job_summary(job)})
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a job before release", response_model=None,
@@ -75,7 +76,7 @@ def job_cancel(request: Request, job_id: JobId, body: CancelBody,
     """Withdraw a job that has not been released (its paper stays in its slot for staff)."""
     job = actions.cancel(web(request).spool.conn(), job_id, actor=principal.actor, reason=body.reason)
     _changed(request, job.id, job.state.value)
-    return json_response({"job": job.summary()})
+    return json_response({"job": job_summary(job)})
 
 
 @router.post("/{job_id}/extend", summary="Extend the pickup window", response_model=None,
@@ -85,7 +86,7 @@ def job_extend(request: Request, job_id: JobId, body: ExtendBody,
     """Move a waiting job's pickup deadline later (at most 90 days ahead)."""
     job = actions.extend(web(request).spool.conn(), job_id, body.pickup_expires, actor=principal.actor)
     _changed(request, job.id, job.state.value)
-    return json_response({"job": job.summary()})
+    return json_response({"job": job_summary(job)})
 
 
 @router.post("/{job_id}/reprint", summary="Print a job again", response_model=None,
@@ -96,7 +97,7 @@ async def job_reprint(request: Request, job_id: JobId,
     """Ask the daemon to print the document again (recorded as a reprint)."""
     get_job(web(request).spool.conn(), job_id)
     result = await daemon(request, "reprint", {"job": job_id}, principal.actor)
-    return json_response({"job": get_job(web(request).spool.conn(), job_id).summary(),
+    return json_response({"job": job_summary(get_job(web(request).spool.conn(), job_id)),
                           "result": result if isinstance(result, dict) else {"result": result}})
 
 
@@ -108,5 +109,5 @@ async def job_move(request: Request, job_id: JobId, body: MoveBody,
     """Ask the daemon to move the document to another slot (it opens both doors for staff)."""
     get_job(web(request).spool.conn(), job_id)
     result = await daemon(request, "move_job", {"job": job_id, "slot": body.slot}, principal.actor)
-    return json_response({"job": get_job(web(request).spool.conn(), job_id).summary(),
+    return json_response({"job": job_summary(get_job(web(request).spool.conn(), job_id)),
                           "result": result if isinstance(result, dict) else {"result": result}})

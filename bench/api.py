@@ -1,0 +1,215 @@
+"""Spool API benchmark: job-list requests per second with 100,000 jobs, and the release p99 under that load.
+
+One simulated station (bench/release.py's rig: the real counter, a serial
+scanner and CU16 boards on pseudo-terminals) with 100,000 jobs added to its
+spool; `station serve` serves its API in its own process, at the lower CPU
+priority the daemon gives it. A load generator in a third process (also
+niced: it stands in for dashboards on other machines) keeps C keep-alive
+connections busy asking for pages of 50 jobs: the newest page and random
+deeper pages.
+
+    python bench/api.py [--jobs 100000] [--seconds 10] [--connections 8] [--releases 300]
+
+Prints: requests per second (goal: at least 1,000), each request's median and
+p99, and the release latency (scan received -> unlock frame on the wire)
+idle and under API load, with their p99 ratio (goal: at most 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+# Run as `python bench/api.py`: the repository root replaces bench/ on the path.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+from bench.common import machine, percentile, summary  # noqa: E402
+
+PAGE = 50
+_STOP = False  # set by SIGTERM in the load generator: finish the requests in flight, report, exit
+
+
+# --- the load generator (its own process) ----------------------------------------
+
+async def _client(host: str, port: int, token: str, paths: list[str], until: float,
+                  latencies: list[float], errors: list[int]) -> None:
+    """One keep-alive connection asking for pages until `until`."""
+    reader, writer = await asyncio.open_connection(host, port)
+    head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+    rng = random.Random()
+    try:
+        while time.perf_counter() < until and not _STOP:
+            path = rng.choice(paths)
+            start = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\n{head}".encode())
+            headers = await reader.readuntil(b"\r\n\r\n")
+            status = int(headers.split(b" ", 2)[1])
+            length = next(int(line.split(b":", 1)[1]) for line in headers.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:"))
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def _load(url: str, token: str, seconds: float, connections: int, jobs: int) -> dict:
+    host, port = url.removeprefix("http://").rstrip("/").split(":")
+    # The newest page (what a dashboard polls) and deep pages (someone paging back).
+    paths = [f"/api/v1/jobs?limit={PAGE}"] + [f"/api/v1/jobs?limit={PAGE}&before={random.randint(PAGE + 1, jobs)}"
+                                              for _ in range(200)]
+    latencies: list[float] = []
+    errors: list[int] = []
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*(_client(host, int(port), token, paths, until, latencies, errors)
+                           for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), "seconds": elapsed, "errors": len(errors), "latencies": latencies}
+
+
+def load_main(args: argparse.Namespace) -> None:
+    """`--load URL TOKEN`: run the load and print one JSON line."""
+    with contextlib.suppress(OSError):
+        os.nice(int(os.environ.get("BENCH_NICE", 10)))
+
+    def stop(signum: int, frame: object) -> None:
+        global _STOP
+        _STOP = True
+
+    signal.signal(signal.SIGTERM, stop)
+    result = asyncio.run(_load(args.load[0], args.load[1], args.seconds, args.connections, args.jobs))
+    print(json.dumps(result))
+
+
+def start_load(url: str, token: str, args: argparse.Namespace, seconds: float) -> subprocess.Popen:
+    """The load generator in its own process (so that it never shares the counter's interpreter)."""
+    return subprocess.Popen([sys.executable, __file__, "--load", url, token, "--seconds", str(seconds),
+                             "--connections", str(args.connections), "--jobs", str(args.jobs)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def load_result(process: subprocess.Popen) -> dict:
+    out, _ = process.communicate(timeout=600)
+    if process.returncode != 0:
+        raise RuntimeError(f"the load generator failed ({process.returncode})")
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# --- the station ----------------------------------------------------------------
+
+def fill_spool(conn, count: int) -> None:
+    """`count` received jobs (with their audit rows), in one transaction."""
+    import spool
+    from spool import machine as job_machine
+    from spool.states import Flow
+
+    with spool.write(conn):
+        for number in range(count):
+            job_machine.create_job(conn, f"KK-{number:07d}", flow=Flow.LOCKER, template="kartu-keluarga",
+                                   template_version=1, payload='{"data": {"nama": "Siti Nurhaliza"}}')
+
+
+def start_web(folder: Path) -> tuple[subprocess.Popen, str]:
+    """`station serve` as the daemon's web part starts it (same command, same niceness); returns it and its URL."""
+    from station import config
+    from station.web.part import NICENESS, WebPart
+    from station.web.serve import info_path
+
+    cfg = config.load(folder / "station.toml")
+    command = WebPart(folder / "station.toml", port=0).command(SimpleNamespace(cfg=cfg))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.setpriority(os.PRIO_PROCESS, process.pid, int(os.environ.get("BENCH_NICE", NICENESS)))
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(FileNotFoundError, ValueError):
+            info = json.loads(info_path(cfg).read_text())
+            if info["pid"] == process.pid:
+                return process, f"http://127.0.0.1:{info['port']}"
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError("station serve did not start")
+        time.sleep(0.05)
+
+
+def releases(rig, count: int) -> list[float]:
+    """`count` releases through the rig (as bench/release.py's measure_releases does, on this rig)."""
+    samples: list[float] = []
+    while len(samples) < count:
+        for text in rig.stage_round():
+            samples.append(rig.release(text))
+            time.sleep(0.06)  # the simulated citizen takes the paper and closes the door
+            if len(samples) >= count:
+                break
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--releases", type=int, default=300)
+    parser.add_argument("--load", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        load_main(args)
+        return
+
+    from bench.release import ReleaseRig
+    from station.web.users import add_user
+
+    print(f"machine: {machine()}")
+    folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    rig = ReleaseRig(folder / "station")
+    web = None
+    try:
+        start = time.perf_counter()
+        fill_spool(rig.conn, args.jobs)
+        print(f"spool: {args.jobs} jobs added in {time.perf_counter() - start:.1f} s")
+        token = add_user(rig.conn, "bench", "viewer")
+        web, url = start_web(folder / "station")
+
+        result = load_result(start_load(url, token, args, args.seconds))
+        rps = result["requests"] / result["seconds"]
+        print(f"job list, {PAGE} a page, {args.connections} connections, {result['seconds']:.1f} s: "
+              f"{rps:.0f} requests/s ({result['errors']} errors; goal: at least 1000)")
+        print(summary("  one request", result["latencies"]))
+
+        idle = releases(rig, args.releases)
+        # The load runs for as long as the releases take (with margin); stopped when they are done.
+        loaded_run = start_load(url, token, args, 3600)
+        time.sleep(1.0)  # let the load reach its pace
+        loaded = releases(rig, args.releases)
+        loaded_run.terminate()
+        during = load_result(loaded_run)
+        print(summary("release, API idle", idle))
+        print(summary("release, API loaded", loaded))
+        print(f"  (the API served {during['requests'] / during['seconds']:.0f} requests/s meanwhile,"
+              f" {during['errors']} errors)")
+        ratio = percentile(loaded, 0.99) / percentile(idle, 0.99)
+        print(f"release p99 under API load / idle: {ratio:.2f}x (goal: at most 1.5x)")
+    finally:
+        if web is not None:
+            web.terminate()
+            web.wait(10)
+        rig.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    with contextlib.redirect_stderr(io.StringIO()) if os.environ.get("BENCH_QUIET") else contextlib.nullcontext():
+        main()
