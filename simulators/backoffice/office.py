@@ -85,8 +85,8 @@ class Received:
 class Served:
     """How a document was first served to its station: as approved, or spoiled by a fault."""
 
-    item: dict[str, Any]
-    spoiled: str | None = None  # "bad_signature", "unknown_key", "malformed", "conflict"
+    item: dict[str, Any] | None  # the spoiled copy served; None: served as approved
+    spoiled: str | None = None  # "bad_signature", "unknown_key", "malformed"
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,9 @@ class BackOffice:
             return extras
         if duplicate:
             for doc_id in self.rng.sample(earlier, min(2, len(earlier), room)):
-                extras.append(copy.deepcopy(self._served[doc_id].item))
+                served = self._served[doc_id]
+                extras.append(copy.deepcopy(served.item if served.item is not None
+                                            else self._approvals[doc_id].document))
         genuine = [d for d in earlier if self._served[d].spoiled is None]
         if conflict and genuine and len(extras) < room:
             doc_id = self.rng.choice(genuine)
@@ -295,7 +297,8 @@ class BackOffice:
             item.pop("signature")
             item["template_version"] = str(item["template_version"])
             spoiled = "malformed"
-        self._served[doc_id] = Served(copy.deepcopy(item), spoiled)
+        # Only a spoiled copy is kept (a long soak keeps no second copy of every document).
+        self._served[doc_id] = Served(copy.deepcopy(item) if spoiled else None, spoiled)
         return item
 
     def _garble(self, body: dict[str, Any]) -> bytes:

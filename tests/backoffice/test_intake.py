@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -235,11 +239,6 @@ print("done", flush=True)
 
 @pytest.mark.slow
 def test_sigkill_during_intake_leaves_whole_pages(tmp_path: Path) -> None:
-    import random
-    import subprocess
-    import sys
-    import time
-
     pages = [[doc(p * 20 + i) if (p + i) % 7 else tampered(p * 20 + i) for i in range(20)] for p in range(300)]
     (tmp_path / "pages.json").write_text(json.dumps(pages))
     # The untampered documents of each page (the tampered ones are refused).
