@@ -205,6 +205,12 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
                            severity=severity, job=doc_id, device="backoffice")
     else:
         outbox.enqueue(conn, doc_id, "held", at=entry.at, detail={"reason": refusal.reason})
+    if refusal.reason == "unknown_key":
+        # Often the station's trust store lacks a new issuer key: every document
+        # would be refused until someone adds it (the back office can send them again).
+        alarms.raise_alarm(conn, "backoffice.unknown_issuer_key",
+                           f"documents signed by an issuer key this station does not know ({refusal.message[:160]});"
+                           " check the trust store", severity="critical", device="backoffice")
 
 
 def refused(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:

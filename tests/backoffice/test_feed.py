@@ -104,6 +104,8 @@ def test_spoiled_documents_are_refused_and_reported_held(server: Any, office: An
     assert job_ids(conn) == set() and feed.status.refused == 6
     assert refused(conn) == {doc_id: {reason} for doc_id in spoiled}
     assert {(d, e) for d, e, _ in outbox_rows(conn)} == {(doc_id, "held") for doc_id in spoiled}
+    unknown_key_alarms = [a for a in alarms.list_alarms(conn) if a.kind == "backoffice.unknown_issuer_key"]
+    assert len(unknown_key_alarms) == (1 if reason == "unknown_key" else 0)  # one, not one per document
     # Once the back office signs properly again, new documents flow; the spoiled stay refused.
     office.set_faults(**{fault: 0.0})
     fine = {a.id for a in office.approve(4)}

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import spool
 from spool import alarms, audit, machine
-from spool.states import Flow, JobState
+from spool.states import Flow
 from station import trust as trust_module
 from station.backoffice import document, intake, outbox
 from station.backoffice.document import Document
@@ -270,3 +270,15 @@ def test_sigkill_during_intake_leaves_whole_pages(tmp_path: Path) -> None:
     # Killed mid-work many times: the cursor had moved on, and was not finished yet.
     mid_work = sum(1 for before, after in zip(progress, progress[1:]) if before < after < len(pages) - 1)
     assert mid_work >= 8, f"too few kills during intake ({kills}, {mid_work}): {progress}"
+
+
+def test_a_document_refused_for_an_unknown_key_is_taken_when_sent_again_after_the_key_is_added(
+        conn: sqlite3.Connection) -> None:
+    new_issuer = trust_module.new_private_key()
+    item = doc(1, key=new_issuer)
+    assert [r.reason for r in take(conn, [item]).refused] == ["unknown_key"]
+    assert any(a.kind == "backoffice.unknown_issuer_key" and a.severity == "critical"
+               for a in alarms.list_alarms(conn))
+    wider = STORE.with_key(trust_module.entry_for(new_issuer, "issuer", sign_from=SIGN_FROM))
+    result = intake.take(conn, [item], wider, flow=Flow.LOCKER, cursor="c2", now=NOW)
+    assert result.stored == ["AK-T-00001"] and set(jobs(conn)) == {"AK-T-00001"}
