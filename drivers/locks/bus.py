@@ -30,7 +30,7 @@ from station.config import BusSection
 from station.errors import ConfigError
 
 from .dialect import Dialect, dialect
-from .errors import FrameError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
+from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
 from .frames import Judge
 from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
 from .transport import BusTransport
@@ -245,15 +245,31 @@ class LockBus:
                     continue
                 if isinstance(job, BoardModel):
                     self._poll(job)
-                elif job.kind == "unlock":
-                    self._run_unlock(job)
                 else:
-                    self._run_read(job)
+                    self._run_job(job)
             except _BusLost as lost:
                 self._lose(str(lost))
             except Exception:  # noqa: BLE001 - the bus thread must outlive any bug in one step
                 log.exception("bus %s: unexpected error; reopening the port", self.name)
                 self._lose("unexpected error in the bus thread")
+
+    def _run_job(self, job: _Job) -> None:
+        """Run a caller's job; whatever happens, its future gets an answer."""
+        try:
+            if job.kind == "unlock":
+                self._run_unlock(job)
+            else:
+                self._run_read(job)
+        finally:
+            future = job.future
+            if not future.done():
+                if job.kind != "unlock":
+                    future.set_exception(LockError(f"bus {self.name}: the read failed"))
+                elif isinstance(future, UnlockFuture) and future.sent.is_set():
+                    future.set_result(Outcome.UNKNOWN)  # it left: never "not sent", never again
+                else:
+                    future.set_exception(UnlockNotSent(f"unlock {job.board.slot(job.lock)} not sent:"
+                                                       " internal error on the bus"))
 
     def _take(self) -> _Job | BoardModel | None:
         with self._cond:
@@ -324,7 +340,7 @@ class LockBus:
         previous_unlock, self._last_unlock = self._last_unlock, time.monotonic()
         try:
             if judge is None:
-                future.mark_sent(self.transport.send(frame))
+                self.transport.send(frame, on_sent=future.mark_sent)
             else:
                 reply = self._transact_unlock(model, frame, judge, future)
                 acked = reply is not None
@@ -342,6 +358,8 @@ class LockBus:
             if err.vanished:
                 raise _BusLost(str(err)) from None
             return Outcome.UNKNOWN  # some bytes left: what the board made of them is unknown
+        except PortError as err:  # after the write (the echo of an unlock): it left
+            raise _BusLost(str(err)) from None
         return self._confirm(model, lock, before, acked)
 
     def _transact_unlock(self, model: BoardModel, frame: bytes, judge: Judge,

@@ -123,15 +123,18 @@ class BusTransport:
 
     # -- transactions ------------------------------------------------------
 
-    def send(self, frame: bytes) -> float:
+    def send(self, frame: bytes, on_sent: Callable[[float], None] | None = None) -> float:
         """Write a frame that has no reply; returns when its last byte is due on the wire (monotonic).
 
-        Raises `WriteFailed` (with how many bytes left) if the write failed.
+        Raises `WriteFailed` (with how many bytes left) if the write failed;
+        `on_sent` is told the wire time as soon as the write is done.
         """
         self._before_write(frame)
         start = self._write_frame(frame)
         wire_end = start + len(frame) * self.byte_time
         self.stats.sends += 1
+        if on_sent is not None:
+            on_sent(wire_end)
         if self.echo:
             self._swallow_echo(frame, wire_end)
         # With no gap to keep, the next frame may be written at once: the UART sends it right after.

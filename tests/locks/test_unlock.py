@@ -130,3 +130,24 @@ def test_an_unlock_goes_before_reads_queued_ahead_of_it(rig: Rig) -> None:
     log = list(sim.stats.requests)
     after = log[log.index("unlock 1-01") + 1:]
     assert after == ["unlock 2-02", "read_board 1", "read_board 2"]
+
+
+@pytest.mark.parametrize("left", [True, False])
+def test_an_internal_error_still_answers_the_caller(rig: Rig, left: bool) -> None:
+    """A bug in one unlock never leaves the caller waiting, and never calls a sent unlock unsent."""
+    sim = rig.sim("cu16")
+    bus = rig.bus(sim)
+
+    def broken(model, lock, future):  # type: ignore[no-untyped-def]
+        if left:
+            future.mark_sent(time.monotonic())
+        raise RuntimeError("a bug")
+
+    bus._unlock = broken  # type: ignore[method-assign]
+    future = bus.submit_unlock(1, 1)
+    if left:
+        assert future.result(5) is Outcome.UNKNOWN
+    else:
+        with pytest.raises(UnlockNotSent):
+            future.result(5)
+    wait_until(lambda: bus.state is BusState.ONLINE, what="the bus reopened")
