@@ -37,6 +37,9 @@ TOOLS = ("dbus-daemon", "avahi-daemon", "cupsd", "ippeveprinter", "lpadmin", "ip
 FAULTS = ("media-jam", "media-empty", "door-open", "cover-open", "toner-empty", "output-area-full", "short")
 MAINTENANCE_JOB = "mpp-lab-maintenance"
 START_TIMEOUT_S = 20.0
+# Where a lab that started its own bus and Avahi leaves the bus address, so a
+# second lab (a demo beside the tests) can use them instead of failing.
+BUS_NOTE = Path(tempfile.gettempdir()) / "mpp-cups-lab.bus"
 
 
 class LabError(StationError):
@@ -210,6 +213,8 @@ class CupsLab:
 
     def stop(self) -> None:
         """Stop what the lab started, newest first."""
+        if "avahi" in self._processes:
+            BUS_NOTE.unlink(missing_ok=True)
         for name in ("cupsd", "printer", "avahi", "dbus"):
             process = self._processes.pop(name, None)
             if process is not None:
@@ -233,10 +238,14 @@ class CupsLab:
 
     def _start_dns_sd(self) -> None:
         if subprocess.run([_tool("avahi-daemon"), "--check"], capture_output=True).returncode == 0:
-            if not Path("/run/dbus/system_bus_socket").exists():
-                raise LabError("an Avahi daemon runs but not on the system bus (another lab?); "
-                               "stop it first (its pid is in /run/avahi-daemon/pid)")
-            return  # use the machine's own Avahi, as it is
+            if Path("/run/dbus/system_bus_socket").exists():
+                return  # use the machine's own Avahi, as it is
+            shared = _shared_bus()
+            if shared is None:
+                raise LabError("an Avahi daemon runs but not on the system bus; stop it first "
+                               "(its pid is in /run/avahi-daemon/pid)")
+            self._bus_address = shared  # another lab's private bus and Avahi: borrow them
+            return
         bus_socket = self.root / "bus.sock"
         bus_socket.unlink(missing_ok=True)
         bus_conf = self.root / "dbus.conf"
@@ -255,6 +264,7 @@ class CupsLab:
         avahi.start()
         self._processes["avahi"] = avahi
         _wait("avahi-daemon", lambda: "Server startup complete" in avahi.log_tail(50), avahi)
+        BUS_NOTE.write_text(f"{self._bus_address}\n")
 
     def start_printer(self) -> None:
         """Start (or start again) ippeveprinter on the lab's printer port."""
@@ -435,6 +445,16 @@ class CupsLab:
             return iter(())
         rows = [line.split("\t") for line in path.read_text(errors="replace").splitlines()]
         return iter([row for row in rows if len(row) == width])
+
+
+def _shared_bus() -> str | None:
+    """The private bus of another running lab (whose Avahi this one may borrow), if any."""
+    try:
+        address = BUS_NOTE.read_text().strip()
+    except OSError:
+        return None
+    socket_path = address.removeprefix("unix:path=")
+    return address if address.startswith("unix:path=") and Path(socket_path).exists() else None
 
 
 def _tool(name: str) -> str:

@@ -53,6 +53,7 @@ class _Job:
     started_at: float | None = None
     short: bool = False
     cancel: bool = False
+    queued_at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SimPrinter:
         self._jam_next = 0
         self._short_next = 0
         self._current: _Job | None = None
+        self._resumed_at = 0.0  # when the printer last came out of a stop (jam, paper, door, power)
         self._closed = False
         self._thread = threading.Thread(target=self._work, name=f"sim-printer-{name}", daemon=True)
         self._thread.start()
@@ -126,7 +128,8 @@ class SimPrinter:
             raise BadDocument(f"cannot read document {pdf}: {err.strerror}") from None
         with self._cond:
             check_can_feed(self._status(), self.name)
-            job = _Job(next(self._ids), title, pages * copies, hashlib.sha256(data).hexdigest())
+            job = _Job(next(self._ids), title, pages * copies, hashlib.sha256(data).hexdigest(),
+                       queued_at=self.clock())
             self._jobs[job.id] = job
             self._queue.append(job.id)
             self._cond.notify_all()
@@ -235,7 +238,10 @@ class SimPrinter:
         with self._cond:
             while not self._closed:
                 if not self._queue or self._blocked_now():
+                    blocked = self._blocked_now()
                     self._cond.wait(0.5)
+                    if blocked:
+                        self._resumed_at = self.clock()
                     continue
                 job = self._jobs.get(self._queue.popleft())
                 if job is None or job.phase.done:
@@ -271,8 +277,15 @@ class SimPrinter:
             self._cond.notify_all()
 
     def _page(self, job: _Job) -> bool:
-        """One page: waits while paper, door or power say so; False when the job was cancelled."""
-        remaining = self.page_seconds
+        """One page: waits while paper, door or power say so; False when the job was cancelled.
+
+        Pages printed back to back follow one another on the paper path's own
+        clock (the end of the last page), so a late thread wake-up does not
+        slow the simulated printer down; a page begun after an idle spell
+        starts now.
+        """
+        end: float | None = None
+        waited = False
         while True:
             if job.cancel or self._closed:
                 if job.phase is JobPhase.PROCESSING and job.id not in self._queue:
@@ -283,11 +296,17 @@ class SimPrinter:
             if any(c in self._conditions for c in _WAITING):
                 job.reasons = ["media-needed"] if "media-empty" in self._conditions else list(self._conditions)
                 self._cond.wait(0.5)
+                waited = True
                 continue
             job.reasons = []
-            if remaining <= 0:
-                self.page_times.append(self.clock())
+            now = self.clock()
+            if end is None:
+                if waited or not self.page_times:
+                    start = now
+                else:  # back to back with the last page, unless the job came (or the printer woke) later
+                    start = min(now, max(self.page_times[-1], job.queued_at, self._resumed_at))
+                end = start + self.page_seconds
+            if now >= end:
+                self.page_times.append(end)
                 return True
-            start = self.clock()
-            self._cond.wait(remaining)
-            remaining -= self.clock() - start
+            self._cond.wait(end - now)
