@@ -37,8 +37,8 @@ def test_status_polls_do_not_grow_the_process(lab, queue):
             printer.status()
         gc.collect()
         marks.append(rss_mib())
-    steps = [b - a for a, b in zip(marks, marks[1:], strict=False)]
-    # A leak climbs round after round (pycups's would add ~0.9 MiB a round here); the
-    # allocator may take one step up, once.
-    assert sum(1 for step in steps if step > 0.3) <= 1, marks
-    assert marks[-1] - marks[0] < 4.0, marks
+    steps = sorted(b - a for a, b in zip(marks, marks[1:], strict=False))
+    # A leak climbs in every round (pycups's would add about 1 MiB a round here, 0.2 KiB a
+    # call); the allocator takes the odd one-time step up, which the median ignores.
+    assert steps[len(steps) // 2] < 0.2, marks
+    assert marks[-1] - marks[0] < 8.0, marks
