@@ -47,11 +47,11 @@ def realtime() -> str:
 
 
 def start_sim(family: str, locks: int, baud: int, link: Path) -> subprocess.Popen[bytes]:
-    """`station sim bus` in its own process; doors shut again 50 ms after they open."""
+    """`station sim bus` in its own process; doors shut again 0.3 s after they open."""
     proc = subprocess.Popen(
         [sys.executable, "-c", "from station.cli import entry; entry()", "sim", "bus", "--family", family,
          "--boards", "1", "--locks", str(locks), "--baud", str(baud), "--link", str(link),
-         "--latch-ms", "0", "--auto-close", "0.05", "--quiet"],
+         "--latch-ms", "0", "--auto-close", "0.3", "--quiet"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while not link.exists():

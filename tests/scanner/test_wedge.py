@@ -53,3 +53,61 @@ def test_without_evdev_the_error_says_what_to_install(monkeypatch: pytest.Monkey
     monkeypatch.setattr(wedge, "evdev", None)
     with pytest.raises(ScannerError, match=r"mpp-station\[evdev\]"):
         WedgeScanner("/dev/input/event0").open()
+
+
+class FakeInputDevice:
+    """Stands in for evdev.InputDevice (evdev is optional and /dev/input has no scanner here)."""
+
+    opened: list["FakeInputDevice"] = []
+
+    def __init__(self, path: str) -> None:
+        import os
+
+        self.path = path
+        self.fd, self._w = os.pipe()
+        self.grabbed = False
+        self.events: list[object] = []
+        FakeInputDevice.opened.append(self)
+
+    def grab(self) -> None:
+        self.grabbed = True
+
+    def ungrab(self) -> None:
+        self.grabbed = False
+
+    def close(self) -> None:
+        import os
+
+        os.close(self.fd)
+        os.close(self._w)
+
+    def type(self, text: str) -> None:
+        import os
+        from types import SimpleNamespace
+
+        self.events += [SimpleNamespace(type=1, code=code, value=value) for code, value in typing(text)]
+        self.events.append(SimpleNamespace(type=4, code=4, value=0))  # EV_MSC noise: ignored
+        os.write(self._w, b"x")
+
+    def read(self):  # type: ignore[no-untyped-def]
+        import os
+
+        os.read(self.fd, 64)
+        events, self.events = self.events, []
+        return iter(events)
+
+
+def test_the_wedge_grabs_its_device_and_reads_whole_scans(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(wedge, "evdev", SimpleNamespace(InputDevice=FakeInputDevice))
+    scanner = WedgeScanner("/dev/input/by-id/usb-scanner-event-kbd")
+    scanner.open()
+    device = FakeInputDevice.opened[-1]
+    assert device.grabbed  # its keys reach the station only, never the kiosk's browser
+    device.type("MPP1:WEDGE")
+    scan = scanner.read(1)
+    assert scan is not None and scan.text == "MPP1:WEDGE"
+    assert scanner.read(0.05) is None
+    scanner.close()
+    assert not device.grabbed
