@@ -37,6 +37,7 @@ from station.printing import PrintStage  # noqa: E402
 
 
 def make_pdf(path: Path, pages: int) -> Path:
+    """A PDF of `pages` pages."""
     from reportlab.pdfgen import canvas
 
     pdf = canvas.Canvas(str(path))
@@ -48,6 +49,7 @@ def make_pdf(path: Path, pages: int) -> Path:
 
 
 def duty_cycle(documents: int, pages_per_minute: float, time_scale: float, in_flight: int) -> None:
+    """Print the duty cycle of a batch through the stage and the simulator."""
     with tempfile.TemporaryDirectory(prefix="mpp-bench-print-") as name:
         folder = Path(name)
         conn = spool.connect(folder / "spool.db", create=True)
@@ -93,6 +95,7 @@ def duty_cycle(documents: int, pages_per_minute: float, time_scale: float, in_fl
 
 
 def rss_mib() -> float:
+    """This process's resident size, MiB."""
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmRSS:"):
@@ -120,6 +123,7 @@ def growth(name: str, poll: Callable[[], object], polls: int, rounds: int = 8) -
 
 
 def memory(polls: int) -> None:
+    """Print the memory figures through the CUPS lab (skipped where it cannot run)."""
     import os
     import shutil
 
@@ -162,6 +166,7 @@ def memory(polls: int) -> None:
 
 
 def main() -> None:
+    """Run both parts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=500)
     parser.add_argument("--ppm", type=float, default=30.0, help="rated pages per minute")

@@ -83,6 +83,7 @@ class Process:
 
     @property
     def running(self) -> bool:
+        """True while the process lives."""
         return self.popen is not None and self.popen.poll() is None
 
     def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 10.0, group: bool = True) -> None:

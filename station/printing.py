@@ -51,7 +51,7 @@ from drivers.printer import (BLOCKING, BadDocument, BadOptions, JobPhase, Printe
                              print_options, sha256_of)
 from drivers.printer.status import DeviceState
 from spool import alarms, audit, machine
-from spool.errors import IllegalTransition, SpoolError
+from spool.errors import IllegalTransition
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
@@ -149,7 +149,7 @@ class PrintStage:
     def __init__(self, conn: sqlite3.Connection, printer: Printer, *, max_in_flight: int = 2,
                  max_attempts: int = 3, options_for: OptionsFor | None = None,
                  media: str = "iso_a4_210x297mm", sensor: Sensor | None = None, sensor_seconds: float = 10.0,
-                 events: EventSink | None = None, actor: str = "system",
+                 events: EventSink | None = None, actor: str = "system", poll_seconds: float = 1.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.conn = conn
         self.printer = printer
@@ -160,6 +160,7 @@ class PrintStage:
         self.sensor_seconds = sensor_seconds
         self.events = events
         self.actor = actor
+        self.poll_seconds = poll_seconds
         self.clock = clock
         self.flights: dict[str, Flight] = {}
         self.last_status: PrinterStatus | None = None
@@ -175,14 +176,15 @@ class PrintStage:
         section = cfg.printer
         return cls(conn, printer or printer_from_config(section), max_in_flight=section.max_in_flight,
                    max_attempts=section.max_attempts, media=section.media, sensor_seconds=section.sensor_seconds,
-                   **kwargs)
+                   poll_seconds=section.poll_seconds, **kwargs)
 
     # -- running -------------------------------------------------------------
 
-    def start(self, poll_seconds: float = 1.0) -> threading.Thread:
-        """Run the stage in its own thread until `stop()`."""
+    def start(self, poll_seconds: float | None = None) -> threading.Thread:
+        """Run the stage in its own thread until `stop()` (polling every `poll_seconds`, default the stage's)."""
         self._stop.clear()
-        self._thread = threading.Thread(target=self.run, args=(poll_seconds,), name="print-stage", daemon=True)
+        self._thread = threading.Thread(target=self.run, args=(poll_seconds or self.poll_seconds,),
+                                        name="print-stage", daemon=True)
         self._thread.start()
         return self._thread
 
@@ -212,10 +214,11 @@ class PrintStage:
         report = Recovery()
         self.flights.clear()
         self._retry.clear()
+        complete = True
         for job in self._jobs_in(JobState.PRINTING):
             last = self._last_print_entry(job.id)
             if last is not None and last.action in INTENTS:
-                self._resolve_intent(job, last, report)
+                complete &= self._resolve_intent(job, last, report)
             elif last is not None and last.action in ("print.failed", "print.abandoned"):
                 # A dispenser job between attempts (a locker one would be `rendered`).
                 self._retry[job.id] = None
@@ -228,8 +231,9 @@ class PrintStage:
         for job in self._candidates_with_open_intent():
             last = self._last_print_entry(job.id)
             if last is not None and last.action in INTENTS:
-                self._resolve_intent(job, last, report)
-        self._recovered = True
+                complete &= self._resolve_intent(job, last, report)
+        # Until every open intent is resolved, nothing new is fed (the next step asks again).
+        self._recovered = complete
         if any((report.resumed, report.adopted, report.abandoned, report.retries)):
             log.info("print stage recovered", extra={"fields": {
                 "resumed": len(report.resumed), "adopted": len(report.adopted),
@@ -248,8 +252,11 @@ class PrintStage:
                                       document.expected, document.pages, started_at=started, requeued=requeued)
         report.resumed.append(job.id)
 
-    def _resolve_intent(self, job: Job, intent: audit.Entry, report: Recovery) -> None:
-        """An intent with no recorded outcome: adopt what reached the printer, or write it off."""
+    def _resolve_intent(self, job: Job, intent: audit.Entry, report: Recovery) -> bool:
+        """An intent with no recorded outcome: adopt what reached the printer, or write it off.
+
+        False when the printer cannot be asked yet (the intent stays open).
+        """
         attempt = int(intent.details.get("attempt", job.print_attempts))
         known = self._known_printer_jobs(job.id)
         try:
@@ -257,8 +264,7 @@ class PrintStage:
         except PrinterError as err:
             # Cannot tell yet: leave the intent open and ask again at the next start.
             log.warning("cannot look for job %s at the printer: %s", job.id, err)
-            self._recovered = False
-            return
+            return False
         if not found:
             machine.annotate(self.conn, job.id, "print.abandoned", actor=self.actor,
                              details={"attempt": attempt, "reason": "not-submitted"},
@@ -266,10 +272,13 @@ class PrintStage:
             report.abandoned.append(job.id)
             if job.flow is Flow.DISPENSER and job.state is JobState.PRINTING:
                 self._retry[job.id] = None
-            return
+            return True
         adopted, extra = found[-1], found[:-1]
         for stray in extra:  # several unknown jobs with one title: keep the newest only
-            self.printer.cancel(stray.id)
+            try:
+                self.printer.cancel(stray.id)
+            except PrinterError as err:
+                log.warning("could not cancel stray printer job %s: %s", stray.id, err)
         details = {"printer_job": adopted.id, "attempt": attempt, "adopted": True,
                    "printer": self.printer.name}
         if job.state is JobState.PRINTING:
@@ -282,6 +291,7 @@ class PrintStage:
         if document is not None:
             self.flights[job.id] = Flight(job.id, adopted.id, attempt, document.expected, document.pages)
         report.adopted.append(job.id)
+        return True
 
     # -- one step ------------------------------------------------------------
 
@@ -613,5 +623,5 @@ class PrintStage:
                 log.exception("publishing a %s event failed", kind)
 
 
-__all__ = ["PrintStage", "Flight", "Recovery", "StepReport", "EventSink", "default_options",
-           "printer_from_config", "SpoolError"]
+__all__ = ["PrintStage", "Flight", "Document", "Recovery", "StepReport", "EventSink", "default_options",
+           "printer_from_config"]

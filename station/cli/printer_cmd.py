@@ -16,6 +16,7 @@ from .common import add_command, add_group, load_config, print_json, print_table
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add `station printer status` and `station printer test-page`."""
     group = add_group(commands, "printer", help="printer status and test page",
                       description="Look at the configured printer ([printer] in station.toml).")
     status = add_command(group, "status", help="the printer's status in the station's words",
@@ -35,6 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_status(args: argparse.Namespace) -> int:
+    """Print the printer's status; exit 1 when something blocks printing."""
     cfg = load_config(args)
     printer = printer_from_config(cfg.printer)
     try:
@@ -52,6 +54,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_test_page(args: argparse.Namespace) -> int:
+    """Print a test page and check what the printer reports."""
     cfg = load_config(args)
     printer = printer_from_config(cfg.printer)
     title = f"test-page-{cfg.station.id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"

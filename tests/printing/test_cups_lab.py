@@ -16,7 +16,6 @@ from drivers.printer import DeviceState, JobPhase, PrinterBlocked
 from drivers.printer.cups_driver import CupsPrinter
 from spool import audit, machine
 from spool.jobs import get_job
-from spool.states import JobState
 from station.printing import PrintStage
 
 from .conftest import actions, drive, make_pdf, states

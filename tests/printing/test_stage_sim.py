@@ -340,3 +340,34 @@ def test_the_stage_runs_in_its_own_thread(conn, add_job, sim, tmp_path):
     finally:
         stage.stop()
     assert all_in(conn, JobState.PRINTED, ids)
+
+
+def test_recovery_waits_for_a_printer_it_cannot_ask(conn, add_job, sim):
+    from drivers.printer import PrinterUnreachable
+
+    class Unreachable:
+        """The simulator, but the spooler does not answer job lists at first."""
+
+        def __init__(self, printer: SimPrinter) -> None:
+            self.printer, self.name, self.down = printer, printer.name, True
+
+        def jobs_titled(self, title: str):
+            if self.down:
+                raise PrinterUnreachable("the spooler does not answer")
+            return self.printer.jobs_titled(title)
+
+        def __getattr__(self, name: str):
+            return getattr(self.printer, name)
+
+    pending = add_job("doc-intent")
+    other = add_job("doc-other")
+    machine.annotate(conn, pending.id, "print.submitting", actor="system", details={"attempt": 1},
+                     print_attempts=1)
+    printer = Unreachable(sim)
+    stage = stage_for(conn, printer)
+    for _ in range(3):
+        assert stage.step().fed == 0, "nothing is fed while an intent is unresolved"
+    assert states(conn)[other.id] == "rendered"
+    printer.down = False
+    drive(stage, lambda: all_in(conn, JobState.PRINTED, [pending.id, other.id]))
+    assert "print.abandoned" in actions(conn, pending.id) and len(sim.output) == 2
