@@ -25,8 +25,10 @@ sees paper. Otherwise the attempt failed: the job goes back to `rendered`
 (a dispenser job stays `printing`) and is printed again, each reprint in
 the audit, until `max_attempts` failures in a row hold it with the reason
 (`media-jam`, `page-count-mismatch`, ...). A spooler that sends a job a
-second time by itself (CUPS after a restart) is caught by the job's new
-start time and recorded as a `job.reprint` too.
+second time by itself is caught by the job's new start time and recorded
+as a `job.reprint` too; one that puts a job it had begun back in its queue
+(CUPS 2.4 after a restart) has it cancelled there, and the printer's own
+record of the job decides: printed in full, or reprinted by the station.
 
 While the printer reports a blocking reason (paper, jam, door, offline)
 nothing new is fed; feeding starts again by itself when it clears.

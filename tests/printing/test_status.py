@@ -126,3 +126,16 @@ def test_cups_job_attributes_map_to_a_printer_job():
     assert pending.phase is JobPhase.PENDING and pending.started_at is None and pending.pages is None
     assert job_from_attributes(9, {"job-state": "garbage"}).phase is JobPhase.PENDING
     assert job_from_attributes(9, {"job-state": 8}).phase.done
+
+
+def test_both_drivers_implement_the_printer_interface():
+    from drivers.printer import Printer
+    from drivers.printer.cups_driver import CupsPrinter
+    from simulators.printer import SimPrinter
+
+    sim = SimPrinter()
+    try:
+        assert isinstance(sim, Printer)
+    finally:
+        sim.close()
+    assert isinstance(CupsPrinter("kiosk-a4", server="/nonexistent.sock"), Printer)
