@@ -33,7 +33,8 @@ class Timers:
         self.station_key = load_private_key(cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
         daemon.loop("expiry", self.expire)
         daemon.loop("retention", self.retain)
-        daemon.loop("checkpoint", self.checkpoint, first_delay=cfg.backoffice.checkpoint_seconds)
+        # A checkpoint soon after start (the recovered state), then at the configured interval.
+        daemon.loop("checkpoint", self.checkpoint, first_delay=min(2.0, cfg.backoffice.checkpoint_seconds))
 
     async def stop(self) -> None:
         self.conn.close()

@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "station.cli.audit_cmd",
     "station.cli.run_cmd",
     "station.cli.slots_cmd",
+    "station.cli.simulate_cmd",
     "station.cli.locker_cmd",
     "station.cli.sim_cmd",
     "station.cli.scan_cmd",

@@ -1,0 +1,64 @@
+"""`station simulate`: the whole station on simulators."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import add_command
+
+DESCRIPTION = """\
+Run the whole station on simulators: a back office that approves documents
+and issues pickup tokens (with a page per citizen showing their QR and a
+"scan at the station" button), a lock bus and a QR scanner on
+pseudo-terminals, the printer (in-process, or --cups for a real CUPS
+scheduler with ippeveprinter), the daemon, and the kiosk and operations pages.
+Prints the addresses and a live summary. Type `scan DOCUMENT-ID` (or just
+`scan`) to scan a citizen's QR, `approve N` for more documents.
+
+A scripted day, for technicians' soak tests:
+
+  station simulate --documents 200 --auto-collect --exit-when-done \\
+      [--kill-daemon-every 5] [--power-cycle-every 20]
+
+approves the documents, lets simulated citizens collect them, and exits 0
+when every one is collected and the audit chain and its checkpoints verify
+(with a JSON summary: reprints, releases, events at the back office)."""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = add_command(commands, "simulate", help="run the whole station on simulators",
+                         description=DESCRIPTION, run=run)
+    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one)")
+    parser.add_argument("--kind", choices=["locker", "dispenser"], default="locker", help="kind of station")
+    parser.add_argument("--documents", type=int, default=12, metavar="N",
+                        help="documents the back office approves at start (default: %(default)s)")
+    parser.add_argument("--auto-collect", action="store_true", help="simulated citizens collect every document")
+    parser.add_argument("--exit-when-done", action="store_true",
+                        help="exit when every document is collected (0 when all checks pass)")
+    parser.add_argument("--kill-daemon-every", type=float, metavar="S",
+                        help="SIGKILL the daemon at random moments about every S seconds, then restart it")
+    parser.add_argument("--power-cycle-every", type=float, metavar="S",
+                        help="power-cycle a lock board about every S seconds")
+    parser.add_argument("--cups", action="store_true", help="print through a real CUPS scheduler (ippeveprinter)")
+    parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API")
+    parser.add_argument("--pin-ratio", type=float, default=0.2, help="share of documents that need a PIN")
+    parser.add_argument("--printer-ppm", type=float, metavar="N",
+                        help="simulated printer speed in pages per minute (default: the configuration's 30;"
+                             " 600 with --exit-when-done)")
+    parser.add_argument("--seed", type=int, help="seed for the generated citizens and the fault timing")
+    parser.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
+    parser.add_argument("--quiet", action="store_true", help="no live summary lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..simulate import Options
+    from ..simulate import run as simulate
+
+    if args.documents < 0:
+        raise SystemExit("station simulate: --documents must be 0 or more")
+    return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
+                            exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
+                            power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
+                            pin_ratio=args.pin_ratio, seed=args.seed,
+                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout, quiet=args.quiet))
