@@ -98,13 +98,18 @@ def _device_statuses(devices: dict[str, Any]) -> list[tuple[str, str]]:
     for name in ("printer", "scanner"):
         item = devices.get(name)
         if isinstance(item, dict):
-            found.append((name, str(item.get("status", "unknown"))))
+            found.append((name, _status(item)))
     buses = devices.get("buses")
     if isinstance(buses, list):
         for bus in buses:
             if isinstance(bus, dict):
-                found.append((f"bus:{bus.get('name', '?')}", str(bus.get("status", "unknown"))))
+                found.append((f"bus:{bus.get('name', '?')}", _status(bus)))
     return found
+
+
+def _status(device: dict[str, Any]) -> str:
+    """A device's status word (the daemon says `state`; `status` is accepted too)."""
+    return str(device.get("state", device.get("status", "unknown")))
 
 
 def _label(value: str) -> str:

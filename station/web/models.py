@@ -183,10 +183,11 @@ class Devices(BaseModel):
     """Device status as the daemon reports it: printer, lock buses, scanner, and each slot's door."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "printer": {"status": "user_error", "reasons": ["media-empty"]},
-        "buses": [{"name": "A", "status": "online", "reasons": []}],
-        "scanner": {"status": "online", "reasons": []},
-        "slots": {"1-05": {"door": "closed", "item": "present"}}}]})
+        "printer": {"state": "user_error", "reasons": ["media-empty"], "blocking": ["media-empty"],
+                    "message": "", "source": "cups"},
+        "buses": [{"name": "A", "state": "online"}],
+        "scanner": {"driver": "serial", "state": "online"},
+        "slots": {"1-05": {"door": "closed", "item": "present", "board": "online"}}}]})
     printer: dict[str, Any] | None = None
     buses: list[dict[str, Any]] = []
     scanner: dict[str, Any] | None = None

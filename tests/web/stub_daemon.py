@@ -31,9 +31,9 @@ class StubDaemon:
         self.calls: list[tuple[str, dict[str, Any], str]] = []
         self.view = KioskView(Screen.IDLE, message={"id": "Pindai kode QR", "en": "Scan the QR code"})
         self.devices: dict[str, Any] = {
-            "printer": {"status": "online", "reasons": []},
-            "buses": [{"name": "A", "status": "online", "reasons": []}],
-            "scanner": {"status": "online", "reasons": []},
+            "printer": {"state": "online", "reasons": [], "blocking": [], "message": "", "source": "sim"},
+            "buses": [{"name": "A", "state": "online"}],
+            "scanner": {"driver": "serial", "state": "online"},
             "slots": {"1-01": {"door": "closed", "item": "present"}, "1-02": {"door": "open", "item": "absent"}}}
         self.loop = asyncio.new_event_loop()
         # Connections cut at stop are expected; keep them out of the test output.
@@ -48,17 +48,17 @@ class StubDaemon:
     def start(self) -> StubDaemon:
         """Start serving (returns once the socket listens)."""
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(5)
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(30)
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (again: nothing)."""
         if self.loop.is_closed():
             return
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(5)
-        asyncio.run_coroutine_threadsafe(self._cancel_rest(), self.loop).result(5)
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(30)
+        asyncio.run_coroutine_threadsafe(self._cancel_rest(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
+        self._thread.join(30)
         self.loop.close()
 
     async def _cancel_rest(self) -> None:

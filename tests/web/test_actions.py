@@ -163,7 +163,7 @@ def test_summary_devices_and_metrics(station, client) -> None:
     assert summary["counts"]["held"] == 1 and summary["counts"]["collected"] == 1
     assert summary["station"] == "MPP-DEMO-01" and summary["kind"] == "locker"
     devices = client.get("/api/v1/devices", headers=station.auth("viewer")).json()
-    assert devices["printer"]["status"] == "online"
+    assert devices["printer"]["state"] == "online"
     text = client.get("/metrics").text
     assert 'station_jobs{state="held"} 1' in text
     assert 'station_device_status{device="printer",status="online"} 1' in text

@@ -244,7 +244,7 @@
     }
     const rows = [];
     const row = (name, device) => el("li", { "data-device": name }, el("b", { text: name }),
-      el("span", { class: `status ${device.status}`, text: device.status || "unknown" }),
+      el("span", { class: `status ${device.state || device.status}`, text: device.state || device.status || "unknown" }),
       el("span", { class: "muted", text: (device.reasons || []).filter((r) => r !== "none").join(", ") }));
     if (data.printer) rows.push(row("printer", data.printer));
     for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, bus));
