@@ -14,7 +14,8 @@ from station.logs import mask_name, mask_value
 
 _NAME_HINTS = ("nama", "name")
 # The only job facts a kiosk view may carry to the citizen's screen.
-_KIOSK_JOB_KEYS = frozenset({"masked_name", "state", "progress", "steps", "template", "pages"})
+_KIOSK_JOB_KEYS = frozenset({"masked_name", "state", "progress", "steps", "template", "pages", "attempts_left",
+                             "wrong"})
 
 
 def payload_data(payload: str | None) -> dict[str, Any]:

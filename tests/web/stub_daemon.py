@@ -109,8 +109,10 @@ class StubDaemon:
             self.show(KioskView(Screen.OPENING, slot="1-03", board=1, door=3, session=args["session"],
                                 message={"id": "Pintu 3 sedang dibuka", "en": "Door 3 is opening"}))
         else:
-            self.show(KioskView(Screen.PIN, session=args["session"], reason="pin_required",
-                                message={"id": "PIN salah. Coba lagi.", "en": "Wrong PIN. Try again."}))
+            self.show(KioskView(Screen.PIN, session=args["session"], reason="pin_wrong",
+                                message={"id": citizen_message("pin_required", "id"),
+                                         "en": citizen_message("pin_required", "en")},
+                                job={"attempts_left": 4, "wrong": True}))
         return self.view.as_event()
 
     def _op_open_slot(self, args: dict) -> dict:

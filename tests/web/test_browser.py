@@ -98,7 +98,8 @@ def test_the_pin_pad(station, kiosk) -> None:
         kiosk.keyboard.press(key)
     assert kiosk.inner_text("#pin-dots") == "●●●●"
     kiosk.keyboard.press("Enter")
-    kiosk.wait_for_function("document.querySelector('#msg-en').textContent.includes('Wrong PIN')")
+    kiosk.wait_for_selector("#pin-wrong")
+    assert "Attempts left: 4" in kiosk.inner_text("#pin-wrong")
     for key in "1234567":  # by touch, with a correction
         kiosk.click(f"button[data-key='{key}']")
     kiosk.click("button[data-key='erase']")

@@ -40,7 +40,7 @@ def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
     asked = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:PIN"}).json()
     assert asked["screen"] == "pin" and asked["session"] == "s-2"
     wrong = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "0000"}).json()
-    assert wrong["screen"] == "pin"
+    assert wrong["screen"] == "pin" and wrong["job"] == {"attempts_left": 4, "wrong": True}
     right = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "123456"}).json()
     assert right["screen"] == "opening" and right["door"] == 3
     stale = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "old", "pin": "123456"})

@@ -34,7 +34,8 @@ def test_a_viewer_never_sees_a_value_unless_it_is_a_masked_name(data: dict[str, 
                        max_size=10))
 def test_a_kiosk_view_keeps_only_screen_facts(job: dict) -> None:
     view = kiosk_safe({"screen": "opening", "job": job})
-    assert set(view["job"]) <= {"masked_name", "state", "progress", "steps", "template", "pages"}
+    assert set(view["job"]) <= {"masked_name", "state", "progress", "steps", "template", "pages", "attempts_left",
+                                "wrong"}
     if isinstance(job.get("masked_name"), str):
         assert all(set(word[1:]) <= {"*"} for word in view["job"]["masked_name"].split())
 

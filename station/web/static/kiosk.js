@@ -44,6 +44,7 @@
     ["received", "Diterima", "Received"], ["rendered", "Disiapkan", "Prepared"],
     ["printing", "Dicetak", "Printing"], ["printed", "Tercetak", "Printed"], ["staged", "Siap diambil", "Ready"],
   ];
+  const DOOR_SCREENS = new Set(["opening", "open"]);
   const NO_PROBLEM_BUTTON = new Set(["checking", "pin", "problem_reported", "offline", "disabled", "locked_out"]);
   // Screens that end a visit: if nothing else arrives, the screen goes back to idle.
   const SETTLE = { thanks: 20000, refused: 30000, problem_reported: 30000 };
@@ -73,7 +74,8 @@
     extra.replaceChildren();
     let [id, en] = caption(screen, doorText(next));
     const msg = next.message || {};
-    if (screen !== "offline" && msg.id && msg.en) { id = msg.id; en = msg.en; }
+    // The daemon's sentence wins, except where the page's own names the door.
+    if (screen !== "offline" && msg.id && msg.en && !DOOR_SCREENS.has(screen)) { id = msg.id; en = msg.en; }
     if (screen === "opening" || screen === "open") {
       // The door number stands out; the drawing shows where it is.
       msgId.replaceChildren(...withDoor(id, doorText(next)));
@@ -85,7 +87,14 @@
     if (screen === "idle") figure.append(picture(PHONE, "Ponsel dengan kode QR / A phone showing a QR code"));
     if (screen === "thanks") figure.append(picture(TICK, "Selesai / Done"));
     if (screen === "checking") figure.append(el("div", { class: "spinner", role: "img", "aria-label": "…" }));
-    if (screen === "pin") figure.append(pinPad());
+    if (screen === "pin") {
+      figure.append(pinPad());
+      const job = next.job || {};
+      if (job.wrong) {
+        extra.append(el("p", { id: "pin-wrong" }, `PIN salah. Sisa percobaan: ${job.attempts_left ?? "?"}`,
+                        el("br"), el("small", { lang: "en" }, `Wrong PIN. Attempts left: ${job.attempts_left ?? "?"}`)));
+      }
+    }
     if (screen === "refused" && next.reason === "not_staged") extra.append(progress(next.job));
     if (screen === "thanks" && next.job && next.job.masked_name) extra.append(el("p", { text: next.job.masked_name }));
     if (screen === "locked_out" && next.retry_after_s) countdown(next.retry_after_s);
