@@ -26,7 +26,7 @@ def screenshot(page, name: str) -> None:
     """Save a screenshot for the docs when asked to."""
     if os.environ.get("STATION_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page="ops" in name)
 
 
 def only_local(page, base_url: str) -> list[str]:

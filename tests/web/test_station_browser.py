@@ -1,0 +1,234 @@
+"""The whole station on simulators (`station simulate`), driven like a citizen and an operator, in Chromium."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from browser import launch, only_local, screenshot
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+import spool
+from spool import audit, machine
+from spool.states import Flow, JobState
+
+pytestmark = pytest.mark.browser
+
+# Records every screen the kiosk page shows (with the door number), so that a screen that passes
+# quickly (opening) is not missed by polling.
+WATCH_SCREENS = """
+window.__screens = [];
+const main = document.getElementById('screen');
+const note = () => window.__screens.push([main.dataset.screen,
+    (document.getElementById('door-number') || {}).textContent || null]);
+new MutationObserver(note).observe(main, {attributes: true, childList: true, subtree: true});
+"""
+
+
+class Simulation:
+    """`station simulate` in a child process: its port, its folder, its command line."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.url = ""
+        self.replies: queue.Queue[str] = queue.Queue()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from station.cli import entry; entry()", "simulate", "--dir", str(folder),
+             "--port", "0", "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            found = re.search(r"kiosk\s+(http://127\.0\.0\.1:\d+)/kiosk", line)
+            if found:
+                self.url = found.group(1)
+            self.replies.put(line.rstrip("\n"))
+
+    def command(self, text: str, expect: str) -> str:
+        """Type a command at the simulator's prompt; its reply line (the first containing `expect`)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                line = self.replies.get(timeout=1)
+            except queue.Empty:
+                continue
+            if expect in line:
+                return line
+        raise AssertionError(f"no reply to {text!r}")
+
+    def stop(self) -> None:
+        # SIGINT, as Ctrl-C: the simulator then stops its daemon too (SIGTERM would leave it running).
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _wait(predicate, what: str, seconds: float = 90.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        with_value = predicate()
+        if with_value:
+            return with_value
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.3)
+
+
+def _ready(sim: Simulation) -> bool:
+    if not sim.url:
+        return False
+    try:
+        return httpx.get(f"{sim.url}/readyz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    """The whole station, ready, with its documents staged and an operator's token."""
+    sim = Simulation(tmp_path_factory.mktemp("simulate") / "station")
+    try:
+        _wait(lambda: _ready(sim), "the station to be ready")
+        out = subprocess.run([sys.executable, "-c", "from station.cli import entry; entry()", "--config",
+                              str(sim.folder / "station.toml"), "users", "add", "ops", "--role", "operator"],
+                             capture_output=True, text=True, check=True).stdout
+        sim.token = out.strip().splitlines()[-1]
+        sim.headers = {"Authorization": f"Bearer {sim.token}"}
+        _wait(lambda: _counts(sim)["staged"] >= 2, "documents printed and staged")
+        yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+def _counts(sim: Simulation) -> dict[str, int]:
+    counts = httpx.get(f"{sim.url}/api/v1/spool", headers=sim.headers).json()["counts"]
+    print("spool:", {state: n for state, n in counts.items() if n}, flush=True)
+    return counts
+
+
+def _staged(sim: Simulation) -> list[dict]:
+    page = httpx.get(f"{sim.url}/api/v1/jobs?state=staged&limit=50", headers=sim.headers).json()
+    return sorted(page["jobs"], key=lambda job: job["seq"])
+
+
+def _state(sim: Simulation, job_id: str) -> str:
+    return httpx.get(f"{sim.url}/api/v1/jobs/{job_id}", headers=sim.headers).json()["job"]["state"]
+
+
+def test_citizens_at_the_kiosk(sim, chromium) -> None:
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    strays = only_local(page, sim.url)
+    page.goto(f"{sim.url}/kiosk")
+    page.wait_for_selector("main[data-screen='idle']")
+    page.evaluate(WATCH_SCREENS)
+    screenshot(page, "station-kiosk-idle")
+
+    # A refused token: a plain sentence saying what to do next.
+    page.keyboard.type("MPP1:THIS-IS-NOT-A-TOKEN")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("main[data-screen='refused']")
+    assert page.inner_text("#msg-id").startswith("Kode QR tidak dapat dibaca")
+    assert page.inner_text("#msg-en").startswith("The QR code could not be read")
+
+    released = pinned = 0
+    seen: set[str] = set()
+    deadline = time.monotonic() + 240
+    while not (released and pinned):
+        assert time.monotonic() < deadline, f"released {released}, with a PIN {pinned}"
+        waiting = [job for job in _staged(sim) if job["id"] not in seen]
+        if not waiting:
+            time.sleep(1)
+            continue
+        job = waiting[0]
+        seen.add(job["id"])
+        door = str(int(job["slot"].split("-")[1]))
+        page.evaluate("window.__screens = []")
+        reply = sim.command(f"scan {job['id']}", job["id"])  # the simulator's scanner sends the citizen's QR
+        pin = re.search(r"its PIN is (\d+)", reply)
+        if pin:
+            page.wait_for_selector("main[data-screen='pin']", timeout=30_000)
+            if not pinned:
+                screenshot(page, "station-kiosk-pin")
+            for key in pin.group(1):
+                page.click(f"button[data-key='{key}']")
+            page.click("button[data-key='ok']")
+            pinned += 1
+        else:
+            released += 1
+        with contextlib.suppress(PlaywrightTimeout):  # the door may close before a picture is taken
+            page.wait_for_selector("#door-number", timeout=10_000)
+            if released == 1 and not pin:
+                screenshot(page, "station-kiosk-door")
+        # Door N opens (drawn where it is), the citizen takes the paper and closes it: thank you.
+        page.wait_for_function("window.__screens.some(s => s[0] === 'thanks')", timeout=60_000)
+        screens = page.evaluate("window.__screens")
+        assert [door] == sorted({d for s, d in screens if s in ("opening", "open") and d}), screens
+        assert page.inner_text("#msg-id").startswith("Terima kasih")
+        _wait(lambda job=job: _state(sim, job["id"]) == "collected", f"{job['id']} collected")
+    assert strays == []
+
+
+def test_an_operator_on_the_whole_station(sim, chromium) -> None:
+    # A held job (as a printer that failed three times leaves one), and a citizen's problem report.
+    conn = spool.connect(sim.folder / "spool.db")
+    machine.create_job(conn, "AKTA-HELD-1", flow=Flow.LOCKER, template="akta-kelahiran", template_version=1,
+                       payload=json.dumps({"data": {"nama": "Budi Santoso"}}))
+    machine.transition(conn, "AKTA-HELD-1", JobState.HELD, actor="system", reason="printer failed 3 times")
+    kiosk = chromium.new_page()
+    kiosk.goto(f"{sim.url}/kiosk")
+    kiosk.wait_for_selector("main[data-screen='idle']")
+    kiosk.click("#problem-button")
+    kiosk.click("button[data-problem='document_missing']")
+    kiosk.wait_for_selector("main[data-screen='problem_reported']")
+
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    strays = only_local(page, sim.url)
+    page.goto(f"{sim.url}/ops")
+    page.fill("#token", sim.token)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#live.on")
+    alarm = page.wait_for_selector("#alarm-list li[data-alarm]:has-text('kiosk_document_missing')")
+    alarm_id = alarm.get_attribute("data-alarm")
+    page.wait_for_selector("tr[data-job='AKTA-HELD-1']")
+    page.wait_for_selector("#device-list li[data-device='printer'] .status.online")
+    page.click("tr[data-job='AKTA-HELD-1']")
+    page.wait_for_selector("#detail-actions button[data-action='retry']")
+    screenshot(page, "station-ops")
+    page.click(f"button[data-ack='{alarm_id}']")
+    page.wait_for_selector(f"#alarm-list li[data-alarm='{alarm_id}']", state="detached")
+    page.click("#detail-actions button[data-action='retry']")
+    entries = _wait(lambda: [e for e in audit.entries(conn, job="AKTA-HELD-1") if e.action == "job.retry"],
+                    "the retry in the audit")
+    assert entries[0].actor == "operator:ops" and entries[0].details["to"] == "received"
+    acked = conn.execute("SELECT acknowledged_by FROM alarms WHERE id = ?", (int(alarm_id),)).fetchone()[0]
+    assert acked == "operator:ops"
+    assert strays == []
