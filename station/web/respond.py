@@ -16,7 +16,8 @@ from .models import ErrorBody
 
 _MESSAGES = {400: "Bad request", 401: "No valid bearer token", 403: "Too weak a role for this",
              404: "Not found", 409: "Conflicts with the current state", 422: "Invalid input",
-             502: "The station daemon failed", 503: "The station daemon is not running"}
+             501: "The station daemon does not offer this", 502: "The station daemon failed",
+             503: "The station daemon is not running"}
 
 
 class NotFound(StationError):
@@ -44,7 +45,7 @@ def protected(*codes: int) -> dict[int | str, dict[str, Any]]:
 def status_of(err: Exception) -> int:
     """The HTTP status an error maps to."""
     if isinstance(err, ControlError):
-        return 502 if err.http_status >= 500 and err.http_status != 503 else err.http_status
+        return 502 if err.http_status >= 500 and err.http_status not in (501, 503) else err.http_status
     if isinstance(err, StationError):
         return err.http_status
     if isinstance(err, UnknownJob):

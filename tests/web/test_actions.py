@@ -123,6 +123,12 @@ def test_daemon_actions_go_through_the_control_socket_with_the_actor(station, cl
     assert client.post("/api/v1/jobs/JOB-STAGED/move", headers=operator, json={"slot": "A-1"}).status_code == 422
 
 
+def test_an_op_the_daemon_does_not_offer_is_501(station, client) -> None:
+    del station.daemon.server.handlers["reprint"]
+    response = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=station.auth("operator"))
+    assert response.status_code == 501 and "does not offer 'reprint'" in response.json()["error"]
+
+
 def test_daemon_refusals_and_absence_are_clear(station, client) -> None:
     station.daemon.stop()
     response = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=station.auth("operator"))

@@ -90,7 +90,7 @@ def job_extend(request: Request, job_id: JobId, body: ExtendBody,
 
 
 @router.post("/{job_id}/reprint", summary="Print a job again", response_model=None,
-             responses={200: {"model": DaemonResult}, **protected(404, 409, 502, 503)},
+             responses={200: {"model": DaemonResult}, **protected(404, 409, 501, 502, 503)},
              openapi_extra=OPERATOR.describe())
 async def job_reprint(request: Request, job_id: JobId,
                       principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
@@ -102,7 +102,7 @@ async def job_reprint(request: Request, job_id: JobId,
 
 
 @router.post("/{job_id}/move", summary="Move a staged document to another slot", response_model=None,
-             responses={200: {"model": DaemonResult}, **protected(404, 409, 502, 503)},
+             responses={200: {"model": DaemonResult}, **protected(404, 409, 501, 502, 503)},
              openapi_extra=OPERATOR.describe())
 async def job_move(request: Request, job_id: JobId, body: MoveBody,
                    principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:

@@ -42,7 +42,7 @@ def _view(result: Any) -> Response:
 
 
 @router.get("", summary="What the kiosk shows now", response_model=None,
-            responses={200: {"model": KioskViewModel}, **protected(502, 503)}, openapi_extra=KIOSK_READ.describe())
+            responses={200: {"model": KioskViewModel}, **protected(501, 502, 503)}, openapi_extra=KIOSK_READ.describe())
 async def kiosk_view(request: Request, principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
     """The kiosk's current view (503 when the daemon is not running: the page says so)."""
     return _view(await daemon(request, "kiosk"))
@@ -59,7 +59,7 @@ async def kiosk_layout(request: Request, principal: Annotated[Principal, Depends
 
 
 @router.post("/scan", summary="A scan typed or pasted at the kiosk", response_model=None,
-             responses={200: {"model": KioskViewModel}, **protected(409, 502, 503)},
+             responses={200: {"model": KioskViewModel}, **protected(409, 501, 502, 503)},
              openapi_extra=KIOSK_ACT.describe())
 async def kiosk_scan(request: Request, body: ScanBody,
                      principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
@@ -68,7 +68,7 @@ async def kiosk_scan(request: Request, body: ScanBody,
 
 
 @router.post("/pin", summary="The PIN typed on the PIN pad", response_model=None,
-             responses={200: {"model": KioskViewModel}, **protected(409, 502, 503)},
+             responses={200: {"model": KioskViewModel}, **protected(409, 501, 502, 503)},
              openapi_extra=KIOSK_ACT.describe())
 async def kiosk_pin(request: Request, body: PinBody, principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
     """Hand the PIN to the counter for this release session; returns the kiosk view."""

@@ -71,7 +71,7 @@ def slot_service(request: Request, slot_id: SlotId, body: ServiceBody,
 
 
 @router.post("/{slot_id}/open", summary="Technician: open a door", response_model=None,
-             responses={200: {"model": OpenResult}, **protected(404, 409, 502, 503)},
+             responses={200: {"model": OpenResult}, **protected(404, 409, 501, 502, 503)},
              openapi_extra=TECHNICIAN.describe())
 async def slot_open(request: Request, slot_id: SlotId, body: OpenBody,
                     principal: Annotated[Principal, Depends(TECHNICIAN)]) -> Response:

@@ -43,7 +43,7 @@ async def me(principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
 
 
 @router.get("/devices", summary="Printer, lock buses and scanner: status and reasons", response_model=None,
-            responses={200: {"model": Devices}, **protected(502, 503)}, openapi_extra=VIEWER.describe())
+            responses={200: {"model": Devices}, **protected(501, 502, 503)}, openapi_extra=VIEWER.describe())
 async def devices(request: Request, principal: Annotated[Principal, Depends(VIEWER)]) -> Response:
     """Device status as the daemon last saw it (503 when the daemon is not running)."""
     result = await daemon(request, "devices")
