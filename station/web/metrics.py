@@ -18,7 +18,9 @@ from spool.jobs import count_by_state
 
 # Scan-to-door-open, seconds: a citizen waiting; beyond 2 s feels broken.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
-DEVICE_STATUSES = ("online", "offline", "busy", "hardware_error", "user_error", "unreachable", "unknown")
+# The device vocabulary (DESIGN.md) and the lock buses' own words; any other word a device reports gets its line too.
+DEVICE_STATUSES = ("online", "offline", "busy", "hardware_error", "user_error", "starting", "unreachable", "stopped",
+                   "unknown")
 
 
 class Histogram:
@@ -55,13 +57,31 @@ class StationMetrics:
 
     def __init__(self) -> None:
         self.release_latency = Histogram(LATENCY_BUCKETS)
+        self._counter_measures = False  # the daemon sends latency_s: the kiosk-seen estimate is not used
+        self._checking_at: float | None = None
 
-    def observe_event(self, kind: str, data: dict[str, Any]) -> None:
-        """Take what matters from a daemon event (called by the event relay)."""
+    def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
+        """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp).
+
+        The latency is the counter's own measure (`latency_s` on the `released`
+        job event) when it sends one; otherwise the kiosk's view of it: from
+        the `checking` screen to the `opening` screen, as the daemon stamped them.
+        """
         if kind == "job" and data.get("state") == "released":
             latency = data.get("latency_s")
-            if isinstance(latency, int | float) and not isinstance(latency, bool) and 0 <= latency < 3600:
+            if _plausible(latency):
+                self._counter_measures = True
                 self.release_latency.observe(float(latency))
+        elif kind == "kiosk" and not self._counter_measures and isinstance(at, int | float):
+            screen = data.get("screen")
+            if screen == "checking":
+                self._checking_at = float(at)
+            elif screen == "opening" and self._checking_at is not None:
+                if _plausible(at - self._checking_at):
+                    self.release_latency.observe(at - self._checking_at)
+                self._checking_at = None
+            elif screen != "pin":  # a refusal (or anything else) ends the attempt; a PIN keeps it going
+                self._checking_at = None
 
     def render(self, conn: sqlite3.Connection, devices: dict[str, Any] | None) -> str:
         """The exposition text for one scrape (`devices` is None when the daemon is down)."""
@@ -87,10 +107,14 @@ class StationMetrics:
         out.append(f"station_daemon_up {0 if devices is None else 1}")
         family("station_device_status", "gauge", "1 for each device's current status.")
         for device, status in _device_statuses(devices or {}):
-            for word in DEVICE_STATUSES:
-                out.append(f'station_device_status{{device="{_label(device)}",status="{word}"}} '
+            for word in DEVICE_STATUSES + (() if status in DEVICE_STATUSES else (status,)):
+                out.append(f'station_device_status{{device="{_label(device)}",status="{_label(word)}"}} '
                            f"{1 if status == word else 0}")
         return "\n".join(out) + "\n"
+
+
+def _plausible(seconds: Any) -> bool:
+    return isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < 3600
 
 
 def _device_statuses(devices: dict[str, Any]) -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ class EventRelay:
     """Follows the daemon's events and fans them out inside the web process."""
 
     def __init__(self, control: ControlClient, bus: EventBus,
-                 observe: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+                 observe: Callable[[str, dict[str, Any], float | None], None] | None = None) -> None:
         self.control = control
         self.bus = bus
         self.observe = observe
@@ -69,7 +69,8 @@ class EventRelay:
                     if not kind or not isinstance(data, dict):
                         continue
                     if self.observe is not None:
-                        self.observe(kind, data)
+                        at = event.get("at")
+                        self.observe(kind, data, at if isinstance(at, int | float) else None)
                     self.bus.publish(kind, data)
                 # The stream ended: the daemon closed it (stopping).
             except asyncio.CancelledError:

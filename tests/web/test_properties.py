@@ -102,3 +102,19 @@ def test_the_job_page_sqlite_builds_is_the_job_summaries(station) -> None:
         expected = list_jobs(conn, states=states, limit=limit, before_seq=before)
         assert page["jobs"] == [job_summary(job) for job in expected]
         assert page["next_before"] == (expected[-1].seq if len(expected) == limit else None)
+
+
+def test_release_latency_from_the_counter_or_else_from_the_kiosk() -> None:
+    from station.web.metrics import StationMetrics
+
+    kiosk_seen = StationMetrics()
+    for screen, at in (("checking", 10.0), ("pin", 11.0), ("opening", 12.5), ("open", 13.0),
+                       ("checking", 20.0), ("refused", 20.1), ("opening", 30.0)):
+        kiosk_seen.observe_event("kiosk", {"screen": screen}, at)
+    assert (kiosk_seen.release_latency.total, kiosk_seen.release_latency.sum) == (1, 2.5)
+    measured = StationMetrics()
+    measured.observe_event("job", {"state": "released", "latency_s": 0.004}, 1.0)
+    measured.observe_event("kiosk", {"screen": "checking"}, 2.0)
+    measured.observe_event("kiosk", {"screen": "opening"}, 3.0)
+    measured.observe_event("job", {"state": "released", "latency_s": True}, 4.0)
+    assert (measured.release_latency.total, measured.release_latency.sum) == (1, 0.004)

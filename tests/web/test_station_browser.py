@@ -195,6 +195,11 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
         assert page.inner_text("#msg-id").startswith("Terima kasih")
         _wait(lambda job=job: _state(sim, job["id"]) == "collected", f"{job['id']} collected")
     assert strays == []
+    metrics = httpx.get(f"{sim.url}/metrics").text
+    count = int(re.search(r"^station_release_latency_seconds_count (\d+)$", metrics, re.M).group(1))
+    assert count >= released + pinned
+    printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1$', metrics, re.M)
+    assert len(printer) == 1 and printer[0] in ("online", "busy"), printer
 
 
 def test_an_operator_on_the_whole_station(sim, chromium) -> None:
