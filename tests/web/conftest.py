@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,17 +11,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from stub_daemon import StubDaemon  # noqa: E402
+from webtest_daemon import StubDaemon  # noqa: E402
+from webtest_jobs import make_job  # noqa: E402
 
 import spool  # noqa: E402
-from spool import machine, slots  # noqa: E402
-from spool.states import Flow, JobState  # noqa: E402
+from spool.states import JobState  # noqa: E402
 from station import config  # noqa: E402
 from station.web.users import add_user  # noqa: E402
 
 ROLES = ("viewer", "operator", "technician", "admin")
-PAYLOAD = json.dumps({"id": "x", "data": {"nama": "Siti Nurhaliza", "nik": "3171234567890123",
-                                           "tempat_lahir": "Jakarta"}})
 
 
 @dataclass
@@ -41,18 +38,6 @@ class Station:
     def auth(self, role: str) -> dict[str, str]:
         """Headers for a user of `role`."""
         return {"Authorization": f"Bearer {self.tokens[role]}"}
-
-
-def make_job(conn, job_id: str, path: list[JobState], *, flow: Flow = Flow.LOCKER, slot: str | None = None,
-             reason: str = "printer failed 3 times") -> None:
-    """A job walked through `path` (held moves get `reason`); staged jobs take `slot`."""
-    machine.create_job(conn, job_id, flow=flow, template="akta-kelahiran", template_version=3, payload=PAYLOAD,
-                       pickup_expires="2026-12-31T09:00:00Z")
-    for target in path:
-        if target is JobState.STAGED and slot:
-            slots.occupy(conn, slot, job_id, actor="system")
-        machine.transition(conn, job_id, target, actor="system",
-                           reason=reason if target is JobState.HELD else None)
 
 
 @pytest.fixture

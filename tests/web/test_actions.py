@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import make_job
+from webtest_jobs import make_job
 
 from spool import alarms, audit
 from spool.states import Flow, JobState

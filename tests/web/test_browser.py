@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from browser import launch, only_local, screenshot
-from live_server import LiveServer
+from webtest_browser import launch, only_local, screenshot
+from webtest_server import LiveServer
 
 from spool import alarms, audit
 from station.control import ControlClient

@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
-from live_server import LiveServer
-from stub_daemon import StubDaemon
+from webtest_server import LiveServer
+from webtest_daemon import StubDaemon
 
 from station.kiosk import KioskView, Screen
 from station.web import create_app

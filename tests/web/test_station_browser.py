@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser import launch, only_local, screenshot
+from webtest_browser import launch, only_local, screenshot
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import spool
