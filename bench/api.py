@@ -104,6 +104,7 @@ def start_load(url: str, token: str, args: argparse.Namespace, seconds: float) -
 
 
 def load_result(process: subprocess.Popen) -> dict:
+    """The load generator's report (after it finished or was told to stop)."""
     out, _ = process.communicate(timeout=600)
     if process.returncode != 0:
         raise RuntimeError(f"the load generator failed ({process.returncode})")
@@ -173,6 +174,7 @@ def releases(rig, count: int) -> tuple[list[float], int]:
 
 
 def main() -> None:
+    """Build the station, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")

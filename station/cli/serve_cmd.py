@@ -20,6 +20,7 @@ Staff sign in on /ops with a token from: station users add NAME --role ROLE"""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add `station serve`."""
     parser = add_command(commands, "serve", help="serve the spool API, kiosk screen and operations page",
                          description=DESCRIPTION, run=run)
     parser.add_argument("--host", help="address to listen on (default: [api] host)")
@@ -28,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Serve until SIGTERM or Ctrl-C."""
     cfg = load_config(args)
     logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
     sock = bind(args.host or cfg.api.host, cfg.api.port if args.port is None else args.port)

@@ -9,6 +9,7 @@ from .common import add_command, add_group, open_spool, print_json, print_table
 
 
 def register(commands: argparse._SubParsersAction) -> None:
+    """Add `station users add|list|disable`."""
     group = add_group(commands, "users", help="API users and their tokens")
     adder = add_command(group, "add", help="add a user and print their token (once)", run=run_add,
                         description="Add a user with a role and print their bearer token. The token is"
@@ -28,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
+    """Add a user; print their token once."""
     _, conn = open_spool(args)
     token = add_user(conn, args.name, args.role)
     print(f"user {args.name} added with role {args.role}; their token (shown only now):")
@@ -36,6 +38,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    """List the users."""
     _, conn = open_spool(args, readonly=True)
     found = list_users(conn)
     if args.json:
@@ -51,6 +54,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
+    """Disable a user."""
     _, conn = open_spool(args)
     disable_user(conn, args.name)
     print(f"user {args.name} disabled")

@@ -194,13 +194,15 @@ class Devices(BaseModel):
     slots: dict[str, dict[str, Any]] = {}
 
 
+ALARM_EXAMPLE = {"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open", "severity": "warning",
+                 "message": "Door 1-05 open for 60 s", "job_id": None, "slot_id": "1-05", "device": None,
+                 "acknowledged_at": None, "acknowledged_by": None, "open": True}
+
+
 class AlarmView(BaseModel):
     """An alarm: open until a person acknowledges it."""
 
-    model_config = _example({"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open",
-                             "severity": "warning", "message": "Door 1-05 open for 60 s", "job_id": None,
-                             "slot_id": "1-05", "device": None, "acknowledged_at": None,
-                             "acknowledged_by": None, "open": True})
+    model_config = _example(ALARM_EXAMPLE)
     id: int
     raised_at: str
     kind: str
@@ -217,12 +219,15 @@ class AlarmView(BaseModel):
 class AlarmList(BaseModel):
     """Alarms, newest first."""
 
+    model_config = _example({"alarms": [ALARM_EXAMPLE]})
     alarms: list[AlarmView]
 
 
 class AlarmResult(BaseModel):
     """The alarm after acknowledging it."""
 
+    model_config = _example({"alarm": {**ALARM_EXAMPLE, "acknowledged_at": "2026-11-02T09:14:05.120Z",
+                                       "acknowledged_by": "operator:budi", "open": False}})
     alarm: AlarmView
 
 
@@ -295,6 +300,7 @@ class Me(BaseModel):
 class Health(BaseModel):
     """Liveness of the web process."""
 
+    model_config = _example({"status": "ok"})
     status: Literal["ok"]
 
 
