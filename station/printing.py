@@ -59,6 +59,10 @@ from spool.states import Flow, JobState
 
 from .config import Config, PrinterSection
 
+# The printer has no record of a job it was given (restarted, purged): reprint it.
+LOST = "printer-job-lost"
+LOST_LIMIT = 10
+
 log = logging.getLogger("station.printing")
 
 # Audit actions of this stage. An intent is open until one of the others follows it.
@@ -421,7 +425,7 @@ class PrintStage:
         blocking = [r for r in info.reasons if r in BLOCKING]
         if info.phase is not JobPhase.COMPLETED:
             blocking = blocking or list(flight.seen)
-            default = {JobPhase.GONE: "printer-job-lost", JobPhase.UNKNOWN: "outcome-unknown",
+            default = {JobPhase.GONE: LOST, JobPhase.UNKNOWN: "outcome-unknown",
                        JobPhase.CANCELED: "canceled-at-printer"}.get(info.phase, "aborted-by-printer")
             return (blocking[0] if blocking else default), details
         if blocking and not info.checked_at_printer:
@@ -448,9 +452,12 @@ class PrintStage:
     def _fail(self, job: Job, reason: str, details: dict[str, Any]) -> None:
         """Record a failed attempt: back for a reprint, or held after `max_attempts` in a row."""
         self.flights.pop(job.id, None)
-        failures = self._failures_in_a_row(job.id) + 1
+        # A job the printer lost (it restarted, or its record was purged) says nothing against the
+        # document: it is reprinted (audited) and counts against its own, wider limit.
+        lost = reason == LOST
+        failures = self._failures_in_a_row(job.id, lost=lost) + 1
         details = {**details, "failures": failures}
-        if failures >= self.max_attempts:
+        if failures >= (LOST_LIMIT if lost else self.max_attempts):
             machine.transition(self.conn, job.id, JobState.HELD, actor=self.actor, reason=reason, details=details)
             self._retry.pop(job.id, None)
             log.warning("job %s held after %d failed attempts: %s", job.id, failures, reason)
@@ -463,13 +470,13 @@ class PrintStage:
                                reason=reason, details=details)
             self._publish("job", {"id": job.id, "state": JobState.RENDERED.value, "reason": reason})
 
-    def _failures_in_a_row(self, job_id: str) -> int:
-        """Failed attempts since the job last left `held` (an operator's retry starts afresh)."""
+    def _failures_in_a_row(self, job_id: str, *, lost: bool = False) -> int:
+        """Failed attempts (lost ones, or the others) since the job last left `held`."""
         count = 0
         for entry in audit.entries(self.conn, job=job_id):
             if entry.details.get("from") == JobState.HELD.value:
                 count = 0
-            elif entry.action == "print.failed":
+            elif entry.action == "print.failed" and (entry.details.get("reason") == LOST) == lost:
                 count += 1
         return count
 

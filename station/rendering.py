@@ -28,6 +28,7 @@ from spool.states import JobState
 from .config import Config
 from .errors import StationError
 from .files import write_atomic
+from .processes import die_with_parent
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -61,6 +62,7 @@ def _start_worker(config_path: str) -> None:
     from .templates.versions import SpoolLedger
     from .trust import TrustStore, load_private_key
 
+    die_with_parent()
     cfg = config_module.load(config_path)
     conn = spool.connect(cfg.spool_path)
     _worker.update(cfg=cfg, key=load_private_key(cfg.path(cfg.paths.station_key)),
@@ -118,8 +120,9 @@ class RenderStage:
         daemon.loop("render", self.step)
 
     def _new_pool(self) -> None:
-        # forkserver: a clean worker, never a fork of a daemon that holds serial ports and threads.
-        context = multiprocessing.get_context("forkserver")
+        # spawn: a clean worker, never a fork of a daemon that holds serial ports and threads;
+        # its parent is the daemon itself, so it can die with it (see _start_worker).
+        context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_worker,
                                         initargs=(str(self.config_path),))
 

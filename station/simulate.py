@@ -20,6 +20,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,7 @@ from . import checkpoint, config, token, trust
 from .cli.init_cmd import run as init_station
 from .control import ControlClient, ControlError
 from .errors import StationError
+from .processes import die_with_parent
 
 PEOPLE_DELAY_S = (0.1, 0.3)
 LOOP_S = 0.05
@@ -103,6 +105,8 @@ class SimulatedStation:
         bus = self.cfg.bus[0]
         self.bus = LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False).start()
         self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
+        if opts.port == 0:
+            opts.port = _free_port()
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
                     "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10"}
@@ -111,9 +115,9 @@ class SimulatedStation:
         if opts.cups:
             from simulators.cups_lab import CupsLab
 
-            self.cups_lab = CupsLab.start_default() if hasattr(CupsLab, "start_default") else CupsLab().start()
-            self.env.update(self.cups_lab.station_env() if hasattr(self.cups_lab, "station_env") else {})
-            self.env["STATION_PRINTER_DRIVER"] = "cups"
+            self.cups_lab = CupsLab(self.folder / "cups-lab").start()
+            for key, value in self.cups_lab.printer_settings().items():
+                self.env[f"STATION_PRINTER_{key.upper()}"] = str(value)
 
     def _bearer(self) -> str:
         path = self.cfg.path(self.cfg.backoffice.token_file)
@@ -172,7 +176,8 @@ class SimulatedStation:
         command = [str(station)] if station.exists() else [sys.executable, "-m", "station.cli"]
         log = open(self.folder / "daemon.log", "ab")  # noqa: SIM115 - the child owns it
         self.daemon = subprocess.Popen([*command, "run", "--config", str(self.config_path)], env=self.env,
-                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                                       stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                       preexec_fn=die_with_parent)
         log.close()
 
     def stop(self) -> int | None:
@@ -421,6 +426,12 @@ class SimulatedStation:
         return [("kiosk", f"{base}/kiosk"), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
                 ("back office (citizens' phones)", f"{self.server.url}/"),
                 ("station folder", str(self.folder)), ("daemon log", str(self.folder / "daemon.log"))]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class _Args:

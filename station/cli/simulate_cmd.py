@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--power-cycle-every", type=float, metavar="S",
                         help="power-cycle a lock board about every S seconds")
     parser.add_argument("--cups", action="store_true", help="print through a real CUPS scheduler (ippeveprinter)")
-    parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API")
+    parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API (0: any free port)")
     parser.add_argument("--pin-ratio", type=float, default=0.2, help="share of documents that need a PIN")
     parser.add_argument("--printer-ppm", type=float, metavar="N",
                         help="simulated printer speed in pages per minute (default: the configuration's 30;"

@@ -1,0 +1,56 @@
+"""The whole station on simulators, through `station simulate`, as a technician runs it.
+
+The full-size runs (200 documents; 30+ SIGKILLs) are the same command with
+bigger numbers; the figures of those runs are in the project's notes. Here
+they are sized to keep CI under its time budget.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STATION = str(Path(sys.executable).with_name("station"))
+
+
+def simulate(tmp_path: Path, *args: str, timeout: float = 600) -> dict:
+    folder = tmp_path / "station"
+    result = subprocess.run([STATION, "simulate", "--dir", str(folder), "--auto-collect", "--exit-when-done",
+                             "--quiet", "--port", "0", "--seed", "7", *args],
+                            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    start = result.stdout.find("{\n")
+    assert start >= 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout[start:result.stdout.rindex("}") + 1])
+    assert result.returncode == 0, (report, (folder / "daemon.log").read_text()[-5000:])
+    return report
+
+
+def _all_good(report: dict, documents: int) -> None:
+    assert report["documents"] == documents
+    assert report["counts"] == {"collected": documents}
+    assert report["audit_intact"] and report["checkpoint_problems"] == []
+    assert report["released_twice"] == [] and report["events_duplicated"] == []
+    assert report["documents_missing_events"] == []
+    # every document: received, printed, staged, released, collected at the back office, once
+    assert report["backoffice_events"] == 5 * documents
+
+
+@pytest.mark.timeout(900)
+def test_a_day_of_documents_in_process(tmp_path: Path) -> None:
+    report = simulate(tmp_path, "--documents", "40")
+    _all_good(report, 40)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)
+def test_sigkill_and_power_cycles_lose_nothing(tmp_path: Path) -> None:
+    report = simulate(tmp_path, "--documents", "40", "--kill-daemon-every", "3", "--power-cycle-every", "10",
+                      timeout=1100)
+    _all_good(report, 40)
+    assert report["daemon_kills"] >= 30
+    assert report["bus_power_cycles"] >= 2
+    assert report["checkpoints_verified"] >= 1
