@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import io
 import json
 import os
 import random
@@ -251,5 +250,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    with contextlib.redirect_stderr(io.StringIO()) if os.environ.get("BENCH_QUIET") else contextlib.nullcontext():
-        main()
+    main()
