@@ -140,6 +140,6 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
     if job_id is not None and conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
         job_id = None
     where = f" at slot {slot}" if slot else ""
-    alarm = alarms.raise_alarm(conn, f"kiosk_{problem}", f"Citizen reports{where}: {PROBLEMS[problem]['en']}",
+    alarm = alarms.raise_alarm(conn, f"citizen_{problem}", f"Citizen reports{where}: {PROBLEMS[problem]['en']}",
                                severity="critical", job=job_id, slot=slot, actor=actor)
     return alarm, job_id

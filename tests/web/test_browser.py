@@ -121,7 +121,7 @@ def test_report_a_problem(station, kiosk) -> None:
     kiosk.click("button[data-problem='door_did_not_open']")
     _screen(kiosk, "problem_reported")
     [alarm] = alarms.list_alarms(station.conn(), open_only=True)
-    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("kiosk_door_did_not_open", "JOB-STAGED", "1-05")
+    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_did_not_open", "JOB-STAGED", "1-05")
 
 
 def test_the_kiosk_says_when_the_station_is_offline(station, kiosk) -> None:
