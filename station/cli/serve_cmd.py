@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from .. import logs
-from ..web.serve import bind, serve
+from ..web.serve import ADDRESS_WAIT_S, bind, serve
 from .common import add_command, load_config
 
 DESCRIPTION = """\
@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
     cfg = load_config(args)
     logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
-    sock = bind(args.host or cfg.api.host, cfg.api.port if args.port is None else args.port)
+    sock = bind(args.host or cfg.api.host, cfg.api.port if args.port is None else args.port,
+                wait_s=ADDRESS_WAIT_S if args.parent_pid else 0.0)
     host, port = sock.getsockname()[:2]
     print(f"serving {cfg.station.id} on http://{host}:{port}/ (kiosk: /kiosk, operations: /ops)", flush=True)
     asyncio.run(serve(cfg, sock, parent_pid=args.parent_pid))

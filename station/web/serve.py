@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import os
 import signal
 import socket
 import threading
+import time
 from pathlib import Path
 
 import uvicorn
@@ -29,20 +31,32 @@ log = logging.getLogger("station.web")
 # SSE streams end themselves on shutdown; what is still open after this is cut.
 GRACEFUL_STOP_S = 3.0
 PARENT_CHECK_S = 1.0
+# Started by a daemon: how long to wait for the address while a killed daemon's web process exits.
+ADDRESS_WAIT_S = 3.0
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: any free port)."""
+def bind(host: str, port: int, *, wait_s: float = 0.0) -> socket.socket:
+    """A listening TCP socket on host:port (port 0: any free port).
+
+    `wait_s`: how long to keep trying while the address is in use (the web
+    process of a daemon that was killed is still on its way out).
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP;
-    # with proto 0 every response waited ~40 ms on the client's delayed ACK.
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as err:
-        sock.close()
-        raise StationError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    deadline = time.monotonic() + wait_s
+    while True:
+        # IPPROTO_TCP explicitly: asyncio turns Nagle off (TCP_NODELAY) only on sockets whose proto says TCP;
+        # with proto 0 every response waited ~40 ms on the client's delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+            break
+        except OSError as err:
+            sock.close()
+            if err.errno == errno.EADDRINUSE and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise StationError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.listen(512)
     sock.set_inheritable(True)
     return sock
