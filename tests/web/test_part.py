@@ -115,3 +115,16 @@ def test_serve_on_a_taken_port_is_one_clear_line(station, capsys) -> None:
         taken.close()
     err = capsys.readouterr().err
     assert code == 2 and "cannot listen on 127.0.0.1" in err and "Traceback" not in err
+
+
+def test_a_daemon_started_web_process_waits_for_its_port(station) -> None:
+    import threading
+
+    from station.web.serve import bind
+
+    taken = bind("127.0.0.1", 0)
+    port = taken.getsockname()[1]
+    threading.Timer(0.5, taken.close).start()  # the old web process goes away
+    sock = bind("127.0.0.1", port, wait_s=10)
+    assert sock.getsockname()[1] == port
+    sock.close()
