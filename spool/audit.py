@@ -27,7 +27,8 @@ _ACTOR = re.compile(r"^(system|citizen|(operator|technician|admin|backoffice):[A
 # or a phone number: none of these may enter the audit.
 _PERSONAL_KEYS = frozenset({"nik", "name", "nama", "phone", "telepon", "hp", "address", "alamat",
                             "data", "payload", "pin", "birth_date", "tanggal_lahir", "mother", "father"})
-_PERSONAL_VALUE = re.compile(r"(?<!\d)(\d{16}|(\+62|62|0)8\d{7,11})(?!\d)")
+# Bounded by non-alphanumerics, so that a hash or an id with a long digit run is not mistaken.
+_PERSONAL_VALUE = re.compile(r"(?<![0-9A-Za-z])(\d{16}|(\+62|62|0)8\d{7,11})(?![0-9A-Za-z])")
 
 
 def canonical_json(value: Any) -> bytes:

@@ -52,8 +52,9 @@ _LOCKER: dict[JobState, frozenset[JobState]] = {
     # released -> held: the latch jammed; staff must look.
     S.RELEASED: frozenset({S.COLLECTED, S.STAGED, S.HELD}),
     S.EXPIRED: frozenset({S.RETURNED}),
-    # A retry sends a held job back to the stage that failed.
-    S.HELD: frozenset({S.RECEIVED, S.RENDERED, S.PRINTED}),
+    # A retry sends a held job back to the stage that failed; a document held
+    # in its slot (a jammed latch) goes back to waiting there.
+    S.HELD: frozenset({S.RECEIVED, S.RENDERED, S.PRINTED, S.STAGED}),
     S.COLLECTED: frozenset(),
     S.RETURNED: frozenset(),
     S.RETAINED: frozenset(),

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -36,7 +37,7 @@ from simulators.backoffice import BackOffice
 from simulators.backoffice.runner import BackOfficeServer
 from simulators.lockbus import LockBusSim
 from simulators.scanner import ScannerSim
-from spool import audit, jobs
+from spool import audit, jobs, machine
 from spool.states import JobState
 
 from . import checkpoint, config, token, trust
@@ -67,6 +68,7 @@ class Options:
     seed: int | None = None
     timeout: float | None = None
     quiet: bool = False
+    fast: bool = False  # soak runs: brisk people, fast polling
 
 
 class SimulatedStation:
@@ -94,6 +96,8 @@ class SimulatedStation:
             with contextlib.redirect_stdout(io.StringIO()):
                 init_station(_Args(dir=str(self.folder), station_id="MPP-DEMO-01", kind=opts.kind))
         self.config_path = config_path
+        if opts.fast:
+            _poll_bus_fast(config_path)
         self.cfg = config.load(config_path)
         station_id = self.cfg.station.id
         bearer = self._bearer()
@@ -152,6 +156,7 @@ class SimulatedStation:
             self._spawn(self._citizens, "citizens")
         if self.options.kind == "dispenser":
             self._spawn(self._output_tray, "output-tray")
+        self._spawn(self._staff, "staff")
         if self.options.kill_every:
             self._spawn(self._killer, "killer")
         if self.options.power_cycle_every:
@@ -212,7 +217,8 @@ class SimulatedStation:
                 if slot == shutter and not self.options.auto_collect:
                     continue
                 self._people_busy.add(slot)
-                threading.Timer(self.rng.uniform(*PEOPLE_DELAY_S), self._at_door, args=(slot, slot == shutter)).start()
+                delay = 0.02 if self.options.fast else self.rng.uniform(*PEOPLE_DELAY_S)
+                threading.Timer(delay, self._at_door, args=(slot, slot == shutter)).start()
             self._stop.wait(LOOP_S)
 
     def _at_door(self, slot: str, shutter: bool) -> None:
@@ -253,7 +259,7 @@ class SimulatedStation:
                 self.scanner.send(text)
                 if approval.pin:
                     self._type_pin(client, approval.pin)
-                self._stop.wait(0.15)
+                self._stop.wait(0.02 if self.options.fast else 0.15)
                 break
             self._stop.wait(0.2)
 
@@ -266,6 +272,23 @@ class SimulatedStation:
                     client.call("pin", {"session": view["session"], "pin": pin}, actor="citizen")
                     return
             time.sleep(0.1)
+
+    def _staff(self) -> None:
+        """Staff look at held documents now and then, and retry them (as the operations page would)."""
+        retry_to = {"received": JobState.RECEIVED, "rendered": JobState.RENDERED, "printing": JobState.RENDERED,
+                    "printed": JobState.PRINTED}
+        retries: Tally[str] = Tally()
+        while not self._stop.wait(3.0):
+            conn = self._spool()
+            try:
+                for job in jobs.jobs_in(conn, JobState.HELD, limit=20):
+                    target = JobState.STAGED if job.slot else retry_to.get(job.held_from or "")
+                    if target is not None and job.flow.value == self.options.kind and retries[job.id] < 5:
+                        retries[job.id] += 1
+                        machine.transition(conn, job.id, target, actor="operator:sim-staff",
+                                           action="job.retried", details={"reason": job.held_reason})
+            finally:
+                conn.close()
 
     def _output_tray(self) -> None:
         """Dispenser: what the printer prints lands in the bin behind the shutter."""
@@ -426,6 +449,13 @@ class SimulatedStation:
         return [("kiosk", f"{base}/kiosk"), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
                 ("back office (citizens' phones)", f"{self.server.url}/"),
                 ("station folder", str(self.folder)), ("daemon log", str(self.folder / "daemon.log"))]
+
+
+def _poll_bus_fast(config_path: Path) -> None:
+    """Soak runs: the lock bus polled every 50 ms (the [[bus]] section has no environment override)."""
+    text = config_path.read_text()
+    bus = text.index("[[bus]]")
+    config_path.write_text(text[:bus] + re.sub(r"(?m)^poll_seconds = .*$", "poll_seconds = 0.05", text[bus:], count=1))
 
 
 def _free_port() -> int:
