@@ -46,8 +46,9 @@ _LOCKER: dict[JobState, frozenset[JobState]] = {
     # printing -> rendered: the printer lost the job (cancelled, cupsd
     # restart) and it goes back to the queue; the reprint is audited.
     S.PRINTING: frozenset({S.PRINTED, S.RENDERED, S.HELD}),
-    S.PRINTED: frozenset({S.STAGED, S.HELD}),
-    S.STAGED: frozenset({S.RELEASED, S.EXPIRED}),
+    # printed/staged -> rendered: a reprint an operator asked for (damaged paper).
+    S.PRINTED: frozenset({S.STAGED, S.HELD, S.RENDERED}),
+    S.STAGED: frozenset({S.RELEASED, S.EXPIRED, S.RENDERED}),
     # released -> staged: the door closed with the paper still inside.
     # released -> held: the latch jammed; staff must look.
     S.RELEASED: frozenset({S.COLLECTED, S.STAGED, S.HELD}),

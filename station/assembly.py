@@ -20,8 +20,8 @@ from drivers.locks.locker import Locker
 from drivers.locks.model import EventKind, LockEvent
 from drivers.scanner import open_scanner
 from drivers.scanner.errors import ScannerError
-from spool import alarms, audit, jobs
-from spool.states import Flow
+from spool import alarms, audit, jobs, machine, slots
+from spool.states import Flow, JobState
 
 from .config import Config
 from .counter import Counter
@@ -59,6 +59,8 @@ class Devices:
         daemon.devices = self  # type: ignore[attr-defined]
         daemon.control.register("devices", self._devices)
         daemon.control.register("open_slot", self._open_slot)
+        daemon.control.register("move_job", self._move_job)
+        daemon.control.register("reprint", self._reprint)
 
     def start_scanner(self, on_scan: Any) -> None:
         """Read scans on a thread of their own and hand each to `on_scan` (the counter)."""
@@ -111,8 +113,7 @@ class Devices:
 
     async def _open_slot(self, args: dict, actor: str) -> dict:
         """A technician opens a slot by hand, with a reason (audited before the lock moves)."""
-        if not actor.startswith(("technician:", "admin:")):
-            raise StationError("opening a slot by hand needs a technician", http_status=403)
+        _need_role(actor, ("technician:", "admin:"), "opening a slot by hand")
         slot, reason = args.get("slot"), args.get("reason")
         if not isinstance(slot, str) or not isinstance(reason, str) or not reason.strip():
             raise StationError("open_slot needs a slot and a reason", http_status=422)
@@ -123,6 +124,54 @@ class Devices:
         with spool.write(self.daemon.conn):
             audit.append(self.daemon.conn, actor, f"unlock.{outcome.value}", slot=slot, details={"by_hand": True})
         return {"slot": slot, "outcome": outcome.value}
+
+
+    async def _move_job(self, args: dict, actor: str) -> dict:
+        """Move a staged document to another slot: both are reserved, then opened one after the other."""
+        _need_role(actor, ("operator:", "technician:", "admin:"), "moving a document")
+        job_id, target = args.get("job"), args.get("slot")
+        if not isinstance(job_id, str) or not isinstance(target, str):
+            raise StationError("move_job needs a job and a slot", http_status=422)
+        conn = self.daemon.conn
+        job = jobs.get_job(conn, job_id)
+        if job.state is not JobState.STAGED or job.slot is None:
+            raise StationError(f"job {job_id} is {job.state.value}: only a staged document can move", http_status=409)
+        self.locker.locate(target)
+        source = job.slot
+        with spool.write(conn):
+            slots.vacate(conn, source, actor=actor, reason=f"moved to {target}")
+            slots.occupy(conn, target, job_id, actor=actor)
+            machine.annotate(conn, job_id, "job.moved", actor=actor, details={"from": source, "to": target})
+        # One lock at a time: the old door (take the paper out), then the new one (put it in).
+        opened = {source: (await self.locker.unlock_async(source)).value,
+                  target: (await self.locker.unlock_async(target)).value}
+        self.daemon.events.publish("job", {"job": job_id, "state": "staged", "slot": target})
+        return {"job": job_id, "slot": target, "opened": opened}
+
+    async def _reprint(self, args: dict, actor: str) -> dict:
+        """Print a document again (damaged paper): out of its slot, back to the print queue, audited."""
+        _need_role(actor, ("operator:", "technician:", "admin:"), "a reprint")
+        job_id = args.get("job")
+        if not isinstance(job_id, str):
+            raise StationError("reprint needs a job", http_status=422)
+        conn = self.daemon.conn
+        job = jobs.get_job(conn, job_id)
+        if job.flow is not Flow.LOCKER or job.state not in (JobState.PRINTED, JobState.STAGED):
+            raise StationError(f"job {job_id} is {job.state.value}: only a printed or staged document is reprinted"
+                               " (retry a held one)", http_status=409)
+        with spool.write(conn):
+            if job.slot is not None:
+                slots.vacate(conn, job.slot, actor=actor, reason="reprint: take the old copy out")
+            machine.transition(conn, job_id, JobState.RENDERED, actor=actor, action="job.reprint",
+                               details={"requested": True, "old_slot": job.slot})
+        self.daemon.events.publish("job", {"job": job_id, "state": "rendered", "reprint": True})
+        return {"job": job_id, "state": "rendered", "old_slot": job.slot}
+
+
+def _need_role(actor: str, roles: tuple[str, ...], what: str) -> None:
+    if not actor.startswith(roles):
+        raise StationError(f"{what} needs one of the roles {', '.join(r.rstrip(':') for r in roles)}",
+                           http_status=403)
 
 
 class CounterPart:

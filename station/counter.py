@@ -55,11 +55,13 @@ UNLOCK_RESULT_TIMEOUT_S = 15.0
 class Refusal(Exception):
     """The release stops here; the citizen reads why."""
 
-    def __init__(self, reason: str, detail: str = "", *, screen: Screen = Screen.REFUSED) -> None:
+    def __init__(self, reason: str, detail: str = "", *, screen: Screen = Screen.REFUSED,
+                 progress: str | None = None) -> None:
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
         self.screen = screen
+        self.progress = progress  # where the document is, when it is not ready yet
 
 
 @dataclass
@@ -86,6 +88,7 @@ class DoorWatch:
     reopen: bool = False
     seen_open: bool = False
     alarmed: bool = False
+    since: float = 0.0  # wall-clock time the unlock was asked for: older lock events are not about it
 
 
 @dataclass
@@ -171,7 +174,8 @@ class Counter:
 
     def on_lock_event(self, event: LockEvent) -> None:
         """A lock bus reported a change (called from the bus thread)."""
-        self._put(2, "lock", event)
+        # Same priority as scans: events must stay in order with the releases they follow.
+        self._put(1, "lock", event)
 
     def _put(self, priority: int, kind: str, payload: Any) -> Future:
         reply: Future = Future()
@@ -252,7 +256,7 @@ class Counter:
             raise Refusal("already_used", f"token {claims.cti_hex} was used")
         ready = JobState.STAGED if self.flow is Flow.LOCKER else JobState.RENDERED
         if job.state is not ready or job.flow is not self.flow:
-            raise Refusal("not_staged", job.state.value)
+            raise Refusal("not_staged", job.state.value, progress=job.state.value)
         if self.flow is Flow.LOCKER and job.slot is None:
             raise Refusal("not_staged", "no slot")
         return job, False
@@ -325,10 +329,10 @@ class Counter:
                                    details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})
             intent = _record_intent(self.conn, "unlock", job.id, slot)
         self._note_clock()
-        self.publish("job", {"job": job.id, "state": "released", "slot": slot})
         board, lock = slot.split("-")
         self._show(KioskView(Screen.OPENING, slot=slot, board=int(board), door=int(lock),
                              message=_message("opening"), session=session.id))
+        asked_at = time.time()
         try:
             pending = self.locker.submit_unlock(slot)
         except UnlockNotSent as err:
@@ -342,7 +346,10 @@ class Counter:
             outcome = Outcome.UNKNOWN
         self.last_release = {"scanned_at": session.scanned_at, "recorded_at": recorded_at,
                              "wire_end": getattr(pending, "wire_end", None) or 0.0}
-        return self._after_unlock(job.id, slot, intent, session, outcome)
+        latency = self.last_release["wire_end"] - session.scanned_at if self.last_release["wire_end"] else None
+        self.publish("job", {"job": job.id, "state": "released", "slot": slot, "outcome": outcome.value,
+                             "latency_s": latency})
+        return self._after_unlock(job.id, slot, intent, session, outcome, asked_at)
 
     def _unlock_not_sent(self, job_id: str, slot: str, intent: int, session: Session, why: str) -> KioskView:
         """No byte left: nothing moved. The document goes back to staged; the same token may try again."""
@@ -357,7 +364,8 @@ class Counter:
         return self._show(KioskView(Screen.ASK_STAFF, slot=slot, reason="unlock_not_sent",
                                     message=_message("ask_staff")), hold=RESULT_SCREEN_S)
 
-    def _after_unlock(self, job_id: str, slot: str, intent: int, session: Session, outcome: Outcome) -> KioskView:
+    def _after_unlock(self, job_id: str, slot: str, intent: int, session: Session, outcome: Outcome,
+                      asked_at: float) -> KioskView:
         assert self.conn is not None
         with spool.write(self.conn):
             _finish_intent(self.conn, intent, outcome.value)
@@ -367,7 +375,7 @@ class Counter:
         self._end_session()
         if outcome in (Outcome.OPENED, Outcome.ALREADY_OPEN):
             self.watches[slot] = DoorWatch(job_id, slot, session.id, time.monotonic(), reopen=session.reopen,
-                                           seen_open=True)
+                                           seen_open=True, since=asked_at)
             board, lock = slot.split("-")
             return self._show(KioskView(Screen.OPEN, slot=slot, board=int(board), door=int(lock),
                                         message=_message("open"), job=self._job_view(job_id)))
@@ -378,7 +386,8 @@ class Counter:
             # The bytes left but nobody saw the latch move: never sent again by itself.
             self._alarm("unlock_unknown", f"slot {slot}: unlock sent, outcome unknown", slot=slot, job=job_id,
                         severity="critical")
-            self.watches[slot] = DoorWatch(job_id, slot, session.id, time.monotonic(), reopen=session.reopen)
+            self.watches[slot] = DoorWatch(job_id, slot, session.id, time.monotonic(), reopen=session.reopen,
+                                           since=asked_at)
         return self._show(KioskView(Screen.ASK_STAFF, slot=slot, reason=outcome.value, message=_message("ask_staff")),
                           hold=RESULT_SCREEN_S)
 
@@ -391,6 +400,8 @@ class Counter:
         elif event.kind is EventKind.BUS_UNREACHABLE:
             self._alarm("bus_unreachable", f"lock bus {event.bus} unreachable: {event.detail}", device=f"bus:{event.bus}")
         watch = self.watches.get(event.slot or "")
+        if watch is not None and event.at < watch.since:
+            return  # from before this door was opened for its citizen
         if watch is None:
             if self.presentation is not None and event.slot == self.cfg.dispenser.shutter:
                 self._presentation_event(event)
@@ -402,8 +413,11 @@ class Counter:
 
     def _door_closed(self, watch: DoorWatch) -> None:
         assert self.conn is not None
+        status = self.locker.status(watch.slot)
+        if status.door is not Door.CLOSED:
+            return  # an old event: the door is open now
         del self.watches[watch.slot]
-        item = self.locker.status(watch.slot).item
+        item = status.item
         if watch.reopen:
             machine.annotate(self.conn, watch.job_id, "job.reopen_closed", actor="citizen",
                              details={"item": item.value})
@@ -531,8 +545,9 @@ class Counter:
                                             message=_message("locked_out"),
                                             retry_after_s=self.cfg.release.scanner_lockout_seconds),
                                   hold=self.cfg.release.scanner_lockout_seconds)
-        return self._show(KioskView(refusal.screen, reason=refusal.reason, message=_message(refusal.reason)),
-                          hold=RESULT_SCREEN_S)
+        progress = {"state": refusal.progress} if refusal.progress else None
+        return self._show(KioskView(refusal.screen, reason=refusal.reason, message=_message(refusal.reason),
+                                    job=progress), hold=RESULT_SCREEN_S)
 
     def _alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
                slot: str | None = None, device: str | None = None) -> None:

@@ -476,6 +476,11 @@ def run(options: Options) -> int:
     station = SimulatedStation(options)
     started = time.monotonic()
     interrupted = False
+
+    def stop_on_sigterm(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the simulation as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     try:
         station.start()
         print("MPP Station on simulators")
