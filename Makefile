@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	@STATION=$(VENV)/bin/station sh scripts/demo.sh
+	$(VENV)/bin/station simulate
 
 test: setup
 	$(PY) -m pytest -q
