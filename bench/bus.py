@@ -13,6 +13,7 @@ excluded. Goal: p99 within 2 ms of the floor.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import subprocess
@@ -106,6 +107,8 @@ def main() -> int:
                         help="do not ask for real-time scheduling (figures then include other load's jitter)")
     args = parser.parse_args()
     priority = "normal priority" if args.normal_priority else realtime()
+    gc.collect()
+    gc.freeze()  # as a long-running daemon would after start-up: no full collection rescans the imports
     print(f"lock bus: driver <-> `station sim bus` (own process) over a pty; n={args.n} each; latch 0 ms;"
           f" {priority}; {machine()}")
     header = f"{'family':<6} {'baud':>5}  {'figure':<22} {'median':>7} {'p99':>7} {'floor':>7} " \

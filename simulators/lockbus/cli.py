@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 from collections.abc import Callable
 import logging
@@ -96,6 +97,10 @@ def run(args: argparse.Namespace) -> int:
                              baud=args.baud, latch_ms=args.latch_ms, turnaround_ms=args.turnaround_ms,
                              auto_close=args.auto_close, items=args.items == "present", faults=args.fault)
     sim.start()
+    # Everything loaded so far lives for the whole run: keep the collector from rescanning it,
+    # or a full collection stalls the simulated wire for tens of milliseconds.
+    gc.collect()
+    gc.freeze()
     locks = next(iter(sim.boards.values())).locks
     print(f"lock bus simulator: {args.family}, {args.boards} board(s) x {locks} locks, {sim.baud} baud,"
           f" at {args.link} ({sim.link.device}); type 'help' for commands", file=sys.stderr, flush=True)
