@@ -16,11 +16,11 @@ from typing import Any
 
 from spool.states import Flow
 
-from ..backoffice import document, intake
-from ..backoffice.document import DocumentRefused
 from ..errors import StationError
-from ..trust import TrustStore
 from .common import add_command, open_spool
+
+# The back-office intake (httpx, cryptography) is imported by the functions that use it: building
+# the parser must stay cheap.
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
@@ -60,6 +60,9 @@ def technician(name: str | None) -> str:
 
 def read_items(path: Path) -> list[Any]:
     """The would-be documents in one file; StationError when the file is not one of the three forms."""
+    from ..backoffice import document
+    from ..backoffice.document import DocumentRefused
+
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -83,6 +86,9 @@ def read_items(path: Path) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..backoffice import intake
+    from ..trust import TrustStore
+
     cfg, conn = open_spool(args)
     trust = TrustStore.load(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
     actor = technician(args.actor)

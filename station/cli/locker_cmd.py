@@ -10,20 +10,22 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from drivers.locks import Locker, Outcome, UnlockNotSent
-from drivers.locks.bus import LockBus
-from drivers.locks.dialect import dialect
-from drivers.locks.model import BoardState, Door
 from spool.errors import SlotError
 from spool.slots import parse_slot_id, slot_id
 from station.config import BoardSection, BusSection
 
 from ..errors import ConfigError, StationError
 from .common import add_command, add_group, load_config, print_json, print_table
+
+# The lock drivers (pyserial) are imported by the commands that use them: building the parser must
+# stay cheap.
+if TYPE_CHECKING:
+    from drivers.locks import Locker
+    from drivers.locks.bus import LockBus
 
 BUS_HELP = """\
 The bus: either --port PATH with --family and --boards (no configuration
@@ -37,7 +39,8 @@ Exit status: 0 opened or already_open; 3 jammed; 4 unknown (the unlock left,
 its effect was not seen: never repeat it blindly, look at the door);
 5 not sent (nothing moved); 2 a usage or port error."""
 
-OUTCOME_EXIT = {Outcome.OPENED: 0, Outcome.ALREADY_OPEN: 0, Outcome.JAMMED: 3, Outcome.UNKNOWN: 4}
+# Keyed by the outcome words: `Outcome` is a StrEnum, so `OUTCOME_EXIT[Outcome.JAMMED]` finds "jammed".
+OUTCOME_EXIT = {"opened": 0, "already_open": 0, "jammed": 3, "unknown": 4}
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -107,6 +110,8 @@ def _addresses(text: str) -> list[int]:
 # -- building the bus --------------------------------------------------------
 
 def _adhoc(args: argparse.Namespace, *, boards: list[int] | None = None, min_locks: int = 1) -> BusSection:
+    from drivers.locks.dialect import dialect
+
     family = args.family or "cu16"
     boards = boards or args.boards or [1]
     # Without --locks an 8a80 board is read as wide as possible; the reply says how many it has.
@@ -136,6 +141,8 @@ def _configured(args: argparse.Namespace) -> list[BusSection]:
 
 def _locker(buses: list[BusSection]) -> Locker:
     """A locker that reads only when asked (a one-shot command has no use for polls)."""
+    from drivers.locks import Locker
+
     locker = Locker(buses, poll=False)
     locker.start(require_ports=True)
     return locker
@@ -153,6 +160,8 @@ def _shown_locks(bus: LockBus, address: int, explicit: bool) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """`station locker status`."""
+    from drivers.locks.model import BoardState
+
     buses = [_adhoc(args)] if args.port else _configured(args)
     locker = _locker(buses)
     try:
@@ -185,6 +194,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def _polarity_hint(bus: LockBus, address: int, shown: int) -> None:
+    from drivers.locks.model import Door
+
     doors = [bus.status(address, lock).door for lock in range(1, shown + 1)]
     if doors and all(door is Door.OPEN for door in doors):
         option = "--locked-bit" if bus.dialect.family == "cu16" else "--feedback"
@@ -249,6 +260,9 @@ def _selftest_slots(args: argparse.Namespace, locker: Locker) -> list[str]:
 
 def _test_slot(locker: Locker, slot: str, wait: float, *, announce: bool) -> dict[str, Any]:
     """Open one slot, then (if asked) wait for its door to be shut again."""
+    from drivers.locks import UnlockNotSent
+    from drivers.locks.model import Door
+
     bus, board, lock = locker.locate(slot)
     try:
         outcome = locker.unlock(slot, send_within=None).value

@@ -7,12 +7,16 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from drivers.printer import JobPhase, Printer, PrinterError, PrinterJob, pdf_pages, print_options
-
-from ..config import Config
-from ..printing import printer_from_config
 from .common import add_command, add_group, load_config, print_json, print_table
+
+# The printer drivers (and reportlab, for the test page) are imported by the commands that use them:
+# building the parser must stay cheap.
+if TYPE_CHECKING:
+    from drivers.printer import Printer, PrinterJob
+
+    from ..config import Config
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print the printer's status; exit 1 when something blocks printing."""
+    from ..printing import printer_from_config
+
     cfg = load_config(args)
     printer = printer_from_config(cfg.printer)
     try:
@@ -55,6 +61,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 def run_test_page(args: argparse.Namespace) -> int:
     """Print a test page and check what the printer reports."""
+    from drivers.printer import JobPhase, PrinterError, print_options
+
+    from ..printing import printer_from_config
+
     cfg = load_config(args)
     printer = printer_from_config(cfg.printer)
     title = f"test-page-{cfg.station.id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
@@ -78,6 +88,8 @@ def run_test_page(args: argparse.Namespace) -> int:
 
 def follow(printer: Printer, job_id: int, wait: float) -> PrinterJob:
     """Poll a printer job until it ends (or `wait` seconds pass)."""
+    from drivers.printer import PrinterError
+
     deadline = time.monotonic() + wait
     while True:
         job = printer.job(job_id)
@@ -95,6 +107,8 @@ def write_test_page(path: Path, cfg: Config, printer_name: str) -> Path:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.pdfgen import canvas
+
+    from drivers.printer import PrinterError, pdf_pages
 
     width, height = A4
     page = canvas.Canvas(str(path), pagesize=A4)

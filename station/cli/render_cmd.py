@@ -12,8 +12,6 @@ from spool.audit import canonical_json
 
 from ..errors import StationError
 from ..files import write_atomic
-from ..templates import BundleRefused, FieldError, InvalidTemplate, load_template, render_document
-from ..trust import TrustStore, load_private_key, parse_time
 from .common import add_command
 from .template_cmd import VERSIONS_HELP, refuse, version_ledger
 
@@ -48,6 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def read_data(path: str | Path) -> Any:
     """A document's data file: JSON, no key twice, at most 1 MiB."""
+    # Here, not at the top: the templates package loads reportlab, pypdf and zxing-cpp.
+    from ..templates import FieldError
+
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -73,6 +74,10 @@ def read_data(path: str | Path) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Render and write one document."""
+    # Imported here, not at the top: building the parser must not load reportlab, pypdf or zxing-cpp.
+    from ..templates import BundleRefused, FieldError, InvalidTemplate, load_template, render_document
+    from ..trust import TrustStore, load_private_key, parse_time
+
     trust = TrustStore.load(args.trust)
     station_key = load_private_key(args.station_key)
     now = parse_time(args.at, "--at") if args.at else None

@@ -7,11 +7,15 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
-
-from drivers.scanner import Scanner, SerialScanner, WedgeScanner
+from typing import TYPE_CHECKING
 
 from ..errors import StationError
 from .common import add_command, load_config
+
+# The scanner drivers (pyserial) are imported when a scanner is opened: building the parser must
+# stay cheap.
+if TYPE_CHECKING:
+    from drivers.scanner import Scanner
 
 DESCRIPTION = """\
 Print each scan on its own line as it arrives, until interrupted (or after
@@ -38,6 +42,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _scanner(args: argparse.Namespace) -> Scanner:
+    from drivers.scanner import SerialScanner, WedgeScanner
+
     if args.port:
         driver, port, baud, partial = args.driver or "serial", args.port, args.baud or 9600, 0.3
     else:

@@ -7,8 +7,6 @@ import sys
 from pathlib import Path
 
 from ..errors import StationError
-from ..seal import SealError, verify_seal
-from ..trust import TrustStore
 from .common import add_command, add_group, print_json
 from .render_cmd import read_data
 
@@ -37,6 +35,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify; 0 valid, 1 not."""
+    from ..seal import SealError, verify_seal  # cryptography only when verifying
+    from ..trust import TrustStore
+
     if (args.text is None) == (args.pdf is None):
         raise StationError("give the seal TEXT or --pdf FILE.pdf (one of them)")
     trust = TrustStore.load(args.trust)

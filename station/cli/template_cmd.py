@@ -7,15 +7,16 @@ import os
 import sys
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from .. import config as config_module
 from ..errors import StationError
-from ..trust import TrustStore, kid_of, load_private_key, public_raw
-from ..templates import BundleRefused, InvalidTemplate, compile_template, load_template, sign_bundle
-from ..templates.bundle import VerifiedBundle, read_files
-from ..templates.manifest import MANIFEST_FILE, parse_manifest
-from ..templates.versions import FileLedger, SpoolLedger, VersionLedger
 from .common import add_command, add_group, open_spool
+
+# The template machinery (reportlab, pypdf, zxing-cpp, cryptography) is imported by the commands
+# that use it, not here: building the parser must stay cheap (render_cmd and seal_cmd import this).
+if TYPE_CHECKING:
+    from ..templates.versions import VersionLedger
 
 VERSIONS_HELP = """\
 Rollback guard: a bundle whose version is lower than one already accepted
@@ -55,6 +56,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def version_ledger(args: argparse.Namespace, trust_path: str | Path) -> VersionLedger:
     """Where accepted template versions are kept: the station's spool, else beside the trust store."""
+    from ..templates.versions import FileLedger, SpoolLedger
+
     explicit = getattr(args, "config", None) or os.environ.get(config_module.ENV_CONFIG)
     if explicit or config_module.resolve_path(None).exists():
         _, conn = open_spool(args)
@@ -72,6 +75,11 @@ def refuse(err: StationError) -> int:
 
 def run_sign(args: argparse.Namespace) -> int:
     """Check, hash and sign a bundle folder."""
+    from ..templates import BundleRefused, InvalidTemplate, compile_template, sign_bundle
+    from ..templates.bundle import VerifiedBundle, read_files
+    from ..templates.manifest import MANIFEST_FILE, parse_manifest
+    from ..trust import kid_of, load_private_key, public_raw
+
     folder = Path(args.dir)
     key = load_private_key(args.key)
     if not folder.is_dir():
@@ -94,6 +102,9 @@ def run_sign(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify a bundle; 0 valid, 1 refused."""
+    from ..templates import BundleRefused, InvalidTemplate, load_template
+    from ..trust import TrustStore
+
     trust = TrustStore.load(args.trust)
     ledger = version_ledger(args, args.trust)
     try:
