@@ -6,7 +6,6 @@ import argparse
 import asyncio
 
 from .. import logs
-from ..web.serve import ADDRESS_WAIT_S, bind, serve
 from .common import add_command, load_config
 
 DESCRIPTION = """\
@@ -30,6 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or Ctrl-C."""
+    from ..web.serve import ADDRESS_WAIT_S, bind, serve
+
     cfg = load_config(args)
     logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
     sock = bind(args.host or cfg.api.host, cfg.api.port if args.port is None else args.port,

@@ -73,7 +73,5 @@ def test_parser_heavy_imports_are_only_the_web_commands(parser_imports: list[str
     assert packages(parser_imports) <= WEB_REMAINING
 
 
-@pytest.mark.xfail(strict=False, reason="station.cli.serve_cmd and users_cmd import station.web.serve and "
-                   "station.web.users at top level: fastapi, starlette and uvicorn are still loaded")
 def test_parser_loads_nothing_heavy(parser_imports: list[str]) -> None:
     assert parser_imports == []
