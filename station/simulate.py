@@ -107,7 +107,8 @@ class SimulatedStation:
         self._trust(self.office.issuer_entry())
         self.server = BackOfficeServer(self.office).start()
         bus = self.cfg.bus[0]
-        self.bus = LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False).start()
+        self.bus = LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
+                                              latch_ms=20 if opts.fast else None).start()
         self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
         if opts.port == 0:
             opts.port = _free_port()
@@ -116,6 +117,8 @@ class SimulatedStation:
                     "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10"}
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
+        if opts.fast:
+            self.env.update(STATION_PRINTER_POLL_SECONDS="0.05", STATION_PRINTER_MAX_IN_FLIGHT="4")
         if opts.cups:
             from simulators.cups_lab import CupsLab
 
@@ -261,7 +264,7 @@ class SimulatedStation:
                     self._type_pin(client, approval.pin)
                 self._stop.wait(0.02 if self.options.fast else 0.15)
                 break
-            self._stop.wait(0.2)
+            self._stop.wait(0.02 if self.options.fast else 0.2)
 
     def _type_pin(self, client: ControlClient, pin: str) -> None:
         deadline = time.monotonic() + 5
@@ -452,10 +455,13 @@ class SimulatedStation:
 
 
 def _poll_bus_fast(config_path: Path) -> None:
-    """Soak runs: the lock bus polled every 50 ms (the [[bus]] section has no environment override)."""
+    """Soak runs: the lock bus polled every 50 ms and unlocks 20 ms apart (the simulated latches
+    are quick; the [[bus]] section has no environment override)."""
     text = config_path.read_text()
     bus = text.index("[[bus]]")
-    config_path.write_text(text[:bus] + re.sub(r"(?m)^poll_seconds = .*$", "poll_seconds = 0.05", text[bus:], count=1))
+    section = re.sub(r"(?m)^poll_seconds = .*$", "poll_seconds = 0.05", text[bus:], count=1)
+    section = re.sub(r"(?m)^unlock_spacing_ms = .*$", "unlock_spacing_ms = 20", section, count=1)
+    config_path.write_text(text[:bus] + section)
 
 
 def _free_port() -> int:

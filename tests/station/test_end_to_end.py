@@ -8,6 +8,8 @@ they are sized to keep CI under its time budget.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +45,16 @@ def _all_good(report: dict, documents: int) -> None:
 def test_a_day_of_documents_in_process(tmp_path: Path) -> None:
     report = simulate(tmp_path, "--documents", "40")
     _all_good(report, 40)
+
+
+@pytest.mark.cups
+@pytest.mark.timeout(900)
+def test_a_day_of_documents_through_real_cups(tmp_path: Path) -> None:
+    """The same day through a real CUPS scheduler and ippeveprinter (the lab)."""
+    if os.geteuid() != 0 or shutil.which("cupsd") is None or shutil.which("ippeveprinter") is None:
+        pytest.skip("the CUPS lab needs root and the cups and cups-ipp-utils packages")
+    report = simulate(tmp_path, "--documents", "20", "--cups")
+    _all_good(report, 20)
 
 
 @pytest.mark.slow
