@@ -19,3 +19,15 @@ class StationError(Exception):
 
 class ConfigError(StationError):
     """The configuration is missing or wrong; the message names the setting."""
+
+
+class Refused(StationError):
+    """Bad input refused: `reason` is the machine word, the message says it to a person."""
+
+    exit_code = 1
+    http_status = 422
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.detail = message

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from spool.audit import canonical_json
 
 from .cose import Malformed, from_qr_text, qr_text, sign1_decode, sign1_encode, strict_loads
-from .errors import StationError
+from .errors import Refused
 from .trust import TrustError, TrustStore, format_time, kid_of, public_raw
 
 SEAL_PREFIX = "MPS1:"
@@ -45,13 +45,8 @@ _CLAIM_KEYS = {CLAIM_ISS, CLAIM_IAT, CLAIM_DOCUMENT, CLAIM_TEMPLATE, CLAIM_FIELD
 _TEMPLATE_REF = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}@[1-9][0-9]{0,6}$")
 
 
-class SealError(StationError):
+class SealError(Refused):
     """A seal does not verify; `reason` is the machine word."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}", exit_code=1, http_status=422)
-        self.reason = reason
-        self.detail = message
 
 
 @dataclass(frozen=True)

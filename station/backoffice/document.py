@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from spool.audit import canonical_json
 
-from ..errors import StationError
+from ..errors import Refused
 from ..pin import PinVerifierError, ScryptVerifier
 from ..trust import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
 
@@ -60,14 +60,13 @@ _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class DocumentRefused(StationError):
+class DocumentRefused(Refused):
     """A document is not accepted; `reason` is one of `REASONS`, `document_id` set when readable."""
 
     def __init__(self, reason: str, message: str, document_id: str | None = None) -> None:
         if reason not in REASONS:
             raise ValueError(f"not a document refusal reason: {reason!r}")
-        super().__init__(f"{reason}: {message}", exit_code=1, http_status=422)
-        self.reason = reason
+        super().__init__(reason, message)
         self.document_id = document_id
 
 

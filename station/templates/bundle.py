@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from spool.audit import canonical_json
 
-from ..errors import StationError
+from ..errors import Refused, StationError
 from ..files import write_atomic
 from ..trust import TrustError, TrustStore, format_time, kid_of, public_raw
 from .manifest import TEMPLATE_ID
@@ -48,13 +48,8 @@ REASONS = ("unsigned", "malformed", "unknown_key", "revoked_key", "bad_signature
            "missing_file", "unlisted_file", "file_changed", "rollback", "invalid_template")
 
 
-class BundleRefused(StationError):
+class BundleRefused(Refused):
     """A bundle does not verify; `reason` is one of REASONS."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}", exit_code=1, http_status=422)
-        self.reason = reason
-        self.detail = message
 
 
 @dataclass(frozen=True)
