@@ -155,6 +155,13 @@ class SimPrinter:
         found = self.jobs_titled(title)
         return found[-1] if found else None
 
+    def purge(self, job_id: int) -> None:
+        """Forget a finished job (as CUPS does when asked to purge it)."""
+        with self._cond:
+            job = self._jobs.get(job_id)
+            if job is not None and job.phase.done:
+                del self._jobs[job_id]
+
     def cancel(self, job_id: int) -> None:
         """Cancel a job that has not finished."""
         with self._cond:

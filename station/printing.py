@@ -398,6 +398,8 @@ class PrintStage:
             machine.transition(self.conn, job.id, JobState.PRINTED, actor=self.actor,
                                details={**details, "pages": pages}, **fields)
             self.flights.pop(job.id, None)
+            # The paper is out: the spooler keeps neither the document nor its record.
+            self.printer.purge(flight.printer_job)
             self._publish("job", {"id": job.id, "state": JobState.PRINTED.value})
             return "printed"
         self._fail(job, reason, details)

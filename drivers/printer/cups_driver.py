@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import replace
 from collections.abc import Callable, Mapping
@@ -29,6 +30,8 @@ from .device import IPP_JOB_PHASES, JobPhase, PrinterJob
 from .errors import BadDocument, PrinterError, PrinterUnreachable, PrintRefused
 from .ipp_client import IppClient
 from .options import check_options
+
+log = logging.getLogger("station.printer")
 
 try:
     import cups
@@ -243,6 +246,13 @@ class CupsPrinter:
         except _Refused as err:
             if err.code not in (cups.IPP_NOT_FOUND, cups.IPP_NOT_POSSIBLE):
                 raise PrintRefused(str(err)) from None
+
+    def purge(self, job_id: int) -> None:
+        """Remove a finished job's file and history from CUPS (best effort: a failure is logged)."""
+        try:
+            self._call("purging a job", lambda c: c.cancelJob(job_id, purge_job=True))
+        except PrinterError as err:
+            log.warning("could not purge CUPS job %s: %s", job_id, err)
 
     def close(self) -> None:
         """Drop this thread's connections."""

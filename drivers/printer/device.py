@@ -99,5 +99,8 @@ class Printer(Protocol):
     def cancel(self, job_id: int) -> None:
         """Cancel a job that has not finished (a finished one is left alone)."""
 
+    def purge(self, job_id: int) -> None:
+        """Forget a finished job and its document (citizens' documents must not linger at the spooler)."""
+
     def close(self) -> None:
         """Let go of connections and threads."""

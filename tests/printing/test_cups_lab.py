@@ -46,6 +46,10 @@ def test_a_document_prints_end_to_end_byte_for_byte(conn, add_job, lab, queue):
         assert out.pages == get_job(conn, job.id).pages
         assert actions(conn, job.id)[-2:] == ["print.started", "job.printed"]
     assert audit.verify(conn).ok
+    # Citizens' documents do not linger at the spooler: printed jobs are purged from CUPS.
+    printer = printer_for(lab, queue)
+    for job in jobs:
+        assert printer.jobs_titled(job.id) == []
 
 
 def test_a_jam_is_held_after_the_retries(conn, add_job, lab, queue):
