@@ -126,8 +126,14 @@ def test_paper_not_taken_is_retained(tmp_path: Path, one_page_pdf: Path) -> None
         text = station.add("NIB-D2", one_page_pdf)
         station.counter.scan(text).result(timeout=10)
         wait_for(lambda: station.state("NIB-D2") == "retained", timeout=20, what="retained")
-        conn = spool.connect(station.cfg.spool_path)
-        assert any(a.kind == "document_retained" for a in alarms.list_alarms(conn))
-        conn.close()
+
+        def alarmed() -> bool:
+            conn = spool.connect(station.cfg.spool_path)
+            try:
+                return any(a.kind == "document_retained" for a in alarms.list_alarms(conn))
+            finally:
+                conn.close()
+
+        wait_for(alarmed, timeout=5, what="the retained alarm")
     finally:
         station.close()
