@@ -8,7 +8,7 @@ priority: it stands in for dashboards on other machines) keeps C keep-alive
 connections busy asking for pages of 50 jobs: the newest page and random
 deeper pages.
 
-    python bench/api.py [--jobs 100000] [--seconds 10] [--connections 8] [--releases 300]
+    python bench/api.py [--jobs 100000] [--seconds 10] [--connections 8] [--releases 1000]
 
 Prints: requests per second (goal: at least 1,000), each request's median and
 p99, and the release latency (scan received -> unlock frame on the wire)
@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the throughput run")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--releases", type=int, default=300)
+    parser.add_argument("--releases", type=int, default=1000)
     parser.add_argument("--load", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
