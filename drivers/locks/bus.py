@@ -7,8 +7,10 @@ the only waits in an unlock's way are the transaction already on the wire,
 the protocol's idle gap and the inrush spacing between two unlocks.
 
 An unlock is sent once. If the board's reply or the following reads do not
-show the door open, the outcome is `jammed` (the board took it, the latch
-stayed shut) or `unknown` (the effect was not seen); neither is retried.
+show the door open, the outcome is `jammed` (the board took it and kept
+answering, the latch stayed shut) or `unknown` (the effect was not seen, or
+the board fell silent meanwhile: a power cut loses the unlock); neither is
+retried.
 """
 
 from __future__ import annotations
@@ -378,15 +380,19 @@ class LockBus:
         """Read the lock until it shows open or `confirm_seconds` pass; never send the unlock again."""
         deadline = time.monotonic() + self.confirm_seconds
         last = Door.UNKNOWN
+        # A board that stopped answering meanwhile may have lost power and with it the unlock:
+        # a shut door after that is not a jammed latch (no alarm), only an unseen effect.
+        went_silent = False
         while True:
             remaining = deadline - time.monotonic()
             last = self._read_lock(model, lock, timeout=max(0.05, min(self.reply_timeout, remaining)))
             if last is Door.OPEN:
                 return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
+            went_silent = went_silent or last is Door.UNKNOWN
             if time.monotonic() + CONFIRM_INTERVAL >= deadline:
                 break
             time.sleep(CONFIRM_INTERVAL)
-        if last is Door.CLOSED and acked is not False:
+        if last is Door.CLOSED and acked is not False and not went_silent:
             return Outcome.JAMMED
         return Outcome.UNKNOWN
 

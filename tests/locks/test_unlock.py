@@ -41,6 +41,22 @@ def test_jammed_latch(rig: Rig, family: str) -> None:
     assert sim.unlock_count("1-04") == 1
 
 
+def test_a_power_cut_during_the_pulse_is_unknown_not_jammed(rig: Rig) -> None:
+    """The board takes the unlock, loses power before the latch moves and comes back: no jam alarm."""
+    sim = rig.sim("cu16")
+    bus = rig.bus(sim)
+    wait_until(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
+    outcome: list[Outcome] = []
+    worker = threading.Thread(target=lambda: outcome.append(bus.unlock(1, 4)))
+    worker.start()
+    wait_until(lambda: sim.snapshot()["slots"]["1-04"]["energised"], timeout=2, what="the latch pulse")
+    sim.add_fault("powercycle@1=0.5")
+    worker.join(10)
+    assert outcome == [Outcome.UNKNOWN]
+    assert not sim.door_open("1-04")
+    assert sim.unlock_count("1-04") == 1
+
+
 def test_unknown_outcome_is_never_sent_again(rig: Rig, family: str) -> None:
     """The board opens the lock and its replies are lost: outcome unknown, one unlock frame, ever."""
     sim = rig.sim(family)
