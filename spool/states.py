@@ -80,10 +80,15 @@ _DISPENSER: dict[JobState, frozenset[JobState]] = {
 # A dispenser job that was never released can run out its pickup window.
 _DISPENSER[S.RENDERED] = _DISPENSER[S.RENDERED] | {S.EXPIRED}
 
-for _state in _BEFORE_RELEASE_LOCKER:
-    _LOCKER[_state] = _LOCKER[_state] | {S.CANCELLED}
-for _state in _BEFORE_RELEASE_DISPENSER:
-    _DISPENSER[_state] = _DISPENSER[_state] | {S.CANCELLED}
+# Before release the back office may withdraw a document (cancelled) or
+# correct it (back to received, to be rendered again); a conflict holds it.
+for _table, _states in ((_LOCKER, _BEFORE_RELEASE_LOCKER), (_DISPENSER, _BEFORE_RELEASE_DISPENSER)):
+    for _state in _states:
+        _table[_state] = _table[_state] | {S.CANCELLED}
+        if _state is not S.HELD:
+            _table[_state] = _table[_state] | {S.HELD}
+        if _state is not S.RECEIVED:
+            _table[_state] = _table[_state] | {S.RECEIVED}
 
 TRANSITIONS: dict[Flow, dict[JobState, frozenset[JobState]]] = {
     Flow.LOCKER: _LOCKER,

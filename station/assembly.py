@@ -31,7 +31,7 @@ from .loading import Loader
 from .printing import PrintStage, printer_from_config
 from .rendering import RenderStage
 from .timers import Timers
-from .trust import TrustStore
+from .trust import TrustFile
 
 if TYPE_CHECKING:
     from .daemon import Daemon, Part
@@ -185,7 +185,7 @@ class CounterPart:
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         cfg = daemon.cfg
-        trust = TrustStore.load(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
+        trust = TrustFile(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
         self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.counter.on_lock_event)
         await asyncio.to_thread(self.counter.start)

@@ -117,7 +117,7 @@ class Counter:
 
     name = "counter"
 
-    def __init__(self, cfg: Config, trust: TrustStore, locker: Any, publish: Callable[[str, dict], Any],
+    def __init__(self, cfg: Config, trust: TrustStore | Callable[[], TrustStore], locker: Any, publish: Callable[[str, dict], Any],
                  *, clock: Callable[[], float] = time.time) -> None:
         self.cfg = cfg
         self.trust = trust
@@ -237,7 +237,8 @@ class Counter:
 
     def _verify(self, text: str, now: float) -> tokens_module.TokenClaims:
         try:
-            return tokens_module.verify(text, self.trust, self.cfg.station.id, now=now, **self.policy)
+            store = self.trust() if callable(self.trust) else self.trust  # the store as it is now
+            return tokens_module.verify(text, store, self.cfg.station.id, now=now, **self.policy)
         except tokens_module.TokenRefused as refused:
             raise Refusal(refused.reason, str(refused)) from None
 

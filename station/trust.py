@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import json
 import os
+import logging
 import stat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,8 @@ from .files import write_atomic
 Purpose = Literal["issuer", "template", "station"]
 PURPOSES: tuple[str, ...] = ("issuer", "template", "station")
 STORE_VERSION = 3
+
+log = logging.getLogger("station.trust")
 
 
 class TrustError(StationError):
@@ -291,3 +294,25 @@ def entry_for(key: Ed25519PrivateKey | Ed25519PublicKey, purpose: str, *,
                       raw=raw, sign_from=start, sign_until=until,
                       verify_until=until + timedelta(days=verify_grace_days), status="active")
 
+
+class TrustFile:
+    """The trust store file, read again when it changes (a revocation applies without a restart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp: tuple[int, int] | None = None
+        self._store: TrustStore | None = None
+
+    def __call__(self) -> TrustStore:
+        """The current trust store (the last good one while a new file does not load)."""
+        try:
+            info = self.path.stat()
+            stamp = (info.st_mtime_ns, info.st_size)
+            if stamp != self._stamp or self._store is None:
+                self._store = TrustStore.load(self.path)
+                self._stamp = stamp
+        except (OSError, TrustStoreError) as err:
+            if self._store is None:
+                raise TrustStoreError(f"trust store {self.path}: {err}") from None
+            log.error("trust store %s not reloaded, keeping the last good one: %s", self.path, err)
+        return self._store

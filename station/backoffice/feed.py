@@ -19,7 +19,7 @@ import spool
 from spool import alarms
 
 from ..errors import ConfigError
-from ..trust import TrustStore, TrustStoreError
+from ..trust import TrustFile
 from . import intake, outbox
 from .client import BackofficeClient
 from .intake import Feed, IntakeResult
@@ -32,29 +32,6 @@ log = logging.getLogger("station.backoffice")
 
 # The outbox is looked at this often when idle: one indexed query on an empty queue.
 OUTBOX_IDLE_S = 1.0
-
-
-class TrustFile:
-    """The trust store file, read again when it changes (a revocation applies without a restart)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stamp: tuple[int, int] | None = None
-        self._store: TrustStore | None = None
-
-    def __call__(self) -> TrustStore:
-        """The current trust store (the last good one while a new file does not load)."""
-        try:
-            stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if stamp != self._stamp or self._store is None:
-                self._store = TrustStore.load(self.path)
-                self._stamp = stamp
-        except (OSError, TrustStoreError) as err:
-            if self._store is None:
-                raise TrustStoreError(f"trust store {self.path}: {err}") from None
-            log.error("trust store %s not reloaded, keeping the last good one: %s", self.path, err)
-        return self._store
 
 
 class FeedPart:
