@@ -43,7 +43,7 @@ from drivers.printer import (BadDocument, BadOptions, JobPhase, Printer, Printer
                              PrinterStatus, PrinterUnreachable, check_options, copies_of, open_printer, pdf_pages,
                              sha256_of)
 from drivers.printer.status import DeviceState
-from spool import alarms, intents, machine, slots
+from spool import alarms, intents, jobs, machine, slots
 from spool.db import write
 from spool.errors import IllegalTransition
 from spool.intents import Intent, Kind
@@ -204,7 +204,17 @@ class PrintStage:
         if not info.phase.done:
             return "waiting"
         reason, details = judge(flight, info)
+        if reason == LOST and self._sensed(job):
+            # The printer lost its record (it was restarted) but the paper is in the bin, which was
+            # empty before this attempt: it is this document's. Matched at the output, not printed again.
+            reason, details = None, {**details, "matched": "output-sensor"}
         return self._conclude(flight, job, reason, details, info.pages)
+
+    def _sensed(self, job: Job) -> bool:
+        try:
+            return self.bin_clear is not None and self.sensor is not None and bool(self.sensor(job))
+        except Exception:  # noqa: BLE001 - a broken sensor reads as "not seen"
+            return False
 
     def _follow_requeued(self, flight: Flight, job: Job) -> str:
         """The spooler put a job it had begun back in its queue (CUPS after a restart).
@@ -352,25 +362,17 @@ class PrintStage:
         # One dispenser job at a time: its paper must land in an empty bin.
         dispensing = any(get_job(self.conn, j).flow is Flow.DISPENSER for j in self.flights)
         if not chosen and bin_clear and not dispensing:
-            row = self.conn.execute("SELECT id FROM jobs WHERE state = 'released' AND flow = 'dispenser'"
-                                    " ORDER BY rowid LIMIT 1").fetchone()
-            if row is not None:
-                chosen.append(get_job(self.conn, row["id"]))
+            chosen.extend(jobs.oldest(self.conn, JobState.RELEASED, Flow.DISPENSER, 1))
         room = min(limit - len(chosen), self._locker_room())
         if room > 0:
-            rows = self.conn.execute("SELECT id FROM jobs WHERE state = 'rendered' AND flow = 'locker'"
-                                     " ORDER BY rowid LIMIT ?", (room,)).fetchall()
-            chosen.extend(get_job(self.conn, row["id"]) for row in rows)
+            chosen.extend(jobs.oldest(self.conn, JobState.RENDERED, Flow.LOCKER, room))
         return chosen
 
     def _locker_room(self) -> int:
         """How many more locker documents may be printed ahead now (free slots plus the margin)."""
         if self.ahead_margin is None:
             return self.max_in_flight
-        waiting = self.conn.execute(
-            "SELECT COUNT(*) FROM jobs LEFT JOIN slots ON slots.occupant = jobs.id WHERE jobs.flow = 'locker'"
-            " AND (jobs.state = 'printing' OR (jobs.state = 'printed' AND slots.id IS NULL))").fetchone()[0]
-        return slots.count_free(self.conn) + self.ahead_margin - int(waiting)
+        return slots.count_free(self.conn) + self.ahead_margin - jobs.printed_ahead(self.conn)
 
     def _submit(self, job: Job) -> str:
         """One attempt: intent, submission, outcome (see the module's docstring)."""
@@ -477,8 +479,7 @@ class PrintStage:
     # -- reading the spool -----------------------------------------------------
 
     def jobs_in(self, state: JobState) -> list[Job]:
-        rows = self.conn.execute("SELECT id FROM jobs WHERE state = ? ORDER BY rowid", (state.value,))
-        return [get_job(self.conn, row["id"]) for row in rows.fetchall()]
+        return jobs.jobs_in(self.conn, state, limit=100_000)
 
     def _publish(self, kind: str, data: dict[str, Any]) -> None:
         if self.events is not None:

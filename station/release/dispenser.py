@@ -25,7 +25,7 @@ import time
 
 import spool
 from drivers.locks.errors import LockError
-from drivers.locks.model import Door, EventKind, Item, LockEvent, Outcome
+from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
 from spool import intents, jobs, machine, tokens
 from spool.intents import Intent, Kind
 from spool.states import JobState
@@ -39,6 +39,7 @@ log = logging.getLogger("station.release")
 
 RESULT_SCREEN_S = 8.0
 UNLOCK_RESULT_TIMEOUT_S = 15.0
+SHUTTER_TRIES = 3  # unknown outcomes (the board lost power) before the paper is held for staff
 PRINT_ALLOWANCE_S = 30.0  # what a busy citizen is told printing takes, before the presentation
 _GOING = frozenset({JobState.RELEASED, JobState.PRINTING, JobState.PRINTED})
 
@@ -125,7 +126,10 @@ class DispenserRelease:
             return
         phase = self.current.detail.get("phase")
         item = self._bin()
-        if phase in ("printing", "presenting") and job.state is JobState.PRINTED and item is Item.PRESENT:
+        if phase == "presenting" and (self._shutter_open() or (item is Item.ABSENT and self._board_answers())):
+            self._presented(Outcome.OPENED)  # it did open after all (and, with the bin empty, was taken)
+        elif phase in ("printing", "presenting") and job.state is JobState.PRINTED and item is Item.PRESENT \
+                and self._board_answers():
             self._present()
         elif phase == "presented":
             presented_at = float(self.current.detail["presented_at"])
@@ -138,31 +142,45 @@ class DispenserRelease:
         """Open the shutter on the paper (the intent's phase says so first: the write-ahead rule)."""
         assert self.current is not None
         conn = self.desk.conn
-        self.current = intents.update(conn, self.current.id, phase="presenting")
+        tries = int(self.current.detail.get("shutter_tries", 0)) + 1
+        self.current = intents.update(conn, self.current.id, phase="presenting", shutter_tries=tries)
         try:
             outcome = Outcome(self.desk.locker.submit_unlock(self.shutter).result(timeout=UNLOCK_RESULT_TIMEOUT_S))
         except (LockError, TimeoutError) as err:
             log.warning("shutter: %s", err)
             outcome = Outcome.UNKNOWN
-        if outcome not in (Outcome.OPENED, Outcome.ALREADY_OPEN) and not self._shutter_open():
-            # The paper stays behind a closed shutter: staff must look; nobody else is served meanwhile.
-            with spool.write(conn):
-                intents.finish(conn, self.current.id, "shutter_" + outcome.value)
-                machine.transition(conn, self.current.job or "", JobState.HELD, actor="system",
-                                   reason="shutter_" + outcome.value)
-            self.desk.alarm("shutter_failed", f"the shutter did not open ({outcome.value})", slot=self.shutter,
-                            job=self.current.job, severity="critical")
-            self.current = None
-            self.desk.show(KioskView(Screen.ASK_STAFF, reason="held", message=message("ask_staff")),
-                           hold=RESULT_SCREEN_S)
-            return
+        if outcome in (Outcome.OPENED, Outcome.ALREADY_OPEN) or self._shutter_open():
+            self._presented(outcome)
+        elif outcome is Outcome.UNKNOWN and tries < SHUTTER_TRIES:
+            # The board did not answer (a power cut loses an unlock): the presentation stays where it is,
+            # and is opened again once the board shows the shutter shut on the paper. Only this person's
+            # paper is in the bin, so opening it again shows nobody else's.
+            log.warning("shutter: outcome unknown, asking the board again before opening it again")
+        else:
+            self._stuck(outcome)
+
+    def _presented(self, outcome: Outcome) -> None:
+        assert self.current is not None
         now = time.time()
-        self.current = intents.update(conn, self.current.id, phase="presented", presented_at=now)
+        self.current = intents.update(self.desk.conn, self.current.id, phase="presented", presented_at=now)
         verified_at = self.current.detail.get("verified_at")
         self.desk.publish("release", {
             "job": self.current.job, "slot": self.shutter, "outcome": outcome.value,
             "latency_s": (now - float(verified_at)) if verified_at else None, "pin_s": self.current.detail.get("pin_s")})
         self.desk.show(KioskView(Screen.PRESENTED, slot=self.shutter, message=message("presented")))
+
+    def _stuck(self, outcome: Outcome) -> None:
+        """The paper stays behind a shutter that will not open: staff must look; nobody else is served meanwhile."""
+        assert self.current is not None
+        conn = self.desk.conn
+        with spool.write(conn):
+            intents.finish(conn, self.current.id, "shutter_" + outcome.value)
+            machine.transition(conn, self.current.job or "", JobState.HELD, actor="system",
+                               reason="shutter_" + outcome.value)
+        self.desk.alarm("shutter_failed", f"the shutter did not open ({outcome.value})", slot=self.shutter,
+                        job=self.current.job, severity="critical")
+        self.current = None
+        self.desk.show(KioskView(Screen.ASK_STAFF, reason="held", message=message("ask_staff")), hold=RESULT_SCREEN_S)
 
     def _finish(self, state: JobState) -> None:
         assert self.current is not None
@@ -220,6 +238,12 @@ class DispenserRelease:
             return self.desk.locker.status(self.shutter).item
         except LockError:
             return Item.UNKNOWN
+
+    def _board_answers(self) -> bool:
+        try:
+            return self.desk.locker.status(self.shutter).board_state is BoardState.ANSWERING
+        except LockError:
+            return False
 
     def _shutter_open(self) -> bool:
         try:
