@@ -32,6 +32,7 @@ from .printing import PrintStage, printer_from_config
 from .rendering import RenderStage
 from .timers import Timers
 from .trust import TrustFile
+from .trust_watch import TrustWatch
 
 if TYPE_CHECKING:
     from .daemon import Daemon, Part
@@ -276,7 +277,7 @@ class PrintPart:
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
     devices = Devices()
-    parts: list[Any] = [devices, CounterPart(devices)]
+    parts: list[Any] = [devices, TrustWatch(), CounterPart(devices)]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

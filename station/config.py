@@ -41,6 +41,7 @@ class PathsSection(Section):
     station_key: Path = Path("keys/station.pem")
     templates: Path = Path("templates")
     control_socket: Path = Path("run/station.sock")
+    kiosk_key: Path = Path("keys/kiosk.key")
     log: Path | None = None
 
 
