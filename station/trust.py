@@ -92,13 +92,15 @@ class TrustedKey:
     sign_until: datetime | None
     verify_until: datetime | None
     status: str
+    # Station keys: the station id this key speaks for (a seal's `iss` must name it).
+    station: str | None = None
 
     @classmethod
     def from_entry(cls, entry: Any, where: str = "key") -> TrustedKey:
         """Read and check one trust-store entry."""
         if not isinstance(entry, dict):
             raise TrustStoreError(f"{where}: expected an object")
-        allowed = {"kid", "purpose", "public_key", "sign_from", "sign_until", "verify_until", "status"}
+        allowed = {"kid", "purpose", "public_key", "sign_from", "sign_until", "verify_until", "status", "station"}
         unknown = set(entry) - allowed
         if unknown:
             raise TrustStoreError(f"{where}: unknown fields {sorted(unknown)}")
@@ -119,8 +121,11 @@ class TrustedKey:
             raise TrustStoreError(f"{where}: status must be active or revoked")
         times = {name: parse_time(entry[name], f"{where}.{name}") if entry.get(name) is not None else None
                  for name in ("sign_from", "sign_until", "verify_until")}
+        station = entry.get("station")
+        if station is not None and (purpose != "station" or not isinstance(station, str) or not station):
+            raise TrustStoreError(f"{where}: station names the station id of a station key (text)")
         return cls(kid=kid, purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw), raw=raw,
-                   status=status, **times)
+                   status=status, station=station, **times)
 
     def to_entry(self) -> dict[str, Any]:
         """The JSON form of this key."""
@@ -131,6 +136,8 @@ class TrustedKey:
             if value is not None:
                 entry[name] = format_time(value)
         entry["status"] = self.status
+        if self.station is not None:
+            entry["station"] = self.station
         return entry
 
     def signature_ok(self, message: bytes, signature: bytes) -> bool:
@@ -295,16 +302,21 @@ def load_private_key(path: str | Path, *, allow_exposed: bool = False) -> Ed2551
 
 def entry_for(key: Ed25519PrivateKey | Ed25519PublicKey, purpose: str, *,
               sign_from: datetime | None = None, valid_days: float = 365,
-              verify_grace_days: float = 90) -> TrustedKey:
-    """A trust-store entry for a key: signs from now for `valid_days`, verifies a grace beyond."""
+              verify_grace_days: float = 90, station: str | None = None) -> TrustedKey:
+    """A trust-store entry for a key: signs from now for `valid_days`, verifies a grace beyond.
+
+    A station key names the station it speaks for (`station`): its seals count only for that id.
+    """
     if purpose not in PURPOSES:
         raise StationError(f"purpose must be one of {', '.join(PURPOSES)}")
+    if station is not None and purpose != "station":
+        raise StationError("only a station key is bound to a station id")
     raw = public_raw(key)
     start = (sign_from or datetime.now(UTC)).replace(microsecond=0)
     until = start + timedelta(days=valid_days)
     return TrustedKey(kid=kid_of(raw), purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw),
                       raw=raw, sign_from=start, sign_until=until,
-                      verify_until=until + timedelta(days=verify_grace_days), status="active")
+                      verify_until=until + timedelta(days=verify_grace_days), status="active", station=station)
 
 
 class TrustFile:

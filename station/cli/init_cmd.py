@@ -88,7 +88,7 @@ def _station_keys(cfg: config_module.Config) -> str:
     """The station's own key, and a trust store with it and the shipped template keys."""
     key = trust.new_private_key()
     trust.save_private_key(key, cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
-    store = trust.TrustStore().with_key(trust.entry_for(key, "station"))
+    store = trust.TrustStore().with_key(trust.entry_for(key, "station", station=cfg.station.id))
     shipped = bundled_templates()
     if (shipped / "trust.json").exists():
         for entry in trust.TrustStore.load(shipped / "trust.json").keys:
