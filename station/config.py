@@ -52,6 +52,7 @@ class BackofficeSection(Section):
     timeout_seconds: float = Field(10.0, gt=0)
     page_size: int = Field(50, ge=1, le=500)
     checkpoint_seconds: float = Field(300.0, gt=0)
+    ca_file: Path | None = None
 
 
 class PrinterSection(Section):
@@ -124,6 +125,9 @@ class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     kiosk_columns: int = Field(4, ge=1, le=24)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow_plain_http: bool = False
 
 
 class LogSection(Section):
