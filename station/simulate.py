@@ -449,9 +449,19 @@ class SimulatedStation:
 
     def addresses(self) -> list[tuple[str, str]]:
         base = f"http://127.0.0.1:{self.options.port}"
-        return [("kiosk", f"{base}/kiosk"), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
+        return [("kiosk", self.kiosk_url()), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
                 ("back office (citizens' phones)", f"{self.server.url}/"),
                 ("station folder", str(self.folder)), ("daemon log", str(self.folder / "daemon.log"))]
+
+
+    def kiosk_url(self) -> str:
+        """The kiosk screen's pairing address: `/kiosk?key=` with the station's kiosk key."""
+        from .web import kiosk_key
+
+        path = self.cfg.path(self.cfg.paths.kiosk_key)
+        assert path is not None
+        kiosk_key.create(path)
+        return f"http://127.0.0.1:{self.options.port}/kiosk?key={path.read_text().strip()}"
 
 
 def _poll_bus_fast(config_path: Path) -> None:

@@ -50,10 +50,12 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
     bus = EventBus()
     station_metrics = StationMetrics()
-    kiosk = KioskKey(cfg.path(cfg.paths.kiosk_key)) if kiosk_secret is None else (lambda: kiosk_secret)  # type: ignore[arg-type]
+    # The kiosk key file, read live; tests may give a fixed secret instead.
+    kiosk_credential = (KioskKey(cfg.path(cfg.paths.kiosk_key)) if kiosk_secret is None  # type: ignore[arg-type]
+                        else (lambda: kiosk_secret))
     state = WebState(cfg=cfg, spool=SpoolAccess(cfg.spool_path), control=control, bus=bus,
                      relay=EventRelay(control, bus, observe=station_metrics.observe_event),
-                     metrics=station_metrics, kiosk_key=kiosk)
+                     metrics=station_metrics, kiosk_key=kiosk_credential)
     # Fail now, clearly, if the spool is missing (not at the first request).
     state.spool.conn()
 
