@@ -8,14 +8,13 @@ all and also says which checks passed.
 from __future__ import annotations
 
 import os
+import sqlite3
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-import spool
 
 from .config import Config
 from .errors import StationError
@@ -201,14 +200,16 @@ def _store(cfg: Config) -> TrustStore | None:
 
 
 def _latest_recorded(cfg: Config) -> datetime | None:
+    # A plain read-write connection (no migration, never creating a spool): as the last one to close it
+    # removes the WAL and SHM files it opened, where a read-only one would leave them behind.
     try:
-        conn = spool.connect(cfg.spool_path, readonly=True)
-    except Exception:  # noqa: BLE001 - a missing spool is check_files' and the daemon's business
-        return None
-    try:
-        row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    finally:
-        conn.close()
+        conn = sqlite3.connect(f"file:{cfg.spool_path}?mode=rw", uri=True)
+        try:
+            row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None  # no spool, or not one: the daemon says so when it starts
     if row is None:
         return None
     return datetime.fromisoformat(row[0].replace("Z", "+00:00"))
