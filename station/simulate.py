@@ -182,7 +182,8 @@ class SimulatedStation:
     def start_daemon(self) -> None:
         station = Path(sys.executable).with_name("station")
         command = [str(station)] if station.exists() else [sys.executable, "-m", "station.cli"]
-        log = open(self.folder / "daemon.log", "ab")  # noqa: SIM115 - the child owns it
+        # Owner-only whatever the caller's umask: the daemon's log names jobs and slots.
+        log = os.fdopen(os.open(self.folder / "daemon.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self.daemon = subprocess.Popen([*command, "run", "--config", str(self.config_path)], env=self.env,
                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        preexec_fn=die_with_parent)
