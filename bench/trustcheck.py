@@ -24,18 +24,10 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.common import machine, summary  # noqa: E402
+from bench.tokens import timed  # noqa: E402
 from station import trust  # noqa: E402
 
 IN_NONBLOCK, IN_MOVED_TO, IN_CLOSE_WRITE, IN_ATTRIB = 0o4000, 0x80, 0x8, 0x4
-
-
-def timed(action, count: int) -> list[float]:  # noqa: ANN001 - any zero-argument callable
-    samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 class Inotify:
