@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 import spool
 from spool import audit
@@ -98,3 +101,28 @@ def test_a_loosened_station_lists_every_problem_with_its_fix(station_dir: Path) 
     plain = doctor(station_dir)
     assert plain.returncode == 1 and plain.stdout.count("PROBLEM [") == len(expected)
     assert plain.stdout.count("    fix: ") == len(expected)
+
+
+@pytest.mark.cups
+@pytest.mark.timeout(300)
+def test_the_printer_checks_ask_a_real_cups_scheduler(station_dir: Path, tmp_path: Path) -> None:
+    """Through the CUPS lab: the queue's error policy over IPP, cupsd.conf over the admin interface."""
+    if os.geteuid() != 0 or shutil.which("cupsd") is None or shutil.which("ippeveprinter") is None:
+        pytest.skip("the CUPS lab needs root and the cups and cups-ipp-utils packages")
+    from simulators.cups_lab import CupsLab
+
+    with CupsLab(tmp_path / "lab") as lab:
+        env = {f"STATION_PRINTER_{key.upper()}": str(value) for key, value in lab.printer_settings().items()}
+
+        def printer_problems() -> list[str]:
+            done = subprocess.run([STATION, "--config", str(station_dir / "station.toml"), "doctor", "--json",
+                                   "--only", "printer"], capture_output=True, text=True, timeout=60,
+                                  env={**os.environ, "STATION_CONFIG": "", **env})
+            return [p["problem"] for p in json.loads(done.stdout)["problems"]]
+
+        # The lab's queue aborts a failed job; its cupsd keeps job files (the lab purges them itself).
+        assert [p for p in printer_problems() if "printer-error-policy" in p] == []
+        assert any(p.startswith("cupsd.conf: PreserveJobFiles is Yes") for p in printer_problems())
+        subprocess.run(["lpadmin", "-h", lab.server, "-p", lab.queue, "-o", "printer-error-policy=stop-printer"],
+                       check=True, capture_output=True, timeout=30)
+        assert any("printer-error-policy is stop-printer" in p for p in printer_problems())
