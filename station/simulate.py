@@ -100,6 +100,9 @@ class Buses:
     def close_door(self, slot: str) -> None:
         self._sim(slot).close_door(slot)
 
+    def unlock_count(self, slot: str) -> int:
+        return self._sim(slot).unlock_count(slot)
+
     def stop(self) -> None:
         for sim in self.sims.values():
             sim.stop()
