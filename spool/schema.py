@@ -138,6 +138,11 @@ MIGRATIONS: list[str] = [
         sent_at   TEXT
     );
     """,
+    # 3 (issue 17): the kind of document a job holds: "template" (rendered here from
+    # a signed template) or "pdf" (agency-signed, verified and printed as sent).
+    """
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'template' CHECK (kind IN ('template', 'pdf'));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -76,6 +76,11 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
     cfg: Config = _worker["cfg"]
     try:
         document = json.loads(payload or "")
+        if isinstance(document, dict) and document.get("kind") == "pdf":
+            # An agency-signed PDF (PROTOCOLS §7.2) is verified and written as sent, never rendered.
+            from .signedpdf.stage import accept
+
+            return Rendered(job_id, **accept(document, cfg, _pdf_path(cfg, job_id)))
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             return Rendered(job_id, refused="document_malformed")
         template = _worker["cache"].find(cfg.path(cfg.paths.templates), document["template"],
@@ -88,11 +93,15 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
         return Rendered(job_id, refused=f"{reason}:{field}" if field else str(reason))
     except (KeyError, TypeError, ValueError) as err:
         return Rendered(job_id, refused=f"document_malformed:{type(err).__name__}")
-    folder = cfg.path(cfg.paths.documents)
-    assert folder is not None
-    path = folder / f"{_safe_name(job_id)}.pdf"
+    path = _pdf_path(cfg, job_id)
     write_atomic(path, result.pdf, mode=0o600)
     return Rendered(job_id, str(path), result.sha256, result.pages)
+
+
+def _pdf_path(cfg: Config, job_id: str) -> Path:
+    folder = cfg.path(cfg.paths.documents)
+    assert folder is not None
+    return folder / f"{_safe_name(job_id)}.pdf"
 
 
 def _safe_name(job_id: str) -> str:

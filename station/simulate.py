@@ -64,6 +64,7 @@ class Options:
     cups: bool = False
     port: int = 8080
     pin_ratio: float = 0.2
+    pdf_ratio: float = 0.0  # share of documents that come as agency-signed PDFs (§7.2)
     printer_ppm: float | None = None
     seed: int | None = None
     timeout: float | None = None
@@ -103,8 +104,10 @@ class SimulatedStation:
         bearer = self._bearer()
         issuer = self._issuer_key()
         self.office = BackOffice(issuer, stations={station_id: bearer}, seed=opts.seed, scan_hook=self._scan_hook,
-                                 pin_ratio=opts.pin_ratio, pin_ln=10)
+                                 pin_ratio=opts.pin_ratio, pin_ln=10, pdf_ratio=opts.pdf_ratio)
         self._trust(self.office.issuer_entry())
+        ca_bundle = self.folder / "pdf-ca.pem"  # the station trusts the simulated agencies' CA
+        ca_bundle.write_bytes(self.office.pdf_issuer.root_pem)
         self.server = BackOfficeServer(self.office).start()
         bus = self.cfg.bus[0]
         self.bus = LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
@@ -114,7 +117,7 @@ class SimulatedStation:
             opts.port = _free_port()
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
-                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10"}
+                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PDF_CA_BUNDLE": str(ca_bundle)}
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
         if opts.fast:
@@ -393,6 +396,7 @@ class SimulatedStation:
         missing = self._missing_events(wanted)
         return {
             "documents": len(wanted),
+            "documents_by_kind": dict(Tally(a.kind for a in self.office.approvals())),
             "counts": self.counts(),
             "audit_intact": verdict.ok, "audit_entries": verdict.count, "audit_problem": verdict.reason,
             "checkpoints_verified": checkpoints_ok, "checkpoint_problems": problems,

@@ -194,10 +194,15 @@ def _archived_revocation(signature: EmbeddedPdfSignature) -> tuple[list[Any], li
 
 
 def _chain(signature: EmbeddedPdfSignature) -> tuple[ChainLink, ...]:
-    """The signer's certificate and the others the signature carries, signer first."""
-    certs = [signature.signer_cert] + [c for c in signature.other_embedded_certs
-                                        if c.sha256 != signature.signer_cert.sha256]
-    return tuple(_link(c) for c in certs[:MAX_SIGNATURES])
+    """The signer's certificate, then each issuer the signature carries, up to a self-signed root."""
+    chain = [signature.signer_cert]
+    others = {c.sha256: c for c in signature.other_embedded_certs}
+    while len(chain) < MAX_SIGNATURES and chain[-1].subject != chain[-1].issuer:
+        issuer = next((c for c in others.values() if c.subject == chain[-1].issuer and c not in chain), None)
+        if issuer is None:
+            break
+        chain.append(issuer)
+    return tuple(_link(c) for c in chain)
 
 
 def _link(cert: asn1_x509.Certificate) -> ChainLink:
