@@ -14,6 +14,7 @@ from pyhanko.sign import fields, signers
 from simulators.backoffice.pki import Hierarchy, Signer
 from simulators.backoffice.signing import one_page_pdf, pyhanko_signer, sign
 
+
 TITLE = "Kutipan Akta Kelahiran"
 
 
