@@ -567,9 +567,10 @@ class Counter:
 
     def _job_view(self, job_id: str) -> dict[str, Any]:
         assert self.conn is not None
-        data = _document(jobs.get_job(self.conn, job_id)).get("data") or {}
+        job = jobs.get_job(self.conn, job_id)
+        data = _document(job).get("data") or {}
         name = next((v for k, v in data.items() if "nama" in k.lower() or "name" in k.lower()), None)
-        return {"masked_name": mask_name(name) if isinstance(name, str) else None}
+        return {"masked_name": mask_name(name) if isinstance(name, str) else None, "kind": job.kind}
 
     # -- recovery ---------------------------------------------------------------
 
