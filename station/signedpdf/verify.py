@@ -46,7 +46,7 @@ from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     validate_pdf_signature,
 )
-from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.errors import NoDSSFoundError, SignatureValidationError
 from pyhanko.sign.validation.settings import KeyUsageConstraints
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
@@ -179,9 +179,11 @@ def _validate(signature: EmbeddedPdfSignature, bundle: Bundle, dss: DocumentSecu
         raise
     except PdfDecodeLimitError:
         raise PdfRefused("pdf_hostile", "a stream decodes to more than the limits allow") from None
-    except Exception as err:  # noqa: BLE001 - pyHanko raises many kinds for a broken signature
-        log.info("signature does not verify: %s", type(err).__name__)
+    except SignatureValidationError as err:
         raise PdfRefused("pdf_modified", f"the signature cannot be verified ({type(err).__name__})") from None
+    except Exception as err:  # noqa: BLE001 - pyHanko and asn1crypto raise many kinds for a broken signature
+        log.info("signature does not parse: %s", type(err).__name__)
+        raise PdfRefused("pdf_malformed", f"the signature does not parse ({type(err).__name__})") from None
 
 
 def _archived_revocation(signature: EmbeddedPdfSignature) -> tuple[list[Any], list[Any]]:

@@ -76,6 +76,11 @@ def test_without_embedded_revocation_data_the_signer_cannot_be_checked_offline(c
     assert refusal(pdfs.signed(ca, revocation="none"), bundle) == "pdf_revocation_unknown"
 
 
+def test_a_signing_time_in_the_future_is_refused(ca, bundle):
+    """The station's clock says the signature is from tomorrow: a bad clock or a forgery, either way a person looks."""
+    assert refusal(pdfs.signed(ca), bundle, now=ca.now - timedelta(days=1)) == "pdf_signing_time"
+
+
 def test_an_unsigned_pdf_is_refused(bundle):
     assert refusal(pdfs.plain(), bundle) == "pdf_unsigned"
 
