@@ -4,8 +4,11 @@ A document comes from outside the station, so everything about it is checked
 before anything is stored: its JSON (no duplicate keys, no NaN, bounded
 sizes), its shape (exact fields, exact types), its issuer signature (over
 `"MPP1/document\\n"` and the canonical JSON of the document without `kid`
-and `signature`) and its times. A refusal is a `DocumentRefused` carrying a
-machine word (`REASONS`) and, when it could be read, the document id.
+and `signature`) and its times. A document of `kind: "pdf"` (§7.2) carries
+an agency-signed PDF instead of template data (`pdf_form` checks those
+fields; the PDF's own signature is checked when it is rendered). A refusal
+is a `DocumentRefused` carrying a machine word (`REASONS`) and, when it
+could be read, the document id.
 """
 
 from __future__ import annotations

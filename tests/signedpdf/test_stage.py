@@ -156,6 +156,7 @@ def test_a_ca_bundle_changed_on_disk_takes_effect_without_a_restart(station, ca)
     other = Hierarchy("Pengganti")
     bundle_path = station.cfg.path(station.cfg.pdf.ca_bundle)
     bundle_path.write_bytes(other.root.pem + b"\n")  # the old CA is no longer trusted
-    take_and_render(station, [pdf_document("PDF-AFTER", pdfs.signed(ca)), pdf_document("PDF-NEW-CA", pdfs.signed(other))])
+    take_and_render(station, [pdf_document("PDF-AFTER", pdfs.signed(ca)),
+                              pdf_document("PDF-NEW-CA", pdfs.signed(other))])
     assert get_job(station.conn, "PDF-AFTER").held_reason == "pdf_untrusted_signer"
     assert get_job(station.conn, "PDF-NEW-CA").state is JobState.RENDERED
