@@ -196,11 +196,12 @@ class Devices(BaseModel):
 
 ALARM_EXAMPLE = {"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open", "severity": "warning",
                  "message": "Door 1-05 open for 60 s", "job_id": None, "slot_id": "1-05", "device": None,
-                 "acknowledged_at": None, "acknowledged_by": None, "open": True}
+                 "acknowledged_at": None, "acknowledged_by": None, "cleared_at": None, "cleared_by": None,
+                 "open": True}
 
 
 class AlarmView(BaseModel):
-    """An alarm: open until a person acknowledges it."""
+    """An alarm: open until the station clears it (its condition ended) or a person acknowledges it."""
 
     model_config = _example(ALARM_EXAMPLE)
     id: int
@@ -213,6 +214,8 @@ class AlarmView(BaseModel):
     device: str | None
     acknowledged_at: str | None
     acknowledged_by: str | None
+    cleared_at: str | None
+    cleared_by: str | None
     open: bool
 
 
