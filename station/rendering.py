@@ -133,6 +133,9 @@ class RenderStage:
 
     async def step(self) -> float:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
+        disk = getattr(self.daemon, "disk", None)
+        if disk is not None and disk.render_paused:
+            return IDLE_S  # disk space low: rendering ahead waits (station.disk)
         waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH)
         if not waiting:
             return IDLE_S
@@ -147,10 +150,16 @@ class RenderStage:
                 log.error("render worker died; starting a new one")
                 self._new_pool()
                 return 1.0
-            await asyncio.to_thread(self._record, done)
+            await asyncio.to_thread(self._record, done, job.payload)
         return 0.0
 
-    def _record(self, done: Rendered) -> None:
+    def _record(self, done: Rendered, payload: str | None) -> None:
+        now = jobs.get_job(self.conn, done.job_id)
+        if now.state is not JobState.RECEIVED or now.payload != payload:
+            # Corrected or withdrawn while it rendered (PROTOCOLS §7.1): this PDF is of no use.
+            if done.path:
+                Path(done.path).unlink(missing_ok=True)
+            return
         if done.refused:
             machine.transition(self.conn, done.job_id, JobState.HELD, actor="system", reason=done.refused)
             self.daemon.events.publish("job", {"job": done.job_id, "state": "held", "reason": done.refused})

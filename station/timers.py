@@ -1,4 +1,4 @@
-"""The daemon's timed work: pickup expiry, retention, and signed audit checkpoints."""
+"""The daemon's timed work: pickup expiry and its reminders, alarms whose condition ended, retention, checkpoints."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("station.timers")
 
 EXPIRY_EVERY_S = 30.0
+CONDITIONS_EVERY_S = 5.0
 RETENTION_EVERY_S = 3600.0
 
 
 class Timers:
-    """Expiry every half minute, retention hourly, a checkpoint every `checkpoint_seconds`."""
+    """Expiry every half minute, ended conditions every 5 s, retention hourly, a checkpoint every `checkpoint_seconds`."""
 
     name = "timers"
 
@@ -32,6 +33,7 @@ class Timers:
         self.conn = spool.connect(cfg.spool_path)
         self.station_key = load_private_key(cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
         daemon.loop("expiry", self.expire)
+        daemon.loop("conditions", self.conditions)
         daemon.loop("retention", self.retain)
         # A checkpoint soon after start (the recovered state), then at the configured interval.
         daemon.loop("checkpoint", self.checkpoint, first_delay=min(2.0, cfg.backoffice.checkpoint_seconds))
@@ -43,7 +45,16 @@ class Timers:
         expired = await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
         for job_id in expired:
             self.daemon.events.publish("job", {"job": job_id, "state": "expired"})
+        reminder = await asyncio.to_thread(housekeeping.remind_expired, self.conn, datetime.now(UTC))
+        if reminder is not None:
+            self.daemon.events.publish("alarm", reminder.as_dict())
         return EXPIRY_EVERY_S
+
+    async def conditions(self) -> float:
+        """Clear the alarms about documents and slots whose condition ended (a slot emptied, a conflict resolved)."""
+        if await asyncio.to_thread(housekeeping.clear_ended, self.conn):
+            self.daemon.events.publish("alarm", {"cleared": True})
+        return CONDITIONS_EVERY_S
 
     async def retain(self) -> float:
         retention = self.daemon.cfg.retention

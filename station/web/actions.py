@@ -32,8 +32,8 @@ MAX_EXTENSION = timedelta(days=90)
 
 def retry_target(job: Job) -> JobState | None:
     """The state a retry would move this job to, or None when it cannot be retried."""
-    if job.state is not S.HELD:
-        return None
+    if job.state is not S.HELD or job.held_reason == "conflict":
+        return None  # a conflict ends with the back office's correction, or a cancel (PROTOCOLS §7.1)
     return _RETRY_TARGET[job.flow].get(job.held_from)
 
 
@@ -54,6 +54,9 @@ def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
     if target is None:
         if job.state is not S.HELD:
             raise SpoolError(f"job {job_id} is {job.state.value}, not held: nothing to retry")
+        if job.held_reason == "conflict":
+            raise SpoolError(f"job {job_id} is held for a conflict: the back office must send a correction"
+                             " (a higher revision), or cancel it")
         raise SpoolError(f"job {job_id} was held while {job.held_from}: the paper may have left the"
                          " station; check the slot, then cancel it or ask a technician")
     return machine.transition(conn, job_id, target, actor=actor, action="job.retry",
@@ -61,8 +64,10 @@ def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
 
 
 def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, reason: str) -> Job:
-    """Withdraw a job before release (its paper, if any, stays in the slot for staff)."""
-    return machine.transition(conn, job_id, S.CANCELLED, actor=actor, reason=reason, action="job.cancelled")
+    """Withdraw a job before release (its paper, if any, stays in the slot for staff); the back office hears it."""
+    # `by` travels to the back office with the `cancelled` event (PROTOCOLS §7.1).
+    return machine.transition(conn, job_id, S.CANCELLED, actor=actor, reason=reason, action="job.cancelled",
+                              details={"by": "operator"})
 
 
 def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str,
@@ -78,9 +83,19 @@ def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str
         raise SpoolError("the new pickup deadline must be in the future")
     if until - now > MAX_EXTENSION:
         raise SpoolError(f"the new pickup deadline may be at most {MAX_EXTENSION.days} days ahead")
+    current = _parse_time(job.pickup_expires)
+    if current is not None and until <= current:
+        raise SpoolError(f"the new pickup deadline must be later than the current one ({job.pickup_expires})")
     new = format_time(until)
     return machine.annotate(conn, job_id, "job.pickup_extended", actor=actor,
                             details={"from": job.pickup_expires, "to": new}, pickup_expires=new)
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
 
 
 def set_slot_service(conn: sqlite3.Connection, slot_id: str, out_of_service: bool, *, actor: str,
