@@ -139,6 +139,7 @@ class Counter:
         self._refusals: deque[float] = deque()
         self._locked_out_until = 0.0
         self._clock_high_water = 0.0
+        self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
         self.last_release: dict[str, float] = {}  # bench: timings of the last release
 
     # -- life ----------------------------------------------------------------
@@ -172,6 +173,10 @@ class Counter:
         """The citizen entered a PIN on the kiosk's pad."""
         return self._put(1, "pin", (session, pin))
 
+    def set_out_of_service(self, reason: str | None) -> None:
+        """The station cannot record releases (`disk_full`), or can again (None); from any thread."""
+        self._put(0, "service", reason)
+
     def on_lock_event(self, event: LockEvent) -> None:
         """A lock bus reported a change (called from the bus thread)."""
         # Same priority as scans: events must stay in order with the releases they follow.
@@ -199,7 +204,7 @@ class Counter:
                     item.reply.set_result(None)
                 return
             handler = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock,
-                       "resume": self._resume}[item.kind]
+                       "resume": self._resume, "service": self._on_service}[item.kind]
             result = self._safely(handler, item.payload)
             if item.reply is not None and not item.reply.done():
                 item.reply.set_result(result)
@@ -220,6 +225,8 @@ class Counter:
         now = self.clock()
         if time.monotonic() < self._locked_out_until:
             return self.view  # the scanner is ignored for a while; the screen already says so
+        if self.out_of_service:
+            return self._show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
         if self.session is not None and self.session.waiting_pin_until is not None:
             self._end_session()  # a new scan replaces a PIN prompt nobody answered
         self._show(KioskView(Screen.CHECKING))
@@ -400,6 +407,10 @@ class Counter:
             self._alarm("door_left_open", f"door {event.slot} has been open too long", slot=event.slot)
         elif event.kind is EventKind.BUS_UNREACHABLE:
             self._alarm("bus_unreachable", f"lock bus {event.bus} unreachable: {event.detail}", device=f"bus:{event.bus}")
+        elif event.kind is EventKind.BUS_BACK:  # (issue 15) the condition ended: the alarm clears itself
+            assert self.conn is not None
+            if alarms.clear(self.conn, "bus_unreachable", device=f"bus:{event.bus}", why="the bus answers again"):
+                self.publish("alarm", {"kind": "bus_unreachable", "device": f"bus:{event.bus}", "open": False})
         watch = self.watches.get(event.slot or "")
         if watch is not None and event.at < watch.since:
             return  # from before this door was opened for its citizen
@@ -556,7 +567,20 @@ class Counter:
         raised = alarms.raise_alarm(self.conn, kind, message, severity=severity, job=job, slot=slot, device=device)
         self.publish("alarm", raised.as_dict())
 
+    def _on_service(self, reason: str | None) -> None:
+        self.out_of_service = reason
+        if reason:
+            log.warning("counter out of service: %s", reason)
+        else:
+            log.info("counter back in service")
+        if self.session is None and not self.watches and self.presentation is None:
+            self._show(KioskView(Screen.IDLE))
+
     def _show(self, view: KioskView, *, hold: float | None = None) -> KioskView:
+        if view.screen is Screen.IDLE and self.out_of_service:
+            # (issue 15) where the kiosk would wait for a scan, it says it cannot serve now.
+            view = KioskView(Screen.OUT_OF_SERVICE, reason=self.out_of_service,
+                             message=_SCREEN_MESSAGES["out_of_service"])
         self.view = view
         self._view_until = time.monotonic() + hold if hold else None
         self.publish("kiosk", view.as_event())
@@ -650,6 +674,8 @@ _SCREEN_MESSAGES: dict[str, dict[str, str]] = {
                    "en": "Too many codes were refused. Wait a moment or ask a staff member."},
     "ask_staff": {"id": "Mohon maaf, terjadi kendala. Petugas sudah diberi tahu dan akan membantu Anda.",
                   "en": "Sorry, something went wrong. Staff have been told and will help you."},
+    "out_of_service": {"id": "Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
+                       "en": "This machine cannot be used right now. Please ask a staff member."},
     "internal": {"id": "Mohon maaf, terjadi kendala. Petugas sudah diberi tahu dan akan membantu Anda.",
                  "en": "Sorry, something went wrong. Staff have been told and will help you."},
 }

@@ -106,3 +106,13 @@ def clear_ended(conn: sqlite3.Connection) -> int:
             cleared += len(alarms.clear(conn, WITHDRAWN_PAPER_ALARM, slot=alarm.slot_id,
                                         why="the withdrawn document was taken out"))
     return cleared
+
+
+def clear_buses_back(conn: sqlite3.Connection, bus_states: dict[str, str]) -> int:
+    """Clear `bus_unreachable` alarms of buses online now (a restart does not see the bus come back)."""
+    cleared = 0
+    for alarm in alarms.open_alarms(conn, "bus_unreachable"):
+        name = (alarm.device or "").removeprefix("bus:")
+        if bus_states.get(name) == "online":
+            cleared += len(alarms.clear(conn, "bus_unreachable", device=alarm.device, why="the bus answers again"))
+    return cleared

@@ -52,8 +52,13 @@ class Timers:
 
     async def conditions(self) -> float:
         """Clear the alarms about documents and slots whose condition ended (a slot emptied, a conflict resolved)."""
-        if await asyncio.to_thread(housekeeping.clear_ended, self.conn):
-            self.daemon.events.publish("alarm", {"cleared": True})
+        cleared = await asyncio.to_thread(housekeeping.clear_ended, self.conn)
+        devices = getattr(self.daemon, "devices", None)
+        if devices is not None:
+            buses = {name: state.value for name, state in devices.locker.bus_states().items()}
+            cleared += await asyncio.to_thread(housekeeping.clear_buses_back, self.conn, buses)
+        if cleared:
+            self.daemon.events.publish("alarm", {"cleared": cleared})
         return CONDITIONS_EVERY_S
 
     async def retain(self) -> float:

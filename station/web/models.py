@@ -310,10 +310,11 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """Readiness: the spool opens and the daemon answers."""
 
-    model_config = _example({"ready": True, "spool": True, "daemon": True, "detail": None})
+    model_config = _example({"ready": True, "spool": True, "daemon": True, "disk": True, "detail": None})
     ready: bool
     spool: bool
     daemon: bool
+    disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
 
 
