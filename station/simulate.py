@@ -285,6 +285,8 @@ class SimulatedStation:
             conn = self._spool()
             try:
                 for job in jobs.jobs_in(conn, JobState.HELD, limit=20):
+                    if job.held_reason == "conflict":
+                        continue  # (issue 15) only the back office's correction or a cancel ends a conflict
                     target = JobState.STAGED if job.slot else retry_to.get(job.held_from or "")
                     if target is not None and job.flow.value == self.options.kind and retries[job.id] < 5:
                         retries[job.id] += 1

@@ -229,14 +229,13 @@ class BackOffice:
     # --- corrections and withdrawals (§7.1) --------------------------------------
 
     def correct(self, document_id: str, data: dict[str, str] | None = None) -> dict[str, Any]:
-        """Send a correction: the document again, a revision higher, with `data` changed (a marked field by default)."""
+        """Send a correction: the document again, a revision higher, with `data` changed (a name by default)."""
         with self._lock:
             approval = self._approvals[document_id]
             fields = {k: v for k, v in approval.document.items() if k not in document.UNSIGNED}
             revision = int(fields.get("revision", 0)) + 1
             if data is None:
-                first = next(iter(fields["data"]))
-                data = {first: f"{fields['data'][first]} (RALAT {revision})"}
+                data = corrected_name(fields["data"])
             fields.update(revision=revision, data={**fields["data"], **data},
                           issued_at=format_time(datetime.now(UTC)))
             approval.document = document.sign(fields, self.issuer_key)
@@ -424,3 +423,11 @@ def _event_key(detail: dict[str, Any]) -> str:
     revision = detail.get("revision", 0)
     reason = detail.get("reason") if str(detail.get("reason", "")).endswith(("_refused", "conflict")) else ""
     return f"{revision}:{reason}"
+
+
+def corrected_name(data: dict[str, str]) -> dict[str, str]:
+    """A correction a clerk makes: the holder's name, words the other way round (it still fits its box)."""
+    key = next((k for k in data if k.startswith("nama")), next(iter(data)))
+    words = data[key].split()
+    fixed = " ".join(reversed(words)) if len(set(words)) > 1 else data[key].swapcase()
+    return {key: fixed}
