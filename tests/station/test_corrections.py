@@ -89,7 +89,7 @@ def test_corrections_and_withdrawals_through_the_whole_station(tmp_path: Path) -
         # Withdrawn: the scan is refused with the right words, the office hears `cancelled`.
         wait(lambda: state(station, withdrawn) is JobState.CANCELLED, 60, "the withdrawal taken")
         view = kiosk.call("scan", {"text": station.office.token(withdrawn)})
-        assert (view["screen"], view["reason"]) in (("refused", "cancelled"), ("refused", "not_staged"))  # TEMP
+        assert (view["screen"], view["reason"]) == ("refused", "cancelled")
         assert view["message"]["id"] and view["message"]["en"]
         cancelled = wait(lambda: heard(station, withdrawn, "cancelled"), 60, "cancelled reported")
         assert cancelled[0]["by"] == "office"
