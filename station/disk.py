@@ -148,6 +148,7 @@ class DiskWatch:
         self.render_paused = False
         self._statvfs = statvfs
         self._pending: deque[_Write] = deque(maxlen=MAX_PENDING)
+        self._refused = False  # the spool refused the last write
         self._listeners: list[Callable[[str | None], Any]] = []
         self._conn: sqlite3.Connection | None = None
         self.daemon: Daemon | None = None
@@ -288,9 +289,14 @@ class DiskWatch:
                     if self.daemon is not None:
                         self.daemon.events.publish("alarm", raised.as_dict())
             except (sqlite3.Error, SpoolError) as err:
-                log.warning("disk: alarm %s kept in memory until the spool takes it: %s", item.kind, err)
+                if not self._refused:  # once per episode, not every round
+                    log.warning("disk: alarm %s kept in memory until the spool takes it: %s", item.kind, err)
+                self._refused = True
                 return
             self._pending.popleft()
+        if self._refused:
+            log.info("disk: the alarms kept in memory are in the spool now")
+        self._refused = False
 
 
 def exposition(summary: dict[str, Any] | None) -> str:
