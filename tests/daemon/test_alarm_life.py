@@ -52,23 +52,21 @@ def test_clearing_one_device_leaves_the_others_open(tmp_path: Path) -> None:
     assert housekeeping.clear_buses_back(conn, {"A": "online", "B": "online"}) == 1
 
 
-def _expired(conn, job_id: str, slot: str) -> None:
-    machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1)
-    for state in ("rendered", "printing", "printed"):
-        machine.transition(conn, job_id, state, actor="system")
-    slots.occupy(conn, slot, job_id, actor="system")
-    machine.transition(conn, job_id, "staged", actor="system")
-    machine.transition(conn, job_id, "expired", actor="system")
-
-
 def test_documents_expired_in_slots_raise_one_alarm_a_day_until_returned(tmp_path: Path) -> None:
     conn = spool.connect(tmp_path / "s.db", create=True)
     layout = config.Config().slot_layout()
     slots.add_slots(conn, layout)
-    assert housekeeping.remind_expired(conn, NOW) is None
-    _expired(conn, "NIB-1", layout[0][0])
-    _expired(conn, "NIB-2", layout[1][0])
     today = datetime.now(UTC)
+    assert housekeeping.remind_expired(conn, today) is None
+    for number, (slot, _, _) in enumerate(layout[:2], start=1):  # loaded, then their window passes
+        job_id = f"NIB-{number}"
+        machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1,
+                           pickup_expires="2026-01-01T00:00:00Z")
+        for target in ("rendered", "printing", "printed"):
+            machine.transition(conn, job_id, target, actor="system")
+        slots.occupy(conn, slot, job_id, actor="system")
+        machine.transition(conn, job_id, "staged", actor="system")
+    assert housekeeping.expire_due(conn, today) == ["NIB-1", "NIB-2"]
     first = housekeeping.remind_expired(conn, today)
     assert first is not None and "2 expired document(s)" in first.message and layout[0][0] in first.message
     assert housekeeping.remind_expired(conn, today) is None  # one a day

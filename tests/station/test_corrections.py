@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from station_support import wait
 
 import spool
 from spool import audit, jobs
@@ -28,15 +27,6 @@ from station.simulate import Options, SimulatedStation
 from station.templates.readback import read_seal
 from station.trust import TrustStore
 
-
-def wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def job(station: SimulatedStation, doc_id: str) -> jobs.Job | None:
