@@ -283,3 +283,10 @@ def test_a_signed_withdrawal_changed_in_any_field_is_refused(name: str, text: st
     changed = {**good, name: good[name] + text}
     with pytest.raises(DocumentRefused):
         withdrawal.check(changed, STORE, now=NOW)
+
+
+def test_retained_is_reported_to_the_back_office(conn: sqlite3.Connection) -> None:
+    intake.take(conn, [signed()], STORE, flow=Flow.DISPENSER, now=NOW)
+    for target in (S.RENDERED, S.RELEASED, S.PRINTING, S.PRINTED, S.RETAINED):
+        machine.transition(conn, DOC, target, actor="system")
+    assert [e for e, _, _ in outbox_events(conn)] == ["received", "released", "printed", "retained"]
