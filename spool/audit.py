@@ -182,3 +182,9 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     """The newest sequence number and hash (0 and the genesis hash when empty)."""
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return (0, GENESIS.hex()) if row is None else (row["seq"], row["hash"])
+
+
+def last_at(conn: sqlite3.Connection) -> str | None:
+    """When the newest entry was written (the station's clock may never go back behind it)."""
+    row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else row["at"]

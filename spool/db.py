@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import SpoolError
@@ -80,6 +80,21 @@ def _statements(script: str) -> Iterator[str]:
         yield buffer
 
 
+# Callbacks waiting for the commit of a connection's transaction (by connection id).
+_AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
+
+
+def after_commit(conn: sqlite3.Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` once the transaction in progress has committed (at once if none is open).
+
+    What is announced after a commit is durable: a rolled-back change is never announced.
+    """
+    if conn.in_transaction:
+        _AFTER_COMMIT.setdefault(id(conn), []).append(callback)
+    else:
+        callback()
+
+
 @contextlib.contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One durable write transaction: all of it commits, or none of it."""
@@ -92,6 +107,9 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
+        _AFTER_COMMIT.pop(id(conn), None)
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    for callback in _AFTER_COMMIT.pop(id(conn), ()):
+        callback()

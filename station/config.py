@@ -73,8 +73,14 @@ class ReleaseSection(Section):
 
 
 class DispenserSection(Section):
-    shutter: str = "1-01"
+    shutter: str = "A-1-01"
     presentation_seconds: float = Field(60, gt=0)
+    reject: str = ""
+
+
+class LoadingSection(Section):
+    print_ahead_margin: int = Field(2, ge=0, le=1000)
+    door_timeout_seconds: float = Field(300, gt=0)
 
 
 class RetentionSection(Section):
@@ -122,6 +128,7 @@ class Config(Section):
     scanner: ScannerSection = ScannerSection()
     release: ReleaseSection = ReleaseSection()
     dispenser: DispenserSection = DispenserSection()
+    loading: LoadingSection = LoadingSection()
     retention: RetentionSection = RetentionSection()
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()

@@ -162,10 +162,8 @@ class RenderStage:
             return
         if done.refused:
             machine.transition(self.conn, done.job_id, JobState.HELD, actor="system", reason=done.refused)
-            self.daemon.events.publish("job", {"job": done.job_id, "state": "held", "reason": done.refused})
             return
         machine.transition(self.conn, done.job_id, JobState.RENDERED, actor="system",
                            pdf_path=done.path, pdf_sha256=done.sha256, pages=done.pages,
                            details={"sha256": done.sha256, "pages": done.pages})
-        self.daemon.events.publish("job", {"job": done.job_id, "state": "rendered"})
 

@@ -42,9 +42,7 @@ class Timers:
         self.conn.close()
 
     async def expire(self) -> float:
-        expired = await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
-        for job_id in expired:
-            self.daemon.events.publish("job", {"job": job_id, "state": "expired"})
+        await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
         reminder = await asyncio.to_thread(housekeeping.remind_expired, self.conn, datetime.now(UTC))
         if reminder is not None:
             self.daemon.events.publish("alarm", reminder.as_dict())

@@ -89,11 +89,7 @@ class FeedPart:
             return await self.sender.step()
 
     def _taken(self, result: IntakeResult) -> None:
-        """Tell the other parts (the render stage, the pages) what came in."""
-        for job_id in result.stored + result.corrected:
-            self.daemon.events.publish("job", {"job": job_id, "state": "received"})
-        for job_id in result.withdrawn:
-            self.daemon.events.publish("job", {"job": job_id, "state": "cancelled"})
+        """Tell the pages what was refused (the jobs announce themselves: `spool.machine`)."""
         for refusal in result.refused:
             self.daemon.events.publish("document", {"document": refusal.document_id, "refused": refusal.reason})
 

@@ -16,7 +16,11 @@ scheduler with ippeveprinter), the daemon, and the kiosk and operations pages.
 Prints the addresses and a live summary. Type `scan DOCUMENT-ID` (or just
 `scan`) to scan a citizen's QR, `approve N` for more documents.
 
-A scripted day, for technicians' soak tests:
+A folder given with --dir is resumed by the next run: the same back office
+(documents, tokens, cursor) and the paper where it was.
+
+A scripted day, for technicians' soak tests (at a dispenser, a few citizens
+walk away and leave their paper: it is retained):
 
   station simulate --documents 200 --auto-collect --exit-when-done \\
       [--kill-daemon-every 5] [--power-cycle-every 20]
@@ -49,6 +53,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="seed for the generated citizens and the fault timing")
     parser.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
     parser.add_argument("--quiet", action="store_true", help="no live summary lines")
+    parser.add_argument("--buses", type=int, choices=[1, 2], default=1,
+                        help="lock buses of a new station: 1 (CU16) or 2 (a CU16 bus A and an 8A/80 bus B)")
+    parser.add_argument("--fast", action="store_true",
+                        help="brisk simulated people and fast polling (soak runs and tests)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,4 +69,5 @@ def run(args: argparse.Namespace) -> int:
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
                             pin_ratio=args.pin_ratio, seed=args.seed,
-                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout, quiet=args.quiet))
+                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
+                            quiet=args.quiet, buses=args.buses, fast=args.fast))

@@ -22,8 +22,10 @@ from station.backoffice.document import DocumentRefused
 from station.config import Config
 from station.events import EventBus
 from station.rendering import Rendered, RenderStage
+from station.errors import StationError
+from station import operations
+from spool.states import Action
 from station.trust import TrustStore
-from station.web import actions
 
 KEY = trust_module.new_private_key()
 STRANGER = trust_module.new_private_key()
@@ -146,8 +148,8 @@ def test_a_conflict_holds_the_document_until_a_correction_replaces_it(conn: sqli
     assert len(conflict) == 1 and conflict[0].severity == "critical"
     assert [(key, detail["reason"]) for event, key, detail in outbox_events(conn) if event == "held"] == \
         [("", "conflict")]  # reported `held`, reason conflict
-    with pytest.raises(Exception, match="conflict"):
-        actions.retry(conn, DOC, actor="operator:rina")  # a person cannot release the first version
+    with pytest.raises(StationError, match="held for a conflict"):
+        operations.retry(conn, DOC, actor="operator:rina")  # a person cannot release the first version
     take(conn, signed(name="SITI LAIN"))  # the same conflict again: still held, one alarm
     assert len(alarms.open_alarms(conn, "backoffice.document_conflict")) == 1
     assert take(conn, signed(1, name="SITI RAHAYU")).corrected == [DOC]
@@ -159,7 +161,7 @@ def test_a_conflict_on_a_job_held_for_something_else_holds_it_for_the_conflict(c
     walk(conn, [S.RENDERED, S.PRINTING, S.HELD])
     take(conn, signed(name="SITI LAIN"))
     assert jobs.get_job(conn, DOC).held_reason == "conflict"
-    assert actions.retry_target(jobs.get_job(conn, DOC)) is None
+    assert Action.RETRY not in operations.allowed(jobs.get_job(conn, DOC))
 
 
 def test_a_conflict_after_release_is_reported_not_held(conn: sqlite3.Connection, slot: str) -> None:

@@ -21,7 +21,7 @@ def test_the_kiosk_page_carries_its_credential_only_on_this_machine(station, cli
 
 def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
     view = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"}).json()
-    assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "1-05")
+    assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "A-1-05")
     # The stub daemon put a clear name, a NIK and the job id into the view: none reach the screen.
     assert view["job"] == {"masked_name": "S*** N********", "state": "released"}
     assert ("scan", {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
@@ -58,13 +58,13 @@ def test_a_problem_report_raises_an_alarm_with_the_job(station, client) -> None:
     assert body["job"] == "JOB-STAGED" and body["message"]["id"] == "Pintu tidak terbuka"
     alarm = alarms.get_alarm(station.conn(), body["alarm"])
     assert (alarm.kind, alarm.job_id, alarm.slot_id, alarm.severity) == \
-        ("citizen_door_did_not_open", "JOB-STAGED", "1-05", "critical")
+        ("citizen_door_did_not_open", "JOB-STAGED", "A-1-05", "critical")
     entry = list(audit.entries(station.conn(), job="JOB-STAGED"))[-1]
     assert (entry.actor, entry.action) == ("citizen", "alarm.raised")
 
 
 def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, client) -> None:
-    station.daemon.show(KioskView(Screen.THANKS, slot="1-06", session="s-9"))
+    station.daemon.show(KioskView(Screen.THANKS, slot="A-1-06", session="s-9"))
     body = client.post("/api/v1/kiosk/problem", headers=KIOSK,
                        json={"problem": "wrong_document", "session": "s-9"}).json()
     assert body["job"] == "JOB-DONE"
