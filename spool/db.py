@@ -1,12 +1,14 @@
 """Opening the spool: SQLite in WAL mode with durable commits, migrated.
 
-Every change goes through `write()`, one `BEGIN IMMEDIATE` transaction that
+The database file is created owner-only (0600); SQLite creates its WAL and
+SHM files with the same mode. Every change goes through `write()`, one `BEGIN IMMEDIATE` transaction that
 commits with `synchronous=FULL`, so that a commit that returned is on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +30,8 @@ def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -
         raise SpoolError(f"no spool at {path} (run 'station init' first, or check --config)")
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only from the first byte: SQLite gives the WAL and SHM files the database's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     try:
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,

@@ -32,6 +32,7 @@ from .printing import PrintStage
 from .rendering import RenderStage
 from .timers import Timers
 from .trust import TrustFile
+from .trust_watch import TrustWatch
 
 if TYPE_CHECKING:
     from .daemon import Daemon, Part
@@ -213,7 +214,11 @@ class PrintPart:
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
     devices = DevicesPart()
+<<<<<<< HEAD
     parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, CounterPart(devices), JobOpsPart()]
+=======
+    parts: list[Any] = [SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
+>>>>>>> main
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

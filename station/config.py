@@ -49,6 +49,7 @@ class PathsSection(Section):
     station_key: Path = Path("keys/station.pem")
     templates: Path = Path("templates")
     control_socket: Path = Path("run/station.sock")
+    kiosk_key: Path = Path("keys/kiosk.key")
     log: Path | None = None
 
 
@@ -59,6 +60,7 @@ class BackofficeSection(Section):
     timeout_seconds: float = Field(10.0, gt=0)
     page_size: int = Field(50, ge=1, le=500)
     checkpoint_seconds: float = Field(300.0, gt=0)
+    ca_file: Path | None = None
 
 
 class ReleaseSection(Section):
@@ -92,6 +94,9 @@ class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     kiosk_columns: int = Field(4, ge=1, le=24)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow_plain_http: bool = False
 
 
 class LogSection(Section):

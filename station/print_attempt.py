@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from drivers.printer import BLOCKING, JobPhase, PrinterJob, PrinterStatus, print_options
+from spool import intents
+from spool.intents import Kind
 from spool.jobs import Job
 
 OptionsFor = Callable[[Job], Mapping[str, Any]]
@@ -88,3 +91,14 @@ def judge(flight: Flight, info: PrinterJob) -> tuple[str | None, dict[str, Any]]
         return "page-count-mismatch", {**details, "pages_expected": flight.expected_pages,
                                        "pages_reported": info.pages}
     return None, details
+
+
+def failures_in_a_row(conn: sqlite3.Connection, job_id: str, *, lost: bool = False) -> int:
+    """Failed attempts (lost ones, or the others) since the job was last printed or held."""
+    count = 0
+    for attempt in reversed(intents.of_job(conn, job_id, Kind.PRINT)):
+        if attempt.outcome == "printed" or attempt.detail.get("held"):
+            break
+        if attempt.outcome in ("failed", "lost") and (attempt.outcome == "lost") == lost:
+            count += 1
+    return count

@@ -51,7 +51,8 @@ from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from .config import Config
-from .print_attempt import Document, Flight, OptionsFor, Recovery, StepReport, default_options, judge
+from .print_attempt import (Document, Flight, OptionsFor, Recovery, StepReport, default_options,
+                            failures_in_a_row, judge)
 from .print_recovery import LOST, recover
 
 # The printer has no record of a job it was given (restarted, purged): reprint it, up to this many times.
@@ -207,17 +208,32 @@ class PrintStage:
         if not info.phase.done:
             return "waiting"
         reason, details = judge(flight, info)
-        if reason == LOST and self._sensed(job):
-            # The printer lost its record (it was restarted) but the paper is in the bin, which was
-            # empty before this attempt: it is this document's. Matched at the output, not printed again.
-            reason, details = None, {**details, "matched": "output-sensor"}
+        if reason == LOST and self.bin_clear is not None:
+            # The printer lost its record (it was restarted). The bin was empty before this attempt:
+            # paper in it now is this document's, matched at the output and not printed again.
+            seen = self._bin(job)
+            if seen is None:
+                return "waiting"  # the sensor cannot be read yet: ask again
+            if seen:
+                reason, details = None, {**details, "matched": "output-sensor"}
         return self._conclude(flight, job, reason, details, info.pages)
 
-    def _sensed(self, job: Job) -> bool:
+    def _bin(self, job: Job) -> bool | None:
+        """Dispenser: True when the bin holds paper, False when it is empty, None when unknown."""
         try:
-            return self.bin_clear is not None and self.sensor is not None and bool(self.sensor(job))
-        except Exception:  # noqa: BLE001 - a broken sensor reads as "not seen"
+            if self.sensor is not None and self.sensor(job):
+                return True
+            return False if self.bin_clear is not None and self.bin_clear() else None
+        except Exception:  # noqa: BLE001 - a broken sensor is an unknown one
+            return None
+
+    def _matched_in_bin(self, job: Job) -> bool:
+        """A dispenser job between attempts whose paper is in the bin after all: printed, not printed again."""
+        if self._bin(job) is not True:
             return False
+        machine.transition(self.conn, job.id, JobState.PRINTED, actor=self.actor, details={"matched": "output-sensor"})
+        self.retry.pop(job.id, None)
+        return True
 
     def _follow_requeued(self, flight: Flight, job: Job) -> str:
         """The spooler put a job it had begun back in its queue (CUPS after a restart).
@@ -301,7 +317,7 @@ class PrintStage:
         # A job the printer lost (it restarted, or its record was purged) says nothing against the
         # document: it is reprinted (audited) and counts against its own, wider limit.
         lost = reason == LOST
-        failures = self._failures_in_a_row(job.id, lost=lost) + 1
+        failures = failures_in_a_row(self.conn, job.id, lost=lost) + 1
         details = {**details, "failures": failures}
         held = failures >= (LOST_LIMIT if lost else self.max_attempts)
         with write(self.conn):
@@ -321,16 +337,6 @@ class PrintStage:
             log.warning("job %s held after %d failed attempts: %s", job.id, failures, reason)
         elif job.flow is Flow.DISPENSER:
             self.retry[job.id] = None
-
-    def _failures_in_a_row(self, job_id: str, *, lost: bool = False) -> int:
-        """Failed attempts (lost ones, or the others) since the job was last printed or held."""
-        count = 0
-        for attempt in reversed(intents.of_job(self.conn, job_id, Kind.PRINT)):
-            if attempt.outcome == "printed" or attempt.detail.get("held"):
-                break
-            if attempt.outcome in ("failed", "lost") and (attempt.outcome == "lost") == lost:
-                count += 1
-        return count
 
     def hold(self, job: Job, reason: str, details: dict[str, Any]) -> None:
         machine.transition(self.conn, job.id, JobState.HELD, actor=self.actor, reason=reason, details=details)
@@ -360,6 +366,8 @@ class PrintStage:
             job = get_job(self.conn, job_id)
             if job.state is not JobState.PRINTING or job.id in self.flights:
                 self.retry.pop(job_id, None)
+            elif self._matched_in_bin(job):
+                continue
             elif bin_clear and len(chosen) < min(limit, 1):
                 chosen.append(job)
         # One dispenser job at a time: its paper must land in an empty bin.

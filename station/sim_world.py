@@ -139,10 +139,15 @@ class World:
     def doors(self, stop: threading.Event) -> None:
         """Whoever is at an open door: a citizen takes the paper; staff put a printed document in."""
         slots = [s for s, _, _ in self.cfg.slot_layout()]
+        was_open: set[str] = set()
         while not stop.is_set():
             for slot in slots:
-                if slot in self._busy or not self.bus.door_open(slot):
+                if not self.bus.door_open(slot):
+                    was_open.discard(slot)
                     continue
+                if slot in self._busy or slot in was_open:
+                    continue  # being handled, or open since before (a walk-away leaves the shutter open)
+                was_open.add(slot)
                 self._busy.add(slot)
                 delay = 0.02 if self.fast else self.rng.uniform(*PEOPLE_DELAY_S)
                 handler = self._at_shutter if slot == self.shutter else \
@@ -182,15 +187,20 @@ class World:
             return True
 
     def _at_shutter(self, slot: str) -> None:
+        """The citizen whose document the station is presenting stands there: they take the paper, or walk away."""
+        citizen = self._presented()
         with self._lock:
-            sheets, citizen = list(self.bin), self.serving
+            sheets = list(self.bin)
             for doc in sheets:
                 self.paper.opened_with[doc] += 1
+            if sheets and citizen is None:
+                self.paper.unexpected_openings.append(f"{','.join(sheets)} at the shutter, nobody being served")
         if not sheets or citizen is None:
-            return  # nobody there, or nothing to take: the shutter mechanism closes it in time
+            return  # nothing to take, or nobody there: the shutter mechanism closes it in time
         if self.rng.random() < WALK_AWAY:
             with self._lock:
-                self.serving = None  # walked away; the paper stays in the bin
+                if self.serving == citizen:
+                    self.serving = None  # walked away; the paper stays in the bin
             return
         with self._lock:
             for doc in sheets:
@@ -199,7 +209,8 @@ class World:
                     self.paper.wrong_person.append(f"{doc} to the citizen of {citizen}")
             self.bin.clear()
             self.waiting.pop(citizen, None)
-            self.serving = None
+            if self.serving == citizen:
+                self.serving = None
         self.bus.take_item(slot)
         self.bus.close_door(slot)
 
@@ -344,6 +355,19 @@ class World:
             return job.state if job else None
         finally:
             conn.close()
+
+    def _presented(self) -> str | None:
+        """The document the station is presenting now (its citizen scanned for it: tokens are personal)."""
+        conn = spool.connect(self.cfg.spool_path)
+        try:
+            going = [j.id for state in (JobState.PRINTED, JobState.PRINTING, JobState.RELEASED)
+                     for j in jobs.jobs_in(conn, state, limit=5)]
+        finally:
+            conn.close()
+        if len(going) > 1:
+            with self._lock:
+                self.paper.wrong_person.append(f"two presentations at once: {', '.join(going)}")
+        return going[0] if going else None
 
     def _occupant(self, slot: str) -> str | None:
         conn = spool.connect(self.cfg.spool_path)

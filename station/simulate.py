@@ -227,7 +227,8 @@ class SimulatedStation:
     def start_daemon(self) -> None:
         station = Path(sys.executable).with_name("station")
         command = [str(station)] if station.exists() else [sys.executable, "-m", "station.cli"]
-        log = open(self.folder / "daemon.log", "ab")  # noqa: SIM115 - the child owns it
+        # Owner-only whatever the caller's umask: the daemon's log names jobs and slots.
+        log = os.fdopen(os.open(self.folder / "daemon.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
         self.daemon = subprocess.Popen([*command, "run", "--config", str(self.config_path)], env=self.env,
                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        preexec_fn=die_with_parent)
@@ -364,9 +365,19 @@ class SimulatedStation:
 
     def addresses(self) -> list[tuple[str, str]]:
         base = f"http://127.0.0.1:{self.options.port}"
-        return [("kiosk", f"{base}/kiosk"), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
+        return [("kiosk", self.kiosk_url()), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
                 ("back office (citizens' phones)", f"{self.server.url}/"),
                 ("station folder", str(self.folder)), ("daemon log", str(self.folder / "daemon.log"))]
+
+
+    def kiosk_url(self) -> str:
+        """The kiosk screen's pairing address: `/kiosk?key=` with the station's kiosk key."""
+        from .web import kiosk_key
+
+        path = self.cfg.path(self.cfg.paths.kiosk_key)
+        assert path is not None
+        kiosk_key.create(path)
+        return f"http://127.0.0.1:{self.options.port}/kiosk?key={path.read_text().strip()}"
 
 
 def _poll_bus_fast(config_path: Path) -> None:

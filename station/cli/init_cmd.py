@@ -13,12 +13,16 @@ from spool import audit, slots
 from .. import config as config_module
 from .. import trust
 from ..errors import StationError
+from ..files import PRIVATE_DIR, make_private, write_atomic
+from ..web import kiosk_key
 from .common import add_command
 
 DESCRIPTION = """\
 Create a station in DIR: DIR/station.toml (every setting documented, devices
 simulated), an empty spool whose first audit entry records the creation, and
-its slots. Refuses a DIR that already holds a station.
+its slots, the station key and the kiosk screen's key. DIR and everything in
+it are the owner's only (0700 folders, 0600 files). Refuses a DIR that
+already holds a station.
 
 The lock buses come from --bus (one per bus), else from the configuration
 named by --config, else the example's one CU16 board of 16 locks:
@@ -92,10 +96,13 @@ def run(args: argparse.Namespace) -> int:
                                   environ={}, source=getattr(args, "config", None) or "--station-id/--kind/--bus")
     if cfg.spool_path.exists():
         raise StationError(f"{cfg.spool_path} already exists: refusing to reuse another station's spool")
-    folder.mkdir(parents=True, exist_ok=True)
+    # Owner-only, whatever the caller's umask: the folder will hold personal data and keys.
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    folder.chmod(PRIVATE_DIR)
     for sub in ("documents", "run", "keys"):
-        (folder / sub).mkdir(exist_ok=True)
+        (folder / sub).mkdir(exist_ok=True, mode=PRIVATE_DIR)
     station_kid = _station_keys(cfg)
+    kiosk_key.create(cfg.path(cfg.paths.kiosk_key))  # type: ignore[arg-type]
     conn = spool.connect(cfg.spool_path, create=True)
     with spool.write(conn):
         audit.append(conn, "system", "station.created",
@@ -103,9 +110,8 @@ def run(args: argparse.Namespace) -> int:
         conn.execute("INSERT INTO station (key, value) VALUES ('id', ?)", (cfg.station.id,))
     slots.reconcile(conn, cfg.slot_layout())
     conn.close()
-    tmp = config_path.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(config_path)
+    write_atomic(config_path, text.encode("utf-8"))
+    make_private(folder)  # the copied templates too
     print(f"station {cfg.station.id} ({cfg.station.kind}) created in {folder}")
     print(f"  configuration: {config_path}")
     print(f"  spool:         {cfg.spool_path}")
@@ -131,7 +137,7 @@ def _station_keys(cfg: config_module.Config) -> str:
     """The station's own key, and a trust store with it and the shipped template keys."""
     key = trust.new_private_key()
     trust.save_private_key(key, cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
-    store = trust.TrustStore().with_key(trust.entry_for(key, "station"))
+    store = trust.TrustStore().with_key(trust.entry_for(key, "station", station=cfg.station.id))
     shipped = bundled_templates()
     if (shipped / "trust.json").exists():
         for entry in trust.TrustStore.load(shipped / "trust.json").keys:

@@ -149,8 +149,8 @@ class DispenserRelease:
         except (LockError, TimeoutError) as err:
             log.warning("shutter: %s", err)
             outcome = Outcome.UNKNOWN
-        if outcome in (Outcome.OPENED, Outcome.ALREADY_OPEN) or self._shutter_open():
-            self._presented(outcome)
+        if outcome in (Outcome.OPENED, Outcome.ALREADY_OPEN) or self._shutter_open() or self._bin() is Item.ABSENT:
+            self._presented(outcome)  # opened (a quick hand may have emptied the bin and shut it already)
         elif outcome is Outcome.UNKNOWN and tries < SHUTTER_TRIES:
             # The board did not answer (a power cut loses an unlock): the presentation stays where it is,
             # and is opened again once the board shows the shutter shut on the paper. Only this person's

@@ -89,9 +89,11 @@ class Dispenser:
             if is_open and not was_open:
                 self.shown.append((self.turn, list(self.bin)))
                 if self.turn is not None:  # the citizen takes the paper and closes the shutter
+                    time.sleep(0.3)
                     self.bin.clear()
                     self.sim.take_item(self.shutter)
                     self.sim.close_door(self.shutter)
+                    is_open = False
             was_open = is_open
             time.sleep(0.02)
 

@@ -39,7 +39,8 @@ def kiosk(chromium, site):
     strays = only_local(page, site.url)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{site.url}/kiosk")
+    key = site.server.config.app.state.web.kiosk_key()  # the kiosk's browser is paired once with the station's kiosk key
+    page.goto(f"{site.url}/kiosk?key={key}")
     page.wait_for_selector("main[data-screen='idle']")
     yield page
     assert strays == [] and errors == []

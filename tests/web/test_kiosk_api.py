@@ -9,14 +9,23 @@ from station.token import citizen_message
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 
 
-def test_the_kiosk_page_carries_its_credential_only_on_this_machine(station, client) -> None:
+def test_the_kiosk_page_carries_its_credential_only_for_a_paired_browser(station, client) -> None:
     from fastapi.testclient import TestClient
 
-    # TestClient's peer is "testclient": not this machine, so no credential.
-    assert "kiosk-secret-for-tests" not in client.get("/kiosk").text
+    # Coming from this machine proves nothing (a reverse proxy or a port forward is "local" too).
     local = TestClient(client.app, client=("127.0.0.1", 50000))
-    assert 'content="kiosk-secret-for-tests"' in local.get("/kiosk").text
+    assert "kiosk-secret-for-tests" not in local.get("/kiosk").text
+    # A wrong key pairs nothing; the right one is traded for an HttpOnly cookie and leaves the address.
+    wrong = local.get("/kiosk?key=not-the-key", follow_redirects=False)
+    assert wrong.status_code == 303 and "set-cookie" not in wrong.headers
+    paired = local.get("/kiosk?key=kiosk-secret-for-tests", follow_redirects=False)
+    assert paired.status_code == 303 and paired.headers["location"] == "/kiosk"
+    cookie = paired.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/kiosk" in cookie
+    page = local.get("/kiosk")  # the client keeps the cookie, as the kiosk's browser does
+    assert 'content="kiosk-secret-for-tests"' in page.text and page.headers["referrer-policy"] == "no-referrer"
     assert "kiosk-secret-for-tests" not in local.get("/ops").text
+    assert "kiosk-secret-for-tests" not in client.get("/kiosk").text  # another browser: not paired
 
 
 def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
