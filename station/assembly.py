@@ -214,11 +214,7 @@ class PrintPart:
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
     devices = DevicesPart()
-<<<<<<< HEAD
-    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, CounterPart(devices), JobOpsPart()]
-=======
-    parts: list[Any] = [SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
->>>>>>> main
+    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

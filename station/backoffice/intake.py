@@ -233,25 +233,14 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
                  (doc_id, recorded, entry.at))
     if doc_id is None:
         alarms.raise_alarm(conn, "backoffice.unreadable_document",
-<<<<<<< HEAD
-                           "the back office sent a document without a readable id"
-                           f" ({refusal.message[:200]})", severity="warning", device="backoffice")
+                           f"the back office sent a {refusal.what} without a readable id ({refusal.reason})",
+                           severity="warning", device="backoffice")
     elif find_job(conn, doc_id) is not None or refusal.what == "withdrawal":
         # The job under this id goes on with its life, and its own events
         # report it: no `held` for it. A person must look at what was sent.
         severity = "critical" if refusal.reason in ("conflict", "bad_signature") else "warning"
         alarms.raise_alarm(conn, f"backoffice.{refusal.what}_{refusal.reason}",
-                           f"{refusal.what} {doc_id} came and was refused: {refusal.message[:200]}",
-=======
-                           f"the back office sent a document without a readable id ({refusal.reason})",
-                           severity="warning", device="backoffice")
-    elif find_job(conn, doc_id) is not None:
-        # The job under this id goes on with its life, and its own events
-        # report it: no `held` for it. A person must look at what was sent.
-        severity = "critical" if refusal.reason in ("conflict", "bad_signature") else "warning"
-        alarms.raise_alarm(conn, f"backoffice.document_{refusal.reason}",
-                           f"document {doc_id} came again and was refused ({refusal.reason})",
->>>>>>> main
+                           f"{refusal.what} {doc_id} came and was refused ({refusal.reason})",
                            severity=severity, job=doc_id, device="backoffice")
     elif refusal.reason in SIGNED_REFUSALS:
         outbox.enqueue(conn, doc_id, "held", at=entry.at, detail={"reason": refusal.reason})
