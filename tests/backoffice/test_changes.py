@@ -14,17 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spool import alarms, audit, jobs, machine, slots
-from spool.states import Flow, JobState
-from station import housekeeping
+from spool.states import Action, Flow, JobState
+from station import housekeeping, operations
 from station import trust as trust_module
 from station.backoffice import document, intake, outbox, withdrawal
 from station.backoffice.document import DocumentRefused
 from station.config import Config
+from station.errors import StationError
 from station.events import EventBus
 from station.rendering import Rendered, RenderStage
-from station.errors import StationError
-from station import operations
-from spool.states import Action
 from station.trust import TrustStore
 
 KEY = trust_module.new_private_key()

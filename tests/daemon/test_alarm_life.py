@@ -20,7 +20,6 @@ from station import config, housekeeping
 from station.config import DiskSection
 from station.disk import MB, DiskWatch, Level, next_level, render_paused
 
-NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 
 
 def test_a_cleared_alarm_is_closed_audited_logged_and_raised_anew_next_time(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from station_support import wait
+from station_support import job, state, wait
 
 import spool
 from spool import audit, jobs
@@ -27,19 +27,6 @@ from station.simulate import Options, SimulatedStation
 from station.templates.readback import read_seal
 from station.trust import TrustStore
 
-
-
-def job(station: SimulatedStation, doc_id: str) -> jobs.Job | None:
-    conn = spool.connect(station.cfg.spool_path)
-    try:
-        return jobs.find_job(conn, doc_id)
-    finally:
-        conn.close()
-
-
-def state(station: SimulatedStation, doc_id: str) -> JobState | None:
-    found = job(station, doc_id)
-    return None if found is None else found.state
 
 
 def heard(station: SimulatedStation, doc_id: str, event: str) -> list[dict[str, Any]]:
