@@ -71,8 +71,9 @@ _FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED})
 
 def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: str,
                template_version: int, payload: str | None = None, pickup_expires: str | None = None,
-               size: str = "M", actor: str = "system", details: dict[str, Any] | None = None) -> Job:
-    """Record a newly received document as a job in `received`."""
+               size: str = "M", actor: str = "system", details: dict[str, Any] | None = None,
+               kind: str = "template") -> Job:
+    """Record a newly received document as a job in `received` (`kind`: "template" or "pdf")."""
     if not isinstance(job_id, str) or not job_id or len(job_id) > 128 or not job_id.isprintable():
         raise SpoolError(f"bad job id {job_id!r}: 1 to 128 printable characters")
     flow = Flow(flow)
@@ -84,9 +85,9 @@ def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: s
                                       "flow": flow.value, **(details or {})})
         conn.execute(
             "INSERT INTO jobs (id, flow, state, template, template_version, size, payload,"
-            " pickup_expires, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " pickup_expires, created_at, updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, flow.value, INITIAL.value, template, int(template_version), size, payload,
-             pickup_expires, entry.at, entry.at))
+             pickup_expires, entry.at, entry.at, kind))
         _announce(conn, JobEvent(job_id, INITIAL, None, None, None, entry.at))
     return get_job(conn, job_id)
 

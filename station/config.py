@@ -90,6 +90,18 @@ class RetentionSection(Section):
     personal_data_days: float = Field(90, ge=0)
 
 
+class PdfSection(Section):
+    ca_bundle: Path | None = None
+    max_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_pages: int = Field(50, ge=1, le=1000)
+    max_objects: int = Field(20_000, ge=100, le=1_000_000)
+
+    @field_validator("ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
 class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -135,6 +147,7 @@ class Config(Section):
     dispenser: DispenserSection = DispenserSection()
     loading: LoadingSection = LoadingSection()
     retention: RetentionSection = RetentionSection()
+    pdf: PdfSection = PdfSection()
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()
     disk: DiskSection = DiskSection()

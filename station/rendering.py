@@ -92,6 +92,11 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
     cfg: Config = _worker["cfg"]
     try:
         document = json.loads(payload or "")
+        if isinstance(document, dict) and document.get("kind") == "pdf":
+            # An agency-signed PDF (PROTOCOLS §7.2) is verified and written as sent, never rendered.
+            from .signedpdf.stage import accept
+
+            return Rendered(job_id, **accept(document, cfg, _pdf_path(cfg, job_id)))
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             return Rendered(job_id, refused="document_malformed")
         template = _worker["cache"].find(cfg.path(cfg.paths.templates), document["template"],
@@ -108,14 +113,18 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
         return Rendered(job_id, retry=True)  # the station's disk, not the document: try again later
     except Exception:  # noqa: BLE001 - a renderer bug on one document holds that document, no other
         return Rendered(job_id, refused="render_failed")
-    folder = cfg.path(cfg.paths.documents)
-    assert folder is not None
-    path = folder / pdf_name(job_id)
+    path = _pdf_path(cfg, job_id)
     try:
         write_atomic(path, result.pdf, mode=0o600)
     except OSError:
         return Rendered(job_id, retry=True)
     return Rendered(job_id, str(path), result.sha256, result.pages)
+
+
+def _pdf_path(cfg: Config, job_id: str) -> Path:
+    folder = cfg.path(cfg.paths.documents)
+    assert folder is not None
+    return folder / pdf_name(job_id)
 
 
 # -- the daemon side ---------------------------------------------------------------

@@ -68,6 +68,7 @@ class Options:
     cups: bool = False
     port: int = 8080
     pin_ratio: float = 0.2
+    pdf_ratio: float = 0.0  # share of documents that come as agency-signed PDFs (§7.2)
     printer_ppm: float | None = None
     seed: int | None = None
     timeout: float | None = None
@@ -99,6 +100,9 @@ class Buses:
 
     def close_door(self, slot: str) -> None:
         self._sim(slot).close_door(slot)
+
+    def unlock_count(self, slot: str) -> int:
+        return self._sim(slot).unlock_count(slot)
 
     def stop(self) -> None:
         for sim in self.sims.values():
@@ -136,10 +140,17 @@ class SimulatedStation:
         self.cfg = config.load(config_path)
         station_id = self.cfg.station.id
         self.office = BackOffice(self._issuer_key(), stations={station_id: self._bearer()}, seed=opts.seed,
-                                 scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10)
+                                 scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10,
+                                 pdf_ratio=opts.pdf_ratio)
         if (self.folder / OFFICE_STATE).exists():
             self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
         self._trust(self.office.issuer_entry())
+        # The station trusts the simulated agencies' CA (a new one each run; a resumed run keeps the old
+        # roots too, for the signed PDFs still waiting to be verified).
+        ca_bundle = self.folder / "pdf-ca.pem"
+        earlier = ca_bundle.read_bytes() if ca_bundle.exists() else b""
+        if self.office.pdf_issuer.root_pem not in earlier:
+            ca_bundle.write_bytes(earlier + self.office.pdf_issuer.root_pem)
         self.server = BackOfficeServer(self.office).start()
         self.bus = Buses({bus.name: LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                                                latch_ms=20 if opts.fast else None).start()
@@ -151,7 +162,8 @@ class SimulatedStation:
             opts.port = _free_port()
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
-                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PRINTER_SIM_OUTPUT": PRINTER_OUTPUT}
+                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PRINTER_SIM_OUTPUT": PRINTER_OUTPUT,
+                    "STATION_PDF_CA_BUNDLE": str(ca_bundle)}
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
         if opts.fast:

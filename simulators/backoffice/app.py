@@ -125,7 +125,7 @@ def create_app(office: BackOffice) -> FastAPI:
             return JSONResponse({"detail": "count must be 1 to 10000"}, status_code=400)
         try:
             made = office.approve(count, station=body.get("station"), template=body.get("template"),
-                                  pin=body.get("pin"))
+                                  pin=body.get("pin"), kind=body.get("kind"))
         except KeyError as err:
             return JSONResponse({"detail": str(err.args[0])}, status_code=400)
         return JSONResponse([a.summary() for a in made])
@@ -140,6 +140,8 @@ def create_app(office: BackOffice) -> FastAPI:
             return JSONResponse(office.correct(document_id, data))
         except KeyError:
             return JSONResponse({"detail": "no such document"}, status_code=404)
+        except ValueError as err:
+            return JSONResponse({"detail": str(err)}, status_code=400)
 
     @app.post("/sim/documents/{document_id}/withdraw")
     def sim_withdraw(document_id: str, body: dict[str, Any] | None = None) -> JSONResponse:
@@ -150,6 +152,11 @@ def create_app(office: BackOffice) -> FastAPI:
             return JSONResponse(office.withdraw(document_id, reason))
         except KeyError:
             return JSONResponse({"detail": "no such document"}, status_code=404)
+
+    @app.get("/sim/pdf-ca.pem")
+    def sim_pdf_ca() -> Response:
+        """The root of the CA that signs this back office's PDFs (for a station's [pdf] ca_bundle)."""
+        return Response(office.pdf_issuer.root_pem, media_type="application/x-pem-file")
 
     @app.get("/sim/faults")
     def sim_faults() -> JSONResponse:

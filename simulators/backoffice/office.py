@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 import logging
 import secrets
@@ -33,6 +34,7 @@ from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
 from .citizens import Citizens
 from .faults import Faults
 from .forms import Form, fallback_forms, fill, load_forms
+from .pdfdocs import PdfIssuer
 
 log = logging.getLogger("simulators.backoffice")
 
@@ -58,10 +60,16 @@ class Approval:
 
     withdrawn: bool = False   # a withdrawal was put in the feed
 
+    @property
+    def kind(self) -> str:
+        """"template" (data for the station to render) or "pdf" (an agency-signed PDF, §7.2)."""
+        return str(self.document.get("kind", "template"))
+
     def summary(self) -> dict[str, Any]:
         """What the admin API lists (with the token and PIN: this is a simulator)."""
         return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
-                "token": self.token, "pin": self.pin, "pickup_expires": self.document["pickup_expires"],
+                "kind": self.kind, "token": self.token, "pin": self.pin,
+                "pickup_expires": self.document["pickup_expires"],
                 "revision": self.document.get("revision", 0), "withdrawn": self.withdrawn}
 
 
@@ -107,7 +115,8 @@ class BackOffice:
     def __init__(self, issuer_key: Ed25519PrivateKey | None = None, *,
                  stations: dict[str, str] | None = None, templates_dir: Path | None = None,
                  seed: int | None = None, faults: Faults | None = None, scan_hook: ScanHook | str | None = None,
-                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14) -> None:
+                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14,
+                 pdf_ratio: float = 0.0) -> None:
         self.issuer_key = issuer_key or Ed25519PrivateKey.generate()
         self.kid = kid_of(public_raw(self.issuer_key))
         # A key no station trusts, for the unknown_key fault.
@@ -120,6 +129,9 @@ class BackOffice:
         self.pin_ratio = pin_ratio
         self.pin_ln = pin_ln
         self.pickup_days = pickup_days
+        # Agencies that send signed PDFs instead of data: a CA hierarchy made now, at start.
+        self.pdf_ratio = pdf_ratio
+        self.pdf_issuer = PdfIssuer()
         self.run_id = base64.b32encode(secrets.token_bytes(5)).decode()[:4]
         self.forms = load_forms(templates_dir or REPOSITORY_TEMPLATES)
         if not self.forms:
@@ -170,13 +182,19 @@ class BackOffice:
     # --- approving ------------------------------------------------------------
 
     def approve(self, count: int = 1, *, station: str | None = None, template: str | None = None,
-                pin: bool | None = None) -> list[Approval]:
-        """Approve `count` documents for `station` (the first one by default), templates in turn."""
+                pin: bool | None = None, kind: str | None = None) -> list[Approval]:
+        """Approve `count` documents for `station` (the first one by default), templates in turn.
+
+        `kind` "pdf" makes agency-signed PDFs, "template" data to render; by
+        default each is a PDF with the chance `pdf_ratio`.
+        """
         station = station or next(iter(self.stations))
         if station not in self.stations:
             raise KeyError(f"no station {station!r} at this back office")
         if template is not None and template not in self.forms:
             raise KeyError(f"no template {template!r}; known: {', '.join(self.forms)}")
+        if kind not in (None, "template", "pdf"):
+            raise KeyError(f"no document kind {kind!r}; known: template, pdf")
         made = []
         for _ in range(count):
             with self._lock:
@@ -184,14 +202,15 @@ class BackOffice:
                 seq = self._seq
             form = self.forms[template] if template else list(self.forms.values())[seq % len(self.forms)]
             with_pin = (self.rng.random() < self.pin_ratio) if pin is None else pin
-            approval = self._approval(form, station, seq, with_pin)
+            as_pdf = (self.rng.random() < self.pdf_ratio) if kind is None else kind == "pdf"
+            approval = self._approval(form, station, seq, with_pin, as_pdf)
             with self._lock:
                 self._approvals[approval.id] = approval
                 self._feeds[station].append(approval.id)
             made.append(approval)
         return made
 
-    def _approval(self, form: Form, station: str, seq: int, with_pin: bool) -> Approval:
+    def _approval(self, form: Form, station: str, seq: int, with_pin: bool, as_pdf: bool = False) -> Approval:
         abbreviation = "".join(part[0] for part in form.template.split("-")).upper() \
             if "-" in form.template else form.template[:3].upper()
         doc_id = f"{abbreviation}-{self.run_id}-{seq:05d}"
@@ -203,6 +222,11 @@ class BackOffice:
             "pickup_expires": format_time(datetime.fromtimestamp(now + ttl, UTC)),
             "issued_at": format_time(datetime.fromtimestamp(now, UTC)),
         }
+        if as_pdf:
+            # The agency lays the document out and signs it: the station gets the PDF, not the data.
+            data = fields.pop("data")
+            del fields["template"], fields["template_version"]
+            fields.update(self.pdf_issuer.document_fields(form.title, data))
         pin = None
         if with_pin:
             pin = self.citizens.pin()
@@ -233,6 +257,8 @@ class BackOffice:
         with self._lock:
             approval = self._approvals[document_id]
             fields = {k: v for k, v in approval.document.items() if k not in document.UNSIGNED}
+            if "data" not in fields:
+                raise ValueError("only documents with template data are corrected here (not signed PDFs)")
             revision = int(fields.get("revision", 0)) + 1
             if data is None:
                 data = corrected_name(fields["data"])
@@ -328,9 +354,7 @@ class BackOffice:
         if conflict and genuine and len(extras) < room:
             doc_id = self.rng.choice(genuine)
             changed = {k: v for k, v in self._approvals[doc_id].document.items() if k not in document.UNSIGNED}
-            changed["data"] = {**changed["data"]}
-            first = next(iter(changed["data"]))
-            changed["data"][first] = changed["data"][first] + " (RALAT)"  # a "correction", properly signed
+            _alter(changed, " (RALAT)")  # a "correction", properly signed
             extras.append(document.sign(changed, self.issuer_key))
             self._conflicts.add(doc_id)
         return extras
@@ -348,15 +372,15 @@ class BackOffice:
         item, spoiled = copy.deepcopy(genuine), None
         roll = self.rng.random()
         if roll < faults.bad_signature_rate:
-            first = next(iter(item["data"]))
-            item["data"][first] = item["data"][first] + "X"  # changed after signing
+            _alter(item, "X")  # changed after signing
             spoiled = "bad_signature"
         elif self.rng.random() < faults.unknown_key_rate:
             item = document.sign({k: v for k, v in genuine.items()}, self.foreign_key)
             spoiled = "unknown_key"
         elif self.rng.random() < faults.malformed_document_rate:
             item.pop("signature")
-            item["template_version"] = str(item["template_version"])
+            if "template_version" in item:
+                item["template_version"] = str(item["template_version"])
             spoiled = "malformed"
         # Only a spoiled copy is kept (a long soak keeps no second copy of every document).
         self._served[doc_id] = Served(copy.deepcopy(item) if spoiled else None, spoiled)
@@ -455,3 +479,13 @@ def corrected_name(data: dict[str, str]) -> dict[str, str]:
     words = data[key].split()
     fixed = " ".join(reversed(words)) if len(set(words)) > 1 else data[key].swapcase()
     return {key: fixed}
+
+
+def _alter(fields: dict[str, Any], suffix: str) -> None:
+    """Change a document's content: its first data field, or (a signed PDF) the digest it names."""
+    if "data" in fields:
+        fields["data"] = {**fields["data"]}
+        first = next(iter(fields["data"]))
+        fields["data"][first] = fields["data"][first] + suffix
+    else:
+        fields["sha256"] = hashlib.sha256(fields["sha256"].encode() + suffix.encode()).hexdigest()

@@ -186,7 +186,8 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
     conn.execute("SAVEPOINT intake_document")
     try:
         create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
-                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor)
+                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
+                   details={"kind": doc.kind} if doc.kind != "template" else None)
         outbox.enqueue(conn, doc.id, "received")
     except (SpoolError, StationError) as err:
         conn.execute("ROLLBACK TO intake_document")

@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
     "station.cli.doctor_cmd",
+    "station.cli.pdf_cmd",
 ]
 
 DESCRIPTION = """\

@@ -47,6 +47,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cups", action="store_true", help="print through a real CUPS scheduler (ippeveprinter)")
     parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API (0: any free port)")
     parser.add_argument("--pin-ratio", type=float, default=0.2, help="share of documents that need a PIN")
+    parser.add_argument("--pdf-ratio", type=float, default=0.25,
+                        help="share of documents that come as agency-signed PDFs (default: %(default)s)")
     parser.add_argument("--printer-ppm", type=float, metavar="N",
                         help="simulated printer speed in pages per minute (default: the configuration's 30;"
                              " 600 with --exit-when-done)")
@@ -68,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
     return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, seed=args.seed,
+                            pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed,
                             printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
                             quiet=args.quiet, buses=args.buses, fast=args.fast))

@@ -87,7 +87,7 @@ def document_of(job: Job) -> dict[str, Any]:
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    """What the kiosk may show of a job: its holder's name, masked."""
+    """What the kiosk may show of a job: its holder's name, masked, and its kind (a signed PDF is labelled)."""
     data = document_of(job).get("data") or {}
     name = next((v for k, v in data.items() if "nama" in k.lower() or "name" in k.lower()), None)
-    return {"masked_name": mask_name(name) if isinstance(name, str) else None}
+    return {"masked_name": mask_name(name) if isinstance(name, str) else None, "kind": job.kind}

@@ -36,7 +36,7 @@ JOB_EXAMPLE = {
     "pickup_expires": "2026-12-31T09:00:00Z", "pdf_path": "documents/AKTA-2026-000123.pdf",
     "pdf_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "pages": 1,
     "printer_job_id": 17, "print_attempts": 1, "slot": "1-05", "created_at": "2026-11-02T08:00:00.000Z",
-    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0}
+    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0, "kind": "template"}
 
 
 class JobSummary(BaseModel):
@@ -63,6 +63,7 @@ class JobSummary(BaseModel):
     updated_at: str
     pin_failures: int
     reopens: int
+    kind: Literal["template", "pdf"] = Field("template", description='"pdf": an agency-signed PDF, printed as sent')
 
 
 class JobPage(BaseModel):

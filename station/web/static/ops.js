@@ -115,9 +115,15 @@
       "data-job": job.id, tabindex: "0", "aria-selected": String(job.id === selectedJob),
       onclick: () => selectJob(job.id), onkeydown: (e) => { if (e.key === "Enter") selectJob(job.id); },
     }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, text: job.state })),
-       el("td", { text: `${job.template}@${job.template_version}` }), el("td", { text: job.slot || "" }),
+       el("td", {}, documentKind(job)), el("td", { text: job.slot || "" }),
        el("td", { text: job.updated_at.replace("T", " ").slice(0, 19) }), el("td", { text: job.held_reason || "" }))));
     if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: "no jobs" })));
+  }
+
+  // A rendered document names its template; an agency-signed PDF (printed as sent) says so.
+  function documentKind(job) {
+    return job.kind === "pdf" ? el("span", { class: "kind-pdf", text: "signed PDF" })
+                              : el("span", { text: `${job.template}@${job.template_version}` });
   }
 
   // --- job detail ----------------------------------------------------------------
@@ -136,7 +142,7 @@
     $("detail").hidden = false;
     $("detail-title").replaceChildren("Job ", el("code", { text: job.id }), " ",
                                       el("span", { id: "detail-state", class: `state ${job.state}`, text: job.state }));
-    const fields = [["flow", job.flow], ["template", `${job.template}@${job.template_version}`], ["slot", job.slot],
+    const fields = [["flow", job.flow], ["document", documentKind(job).textContent], ["slot", job.slot],
                     ["why held", job.held_reason], ["held while", job.held_from], ["pickup until", job.pickup_expires],
                     ["pages", job.pages], ["print attempts", job.print_attempts], ["printer job", job.printer_job_id],
                     ["PIN failures", job.pin_failures], ["created", job.created_at], ["updated", job.updated_at]];
