@@ -216,17 +216,24 @@ class RenderStage:
                 self._new_pool()
                 await asyncio.to_thread(self._failed, job.id, "worker_died")
                 return 1.0
-            await asyncio.to_thread(self._record, done, job.payload)
+            await asyncio.to_thread(self._take, done, job.payload)
         return 0.0
 
-    def _record(self, done: Rendered, payload: str | None) -> None:
+    def _take(self, done: Rendered, payload: str | None) -> None:
+        if not self.replaced(done, payload):
+            self._record(done)
+
+    def replaced(self, done: Rendered, payload: str | None) -> bool:
+        """True (and its PDF removed) when the job was corrected or withdrawn while it rendered (PROTOCOLS §7.1)."""
         now = jobs.get_job(self.conn, done.job_id)
-        if now.state is not JobState.RECEIVED or now.payload != payload:
-            # (issue 15) corrected or withdrawn while it rendered (PROTOCOLS §7.1): this PDF is of no use.
-            if done.path:
-                Path(done.path).unlink(missing_ok=True)
-            self.backoff.succeeded(done.job_id)  # the failures of the old form do not count
-            return
+        if now.state is JobState.RECEIVED and now.payload == payload:
+            return False
+        if done.path:
+            Path(done.path).unlink(missing_ok=True)
+        self.backoff.succeeded(done.job_id)  # the failures of the old form do not count
+        return True
+
+    def _record(self, done: Rendered) -> None:
         if done.retry:
             self._failed(done.job_id, "io_error")
             return

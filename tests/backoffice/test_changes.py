@@ -237,8 +237,9 @@ def test_a_pdf_rendered_from_a_replaced_form_is_not_recorded(conn: sqlite3.Conne
     stage.conn, stage.daemon = conn, SimpleNamespace(events=EventBus())  # type: ignore[assignment]
     pdf = tmp_path / "old.pdf"
     pdf.write_bytes(b"%PDF old")
-    stage._record(Rendered(DOC, str(pdf), "0" * 64, 1), old_payload)
+    assert stage.replaced(Rendered(DOC, str(pdf), "0" * 64, 1), old_payload)
     assert jobs.get_job(conn, DOC).state is S.RECEIVED and not pdf.exists()
+    assert not stage.replaced(Rendered(DOC, None), jobs.get_job(conn, DOC).payload)  # the current form goes on
 
 
 # --- parsing -----------------------------------------------------------------------
