@@ -16,7 +16,6 @@ import sqlite3
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Run as `python bench/alarms.py`: the repository root replaces bench/ on the path.
@@ -25,6 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import spool  # noqa: E402
 from bench.common import machine, summary  # noqa: E402
 from bench.spool import bare_commit_baseline  # noqa: E402
+from bench.tokens import timed  # noqa: E402
 from spool import alarms  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool.states import Flow  # noqa: E402
@@ -40,15 +40,6 @@ def history(conn: sqlite3.Connection, count: int) -> None:
                 alarms.raise_alarm(conn, "slot_not_empty", f"slot A-1-{number % 16 + 1:02d}", repeat=True)
 
 
-def timed(rounds: int, action) -> list[float]:  # type: ignore[no-untyped-def]
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5000)
@@ -61,14 +52,14 @@ def main() -> None:
         conn = spool.connect(folder / "spool.db", create=True)
         job_machine.create_job(conn, "DOC-1", flow=Flow.LOCKER, template="nib", template_version=1)
         history(conn, args.history)
-        read = timed(args.rounds, lambda: conn.execute("SELECT 1 FROM jobs WHERE id = ?", ("DOC-1",)).fetchone())
-        noop = timed(args.rounds, lambda: alarms.clear(conn, "printer.blocked", device="printer"))
+        read = timed(lambda: conn.execute("SELECT 1 FROM jobs WHERE id = ?", ("DOC-1",)).fetchone(), args.rounds)
+        noop = timed(lambda: alarms.clear(conn, "printer.blocked", device="printer"), args.rounds)
 
         def cycle() -> None:
             alarms.raise_alarm(conn, "printer.blocked", "printer sim: media-empty", device="printer")
             alarms.clear(conn, "printer.blocked", device="printer")
 
-        cycles = timed(args.cycles, cycle)
+        cycles = timed(cycle, args.cycles)
         bare = bare_commit_baseline(folder, args.cycles)
         conn.close()
     print(summary("indexed one-row read (baseline)", read))
