@@ -33,6 +33,7 @@ class Screen(StrEnum):
     ASK_STAFF = "ask_staff"      # jammed door, unknown outcome: staff are called
     LOCKED_OUT = "locked_out"    # too many refused scans: wait a moment
     PROBLEM_REPORTED = "problem_reported"  # the citizen reported a problem; staff are called
+    OUT_OF_SERVICE = "out_of_service"      # the station cannot release now (disk full, ...): ask staff
 
 
 @dataclass(frozen=True)

@@ -94,11 +94,13 @@ class Loader:
         job = next((j for j in jobs.jobs_in(self.conn, JobState.PRINTED, limit=50)
                     if j.flow is Flow.LOCKER and j.slot is None), None)
         if job is None:
+            alarms.clear(self.conn, "no_free_slot", why="no printed document waits for a slot")  # (issue 15)
             return False
         slot = self._free_slot(job.size)
         if slot is None:
             alarms.raise_alarm(self.conn, "no_free_slot", "no free slot for printed documents", severity="warning")
             return False
+        alarms.clear(self.conn, "no_free_slot", why=f"slot {slot} is free")  # (issue 15) the locker has room
         with spool.write(self.conn):
             slots.occupy(self.conn, slot, job.id, actor="system")
             intent = intents.record(self.conn, Kind.LOAD, job=job.id, slot=slot)

@@ -20,8 +20,9 @@ COLLECT_DESCRIPTION = """\
 Walk a technician through the documents whose pickup window passed
 (`expired`) and cancelled documents still in a slot: each slot is opened,
 one at a time; take the document out and close the door. When the door is
-closed and the slot is empty, the document is recorded `returned` (by you)
-and the slot is free again.
+closed and the slot is empty, the slot is free again: an expired document
+is recorded `returned` (by you); a cancelled one stays `cancelled` (the back
+office already knows) and is reported as taken out.
 
 Goes through the running daemon (its control socket); when no daemon runs,
 drives the lock bus directly. --yes does not wait for Enter (the door is
@@ -97,7 +98,7 @@ def run_collect(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(todo)} document(s) to take out. Slots open one at a time.")
     bus = _Slots(cfg, actor)
-    returned = 0
+    taken: dict[str, int] = {"returned": 0, "cancelled": 0}
     try:
         for job in todo:
             slot = job.slot
@@ -117,16 +118,20 @@ def run_collect(args: argparse.Namespace) -> int:
                 continue
             if job.state is JobState.EXPIRED:
                 machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
+                taken["returned"] += 1
+                print(f"  done: {job.id} returned, slot {slot} free")
             else:
                 slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
-            returned += 1
-            print(f"  done: {job.id} returned, slot {slot} free")
+                taken["cancelled"] += 1
+                print(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
     except ControlError as err:
         raise StationError(str(err)) from None
     finally:
         bus.close()
-    print(f"\n{returned} of {len(todo)} document(s) taken out")
-    return 0 if returned == len(todo) else 1
+    done = sum(taken.values())
+    print(f"\n{done} of {len(todo)} document(s) taken out: {taken['returned']} returned,"
+          f" {taken['cancelled']} cancelled (taken out)")
+    return 0 if done == len(todo) else 1
 
 
 def _wait_closed(bus: _Slots, slot: str, timeout: float) -> tuple[str, str]:

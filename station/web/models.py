@@ -197,11 +197,12 @@ class Devices(BaseModel):
 
 ALARM_EXAMPLE = {"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open", "severity": "warning",
                  "message": "Door 1-05 open for 60 s", "job_id": None, "slot_id": "1-05", "device": None,
-                 "acknowledged_at": None, "acknowledged_by": None, "open": True}
+                 "acknowledged_at": None, "acknowledged_by": None, "cleared_at": None, "cleared_by": None,
+                 "open": True}
 
 
 class AlarmView(BaseModel):
-    """An alarm: open until a person acknowledges it."""
+    """An alarm: open until the station clears it (its condition ended) or a person acknowledges it."""
 
     model_config = _example(ALARM_EXAMPLE)
     id: int
@@ -214,6 +215,8 @@ class AlarmView(BaseModel):
     device: str | None
     acknowledged_at: str | None
     acknowledged_by: str | None
+    cleared_at: str | None
+    cleared_by: str | None
     open: bool
 
 
@@ -308,10 +311,11 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """Readiness: the spool opens and the daemon answers."""
 
-    model_config = _example({"ready": True, "spool": True, "daemon": True, "detail": None})
+    model_config = _example({"ready": True, "spool": True, "daemon": True, "disk": True, "detail": None})
     ready: bool
     spool: bool
     daemon: bool
+    disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
 
 

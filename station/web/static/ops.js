@@ -268,6 +268,7 @@
          alarm.job_id ? el("span", {}, " · job ", el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
          alarm.slot_id ? ` · slot ${alarm.slot_id}` : ""),
       el("span", { class: "muted", text: alarm.open ? alarm.raised_at.replace("T", " ").slice(0, 19)
+                                                      : alarm.cleared_at ? `cleared by the station ${alarm.cleared_at.replace("T", " ").slice(0, 19)}`
                                                       : `acknowledged by ${alarm.acknowledged_by}` }),
       alarm.open && can("operator")
         ? el("button", { type: "button", "data-ack": String(alarm.id),
