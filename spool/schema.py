@@ -144,12 +144,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE slots ADD COLUMN retired TEXT;
     CREATE INDEX intents_by_job ON intents(job_id, kind);
     """,
-    # 4 (issue 17): the kind of document a job holds: "template" (rendered here from
+    # 4: the kind of document a job holds: "template" (rendered here from
     # a signed template) or "pdf" (agency-signed, verified and printed as sent).
     """
     ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'template' CHECK (kind IN ('template', 'pdf'));
     """,
-    # (issue 15) alarms have a life: the station clears a condition alarm when the
+    # 5: alarms have a life: the station clears a condition alarm when the
     # condition ends. The outbox keys an event by (document, event, key): a corrected
     # document reports its new revision's progress (key "r2"), and a refused
     # correction or withdrawal is reported once each, beside the job's own events.
