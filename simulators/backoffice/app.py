@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from .faults import FaultError
 from .office import BackOffice, HttpAnswer
@@ -75,6 +76,8 @@ def create_app(office: BackOffice) -> FastAPI:
             body = json.loads(await request.body())
         except ValueError:
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        except ClientDisconnect:  # the station went away mid-request (killed): it sends the event again
+            return Response(status_code=400)
         return _answer(office.record_event(station, document_id, body))
 
     @app.get("/", response_class=HTMLResponse)
