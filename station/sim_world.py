@@ -29,7 +29,6 @@ import spool
 from spool import alarms, jobs, machine
 from spool.states import Action, JobState
 
-
 from . import operations, token
 from .control import ControlClient, ControlError
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-
 from .errors import ScannerError
 from .lines import LineSplitter, Scan
 from .serial_scanner import SerialScanner

@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 
 import serial
 
-from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, classify, open_port
+from drivers.serialport import (
+    Backoff,
+    PortDenied,
+    PortError,
+    PortVanished,
+    classify,
+    open_port,
+)
 
 from .lines import LineSplitter, Scan, decode_scan
 

@@ -32,7 +32,7 @@ from spool.states import JobState
 
 from ..kiosk import KioskView, Screen
 from .ports import Desk
-from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message, waiting
+from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message
 from .session import Refusal, Session
 
 log = logging.getLogger("station.release")

@@ -21,7 +21,6 @@ from station.config import DiskSection
 from station.disk import MB, DiskWatch, Level, next_level, render_paused
 
 
-
 def test_a_cleared_alarm_is_closed_audited_logged_and_raised_anew_next_time(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     conn = spool.connect(tmp_path / "s.db", create=True)

@@ -13,10 +13,10 @@ from spool import audit, jobs, machine, slots
 from spool.states import Flow
 from station import config
 from station.assembly import JobOpsPart
+from station.control import ControlClient, ControlError
 from station.devices import DevicesPart
 
 from .daemon_support import with_daemon
-from station.control import ControlClient, ControlError
 
 
 def _staged(conn, job_id: str, slot: str) -> None:

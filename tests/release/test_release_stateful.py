@@ -12,12 +12,17 @@ from pathlib import Path
 
 import hypothesis.strategies as st
 from hypothesis import settings
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from drivers.locks.errors import LockError
 from spool import audit, jobs
 from station import trust
-
 from station.release.screens import STATE_REASONS
 
 from .conftest import Rig, make_rig, stop_rig, wait_for
