@@ -39,22 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from drivers.printer import (
-    BadDocument,
-    BadOptions,
-    JobPhase,
-    Printer,
-    PrinterBlocked,
-    PrinterError,
-    PrinterJob,
-    PrinterStatus,
-    PrinterUnreachable,
-    check_options,
-    copies_of,
-    open_printer,
-    pdf_pages,
-    sha256_of,
-)
+from drivers.printer import (BadDocument, BadOptions, JobPhase, Printer, PrinterBlocked, PrinterError, PrinterJob,
+                             PrinterStatus, PrinterUnreachable, check_options, copies_of, open_printer, pdf_pages,
+                             sha256_of)
 from drivers.printer.status import DeviceState
 from spool import alarms, intents, jobs, machine, slots
 from spool.db import write
@@ -64,16 +51,7 @@ from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from .config import Config
-from .print_attempt import (
-    Document,
-    Flight,
-    OptionsFor,
-    Recovery,
-    StepReport,
-    default_options,
-    failures_in_a_row,
-    judge,
-)
+from .print_attempt import Document, Flight, OptionsFor, Recovery, StepReport, default_options, failures_in_a_row, judge
 from .print_recovery import LOST, recover
 
 # The printer has no record of a job it was given (restarted, purged): reprint it, up to this many times.

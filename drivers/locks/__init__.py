@@ -8,16 +8,7 @@ errors. `station locker ...` is the technician's side of the same code.
 from .bus import LockBus, UnlockFuture
 from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent
 from .locker import Locker
-from .model import (
-           BoardState,
-           BusState,
-           Door,
-           EventKind,
-           Item,
-           LockEvent,
-           Outcome,
-           SlotStatus,
-)
+from .model import BoardState, BusState, Door, EventKind, Item, LockEvent, Outcome, SlotStatus
 
 __all__ = ["Locker", "LockBus", "UnlockFuture", "Door", "Item", "Outcome", "BusState", "BoardState",
            "EventKind", "LockEvent", "SlotStatus", "LockError", "FrameError", "NoReply", "UnknownSlot",

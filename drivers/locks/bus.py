@@ -27,24 +27,10 @@ from typing import Any, Literal
 
 import serial
 
-from drivers.serialport import (
-    Backoff,
-    PortDenied,
-    PortError,
-    PortVanished,
-    open_port,
-    tighten_timer_slack,
-)
+from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
 
 from .dialect import check_bus, closed_bit, dialect
-from .errors import (
-    FrameError,
-    LockError,
-    NoReply,
-    UnknownSlot,
-    UnlockNotSent,
-    WriteFailed,
-)
+from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
 from .frames import Judge
 from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
 from .settings import BusSettings

@@ -11,14 +11,7 @@ from collections.abc import Callable, Iterator
 
 import serial
 
-from drivers.serialport import (
-    Backoff,
-    PortDenied,
-    PortError,
-    PortVanished,
-    classify,
-    open_port,
-)
+from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, classify, open_port
 
 from .lines import LineSplitter, Scan, decode_scan
 
