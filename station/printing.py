@@ -39,22 +39,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from drivers.printer import (
-    BadDocument,
-    BadOptions,
-    JobPhase,
-    Printer,
-    PrinterBlocked,
-    PrinterError,
-    PrinterJob,
-    PrinterStatus,
-    PrinterUnreachable,
-    check_options,
-    copies_of,
-    open_printer,
-    pdf_pages,
-    sha256_of,
-)
+from drivers.printer import (BadDocument, BadOptions, JobPhase, Printer, PrinterBlocked, PrinterError, PrinterJob,
+                             PrinterStatus, PrinterUnreachable, check_options, copies_of, open_printer, pdf_pages,
+                             sha256_of)
 from drivers.printer.status import DeviceState
 from spool import alarms, intents, jobs, machine, slots
 from spool.db import write
