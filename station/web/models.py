@@ -279,8 +279,8 @@ class KioskLayout(BaseModel):
 class ProblemResult(BaseModel):
     """A citizen's problem report: the alarm staff will see."""
 
-    model_config = _example({"alarm": 12, "problem": "door_did_not_open", "job": "AKTA-2026-000123",
-                             "message": PROBLEMS["door_did_not_open"]})
+    model_config = _example({"alarm": 12, "problem": "door_stuck", "job": "AKTA-2026-000123",
+                             "message": PROBLEMS["door_stuck"]})
     alarm: int
     problem: str
     job: str | None
@@ -371,7 +371,7 @@ class PinBody(BaseModel):
 class ProblemBody(BaseModel):
     """A problem the citizen reports from the kiosk."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_did_not_open",
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_stuck",
                                                                                "session": "s-81f2"}]})
-    problem: Literal["door_did_not_open", "document_missing", "document_damaged", "wrong_document"]
+    problem: Literal["document_missing", "wrong_document", "door_stuck", "other"]  # PROTOCOLS.md §7.1
     session: str | None = Field(None, max_length=128)

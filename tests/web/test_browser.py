@@ -118,10 +118,10 @@ def test_report_a_problem(station, kiosk) -> None:
     kiosk.wait_for_selector("#problem-dialog", state="hidden")
     kiosk.click("#problem-button")
     kiosk.wait_for_selector("#problem-dialog:not([hidden])")
-    kiosk.click("button[data-problem='door_did_not_open']")
+    kiosk.click("button[data-problem='door_stuck']")
     _screen(kiosk, "problem_reported")
     [alarm] = alarms.list_alarms(station.conn(), open_only=True)
-    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_did_not_open", "JOB-STAGED", "1-05")
+    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_stuck", "JOB-STAGED", "1-05")
 
 
 def test_the_kiosk_says_when_the_station_is_offline(station, kiosk) -> None:

@@ -52,13 +52,13 @@ def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
 def test_a_problem_report_raises_an_alarm_with_the_job(station, client) -> None:
     client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"})
     reported = client.post("/api/v1/kiosk/problem", headers=KIOSK,
-                           json={"problem": "door_did_not_open", "session": "s-1"})
+                           json={"problem": "door_stuck", "session": "s-1"})
     assert reported.status_code == 200, reported.text
     body = reported.json()
     assert body["job"] == "JOB-STAGED" and body["message"]["id"] == "Pintu tidak terbuka"
     alarm = alarms.get_alarm(station.conn(), body["alarm"])
     assert (alarm.kind, alarm.job_id, alarm.slot_id, alarm.severity) == \
-        ("citizen_door_did_not_open", "JOB-STAGED", "1-05", "critical")
+        ("citizen_door_stuck", "JOB-STAGED", "1-05", "critical")
     entry = list(audit.entries(station.conn(), job="JOB-STAGED"))[-1]
     assert (entry.actor, entry.action) == ("citizen", "alarm.raised")
 
@@ -72,8 +72,8 @@ def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, cl
 
 def test_a_problem_is_reported_even_with_the_daemon_down(station, client) -> None:
     station.daemon.stop()
-    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_damaged"}).json()
-    assert body["job"] is None and alarms.get_alarm(station.conn(), body["alarm"]).kind == "citizen_document_damaged"
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "other"}).json()
+    assert body["job"] is None and alarms.get_alarm(station.conn(), body["alarm"]).kind == "citizen_other"
     assert client.get("/api/v1/kiosk", headers=KIOSK).status_code == 503
     assert client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "on_fire"}).status_code == 422
 
