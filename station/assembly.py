@@ -11,15 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
 from drivers.locks.locker import Locker
 from drivers.locks.model import EventKind, LockEvent
-from drivers.scanner import open_scanner
-from drivers.scanner.errors import ScannerError
+from drivers.scanner import ScannerReader, make_scanner
 from spool import alarms, audit, jobs, machine, slots
 from spool.states import Flow, JobState
 
@@ -46,9 +44,7 @@ class Devices:
 
     def __init__(self) -> None:
         self.listeners: list[Any] = []
-        self.scanner: Any = None
-        self._scanner_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.scanner: ScannerReader | None = None
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -63,34 +59,17 @@ class Devices:
         daemon.control.register("reprint", self._reprint)
 
     def start_scanner(self, on_scan: Any) -> None:
-        """Read scans on a thread of their own and hand each to `on_scan` (the counter)."""
-        section = self.daemon.cfg.scanner
-        if section.driver == "none":
-            return
+        """Read scans on a thread of their own and hand each to `on_scan` (the counter).
 
-        def read_scans() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.scanner is None:
-                        self.scanner = open_scanner(section, self.daemon.cfg.base_dir)
-                    scan = self.scanner.read(timeout=0.5)
-                except (ScannerError, OSError) as err:
-                    log.warning("scanner: %s", err)
-                    self.scanner = None
-                    self._stop.wait(2.0)
-                    continue
-                if scan is not None:
-                    on_scan(scan.text, received_at=scan.received_at)
-
-        self._scanner_thread = threading.Thread(target=read_scans, name="scanner", daemon=True)
-        self._scanner_thread.start()
+        The scanner need not be there yet: its driver looks for it until it is (drivers/scanner).
+        """
+        scanner = make_scanner(self.daemon.cfg.scanner, self.daemon.cfg.base_dir)
+        if scanner is not None:
+            self.scanner = ScannerReader(scanner, on_scan).start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._scanner_thread is not None:
-            await asyncio.to_thread(self._scanner_thread.join, 3)
         if self.scanner is not None:
-            self.scanner.close()
+            await asyncio.to_thread(self.scanner.stop)
         await asyncio.to_thread(self.locker.stop)
         await asyncio.to_thread(self.printer.close)
 
@@ -106,7 +85,7 @@ class Devices:
             "printer": status.as_dict() if hasattr(status, "as_dict") else str(status),
             "buses": [{"name": name, "state": state.value} for name, state in self.locker.bus_states().items()],
             "scanner": {"driver": self.daemon.cfg.scanner.driver,
-                        "state": "online" if self.scanner is not None else "offline"},
+                        **(self.scanner.status() if self.scanner else {"state": "none"})},
             "slots": {s.slot: {"door": s.door.value, "item": s.item.value, "board": s.board_state.value}
                       for s in self.locker.statuses()},
         }
@@ -275,8 +254,10 @@ class PrintPart:
 
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
+    from .technician import TechnicianPart
+
     devices = Devices()
-    parts: list[Any] = [devices, CounterPart(devices)]
+    parts: list[Any] = [devices, TechnicianPart(), CounterPart(devices)]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

@@ -305,13 +305,16 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the spool opens and the daemon answers."""
+    """Readiness: the spool opens, the daemon answers, and every device a release needs is there."""
 
-    model_config = _example({"ready": True, "spool": True, "daemon": True, "detail": None})
+    model_config = _example({"ready": False, "spool": True, "daemon": False,
+                             "detail": "missing: scanner (scanner /dev/ttyACM0 is not there)",
+                             "missing": ["scanner (scanner /dev/ttyACM0 is not there)"]})
     ready: bool
     spool: bool
     daemon: bool
     detail: str | None
+    missing: list[str] = []
 
 
 # --- request bodies -----------------------------------------------------------
