@@ -35,6 +35,9 @@ COMMAND_MODULES = [
     "station.cli.render_cmd",
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
+    "station.cli.status_cmd",
+    "station.cli.jobs_cmd",
+    "station.cli.alarms_cmd",
 ]
 
 DESCRIPTION = """\
