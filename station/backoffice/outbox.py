@@ -239,11 +239,13 @@ class Sender:
         worth retrying, the rest wait behind it (order is kept) and the caller
         pauses before the next call.
         """
-        delivered = 0
+        # Citizens' complaints first: a person is waiting at the station, and a complaint does not
+        # depend on the order of the documents' progress events.
+        delivered = await self._send_complaints()
         while True:
             events = await asyncio.to_thread(pending, self.conn, self.batch)
             if not events:
-                return delivered + await self._send_complaints()
+                return delivered
             for event in events:
                 reply = await self.client.post_event(event.document_id, event.body(self.station))
                 if reply.ok or reply.status == 409:
