@@ -90,6 +90,13 @@ JOB_REASONS: dict[str, dict[str, str]] = {
 }
 
 
+def knows_reason(reason: object) -> bool:
+    """True for a refusal word the kiosk has sentences for."""
+    from .token import REASONS
+
+    return isinstance(reason, str) and (reason in JOB_REASONS or reason in REASONS)
+
+
 def citizen_words(reason: str, job_state: str | None = None) -> dict[str, str]:
     """Both sentences for a refusal word: a job reason, `busy`, or a §4 token reason.
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 import spool
 from station.backoffice import complaints
 from station.control import ControlError
-from station.kiosk import PROBLEMS, KioskView, Screen, citizen_words
+from station.kiosk import PROBLEMS, KioskView, Screen, citizen_words, knows_reason
 from station.token import LANGUAGES
 
 from .. import actions
@@ -35,7 +35,7 @@ def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
     safe = kiosk_safe(view)
     message = safe.get("message") if isinstance(safe.get("message"), dict) else {}
     reason = safe.get("reason")
-    if isinstance(reason, str) and reason and not all(message.get(lang) for lang in LANGUAGES):
+    if knows_reason(reason) and not all(message.get(lang) for lang in LANGUAGES):
         job = safe.get("job") if isinstance(safe.get("job"), dict) else {}
         safe["message"] = citizen_words(reason, job.get("state"))
     return safe
