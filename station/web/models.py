@@ -125,11 +125,13 @@ class SpoolSummary(BaseModel):
     """The station at a glance: jobs per state, open alarms, the audit head."""
 
     model_config = _example({"station": "MPP-DEMO-01", "name": "Mal Pelayanan Publik (demo)", "kind": "locker",
+                             "timezone": "Asia/Jakarta",
                              "counts": {s.value: 0 for s in JobState} | {"staged": 12, "held": 1},
                              "open_alarms": 1, "audit_head": 4120, "daemon_online": True})
     station: str
     name: str
     kind: Literal["locker", "dispenser"]
+    timezone: str
     counts: dict[str, int]
     open_alarms: int
     audit_head: int

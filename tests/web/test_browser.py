@@ -153,7 +153,7 @@ def test_an_operator_acknowledges_an_alarm_and_retries_a_held_job(station, chrom
     page.wait_for_selector(f"#alarm-list li[data-alarm='{alarm.id}']", state="detached")
     assert alarms.get_alarm(station.conn(), alarm.id).acknowledged_by == "operator:operator-1"
     page.click("#detail-actions button[data-action='retry']")
-    page.wait_for_selector("#detail-state:text('rendered')")
+    page.wait_for_selector("#detail-state[data-state='rendered']")
     entry = list(audit.entries(station.conn(), job="JOB-HELD"))[-1]
     assert (entry.actor, entry.action) == ("operator:operator-1", "job.retry")
     page.wait_for_selector("b[data-count='held']:text('0')")  # the spool view followed
@@ -174,6 +174,10 @@ def test_a_viewer_sees_masked_data_and_no_actions(station, chromium, site) -> No
 def test_a_bad_token_is_refused_at_sign_in(chromium, site) -> None:
     page = chromium.new_page()
     page.goto(f"{site.url}/ops")
+    page.fill("#token", "not-a-token")
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#login-error:text('tidak berlaku')")  # Indonesian first
+    page.click("button[data-language='en']")
     page.fill("#token", "not-a-token")
     page.click("#login button[type=submit]")
     page.wait_for_selector("#login-error:text('not valid')")

@@ -10,6 +10,8 @@ portrait 1080x1920 screens into docs/screenshots/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from kiosk_states import STATES
 from webtest_browser import launch, only_local, screenshot
@@ -149,4 +151,37 @@ def test_the_kiosk_works_from_the_keyboard_and_announces_screens(station, chromi
     assert page.evaluate("document.activeElement.dataset.problem") == "document_missing"
     page.keyboard.press("Enter")
     page.wait_for_selector("main[data-screen='problem_reported']")
+    page.close()
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_ops_page_in_each_language(station, chromium, site, language) -> None:
+    """axe-core finds nothing serious on the operations page; its words and times follow the choice."""
+    from spool import alarms
+
+    alarms.raise_alarm(station.conn(), "door_left_open", "Door 1-02 open for 60 s", slot="1-02")
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    strays = only_local(page, site.url)
+    page.goto(f"{site.url}/ops")
+    if language == "en":
+        page.click("button[data-language='en']")
+    assert page.get_attribute("html", "lang") == language
+    _axe(page, f"ops sign-in ({language})")
+    page.fill("#token", station.tokens["operator"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#job-rows tr[data-job]")
+    page.wait_for_selector("#alarm-list li[data-alarm]")
+    page.wait_for_selector("#device-list li[data-device]")
+    page.click("tr[data-job='JOB-HELD']")
+    page.wait_for_selector("#audit-rows tr")
+    _axe(page, f"ops dashboard ({language})")
+    words = {"id": ("Pekerjaan", "ditahan", "Tanggapi"), "en": ("Jobs", "held", "Acknowledge")}[language]
+    assert words[0] in page.inner_text("#jobs-title") and words[1] in page.inner_text("#detail-state")
+    assert words[2] in page.inner_text("#alarm-list")
+    # One time format, in the station's zone (WIB for Asia/Jakarta): job rows, audit rows, alarms.
+    times = page.eval_on_selector_all("#job-rows td:nth-child(5), #audit-rows td:nth-child(2)",
+                                      "cells => cells.map(c => c.textContent)")
+    assert times and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB", t) for t in times), times
+    screenshot(page, f"station-ops-{language}")
+    assert strays == []
     page.close()

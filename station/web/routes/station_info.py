@@ -30,6 +30,7 @@ async def spool_summary(request: Request, principal: Annotated[Principal, Depend
     open_alarms = conn.execute("SELECT COUNT(*) FROM alarms WHERE acknowledged_at IS NULL").fetchone()[0]
     return json_response({
         "station": state.cfg.station.id, "name": state.cfg.station.name, "kind": state.cfg.station.kind,
+        "timezone": state.cfg.station.timezone,
         "counts": count_by_state(conn), "open_alarms": open_alarms, "audit_head": audit.head(conn)[0],
         "daemon_online": state.relay.online})
 
