@@ -22,7 +22,10 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def read() -> None:
-        for line in sys.stdin:
+        # Bytes in, each line decoded so that bytes that are not UTF-8 survive (surrogateescape):
+        # a scanner simulator sends them on as they came, a command line reports them, nothing dies.
+        for raw in sys.stdin.buffer:
+            line = raw.decode("utf-8", "surrogateescape")
             line = line.strip() if commands else line.rstrip("\r\n")
             if not line or (commands and line.startswith("#")):
                 continue
@@ -30,7 +33,7 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
                 if not handle_line(line):
                     stop.set()
                     return
-            except StationError as err:
+            except (StationError, UnicodeError) as err:
                 print(f"error: {err}", file=sys.stderr, flush=True)
 
     threading.Thread(target=read, name="sim-stdin", daemon=True).start()

@@ -29,7 +29,9 @@ when every one is collected and the audit chain and its checkpoints verify
 def register(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "simulate", help="run the whole station on simulators",
                          description=DESCRIPTION, run=run)
-    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one)")
+    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one, removed on exit)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary station folder on exit (it holds keys and personal data)")
     parser.add_argument("--kind", choices=["locker", "dispenser"], default="locker", help="kind of station")
     parser.add_argument("--documents", type=int, default=12, metavar="N",
                         help="documents the back office approves at start (default: %(default)s)")
@@ -60,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
     return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, seed=args.seed,
+                            pin_ratio=args.pin_ratio, seed=args.seed, keep=args.keep,
                             printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout, quiet=args.quiet))
