@@ -23,11 +23,24 @@ def _example(value: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [value]})
 
 
-class ErrorBody(BaseModel):
-    """Why a request was refused, as one sentence."""
+class Problem(BaseModel):
+    """Why a request was refused: RFC 9457 problem details (`application/problem+json`)."""
 
-    model_config = _example({"error": "job AKTA-2026-000123: cannot go from collected to cancelled"})
-    error: str
+    model_config = _example({"type": "about:blank", "title": "Conflict", "status": 409,
+                             "detail": "job AKTA-2026-000123: cannot go from collected to cancelled"})
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class Version(BaseModel):
+    """The software's version and the API's."""
+
+    model_config = _example({"station": "MPP-DEMO-01", "version": "0.1.0", "api": "v1"})
+    station: str
+    version: str
+    api: str
 
 
 JOB_EXAMPLE = {

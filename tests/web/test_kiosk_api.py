@@ -44,7 +44,7 @@ def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
     right = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "123456"}).json()
     assert right["screen"] == "opening" and right["door"] == 3
     stale = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "old", "pin": "123456"})
-    assert stale.status_code == 409 and "PIN" in stale.json()["error"]
+    assert stale.status_code == 409 and "PIN" in stale.json()["detail"]
     for bad in ({"session": "s-2", "pin": "12a4"}, {"session": "s-2", "pin": "123"}, {"pin": "1234"}):
         assert client.post("/api/v1/kiosk/pin", headers=KIOSK, json=bad).status_code == 422
 

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 SSE_DOC = {200: {"description": "Server-Sent Events: `event: KIND`, `data: {\"kind\", \"data\", \"at\"}`",
                  "content": {"text/event-stream": {"schema": {"type": "string"},
                                                    "example": "event: kiosk\ndata: {\"kind\":\"kiosk\",\"data\":"
-                                                              "{\"screen\":\"idle\"},\"at\":1764300000.0}\n\n"}}}}
+                                                              "{\"screen\":\"idle\"},\"at\":\"2026-11-28T03:20:00.000Z\"}\n\n"}}}}
 KIOSK_KINDS = frozenset({"kiosk", "station"})
 
 
