@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import StationError
 from .common import add_command
 
 DESCRIPTION = """\
@@ -53,12 +54,25 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="no live summary lines")
 
 
+def _port_free(port: int) -> None:
+    """Refuse a port another program listens on, now, in one line (not a web process failing in a loop)."""
+    from ..web.serve import bind
+
+    try:
+        bind("127.0.0.1", port).close()
+    except StationError as err:
+        raise StationError(f"{err}: is another station running? Use --port 0 (any free port) or another"
+                           " port") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..simulate import Options
     from ..simulate import run as simulate
 
     if args.documents < 0:
-        raise SystemExit("station simulate: --documents must be 0 or more")
+        raise StationError("--documents must be 0 or more")
+    if args.port:
+        _port_free(args.port)
     return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
