@@ -6,12 +6,18 @@ numbers, phone numbers, bearer tokens, pickup tokens and private keys are
 masked wherever they appear, and fields named like personal data are
 masked by name. The masking runs in the formatter, so no code path can
 bypass it.
+
+Each record carries its syslog priority (`"priority": 3` for an error);
+under systemd (standard error connected to the journal, `$JOURNAL_STREAM`
+set) each line also starts with the `<3>` prefix journald reads, so that
+`journalctl -p err` finds the station's errors.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from datetime import UTC, datetime
@@ -29,6 +35,18 @@ _PIN_PHC = re.compile(r"\$scrypt\$[^\s\"']+")
 PERSONAL_FIELDS = frozenset({"nik", "name", "nama", "phone", "telepon", "hp", "address", "alamat",
                              "mother", "father", "nama_ibu", "nama_ayah", "pin", "birth_date",
                              "tanggal_lahir", "token", "password", "secret", "authorization"})
+
+
+# syslog priorities (RFC 5424) of Python's levels, as journald reads them.
+PRIORITY = {logging.CRITICAL: 2, logging.ERROR: 3, logging.WARNING: 4, logging.INFO: 6, logging.DEBUG: 7}
+
+
+def priority(levelno: int) -> int:
+    """The syslog priority of a logging level (a level in between takes the next lower one's)."""
+    for level, value in sorted(PRIORITY.items(), reverse=True):
+        if levelno >= level:
+            return value
+    return 7
 
 
 def mask_name(name: str) -> str:
@@ -60,12 +78,18 @@ def mask_value(value: Any, key: str = "") -> Any:
 
 
 class JsonFormatter(logging.Formatter):
-    """One masked JSON object per line."""
+    """One masked JSON object per line; with `journald`, led by the `<N>` priority prefix."""
+
+    def __init__(self, *, journald: bool = False) -> None:
+        super().__init__()
+        self.journald = journald
 
     def format(self, record: logging.LogRecord) -> str:
+        level = priority(record.levelno)
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
+            "priority": level,
             "logger": record.name,
             "message": mask_text(record.getMessage()),
         }
@@ -74,14 +98,16 @@ class JsonFormatter(logging.Formatter):
             entry.update(mask_value(fields))
         if record.exc_info:
             entry["error"] = mask_text(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        return f"<{level}>{line}" if self.journald else line
 
 
 def setup(level: str = "info", path: Path | None = None) -> None:
     """Send the station's logs, as masked JSON lines, to `path` or standard error."""
     handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
                                 else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(JsonFormatter())
+    # Under systemd, standard error goes to the journal: say each line's priority the way it reads it.
+    handler.setFormatter(JsonFormatter(journald=path is None and bool(os.environ.get("JOURNAL_STREAM"))))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
