@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from webtest_browser import launch, only_local, screenshot
-from webtest_server import LiveServer
+from webtest_browser import only_local, screenshot
 
 from spool import alarms, audit
 from station.control import ControlClient
 from station.kiosk import KioskView, Screen
-from station.web import create_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(station):
-    server = LiveServer(create_app(station.cfg)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -14,12 +14,10 @@ import re
 
 import pytest
 from kiosk_states import STATES
-from webtest_browser import launch, only_local, screenshot
+from webtest_browser import only_local, screenshot
 from webtest_layout import LAYOUT_PROBLEMS
-from webtest_server import LiveServer
 
 from station.kiosk import KioskView, Screen
-from station.web import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -27,25 +25,6 @@ SIZES = [(1080, 1920), (800, 1280), (768, 1366), (1920, 1080), (1280, 800), (102
 PORTRAIT = (1080, 1920)
 MIN_TARGET = 44
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(station):
-    server = LiveServer(create_app(station.cfg)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _open(chromium, site, size: tuple[int, int]):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webtest_browser import launch, only_local, screenshot
+from webtest_browser import only_local, screenshot
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import spool
@@ -117,16 +117,6 @@ def sim(tmp_path_factory):
         yield sim
     finally:
         sim.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def _counts(sim: Simulation) -> dict[str, int]:
