@@ -138,7 +138,18 @@ MIGRATIONS: list[str] = [
         sent_at   TEXT
     );
     """,
-    # (issue 16) citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
+    # 3: slots name their bus (`A-1-05`; old names are renamed by `slots.reconcile`, which knows the
+    # configuration) and can be retired; the ledger of device intents is looked up by job.
+    """
+    ALTER TABLE slots ADD COLUMN retired TEXT;
+    CREATE INDEX intents_by_job ON intents(job_id, kind);
+    """,
+    # 4 (issue 17): the kind of document a job holds: "template" (rendered here from
+    # a signed template) or "pdf" (agency-signed, verified and printed as sent).
+    """
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'template' CHECK (kind IN ('template', 'pdf'));
+    """,
+    # 5 (issue 16): citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
     """
     CREATE TABLE complaints (
         id          INTEGER PRIMARY KEY,

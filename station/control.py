@@ -23,9 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from spool.errors import SpoolError
 
-from .errors import StationError
+from .errors import REPORTED, StationError
 from .events import EventBus
 
 log = logging.getLogger("station.control")
@@ -55,7 +54,8 @@ class ControlServer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        old_umask = os.umask(0o117)  # socket mode 0660: the station's user and group only
+        # Socket mode 0600: whoever connects may claim any actor, so only the station's own user may.
+        old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
         finally:
@@ -104,7 +104,7 @@ class ControlServer:
             return {"id": ident, "ok": True, "result": await handler(args, actor)}
         except asyncio.CancelledError:
             raise
-        except (StationError, SpoolError) as err:
+        except REPORTED as err:
             return {"id": ident, "ok": False, "error": str(err),
                     "status": getattr(err, "http_status", 409)}
         except Exception as err:  # noqa: BLE001 - a command must never take the daemon down

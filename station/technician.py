@@ -22,7 +22,6 @@ from spool import alarms, jobs
 
 from .backoffice import complaints
 from .errors import StationError
-from .web import actions
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -37,8 +36,8 @@ class TechnicianPart:
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
-        for op, handler in (("status", self._status), ("cancel_job", self._cancel), ("retry_job", self._retry),
-                            ("alarms", self._alarms), ("ack_alarm", self._ack), ("readiness", self._readiness)):
+        for op, handler in (("status", self._status), ("alarms", self._alarms), ("ack_alarm", self._ack),
+                            ("readiness", self._readiness)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -67,24 +66,6 @@ class TechnicianPart:
         missing = missing_for_release(devices, self.daemon.cfg.station.kind)
         return {"ready": self.daemon.ready_at is not None and not missing, "missing": missing}
 
-    async def _cancel(self, args: dict, actor: str) -> dict[str, Any]:
-        _need_staff(actor, "cancelling a job")
-        job_id, reason = args.get("job"), args.get("reason")
-        if not isinstance(job_id, str) or not isinstance(reason, str) or not reason.strip():
-            raise StationError("cancel_job needs a job and a reason", http_status=422)
-        job = actions.cancel(self.daemon.conn, job_id, actor=actor, reason=reason.strip()[:200])
-        self.daemon.events.publish("job", {"job": job.id, "state": job.state.value})
-        return {"job": job.id, "state": job.state.value}
-
-    async def _retry(self, args: dict, actor: str) -> dict[str, Any]:
-        _need_staff(actor, "retrying a job")
-        job_id = args.get("job")
-        if not isinstance(job_id, str):
-            raise StationError("retry_job needs a job", http_status=422)
-        job = actions.retry(self.daemon.conn, job_id, actor=actor)
-        self.daemon.events.publish("job", {"job": job.id, "state": job.state.value})
-        return {"job": job.id, "state": job.state.value}
-
     async def _alarms(self, args: dict, actor: str) -> dict[str, Any]:
         limit = args.get("limit", 100)
         if type(limit) is not int or not 1 <= limit <= 1000:
@@ -98,7 +79,7 @@ class TechnicianPart:
         if type(alarm_id) is not int:
             raise StationError("ack_alarm needs an alarm number", http_status=422)
         alarms.get_alarm(self.daemon.conn, alarm_id)  # unknown: a clear refusal
-        alarm = actions.acknowledge(self.daemon.conn, alarm_id, actor=actor)
+        alarm = alarms.acknowledge(self.daemon.conn, alarm_id, actor=actor)
         self.daemon.events.publish("alarm", {"alarm": alarm.id, "open": False})
         return alarm.as_dict()
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from station.config import ScannerSection
-
 from .errors import ScannerError
 from .lines import LineSplitter, Scan
 from .reader import ScannerReader
 from .serial_scanner import SerialScanner
+from .settings import ScannerSettings
 from .wedge import WedgeScanner
 
 __all__ = ["Scan", "Scanner", "ScannerError", "ScannerReader", "SerialScanner", "WedgeScanner", "LineSplitter",
@@ -37,7 +36,7 @@ class Scanner(Protocol):
         """Let go of the device."""
 
 
-def make_scanner(section: ScannerSection, base_dir: Path = Path(".")) -> Scanner | None:
+def make_scanner(section: ScannerSettings, base_dir: Path = Path(".")) -> Scanner | None:
     """The scanner a `[scanner]` section describes, not yet opened (None for driver "none")."""
     if section.driver == "none":
         return None
@@ -47,7 +46,7 @@ def make_scanner(section: ScannerSection, base_dir: Path = Path(".")) -> Scanner
     return SerialScanner(port, section.baud, partial_timeout=section.partial_timeout_seconds)
 
 
-def open_scanner(section: ScannerSection, base_dir: Path = Path(".")) -> Scanner | None:
+def open_scanner(section: ScannerSettings, base_dir: Path = Path(".")) -> Scanner | None:
     """The (opened) scanner a `[scanner]` section describes; None for driver "none"."""
     scanner = make_scanner(section, base_dir)
     if scanner is not None:

@@ -141,10 +141,15 @@ def create_app(office: BackOffice) -> FastAPI:
             return JSONResponse({"detail": "count must be 1 to 10000"}, status_code=400)
         try:
             made = office.approve(count, station=body.get("station"), template=body.get("template"),
-                                  pin=body.get("pin"))
+                                  pin=body.get("pin"), kind=body.get("kind"))
         except KeyError as err:
             return JSONResponse({"detail": str(err.args[0])}, status_code=400)
         return JSONResponse([a.summary() for a in made])
+
+    @app.get("/sim/pdf-ca.pem")
+    def sim_pdf_ca() -> Response:
+        """The root of the CA that signs this back office's PDFs (for a station's [pdf] ca_bundle)."""
+        return Response(office.pdf_issuer.root_pem, media_type="application/x-pem-file")
 
     @app.get("/sim/faults")
     def sim_faults() -> JSONResponse:

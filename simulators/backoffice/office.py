@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 import logging
 import secrets
@@ -34,6 +35,7 @@ from . import complaints
 from .citizens import Citizens
 from .faults import Faults
 from .forms import Form, fallback_forms, fill, load_forms
+from .pdfdocs import PdfIssuer
 
 log = logging.getLogger("simulators.backoffice")
 
@@ -57,10 +59,16 @@ class Approval:
     token: str                # the pickup token's QR text
     pin: str | None           # the PIN the citizen got apart (simulator only: never sent to a station)
 
+    @property
+    def kind(self) -> str:
+        """"template" (data for the station to render) or "pdf" (an agency-signed PDF, §7.2)."""
+        return str(self.document.get("kind", "template"))
+
     def summary(self) -> dict[str, Any]:
         """What the admin API lists (with the token and PIN: this is a simulator)."""
         return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
-                "token": self.token, "pin": self.pin, "pickup_expires": self.document["pickup_expires"]}
+                "kind": self.kind, "token": self.token, "pin": self.pin,
+                "pickup_expires": self.document["pickup_expires"]}
 
 
 @dataclass
@@ -105,7 +113,8 @@ class BackOffice:
     def __init__(self, issuer_key: Ed25519PrivateKey | None = None, *,
                  stations: dict[str, str] | None = None, templates_dir: Path | None = None,
                  seed: int | None = None, faults: Faults | None = None, scan_hook: ScanHook | str | None = None,
-                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14) -> None:
+                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14,
+                 pdf_ratio: float = 0.0) -> None:
         self.issuer_key = issuer_key or Ed25519PrivateKey.generate()
         self.kid = kid_of(public_raw(self.issuer_key))
         # A key no station trusts, for the unknown_key fault.
@@ -118,6 +127,9 @@ class BackOffice:
         self.pin_ratio = pin_ratio
         self.pin_ln = pin_ln
         self.pickup_days = pickup_days
+        # Agencies that send signed PDFs instead of data: a CA hierarchy made now, at start.
+        self.pdf_ratio = pdf_ratio
+        self.pdf_issuer = PdfIssuer()
         self.run_id = base64.b32encode(secrets.token_bytes(5)).decode()[:4]
         self.forms = load_forms(templates_dir or REPOSITORY_TEMPLATES)
         if not self.forms:
@@ -167,13 +179,19 @@ class BackOffice:
     # --- approving ------------------------------------------------------------
 
     def approve(self, count: int = 1, *, station: str | None = None, template: str | None = None,
-                pin: bool | None = None) -> list[Approval]:
-        """Approve `count` documents for `station` (the first one by default), templates in turn."""
+                pin: bool | None = None, kind: str | None = None) -> list[Approval]:
+        """Approve `count` documents for `station` (the first one by default), templates in turn.
+
+        `kind` "pdf" makes agency-signed PDFs, "template" data to render; by
+        default each is a PDF with the chance `pdf_ratio`.
+        """
         station = station or next(iter(self.stations))
         if station not in self.stations:
             raise KeyError(f"no station {station!r} at this back office")
         if template is not None and template not in self.forms:
             raise KeyError(f"no template {template!r}; known: {', '.join(self.forms)}")
+        if kind not in (None, "template", "pdf"):
+            raise KeyError(f"no document kind {kind!r}; known: template, pdf")
         made = []
         for _ in range(count):
             with self._lock:
@@ -181,14 +199,15 @@ class BackOffice:
                 seq = self._seq
             form = self.forms[template] if template else list(self.forms.values())[seq % len(self.forms)]
             with_pin = (self.rng.random() < self.pin_ratio) if pin is None else pin
-            approval = self._approval(form, station, seq, with_pin)
+            as_pdf = (self.rng.random() < self.pdf_ratio) if kind is None else kind == "pdf"
+            approval = self._approval(form, station, seq, with_pin, as_pdf)
             with self._lock:
                 self._approvals[approval.id] = approval
                 self._feeds[station].append(approval.id)
             made.append(approval)
         return made
 
-    def _approval(self, form: Form, station: str, seq: int, with_pin: bool) -> Approval:
+    def _approval(self, form: Form, station: str, seq: int, with_pin: bool, as_pdf: bool = False) -> Approval:
         abbreviation = "".join(part[0] for part in form.template.split("-")).upper() \
             if "-" in form.template else form.template[:3].upper()
         doc_id = f"{abbreviation}-{self.run_id}-{seq:05d}"
@@ -200,6 +219,11 @@ class BackOffice:
             "pickup_expires": format_time(datetime.fromtimestamp(now + ttl, UTC)),
             "issued_at": format_time(datetime.fromtimestamp(now, UTC)),
         }
+        if as_pdf:
+            # The agency lays the document out and signs it: the station gets the PDF, not the data.
+            data = fields.pop("data")
+            del fields["template"], fields["template_version"]
+            fields.update(self.pdf_issuer.document_fields(form.title, data))
         pin = None
         if with_pin:
             pin = self.citizens.pin()
@@ -227,6 +251,30 @@ class BackOffice:
         """Documents first served spoiled by a fault, and how (bad_signature, unknown_key, malformed)."""
         with self._lock:
             return {doc_id: s.spoiled for doc_id, s in self._served.items() if s.spoiled}
+
+    # --- a simulated station run again on the same folder resumes its back office ---------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a restarted back office needs to go on: documents, tokens, feeds, cursors, events."""
+        with self._lock:
+            return {"run_id": self.run_id, "seq": self._seq,
+                    "approvals": [vars(a) for a in self._approvals.values()],
+                    "feeds": self._feeds, "served": {k: vars(v) for k, v in self._served.items()},
+                    "events": [vars(self._events[k]) for k in self._event_order]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go on from a snapshot (the station's cursor stays valid: the run id is kept)."""
+        with self._lock:
+            self.run_id, self._seq = state["run_id"], int(state["seq"])
+            self._approvals = {a["id"]: Approval(**a) for a in state["approvals"]}
+            for station, feed in state["feeds"].items():
+                self._feeds.setdefault(station, [])[:0] = feed
+            self._served = {k: Served(**v) for k, v in state["served"].items()}
+            for event in state["events"]:
+                received = Received(**event)
+                key = (received.document_id, received.event)
+                self._events[key] = received
+                self._event_order.append(key)
 
     # --- the documents feed ---------------------------------------------------
 
@@ -271,9 +319,7 @@ class BackOffice:
         if conflict and genuine and len(extras) < room:
             doc_id = self.rng.choice(genuine)
             changed = {k: v for k, v in self._approvals[doc_id].document.items() if k not in document.UNSIGNED}
-            changed["data"] = {**changed["data"]}
-            first = next(iter(changed["data"]))
-            changed["data"][first] = changed["data"][first] + " (RALAT)"  # a "correction", properly signed
+            _alter(changed, " (RALAT)")  # a "correction", properly signed
             extras.append(document.sign(changed, self.issuer_key))
             self._conflicts.add(doc_id)
         return extras
@@ -289,15 +335,15 @@ class BackOffice:
         item, spoiled = copy.deepcopy(genuine), None
         roll = self.rng.random()
         if roll < faults.bad_signature_rate:
-            first = next(iter(item["data"]))
-            item["data"][first] = item["data"][first] + "X"  # changed after signing
+            _alter(item, "X")  # changed after signing
             spoiled = "bad_signature"
         elif self.rng.random() < faults.unknown_key_rate:
             item = document.sign({k: v for k, v in genuine.items()}, self.foreign_key)
             spoiled = "unknown_key"
         elif self.rng.random() < faults.malformed_document_rate:
             item.pop("signature")
-            item["template_version"] = str(item["template_version"])
+            if "template_version" in item:
+                item["template_version"] = str(item["template_version"])
             spoiled = "malformed"
         # Only a spoiled copy is kept (a long soak keeps no second copy of every document).
         self._served[doc_id] = Served(copy.deepcopy(item) if spoiled else None, spoiled)
@@ -399,3 +445,13 @@ class BackOffice:
             except ValueError:
                 return {"status": reply.status_code, "reply": reply.text[:500]}
         return hook(document_id, approval.token)
+
+
+def _alter(fields: dict[str, Any], suffix: str) -> None:
+    """Change a document's content: its first data field, or (a signed PDF) the digest it names."""
+    if "data" in fields:
+        fields["data"] = {**fields["data"]}
+        first = next(iter(fields["data"]))
+        fields["data"][first] = fields["data"][first] + suffix
+    else:
+        fields["sha256"] = hashlib.sha256(fields["sha256"].encode() + suffix.encode()).hexdigest()

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from spool.errors import SpoolError
-
-from ..errors import StationError
+from ..errors import REPORTED
 from ..version import version
 
 # Exit codes every command keeps to (README, "Exit codes").
@@ -50,6 +49,8 @@ COMMAND_MODULES = [
     "station.cli.render_cmd",
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
+    "station.cli.doctor_cmd",
+    "station.cli.pdf_cmd",
     "station.cli.status_cmd",
     "station.cli.jobs_cmd",
     "station.cli.alarms_cmd",
@@ -88,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns (and exits with) its exit code."""
+    # Private by default: whatever a command or the daemon creates (spool, PDFs, keys, logs, sockets)
+    # is the owner's only; the processes it starts inherit this.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -97,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = args.run(args)
     except BrokenPipeError:
         code = 0
-    except (StationError, SpoolError) as err:
+    except REPORTED as err:
         print(f"station: error: {err}", file=sys.stderr)
         code = getattr(err, "exit_code", 2)
     except OSError as err:

@@ -130,9 +130,18 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
         report["refused"] += [{"item": None, "document": r.document_id, "reason": r.reason, "why": _why(r)}
                               for r in result.refused]
         if report["refused"]:
-            audit.append(conn, actor, "import.refused", details={
+            entry = audit.append(conn, actor, "import.refused", details={
                 "file_sha256": _digest(path), "documents": len(checked), "refused": len(report["refused"]),
                 "reasons": dict(Counter(r["reason"] for r in report["refused"]))})
+            # Refused documents that name themselves are remembered (the ops page lists them); junk
+            # without an id is only counted above. None is reported `held`: the file came from a
+            # technician, not from the back office.
+            for item in report["refused"]:
+                if item["document"] and not conn.execute(
+                        "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
+                        (item["document"], item["reason"])).fetchone():
+                    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
+                                 (item["document"], item["reason"], entry.at))
     return report
 
 

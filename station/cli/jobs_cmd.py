@@ -17,8 +17,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "jobs", help="cancel, retry, reprint or move a job (through the daemon)",
                       description="Act on one job through the running daemon.\n\n" + EXIT)
     for name, help_text, op in (
-            ("cancel", "withdraw a job before release (with a reason)", "cancel_job"),
-            ("retry", "send a held job back to the stage that failed", "retry_job"),
+            ("cancel", "withdraw a job before release (with a reason)", "job_cancel"),
+            ("retry", "send a held job back to the stage that failed", "job_retry"),
             ("reprint", "print a printed or staged document again (damaged paper)", "reprint"),
             ("move", "move a staged document to another slot (both doors open, one after the other)", "move_job")):
         parser = add_command(group, name, help=help_text, description=f"{help_text[0].upper()}{help_text[1:]}.\n\n"

@@ -17,7 +17,11 @@ scheduler with ippeveprinter), the daemon, and the kiosk and operations pages.
 Prints the addresses and a live summary. Type `scan DOCUMENT-ID` (or just
 `scan`) to scan a citizen's QR, `approve N` for more documents.
 
-A scripted day, for technicians' soak tests:
+A folder given with --dir is resumed by the next run: the same back office
+(documents, tokens, cursor) and the paper where it was.
+
+A scripted day, for technicians' soak tests (at a dispenser, a few citizens
+walk away and leave their paper: it is retained):
 
   station simulate --documents 200 --auto-collect --exit-when-done \\
       [--kill-daemon-every 5] [--power-cycle-every 20]
@@ -46,12 +50,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cups", action="store_true", help="print through a real CUPS scheduler (ippeveprinter)")
     parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API (0: any free port)")
     parser.add_argument("--pin-ratio", type=float, default=0.2, help="share of documents that need a PIN")
+    parser.add_argument("--pdf-ratio", type=float, default=0.25,
+                        help="share of documents that come as agency-signed PDFs (default: %(default)s)")
     parser.add_argument("--printer-ppm", type=float, metavar="N",
                         help="simulated printer speed in pages per minute (default: the configuration's 30;"
                              " 600 with --exit-when-done)")
     parser.add_argument("--seed", type=int, help="seed for the generated citizens and the fault timing")
     parser.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
     parser.add_argument("--quiet", action="store_true", help="no live summary lines")
+    parser.add_argument("--buses", type=int, choices=[1, 2], default=1,
+                        help="lock buses of a new station: 1 (CU16) or 2 (a CU16 bus A and an 8A/80 bus B)")
+    parser.add_argument("--fast", action="store_true",
+                        help="brisk simulated people and fast polling (soak runs and tests)")
 
 
 def _port_free(port: int) -> None:
@@ -76,5 +86,6 @@ def run(args: argparse.Namespace) -> int:
     return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, seed=args.seed, keep=args.keep,
-                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout, quiet=args.quiet))
+                            pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed, keep=args.keep,
+                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
+                            quiet=args.quiet, buses=args.buses, fast=args.fast))

@@ -8,7 +8,6 @@ socket, for what only the daemon can do.
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from drivers.errors import DeviceError
 from spool.errors import SpoolError
 from station.config import Config
 from station.control import ControlClient
@@ -26,6 +26,7 @@ from station.events import EventBus
 from station.version import version
 
 from .auth import SECURITY_SCHEMES
+from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler, http_error_handler, validation_error_handler
@@ -57,9 +58,12 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
     bus = EventBus()
     station_metrics = StationMetrics()
+    # The kiosk key file, read live; tests may give a fixed secret instead.
+    kiosk_credential = (KioskKey(cfg.path(cfg.paths.kiosk_key)) if kiosk_secret is None  # type: ignore[arg-type]
+                        else (lambda: kiosk_secret))
     state = WebState(cfg=cfg, spool=SpoolAccess(cfg.spool_path), control=control, bus=bus,
                      relay=EventRelay(control, bus, observe=station_metrics.observe_event),
-                     metrics=station_metrics, kiosk_secret=kiosk_secret or secrets.token_urlsafe(32))
+                     metrics=station_metrics, kiosk_key=kiosk_credential)
     # Fail now, clearly, if the spool is missing (not at the first request).
     state.spool.conn()
 
@@ -84,6 +88,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     _document_security(app)
     app.add_exception_handler(StationError, error_handler)
     app.add_exception_handler(SpoolError, error_handler)
+    app.add_exception_handler(DeviceError, error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     return app

@@ -67,7 +67,7 @@ class StationMetrics:
         job event) when it sends one; otherwise the kiosk's view of it: from
         the `checking` screen to the `opening` screen, as the daemon stamped them.
         """
-        if kind == "job" and data.get("state") == "released":
+        if kind == "release":
             latency = data.get("latency_s")
             if _plausible(latency):
                 self._counter_measures = True

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spool.states import Flow, JobState
 from station.kiosk import PROBLEMS, Screen
 
-SLOT_PATTERN = r"^[1-9][0-9]?-[0-9]{2}$"
+SLOT_PATTERN = r"^([A-Za-z0-9]{1,8}-)?[1-9][0-9]?-[0-9]{2}$"  # A-1-05, or 1-05 where one bus has board 1
 # Free text written to the audit: short, one line.
 NOTE = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 
@@ -49,7 +49,7 @@ JOB_EXAMPLE = {
     "pickup_expires": "2026-12-31T09:00:00Z", "pdf_path": "documents/AKTA-2026-000123.pdf",
     "pdf_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "pages": 1,
     "printer_job_id": 17, "print_attempts": 1, "slot": "1-05", "created_at": "2026-11-02T08:00:00.000Z",
-    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0}
+    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0, "kind": "template"}
 
 
 class JobSummary(BaseModel):
@@ -76,6 +76,7 @@ class JobSummary(BaseModel):
     updated_at: str
     pin_failures: int
     reopens: int
+    kind: Literal["template", "pdf"] = Field("template", description='"pdf": an agency-signed PDF, printed as sent')
 
 
 class JobPage(BaseModel):

@@ -88,7 +88,9 @@ def test_refusals_name_document_and_field_and_are_audited_once(tmp_path: Path, c
     [entry] = [e for e in added if e.action == "import.refused"]
     assert entry.details["documents"] == 303 and entry.details["refused"] == 302
     assert entry.details["reasons"] == {"bad_signature": 1, "malformed": 301}
-    assert refused(conn) == {}  # no row per junk record
+    # The documents that name themselves are remembered, the junk only counted; none is reported held.
+    assert refused(conn) == {bad["id"]: {"bad_signature"}, odd["id"]: {"malformed"}}
+    assert not [e for d, e, _ in outbox_rows(conn) if e == "held"]
 
 
 def test_unreadable_files_are_named_and_the_others_still_taken(tmp_path: Path, cfg_path: Path, office: Any) -> None:

@@ -107,6 +107,10 @@
     }
     if (screen === "refused" && next.reason === "not_staged") extra.append(progress(next.job));
     if (screen === "thanks" && next.job && next.job.masked_name) extra.append(el("p", { text: next.job.masked_name }));
+    if (next.job && next.job.kind === "pdf") {
+      extra.append(el("p", { class: "kind-pdf" }, "Dokumen elektronik bertanda tangan (PDF)",
+                      el("br"), el("small", { lang: "en" }, "Electronically signed document (PDF)")));
+    }
     clearInterval(countdownTimer);
     if ((screen === "locked_out" || next.reason === "busy") && next.retry_after_s) countdown(next.retry_after_s);
     problemButton.hidden = NO_PROBLEM_BUTTON.has(screen);

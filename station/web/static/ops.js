@@ -119,9 +119,15 @@
       "data-job": job.id, tabindex: "0", "aria-selected": String(job.id === selectedJob),
       onclick: () => selectJob(job.id), onkeydown: (e) => { if (e.key === "Enter") selectJob(job.id); },
     }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, "data-state": job.state, text: W.state(job.state) })),
-       el("td", { text: `${job.template}@${job.template_version}` }), el("td", { text: job.slot || "" }),
+       el("td", {}, documentKind(job)), el("td", { text: job.slot || "" }),
        el("td", { text: W.time(job.updated_at) }), el("td", { text: job.held_reason || "" }))));
     if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: t("noJobs") })));
+  }
+
+  // A rendered document names its template; an agency-signed PDF (printed as sent) says so.
+  function documentKind(job) {
+    return job.kind === "pdf" ? el("span", { class: "kind-pdf", text: t("signedPdf") })
+                              : el("span", { text: `${job.template}@${job.template_version}` });
   }
 
   // --- job detail ----------------------------------------------------------------
@@ -141,7 +147,7 @@
     $("detail-title").replaceChildren(`${t("job")} `, el("code", { text: job.id }), " ",
                                       el("span", { id: "detail-state", class: `state ${job.state}`, "data-state": job.state,
                                                    text: W.state(job.state) }));
-    const fields = [["flow", job.flow], ["template", `${job.template}@${job.template_version}`], ["slot", job.slot],
+    const fields = [["flow", job.flow], ["document", documentKind(job).textContent], ["slot", job.slot],
                     ["whyHeld", job.held_reason], ["heldWhile", job.held_from && W.state(job.held_from)],
                     ["pickupUntil", W.time(job.pickup_expires)], ["pages", job.pages], ["printAttempts", job.print_attempts],
                     ["printerJob", job.printer_job_id], ["pinFailures", job.pin_failures], ["created", W.time(job.created_at)],
