@@ -5,7 +5,7 @@ from __future__ import annotations
 from station.kiosk import KioskView, Screen
 from station.token import REASONS
 
-DOOR = {"slot": "1-05", "board": 1, "door": 5, "session": "s-1"}
+DOOR = {"slot": "A-1-05", "board": 1, "door": 5, "session": "s-1"}
 
 # (name, view): every Screen, and every refusal word with its own layout or words.
 STATES: list[tuple[str, KioskView]] = [
@@ -16,8 +16,8 @@ STATES: list[tuple[str, KioskView]] = [
     ("opening", KioskView(Screen.OPENING, **DOOR)),
     ("open", KioskView(Screen.OPEN, **DOOR)),
     ("printing", KioskView(Screen.PRINTING, job={"masked_name": "S*** N*********"})),
-    ("presented", KioskView(Screen.PRESENTED, slot="1-01")),
-    ("thanks", KioskView(Screen.THANKS, slot="1-05", job={"masked_name": "S*** N*********", "state": "collected"})),
+    ("presented", KioskView(Screen.PRESENTED, slot="A-1-01")),
+    ("thanks", KioskView(Screen.THANKS, slot="A-1-05", job={"masked_name": "S*** N*********", "state": "collected"})),
     ("not-ready", KioskView(Screen.REFUSED, reason="not_staged", job={"state": "printing"})),
     ("held", KioskView(Screen.REFUSED, reason="held", job={"state": "held"})),
     ("busy", KioskView(Screen.REFUSED, reason="busy", retry_after_s=45)),

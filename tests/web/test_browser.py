@@ -147,7 +147,7 @@ def test_a_viewer_sees_masked_data_and_no_actions(station, chromium, site) -> No
     assert "S*** N********" in page.inner_text("#detail-data")
     assert "3171234567890123" not in page.content()
     assert page.query_selector_all("#detail-actions button") == []
-    page.click("button[data-slot='1-05']")
+    page.click("button[data-slot='A-1-05']")
     assert page.query_selector_all("#slot-panel button[data-slot-action]") == []
 
 

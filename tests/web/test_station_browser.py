@@ -161,7 +161,7 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
             continue
         job = waiting[0]
         seen.add(job["id"])
-        door = str(int(job["slot"].split("-")[1]))
+        door = str(int(job["slot"].rsplit("-", 1)[1]))  # A-1-05: lock 5
         page.evaluate("window.__screens = []")
         reply = sim.command(f"scan {job['id']}", job["id"])  # the simulator's scanner sends the citizen's QR
         pin = re.search(r"its PIN is (\d+)", reply)

@@ -254,13 +254,14 @@
       return;
     }
     const rows = [];
-    const row = (name, device) => el("li", { "data-device": name }, el("b", { text: name }),
+    // data-device is the device's machine name (for scripts and tests); the label is in the page's language.
+    const row = (key, name, device) => el("li", { "data-device": key }, el("b", { text: name }),
       el("span", { class: `status ${device.state || device.status}`, text: device.state || device.status || "unknown" }),
       el("span", { class: "muted", text: [...(device.reasons || []).filter((r) => r !== "none"), device.detail]
         .filter(Boolean).join(", ") }));
-    if (data.printer) rows.push(row(t("printer"), data.printer));
-    for (const bus of data.buses || []) rows.push(row(`${t("lockBus")} ${bus.name}`, bus));
-    if (data.scanner) rows.push(row(t("scanner"), data.scanner));
+    if (data.printer) rows.push(row("printer", t("printer"), data.printer));
+    for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, `${t("lockBus")} ${bus.name}`, bus));
+    if (data.scanner) rows.push(row("scanner", t("scanner"), data.scanner));
     list.replaceChildren(...rows);
   }
 
