@@ -7,11 +7,11 @@ bus (and so on the control socket and the SSE stream):
      "message": {"id": "...", "en": "..."}, "job": {"masked_name": "S*** N****", "state": "..."}}
 
 `screen` is one of `Screen`. `reason` is a refusal word of PROTOCOLS.md §4,
-or one of `JOB_REASONS` (the document is not releasable as it stands), or
-`busy` (a dispenser serving someone else; `retry_after_s` says how long),
-when `screen` is `refused`. `job` never carries personal data beyond a
-masked name. `citizen_words` gives the Indonesian and English sentence for
-any of these words.
+or one of the counter's (`station.release.screens`: where the document is,
+`busy` with `retry_after_s` for a dispenser serving someone else), when
+`screen` is `refused`. `job` never carries personal data beyond a masked
+name. `citizen_words` gives the Indonesian and English sentence for any of
+these words.
 """
 
 from __future__ import annotations
@@ -69,44 +69,17 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "other": {"id": "Masalah lain", "en": "Something else"},
 }
 
-# Why a document cannot be released as it stands (the counter's refusal words beyond §4).
-JOB_REASONS: dict[str, dict[str, str]] = {
-    "not_ready": {"id": "Dokumen Anda belum siap diambil. Silakan coba lagi nanti.",
-                  "en": "Your document is not ready for pickup yet. Please try again later."},
-    "cancelled": {"id": "Dokumen ini dibatalkan oleh kantor. Silakan minta bantuan petugas.",
-                  "en": "This document was cancelled by the office. Please ask a staff member for help."},
-    "expired": {"id": "Batas waktu pengambilan sudah lewat. Dokumen Anda akan dikembalikan ke kantor;"
-                      " silakan minta bantuan petugas.",
-                "en": "The pickup time has passed. Your document goes back to the office;"
-                      " please ask a staff member for help."},
-    "returned": {"id": "Dokumen Anda sudah dikembalikan ke kantor. Silakan ambil di loket layanan.",
-                 "en": "Your document was taken back to the office. Please collect it at the service desk."},
-    "held": {"id": "Dokumen Anda sedang diperiksa petugas. Silakan minta bantuan petugas.",
-             "en": "Staff are checking your document. Please ask a staff member for help."},
-    "busy": {"id": "Mesin sedang melayani orang lain. Mohon tunggu sebentar, lalu pindai lagi.",
-             "en": "The machine is serving someone else. Please wait a moment, then scan again."},
-    "out_of_service": {"id": "Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
-                       "en": "This machine cannot be used right now. Please ask a staff member."},
-}
-
-
 def knows_reason(reason: object) -> bool:
-    """True for a refusal word the kiosk has sentences for."""
+    """True for a refusal word the kiosk has sentences for (§4 token words, the counter's own words)."""
+    from .release import screens
     from .token import REASONS
 
-    return isinstance(reason, str) and (reason in JOB_REASONS or reason in REASONS)
+    return isinstance(reason, str) and (reason in REASONS or reason in screens.STATE_REASONS
+                                        or reason in (screens.BUSY, screens.BIN_NOT_EMPTY, screens.DEVICE_UNKNOWN))
 
 
-def citizen_words(reason: str, job_state: str | None = None) -> dict[str, str]:
-    """Both sentences for a refusal word: a job reason, `busy`, or a §4 token reason.
+def citizen_words(reason: str) -> dict[str, str]:
+    """Both sentences for a refusal word: {"id": ..., "en": ...} (the counter's words, `station.release.screens`)."""
+    from .release import screens
 
-    `expired` is both a token word (the QR code's time is up) and a job word
-    (the pickup window passed); the job's state tells them apart.
-    """
-    from .token import REASONS, citizen_messages
-
-    if reason in JOB_REASONS and (reason != "expired" or job_state in ("expired", "returned")):
-        return dict(JOB_REASONS[reason])
-    if reason in REASONS:
-        return citizen_messages(reason)
-    return dict(JOB_REASONS["out_of_service"] if reason == "out_of_service" else JOB_REASONS["held"])
+    return screens.message(reason)

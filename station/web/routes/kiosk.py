@@ -36,8 +36,7 @@ def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
     message = safe.get("message") if isinstance(safe.get("message"), dict) else {}
     reason = safe.get("reason")
     if knows_reason(reason) and not all(message.get(lang) for lang in LANGUAGES):
-        job = safe.get("job") if isinstance(safe.get("job"), dict) else {}
-        safe["message"] = citizen_words(reason, job.get("state"))
+        safe["message"] = citizen_words(reason)
     return safe
 
 

@@ -105,7 +105,9 @@
                         el("br"), el("small", { lang: "en" }, `Wrong PIN. Attempts left: ${job.attempts_left ?? "?"}`)));
       }
     }
-    if (screen === "refused" && next.reason === "not_staged") extra.append(progress(next.job));
+    if (screen === "refused" && (next.reason === "not_ready" || next.reason === "not_staged") && next.job) {
+      extra.append(progress(next.job));
+    }
     if (screen === "thanks" && next.job && next.job.masked_name) extra.append(el("p", { text: next.job.masked_name }));
     if (next.job && next.job.kind === "pdf") {
       extra.append(el("p", { class: "kind-pdf" }, "Dokumen elektronik bertanda tangan (PDF)",
