@@ -104,6 +104,8 @@ def _cases(places: dict[str, bytes], good_config: bytes) -> list[tuple[tuple[str
             config = bad_configs[index % len(bad_configs)]
             if words in IGNORES_CONFIG:
                 break
+            if serving and kind not in ("bad_bytes", "binary"):
+                continue  # a process each: two bad configurations (missing, binary) are enough
             cases.append((words, f"{kind} + bad config", [*head, *_fill(parser, places[kind]), b"--config", config]))
             if not serving and _fill(parser, b"x"):
                 cases.append((words, kind, [*head, *_fill(parser, places[kind]), b"--config", good_config]))
@@ -111,7 +113,7 @@ def _cases(places: dict[str, bytes], good_config: bytes) -> list[tuple[tuple[str
             if words in IGNORES_CONFIG and option == b"--config":
                 continue
             for kind in ("bad_bytes", "folder", "binary", "under_a_file"):
-                if serving and kind in ("folder", "bad_bytes") and option in (b"--dir", b"--link"):
+                if serving and (kind in ("folder", "bad_bytes") or option == b"--config"):
                     continue  # a folder is a fine place for a station or a link: it would rightly run
                 cases.append((words, f"{option.decode()} {kind}",
                               [*head, *_fill(parser, places["binary"]), option, places[kind], b"--config",
@@ -163,6 +165,7 @@ def test_every_command_fails_cleanly_on_bad_input(places, station_dir: Path, tmp
     cases = _cases(places, os.fsencode(station_dir / "station.toml"))
     commands = {words for words, _, _ in cases}
     assert len(commands) >= 40 and len(cases) > 300  # the walk found the whole tree
+    assert {words for words, _, _ in cases if words in SERVING} == SERVING
     here = [case for case in cases if case[0] not in SERVING]
     served = [case for case in cases if case[0] in SERVING]
     results = [(words, kind, *_run_here(argv, tmp_path)) for words, kind, argv in here]

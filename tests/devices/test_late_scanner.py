@@ -80,6 +80,7 @@ def test_a_scanner_that_appears_late_is_online_within_5_s(station_dir: Path) -> 
                 break
             time.sleep(0.1)
         assert online_after is not None and online_after <= ONLINE_WITHIN_S, (online_after, _readyz(url))
+        print(f"scanner port appeared {LATE_S:g} s after start; ready {online_after:.2f} s later")
         # And it reads: a scan reaches the counter (a garbled one is refused, visibly).
         scanner.send("NOT-A-TOKEN")
         client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=5)
