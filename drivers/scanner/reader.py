@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from station.errors import StationError
+from drivers.errors import DeviceError
 
 log = logging.getLogger("station.scanner")
 
@@ -63,7 +63,7 @@ class ScannerReader:
         while not self._stop.is_set():
             try:
                 scan = self.scanner.read(timeout=READ_TIMEOUT_S)
-            except StationError as err:
+            except DeviceError as err:
                 if str(err) != self.problem:
                     log.warning("scanner: %s", err)
                 self.problem = str(err)
