@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import io
 import json
+import queue
 import shutil
 import sys
 import tempfile
@@ -68,7 +69,9 @@ class ReleaseRig:
         self.locker.start()
         while any(s.value != "online" for s in self.locker.bus_states().values()):
             time.sleep(0.01)
-        self.counter = Counter(self.cfg, store, self.locker, lambda kind, data: None)
+        self.releases: queue.Queue[dict] = queue.Queue()  # the counter's release events (latencies)
+        self.counter = Counter(self.cfg, store, self.locker,
+                               lambda kind, data: self.releases.put(data) if kind == "release" else None)
         self.counter.start()
         self.scanner = SerialScanner(str(folder / "run" / "scanner"), 9600)
         self.scanner.open()
@@ -110,15 +113,12 @@ class ReleaseRig:
     def release(self, text: str) -> float:
         """Scan one token; seconds from scan line received to the unlock frame's last byte."""
         assert self.counter is not None
-        before = self.counter.last_release
         self.scanner_sim.send(text)
-        deadline = time.monotonic() + 10
-        while self.counter.last_release is before:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no release (kiosk shows {self.counter.view.screen})")
-            time.sleep(0.0005)
-        timing = self.counter.last_release
-        return timing["wire_end"] - timing["scanned_at"]
+        try:
+            event = self.releases.get(timeout=10)
+        except queue.Empty:
+            raise RuntimeError(f"no release (kiosk shows {self.counter.view.screen})") from None
+        return float(event["wire_s"])
 
     def close(self) -> None:
         self._stop.set()

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from drivers.locks.naming import slot_name
 from drivers.locks.settings import BoardSettings as BoardSection
@@ -117,6 +117,25 @@ class LogSection(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
+class DiskSection(Section):
+    """Free-space thresholds of the watched volumes (station folder, documents, CUPS spool), in MB."""
+
+    check_seconds: float = Field(5.0, gt=0, le=3600)
+    warning_free_mb: float = Field(1024.0, ge=0)
+    critical_free_mb: float = Field(256.0, ge=0)
+    render_stop_free_mb: float = Field(1024.0, ge=0)
+    render_resume_free_mb: float = Field(1536.0, ge=0)
+    cups_spool: Path = Path("/var/spool/cups")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DiskSection:
+        if self.critical_free_mb >= self.warning_free_mb:
+            raise ValueError("critical_free_mb must be below warning_free_mb")
+        if self.render_resume_free_mb < self.render_stop_free_mb:
+            raise ValueError("render_resume_free_mb must be at least render_stop_free_mb")
+        return self
+
+
 class Config(Section):
     """The whole configuration of one station."""
 
@@ -133,6 +152,7 @@ class Config(Section):
     pdf: PdfSection = PdfSection()
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()
+    disk: DiskSection = DiskSection()
 
     # Where the file was read from; relative paths are resolved against it.
     base_dir: Path = Path(".")

@@ -77,6 +77,7 @@ class Counter:
         self.session: Session | None = None
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
         self._clock_high_water = 0.0
+        self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -118,6 +119,10 @@ class Counter:
         """The citizen entered a PIN on the kiosk's pad."""
         return self._inbox.put(1, "pin", (session, pin))
 
+    def set_out_of_service(self, reason: str | None) -> None:
+        """The station cannot record releases (`disk_full`), or can again (None); from any thread."""
+        self._inbox.put(0, "service", reason)
+
     def on_lock_event(self, event: LockEvent) -> None:
         """A lock bus reported a change (called from the bus thread)."""
         # Same priority as scans: events must stay in order with the releases they follow.
@@ -131,7 +136,7 @@ class Counter:
 
     def _run(self) -> None:
         handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock,
-                    "resume": lambda _: self.flow.resume()}
+                    "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
                 result = self._safely(handlers[item.kind], item.payload)
@@ -157,6 +162,8 @@ class Counter:
         now = self.clock()
         if self.lockout.locked():
             return self.view  # the scanner is ignored for a while; the screen already says so
+        if self.out_of_service:
+            return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
         self._check_clock(now)
@@ -224,6 +231,9 @@ class Counter:
             self.alarm("door_left_open", f"door {event.slot} has been open too long", slot=event.slot)
         elif event.kind is EventKind.BUS_UNREACHABLE:
             self.alarm("bus_unreachable", f"lock bus {event.bus} unreachable", device=f"bus:{event.bus}")
+        elif event.kind is EventKind.BUS_BACK:  # (issue 15) the condition ended: the alarm clears itself
+            if alarms.clear(self.conn, "bus_unreachable", device=f"bus:{event.bus}", why="the bus answers again"):
+                self.publish("alarm", {"kind": "bus_unreachable", "device": f"bus:{event.bus}", "open": False})
         self.flow.on_lock(event)
 
     # -- time ----------------------------------------------------------------
@@ -272,7 +282,19 @@ class Counter:
         raised = alarms.raise_alarm(self.conn, kind, message, severity=severity, job=job, slot=slot, device=device)
         self.publish("alarm", raised.as_dict())
 
+    def _on_service(self, reason: str | None) -> None:
+        self.out_of_service = reason
+        if reason:
+            log.warning("counter out of service: %s", reason)
+        else:
+            log.info("counter back in service")
+        if self.session is None and self.flow.idle():
+            self.show(KioskView(Screen.IDLE))
+
     def show(self, view: KioskView, *, hold: float | None = None) -> KioskView:
+        if view.screen is Screen.IDLE and self.out_of_service:
+            # (issue 15) where the kiosk would wait for a scan, it says it cannot serve now.
+            view = KioskView(Screen.OUT_OF_SERVICE, reason=self.out_of_service, message=message("out_of_service"))
         self.view = view
         self._view_until = time.monotonic() + hold if hold else None
         self.publish("kiosk", view.as_event())

@@ -182,6 +182,9 @@ class PrintStage:
                                    device="printer", severity="warning", actor=self.actor)
             elif previous is not None and previous.blocked and not status.blocked:
                 log.info("printer %s ready again", self.printer.name)
+        if not status.blocked:
+            # (issue 15) the condition ended (also after a restart): the alarm clears itself.
+            alarms.clear(self.conn, "printer.blocked", device="printer", actor=self.actor, why="printer ready again")
         return status
 
     # -- following jobs at the printer ----------------------------------------

@@ -196,6 +196,9 @@ class RenderStage:
 
     async def step(self) -> float:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
+        disk = getattr(self.daemon, "disk", None)
+        if disk is not None and disk.render_paused:
+            return IDLE_S  # (issue 15) disk space low: rendering ahead waits (station.disk)
         # Paused jobs stay `received`: ask for enough to fill a batch past them.
         waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH + len(self.backoff))
         ready = [job for job in waiting if not self.backoff.waiting(job.id)][:BATCH]
@@ -213,8 +216,22 @@ class RenderStage:
                 self._new_pool()
                 await asyncio.to_thread(self._failed, job.id, "worker_died")
                 return 1.0
-            await asyncio.to_thread(self._record, done)
+            await asyncio.to_thread(self._take, done, job.payload)
         return 0.0
+
+    def _take(self, done: Rendered, payload: str | None) -> None:
+        if not self.replaced(done, payload):
+            self._record(done)
+
+    def replaced(self, done: Rendered, payload: str | None) -> bool:
+        """True (and its PDF removed) when the job was corrected or withdrawn while it rendered (PROTOCOLS §7.1)."""
+        now = jobs.get_job(self.conn, done.job_id)
+        if now.state is JobState.RECEIVED and now.payload == payload:
+            return False
+        if done.path:
+            Path(done.path).unlink(missing_ok=True)
+        self.backoff.succeeded(done.job_id)  # the failures of the old form do not count
+        return True
 
     def _record(self, done: Rendered) -> None:
         if done.retry:

@@ -321,9 +321,9 @@ class World:
                         retries[job.id] += 1
                         machine.transition(conn, job.id, JobState.STAGED, actor="operator:sim-staff",
                                            action="job.latch_freed", details={"reason": job.held_reason})
-                if self.shutter and self.serving is None and any(
+                if self.shutter and self._presented() is None and any(
                         a.kind == "bin_not_empty" for a in alarms.list_alarms(conn, open_only=True)):
-                    self._clear_bin(conn)
+                    self._clear_bin(conn)  # paper nobody is being served: staff take it out
             finally:
                 conn.close()
 
@@ -334,7 +334,7 @@ class World:
             self.bin.clear()
         self.bus.take_item(self.shutter)  # type: ignore[arg-type]
         for alarm in alarms.list_alarms(conn, open_only=True):
-            if alarm.kind in ("bin_not_empty", "document_retained"):
+            if alarm.kind == "document_retained":  # the station clears bin_not_empty itself
                 with contextlib.suppress(spool.SpoolError):
                     alarms.acknowledge(conn, alarm.id, actor="operator:sim-staff")
 

@@ -7,7 +7,9 @@
   the orchestrator's scan hook.
 - `POST /api/v1/stations/{station}/complaints`: a §7.1 complaint that names no document.
 - `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/complaints`, `GET /sim/documents`,
-  `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`.
+  `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`,
+  `POST /sim/documents/{id}/correct` (`{"data": {...}}`, optional) and
+  `POST /sim/documents/{id}/withdraw` (`{"reason": "..."}`, optional): §7.1.
 """
 
 from __future__ import annotations
@@ -145,6 +147,29 @@ def create_app(office: BackOffice) -> FastAPI:
         except KeyError as err:
             return JSONResponse({"detail": str(err.args[0])}, status_code=400)
         return JSONResponse([a.summary() for a in made])
+
+    @app.post("/sim/documents/{document_id}/correct")
+    def sim_correct(document_id: str, body: dict[str, Any] | None = None) -> JSONResponse:
+        data = (body or {}).get("data")
+        if data is not None and (not isinstance(data, dict)
+                                 or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())):
+            return JSONResponse({"detail": "data must be an object of text fields"}, status_code=400)
+        try:
+            return JSONResponse(office.correct(document_id, data))
+        except KeyError:
+            return JSONResponse({"detail": "no such document"}, status_code=404)
+        except ValueError as err:
+            return JSONResponse({"detail": str(err)}, status_code=400)
+
+    @app.post("/sim/documents/{document_id}/withdraw")
+    def sim_withdraw(document_id: str, body: dict[str, Any] | None = None) -> JSONResponse:
+        reason = (body or {}).get("reason", "withdrawn_by_office")
+        if not isinstance(reason, str) or not reason:
+            return JSONResponse({"detail": "reason must be text"}, status_code=400)
+        try:
+            return JSONResponse(office.withdraw(document_id, reason))
+        except KeyError:
+            return JSONResponse({"detail": "no such document"}, status_code=404)
 
     @app.get("/sim/pdf-ca.pem")
     def sim_pdf_ca() -> Response:

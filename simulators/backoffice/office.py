@@ -26,7 +26,7 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station import token as pickup_token
-from station.backoffice import document
+from station.backoffice import document, withdrawal
 from station.backoffice.outbox import EVENTS
 from station.pin import make_verifier
 from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
@@ -59,6 +59,8 @@ class Approval:
     token: str                # the pickup token's QR text
     pin: str | None           # the PIN the citizen got apart (simulator only: never sent to a station)
 
+    withdrawn: bool = False   # a withdrawal was put in the feed
+
     @property
     def kind(self) -> str:
         """"template" (data for the station to render) or "pdf" (an agency-signed PDF, §7.2)."""
@@ -68,7 +70,8 @@ class Approval:
         """What the admin API lists (with the token and PIN: this is a simulator)."""
         return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
                 "kind": self.kind, "token": self.token, "pin": self.pin,
-                "pickup_expires": self.document["pickup_expires"]}
+                "pickup_expires": self.document["pickup_expires"],
+                "revision": self.document.get("revision", 0), "withdrawn": self.withdrawn}
 
 
 @dataclass
@@ -140,9 +143,11 @@ class BackOffice:
         self._approvals: dict[str, Approval] = {}
         self._feeds: dict[str, list[str]] = {s: [] for s in self.stations}
         self._served: dict[str, Served] = {}
-        self._events: dict[tuple[str, str], Received] = {}
-        self._event_order: list[tuple[str, str]] = []
+        self._events: dict[tuple[str, str, str], Received] = {}
+        self._event_order: list[tuple[str, str, str]] = []
         self._conflicts: set[str] = set()
+        # Corrections and withdrawals in the feeds (PROTOCOLS §7.1), by their feed entry.
+        self._notices: dict[str, dict[str, Any]] = {}
         self._seq = 0
         self.complaints = complaints.ComplaintBox()
 
@@ -247,6 +252,37 @@ class BackOffice:
         """The pickup token text of a document (what the citizen's phone shows)."""
         return self.approval(document_id).token
 
+    # --- corrections and withdrawals (§7.1) --------------------------------------
+
+    def correct(self, document_id: str, data: dict[str, str] | None = None) -> dict[str, Any]:
+        """Send a correction: the document again, a revision higher, with `data` changed (a name by default)."""
+        with self._lock:
+            approval = self._approvals[document_id]
+            fields = {k: v for k, v in approval.document.items() if k not in document.UNSIGNED}
+            if "data" not in fields:
+                raise ValueError("only documents with template data are corrected here (not signed PDFs)")
+            revision = int(fields.get("revision", 0)) + 1
+            if data is None:
+                data = corrected_name(fields["data"])
+            fields.update(revision=revision, data={**fields["data"], **data},
+                          issued_at=format_time(datetime.now(UTC)))
+            approval.document = document.sign(fields, self.issuer_key)
+            self._queue_notice(approval, f"{document_id}#r{revision}", approval.document)
+            return approval.document
+
+    def withdraw(self, document_id: str, reason: str = "withdrawn_by_office") -> dict[str, Any]:
+        """Send a withdrawal of a document (signed by the issuer key)."""
+        with self._lock:
+            approval = self._approvals[document_id]
+            item = withdrawal.make(document_id, reason, self.issuer_key)
+            approval.withdrawn = True
+            self._queue_notice(approval, f"{document_id}#withdrawn", item)
+            return item
+
+    def _queue_notice(self, approval: Approval, entry: str, item: dict[str, Any]) -> None:
+        self._notices[entry] = copy.deepcopy(item)
+        self._feeds[approval.station].append(entry)
+
     def spoiled(self) -> dict[str, str]:
         """Documents first served spoiled by a fault, and how (bad_signature, unknown_key, malformed)."""
         with self._lock:
@@ -292,7 +328,8 @@ class BackOffice:
             feed = self._feeds[station]
             duplicate = self.rng.random() < faults.duplicate_rate
             conflict = self.rng.random() < faults.conflict_rate
-            extras = self._extras(feed[:start], duplicate, conflict, room=limit - 1)
+            extras = self._extras([e for e in feed[:start] if e in self._approvals], duplicate, conflict,
+                                  room=limit - 1)
             room = max(1, limit - len(extras) - (1 if duplicate else 0))
             fresh_ids = feed[start:start + room]
             items = [self._serve(doc_id, faults) for doc_id in fresh_ids]
@@ -331,6 +368,8 @@ class BackOffice:
 
     def _serve(self, doc_id: str, faults: Faults) -> dict[str, Any]:
         """A document as served the first time: genuine, or spoiled by one of the switched faults."""
+        if doc_id in self._notices:  # a correction or withdrawal: served as sent
+            return copy.deepcopy(self._notices[doc_id])
         genuine = self._approvals[doc_id].document
         item, spoiled = copy.deepcopy(genuine), None
         roll = self.rng.random()
@@ -396,7 +435,8 @@ class BackOffice:
             approval = self._approvals.get(document_id)
             if approval is None or approval.station != station:
                 return HttpAnswer(404, {"detail": f"no document {document_id} for {station}"})
-            key = (document_id, body["event"])
+            # Per revision (a corrected document reports its progress again) and per refusal reported.
+            key = (document_id, body["event"], _event_key(body["detail"]))
             if key in self._events:
                 self._events[key].deliveries += 1
             else:
@@ -445,6 +485,21 @@ class BackOffice:
             except ValueError:
                 return {"status": reply.status_code, "reply": reply.text[:500]}
         return hook(document_id, approval.token)
+
+
+def _event_key(detail: dict[str, Any]) -> str:
+    """What tells apart two events of one name for one document: the revision, and a refusal's reason."""
+    revision = detail.get("revision", 0)
+    reason = detail.get("reason") if str(detail.get("reason", "")).endswith(("_refused", "conflict")) else ""
+    return f"{revision}:{reason}"
+
+
+def corrected_name(data: dict[str, str]) -> dict[str, str]:
+    """A correction a clerk makes: the holder's name, words the other way round (it still fits its box)."""
+    key = next((k for k in data if k.startswith("nama")), next(iter(data)))
+    words = data[key].split()
+    fixed = " ".join(reversed(words)) if len(set(words)) > 1 else data[key].swapcase()
+    return {key: fixed}
 
 
 def _alter(fields: dict[str, Any], suffix: str) -> None:

@@ -36,12 +36,13 @@ PURPOSE = "issuer"
 
 REQUIRED = ("id", "template", "template_version", "data", "pickup_expires", "issued_at", "kid",
             "signature")
-OPTIONAL = ("pin_verifier",)
+OPTIONAL = ("pin_verifier", "revision")
 UNSIGNED = ("kid", "signature")
 
 # Why a document is refused, as machine words (the first five as §4 uses them).
 REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
            "not_yet_valid", "expired", "conflict", "rejected")
+MAX_REVISION = 2**31 - 1
 
 # Bounds: a back office that sends more is broken or hostile, not busy.
 MAX_DOCUMENT_BYTES = 64 * 1024
@@ -90,6 +91,13 @@ class Document:
     kind: str = "template"  # or "pdf" (§7.2): then `pdf` and `sha256` instead of template and data
     pdf: str | None = None
     sha256: str | None = None
+    # §7.1: a correction carries a higher revision; None when the field was absent (revision 0).
+    revision: int | None = None
+
+    @property
+    def rev(self) -> int:
+        """The document's revision (0 when it has none)."""
+        return self.revision or 0
 
     def to_json(self) -> dict[str, Any]:
         """The document in its §7 JSON form."""
@@ -101,6 +109,8 @@ class Document:
             doc.update(template=self.template, template_version=self.template_version, data=dict(self.data))
         if self.pin_verifier is not None:
             doc["pin_verifier"] = self.pin_verifier
+        if self.revision is not None:
+            doc["revision"] = self.revision
         return doc
 
     def payload(self) -> str:
@@ -225,8 +235,11 @@ def parse(item: Any) -> Document:
             ScryptVerifier.parse(pin_verifier)
         except PinVerifierError as err:
             raise refuse(str(err)) from None
+    revision = item.get("revision")
+    if "revision" in item and (type(revision) is not int or not 0 <= revision <= MAX_REVISION):
+        raise refuse("revision must be a non-negative integer")
     doc = Document(id=doc_id, pickup_expires=item["pickup_expires"], issued_at=item["issued_at"], kid=kid,
-                   signature=signature, pin_verifier=pin_verifier, **content)
+                   signature=signature, pin_verifier=pin_verifier, revision=revision, **content)
     size = len(canonical_json(doc.to_json()))
     if size > MAX_DOCUMENT_BYTES + len(doc.pdf or ""):
         raise refuse(f"document is {size} bytes, over {MAX_DOCUMENT_BYTES} (beside its PDF)")

@@ -58,6 +58,9 @@ _SCREENS: dict[str, dict[str, str]] = {
                        "en": "The machine is not ready. Please wait a moment or ask a staff member."},
 }
 _SCREENS["internal"] = _SCREENS["ask_staff"]
+# (issue 15) the spool cannot be written (disk full): no release may start.
+_SCREENS["out_of_service"] = {"id": "Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
+                              "en": "This machine cannot be used right now. Please ask a staff member."}
 
 
 def message(reason: str) -> dict[str, str]:

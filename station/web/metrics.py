@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from typing import Any
 
+from spool.alarms import open_counts
 from spool.jobs import count_by_state
 
 # Scan-to-door-open, seconds: a citizen waiting; beyond 2 s feels broken.
@@ -96,12 +97,8 @@ class StationMetrics:
         family("station_release_latency_seconds", "histogram",
                "Scan-to-door-open time of releases seen since this web process started.")
         out.extend(self.release_latency.lines("station_release_latency_seconds"))
-        family("station_alarms_open", "gauge", "Alarms not yet acknowledged, by severity.")
-        open_alarms = dict.fromkeys(("info", "warning", "critical"), 0)
-        for row in conn.execute("SELECT severity, COUNT(*) AS n FROM alarms WHERE acknowledged_at IS NULL"
-                                " GROUP BY severity"):
-            open_alarms[row["severity"]] = row["n"]
-        for severity, count in open_alarms.items():
+        family("station_alarms_open", "gauge", "Open alarms (neither cleared nor acknowledged), by severity.")
+        for severity, count in open_counts(conn).items():
             out.append(f'station_alarms_open{{severity="{severity}"}} {count}')
         family("station_daemon_up", "gauge", "1 when the station daemon answers on its control socket.")
         out.append(f"station_daemon_up {0 if devices is None else 1}")

@@ -212,11 +212,12 @@ class Devices(BaseModel):
 
 ALARM_EXAMPLE = {"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open", "severity": "warning",
                  "message": "Door 1-05 open for 60 s", "job_id": None, "slot_id": "1-05", "device": None,
-                 "acknowledged_at": None, "acknowledged_by": None, "open": True}
+                 "acknowledged_at": None, "acknowledged_by": None, "cleared_at": None, "cleared_by": None,
+                 "open": True}
 
 
 class AlarmView(BaseModel):
-    """An alarm: open until a person acknowledges it."""
+    """An alarm: open until the station clears it (its condition ended) or a person acknowledges it."""
 
     model_config = _example(ALARM_EXAMPLE)
     id: int
@@ -229,6 +230,8 @@ class AlarmView(BaseModel):
     device: str | None
     acknowledged_at: str | None
     acknowledged_by: str | None
+    cleared_at: str | None
+    cleared_by: str | None
     open: bool
 
 
@@ -323,12 +326,13 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     """Readiness: the spool opens, the daemon answers, and every device a release needs is there."""
 
-    model_config = _example({"ready": False, "spool": True, "daemon": False,
+    model_config = _example({"ready": False, "spool": True, "daemon": False, "disk": True,
                              "detail": "missing: scanner (scanner /dev/ttyACM0 is not there)",
                              "missing": ["scanner (scanner /dev/ttyACM0 is not there)"]})
     ready: bool
     spool: bool
     daemon: bool
+    disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
     missing: list[str] = []
 

@@ -62,4 +62,4 @@ def test_json_for_scripts(station_dir: Path) -> None:
     assert verdict.returncode == 0 and json.loads(verdict.stdout)["intact"] is True
     collected = station(station_dir, "slots", "collect-expired", "--json", "--yes")
     assert collected.returncode == 0
-    assert json.loads(collected.stdout) == {"documents": [], "taken_out": 0, "total": 0}
+    assert json.loads(collected.stdout) == {"documents": [], "returned": 0, "cancelled_taken_out": 0, "total": 0}

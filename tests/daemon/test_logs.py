@@ -55,28 +55,3 @@ def test_any_nik_inside_text_is_masked(nik: str, before: str, after: str) -> Non
 def test_masking_never_crashes(value: object) -> None:
     mask_value(value)
 
-
-def test_each_line_carries_its_journald_priority(monkeypatch) -> None:
-    import io
-    import json as json_module
-    import logging
-
-    from station import logs
-
-    stream = io.StringIO()
-    monkeypatch.setenv("JOURNAL_STREAM", "8:12345")
-    logs.setup("debug")
-    root = logging.getLogger()
-    root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
-    log = logging.getLogger("station.test")
-    for emit in (log.debug, log.info, log.warning, log.error, log.critical):
-        emit("something happened")
-    lines = stream.getvalue().splitlines()
-    assert [line[:3] for line in lines] == ["<7>", "<6>", "<4>", "<3>", "<2>"]
-    assert [json_module.loads(line[3:])["priority"] for line in lines] == [7, 6, 4, 3, 2]
-    monkeypatch.delenv("JOURNAL_STREAM")
-    logs.setup("info")
-    logging.getLogger().handlers[0].setStream(stream := io.StringIO())  # type: ignore[attr-defined]
-    log.error("on a terminal")
-    assert json_module.loads(stream.getvalue())["priority"] == 3  # plain JSON without the journal
-    logging.getLogger().handlers.clear()

@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from spool.errors import SpoolError
 from station.control import ControlError
+from station.disk import exposition
 
 from ..models import Health, Readiness
 from ..respond import json_response
@@ -26,11 +27,12 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="Ready: the spool opens and the daemon answers", response_model=None,
+@router.get("/readyz", summary="Ready: the spool opens, the daemon answers, the disk has room", response_model=None,
             responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "Not ready"}})
 async def readyz(request: Request) -> Response:
-    """200 when the spool can be read and the daemon says it is ready; 503 and why otherwise."""
-    spool_ok, daemon_ok, detail, missing = True, False, None, []
+    """200 when the spool can be read, the daemon is ready, its disk is not critical and every device a release
+    needs is there; 503 and why otherwise."""
+    spool_ok, daemon_ok, disk_ok, detail, missing = True, False, None, None, []
     try:
         web(request).spool.conn().execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
     except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
@@ -44,12 +46,16 @@ async def readyz(request: Request) -> Response:
             missing = await _missing_devices(request)
             if missing:
                 daemon_ok, detail = False, detail or f"missing: {'; '.join(missing)}"
+        disk = ping.get("disk") if isinstance(ping, dict) else None
+        if isinstance(disk, dict):  # the daemon's own reading: it needs no disk to answer
+            disk_ok = not disk.get("critical")
+            if not disk_ok:
+                detail = detail or str(disk.get("reason") or "disk: critical")
     except (ControlError, TimeoutError) as err:
         detail = detail or f"daemon: {err or 'no answer'}"
-    ready = spool_ok and daemon_ok
-    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "detail": detail,
-                          "missing": missing},
-                         200 if ready else 503)
+    ready = spool_ok and daemon_ok and disk_ok is not False
+    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "disk": disk_ok,
+                          "detail": detail, "missing": missing}, 200 if ready else 503)
 
 
 async def _missing_devices(request: Request) -> list[str]:
@@ -67,11 +73,18 @@ async def _missing_devices(request: Request) -> list[str]:
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {"example": 'station_jobs{state="staged"} 12\n'}}}})
 async def metrics(request: Request) -> PlainTextResponse:
-    """Jobs per state, release latency histogram, device status, open alarms."""
+    """Jobs per state, release latency histogram, device status, open alarms, disk space."""
     state = web(request)
-    try:
-        devices = await asyncio.wait_for(daemon(request, "devices"), PROBE_TIMEOUT_S)
-    except (ControlError, TimeoutError):
-        devices = None
+    devices, disk = await asyncio.gather(_probe(request, "devices"), _probe(request, "disk"))
     text = state.metrics.render(state.spool.conn(), devices if isinstance(devices, dict) else None)
+    # The disk's gauges come from the daemon's memory: they show a full disk that the spool cannot record.
+    text += exposition(disk if isinstance(disk, dict) else None)
     return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+
+async def _probe(request: Request, op: str) -> object:
+    """One daemon command for a scrape; None when it does not answer in time."""
+    try:
+        return await asyncio.wait_for(daemon(request, op), PROBE_TIMEOUT_S)
+    except (ControlError, TimeoutError):
+        return None

@@ -28,7 +28,7 @@ async def spool_summary(request: Request, principal: Annotated[Principal, Depend
     """How many jobs are in each state, how many alarms are open, and the audit head."""
     state = web(request)
     conn = state.spool.conn()
-    open_alarms = conn.execute("SELECT COUNT(*) FROM alarms WHERE acknowledged_at IS NULL").fetchone()[0]
+    open_alarms = sum(alarms.open_counts(conn).values())
     return json_response({
         "station": state.cfg.station.id, "name": state.cfg.station.name, "kind": state.cfg.station.kind,
         "timezone": state.cfg.station.timezone,
@@ -60,10 +60,10 @@ async def devices(request: Request, principal: Annotated[Principal, Depends(VIEW
     return json_response(mask_event("device", result) if principal.masked else result)
 
 
-@router.get("/alarms", summary="Alarms, open and acknowledged", response_model=None,
+@router.get("/alarms", summary="Alarms: open, cleared and acknowledged", response_model=None,
             responses={200: {"model": AlarmList}, **protected()}, openapi_extra=VIEWER.describe())
 async def alarm_list(request: Request, principal: Annotated[Principal, Depends(VIEWER)],
-                     open: Annotated[bool, Query(description="only alarms not yet acknowledged")] = False,
+                     open: Annotated[bool, Query(description="only open alarms (not cleared by the station, not acknowledged)")] = False,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
     """Alarms newest first."""
     found = alarms.list_alarms(web(request).spool.conn(), open_only=open, limit=limit)

@@ -37,7 +37,7 @@ const OpsWords = (() => {
       reprinted: (id) => `${id}: cetak ulang diminta`, moving: (id, slot) => `${id}: dipindah ke ${slot}`,
       extended: (id) => `${id}: waktu pengambilan diperpanjang`, inService: (id) => `${id} dipakai lagi`,
       outService: (id) => `${id} tidak dipakai`, openRequested: (id) => `${id}: pintu diminta terbuka`,
-      acknowledged: (id) => `alarm ${id} ditanggapi`, refusedStatus: (status) => `ditolak (${status})`,
+      acknowledged: (id) => `alarm ${id} ditanggapi`, clearedByStation: (at) => `diselesaikan oleh stasiun ${at}`, refusedStatus: (status) => `ditolak (${status})`,
     },
     en: {
       title: "MPP Station · Operations", live: "live", offline: "offline", signOut: "Sign out",
@@ -72,7 +72,7 @@ const OpsWords = (() => {
       reprinted: (id) => `${id}: reprint requested`, moving: (id, slot) => `${id}: moving to ${slot}`,
       extended: (id) => `${id}: pickup extended`, inService: (id) => `${id} back in service`,
       outService: (id) => `${id} out of service`, openRequested: (id) => `${id}: open requested`,
-      acknowledged: (id) => `alarm ${id} acknowledged`, refusedStatus: (status) => `refused (${status})`,
+      acknowledged: (id) => `alarm ${id} acknowledged`, clearedByStation: (at) => `cleared by the station ${at}`, refusedStatus: (status) => `refused (${status})`,
     },
   };
   // Indonesia's three zones, by the IANA names a station may configure.

@@ -275,6 +275,7 @@
          alarm.job_id ? el("span", {}, " · job ", el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
          alarm.slot_id ? ` · slot ${alarm.slot_id}` : ""),
       el("span", { class: "muted", text: alarm.open ? W.time(alarm.raised_at)
+                                                      : alarm.cleared_at ? t("clearedByStation", W.time(alarm.cleared_at))
                                                       : `${t("acknowledgedBy")} ${alarm.acknowledged_by}` }),
       alarm.open && can("operator")
         ? el("button", { type: "button", "data-ack": String(alarm.id),
