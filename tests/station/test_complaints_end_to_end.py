@@ -11,26 +11,17 @@ office lists the complaint once, about that document.
 from __future__ import annotations
 
 import signal
-import time
 from pathlib import Path
 
 import httpx
 import pytest
+from station_support import wait
 
 import spool
 from spool.states import JobState
 from station.backoffice import complaints
 from station.simulate import Options, SimulatedStation
 from station.web.users import add_user
-
-
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _pending(station: SimulatedStation) -> int:
@@ -57,11 +48,11 @@ def test_a_report_reaches_the_back_office_once_through_kills(tmp_path: Path) -> 
         token = add_user(conn, "kiosk-tech", "technician")
         conn.close()
         base = f"http://127.0.0.1:{station.options.port}"
-        _wait(lambda: station.counts().get("staged", 0) == 1, 240, "the document staged")
+        wait(lambda: station.counts().get("staged", 0) == 1, 240, "the document staged")
         [approval] = station.office.approvals()
         station.office.set_faults(down=True)
         station.scanner.send(approval.token)
-        _wait(lambda: station.counts().get("collected", 0) == 1, 60, "the document collected")
+        wait(lambda: station.counts().get("collected", 0) == 1, 60, "the document collected")
 
         reply = httpx.post(f"{base}/api/v1/kiosk/problem", json={"problem": "document_missing"},
                            headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -71,13 +62,13 @@ def test_a_report_reaches_the_back_office_once_through_kills(tmp_path: Path) -> 
 
         station.office.set_faults(down=False, lost_reply_rate=1.0)
         station.start_daemon()
-        _wait(lambda: station.office.complaints.listed(), 60, "the complaint at the back office")
+        wait(lambda: station.office.complaints.listed(), 60, "the complaint at the back office")
         _kill(station)  # delivered, but the station never heard so
         assert _pending(station) == 1
 
         station.office.set_faults(lost_reply_rate=0.0)
         station.start_daemon()
-        _wait(lambda: _pending(station) == 0, 60, "the complaint recorded as delivered")
+        wait(lambda: _pending(station) == 0, 60, "the complaint recorded as delivered")
         [kept] = station.office.complaints.listed()
         assert (kept["document_id"], kept["problem"], kept["station"]) == (approval.id, "document_missing",
                                                                            station.cfg.station.id)
