@@ -23,10 +23,10 @@ a job again by itself is caught by the job's new start time and recorded
 after a restart) has it cancelled there, and the printer's own record of
 the job decides: printed in full, or reprinted by the station.
 
-While the printer reports a blocking reason nothing new is fed. A
-dispenser job goes only into an empty bin (`bin_clear`), one at a time;
-locker jobs are printed ahead only while there are slots for them.
-Every call here blocks (pycups, SQLite): the stage runs in its own thread.
+While the printer reports a blocking reason nothing new is fed. Dispenser
+jobs go into an empty bin (`bin_clear`), one at a time; locker jobs are
+printed ahead only while there are slots for them.
+Every call blocks (pycups, SQLite): the stage runs in its own thread.
 """
 
 from __future__ import annotations
@@ -486,11 +486,6 @@ class PrintStage:
             self.printer.cancel(printer_job)
         except PrinterError as err:
             log.warning("could not cancel printer job %s: %s", printer_job, err)
-
-    # -- reading the spool -----------------------------------------------------
-
-    def jobs_in(self, state: JobState) -> list[Job]:
-        return jobs.jobs_in(self.conn, state, limit=100_000)
 
     def _publish(self, kind: str, data: dict[str, Any]) -> None:
         if self.events is not None:

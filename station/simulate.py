@@ -284,7 +284,7 @@ class SimulatedStation:
 
     def _scan_hook(self, document_id: str, token_text: str) -> dict[str, Any]:
         """The citizen page's "scan at the station" button."""
-        self.scanner.send(token_text)
+        self.world.scan(document_id, token_text)
         return {"scanned": document_id}
 
     # -- faults ----------------------------------------------------------------------
@@ -364,7 +364,7 @@ class SimulatedStation:
                 approval = self.office.approval(doc)
             except KeyError:
                 return f"the back office has no document {doc}"
-            self.scanner.send(approval.token)
+            self.world.scan(doc, approval.token)
             return f"scanned the token of {doc}" + (f" (its PIN is {approval.pin})" if approval.pin else "")
         if words[0] == "approve" and len(words) == 2 and words[1].isdigit():
             made = self.office.approve(int(words[1]))
