@@ -176,6 +176,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox_keyed RENAME TO outbox;
     CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL;
     """,
+    # 6 (issue 16): citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
+    """
+    CREATE TABLE complaints (
+        id          INTEGER PRIMARY KEY,
+        alarm_id    INTEGER NOT NULL UNIQUE,
+        document_id TEXT,
+        problem     TEXT NOT NULL CHECK (problem IN ('document_missing', 'wrong_document', 'door_stuck', 'other')),
+        slot_id     TEXT,
+        at          TEXT NOT NULL,
+        sent_at     TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX complaints_pending ON complaints(id) WHERE sent_at IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

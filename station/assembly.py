@@ -27,6 +27,7 @@ from .devices import DevicesPart, _need_role
 from .disk import DiskWatch
 from .errors import StationError
 from .kiosk import PROBLEMS
+from .technician import TechnicianPart
 from .loading import Loader
 from .printing import PrintStage
 from .rendering import RenderStage
@@ -214,7 +215,8 @@ class PrintPart:
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
     devices = DevicesPart()
-    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
+    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart(),
+                        TechnicianPart()]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

@@ -40,6 +40,8 @@ class StationSection(Section):
     id: str = Field("MPP-DEMO-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     name: str = "Mal Pelayanan Publik (demo)"
     kind: Literal["locker", "dispenser"] = "locker"
+    # The station's local time (pages show times in it): WIB, WITA or WIT.
+    timezone: Literal["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"] = "Asia/Jakarta"
 
 
 class PathsSection(Section):

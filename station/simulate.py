@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -75,6 +76,7 @@ class Options:
     quiet: bool = False
     fast: bool = False  # soak runs: brisk people, fast polling
     buses: int = 1
+    keep: bool = False  # keep a temporary station folder on exit (it holds keys and personal data)
 
 
 class Buses:
@@ -258,13 +260,18 @@ class SimulatedStation:
                 code = self.daemon.wait()
         for thread in self._threads:
             thread.join(3)
-        self._save_state()
-        self.scanner.stop()
-        self.bus.stop()
-        self.server.stop()
-        if self.cups_lab is not None:
-            self.cups_lab.stop()
+        if getattr(self, "world", None) is not None:
+            self._save_state()
+        for part in ("scanner", "bus", "server", "cups_lab"):  # whatever setup got to start
+            if getattr(self, part, None) is not None:
+                getattr(self, part).stop()
         return code
+
+    def remove_temporary(self) -> None:
+        """Remove the station folder made for this run (keys, PDFs with personal data) unless asked to keep it."""
+        folder = getattr(self, "folder", None)
+        if self.options.folder is None and not self.options.keep and folder is not None:
+            shutil.rmtree(folder.parent, ignore_errors=True)
 
     def _save_state(self) -> None:
         """What the next run on this folder resumes: the back office and where the paper is."""
@@ -422,6 +429,13 @@ class _Args:
 def run(options: Options) -> int:
     """Run until interrupted (or, with `exit_when_done`, until every document is collected)."""
     station = SimulatedStation(options)
+    try:
+        return _run(station, options)
+    finally:
+        station.remove_temporary()
+
+
+def _run(station: SimulatedStation, options: Options) -> int:
     started = time.monotonic()
     interrupted = False
 

@@ -5,7 +5,8 @@
 - `GET /` lists the documents; `GET /citizen/{id}` is a citizen's phone
   (the pickup QR as inline SVG); `POST /citizen/{id}/scan` hands the token to
   the orchestrator's scan hook.
-- `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/documents`,
+- `POST /api/v1/stations/{station}/complaints`: a §7.1 complaint that names no document.
+- `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/complaints`, `GET /sim/documents`,
   `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`,
   `POST /sim/documents/{id}/correct` (`{"data": {...}}`, optional) and
   `POST /sim/documents/{id}/withdraw` (`{"reason": "..."}`, optional): §7.1.
@@ -79,6 +80,23 @@ def create_app(office: BackOffice) -> FastAPI:
         except ClientDisconnect:  # the station went away mid-request (killed): it sends the event again
             return Response(status_code=400)
         return _answer(office.record_event(station, document_id, body))
+
+    @app.post("/api/v1/stations/{station}/complaints")
+    async def station_complaints(station: str, request: Request) -> Response:
+        trouble = await misbehave()
+        if trouble is not None:
+            return trouble
+        if office.station_for(request.headers.get("authorization")) != station:
+            return unauthorized()
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        return _answer(office.record_complaint(station, None, body))
+
+    @app.get("/sim/complaints")
+    def sim_complaints(station: str | None = None) -> JSONResponse:
+        return JSONResponse(office.complaints.listed(station))
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:

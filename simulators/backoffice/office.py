@@ -31,6 +31,7 @@ from station.backoffice.outbox import EVENTS
 from station.pin import make_verifier
 from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
 
+from . import complaints
 from .citizens import Citizens
 from .faults import Faults
 from .forms import Form, fallback_forms, fill, load_forms
@@ -148,6 +149,7 @@ class BackOffice:
         # Corrections and withdrawals in the feeds (PROTOCOLS §7.1), by their feed entry.
         self._notices: dict[str, dict[str, Any]] = {}
         self._seq = 0
+        self.complaints = complaints.ComplaintBox()
 
     # --- keys and stations ----------------------------------------------------
 
@@ -419,6 +421,8 @@ class BackOffice:
 
     def record_event(self, station: str, document_id: str, body: Any) -> HttpAnswer:
         """Take one §7 event (the same (id, event) again is fine: 204, counted as a delivery)."""
+        if isinstance(body, dict) and body.get("event") == "complaint":
+            return self.record_complaint(station, document_id, body)
         if not isinstance(body, dict) or set(body) != {"event", "at", "station", "detail"}:
             return HttpAnswer(422, {"detail": 'body must be {"event", "at", "station", "detail"}'})
         if body["event"] not in EVENTS:
@@ -439,6 +443,23 @@ class BackOffice:
                 self._events[key] = Received(document_id, body["event"], body["at"], station, body["detail"],
                                              format_time(datetime.now(UTC)))
                 self._event_order.append(key)
+        if self.rng.random() < self.faults.lost_reply_rate:
+            return HttpAnswer(500, {"detail": "recorded, but the reply was lost"})
+        return HttpAnswer(204)
+
+    def record_complaint(self, station: str, document_id: str | None, body: Any) -> HttpAnswer:
+        """Take one §7.1 complaint, about a document or (None) about the station."""
+        problem = complaints.check(body)
+        if problem is not None:
+            return HttpAnswer(422, {"detail": problem})
+        if body["station"] != station:
+            return HttpAnswer(403, {"detail": "complaint for another station"})
+        if document_id is not None:
+            with self._lock:
+                approval = self._approvals.get(document_id)
+            if approval is None or approval.station != station:
+                return HttpAnswer(404, {"detail": f"no document {document_id} for {station}"})
+        self.complaints.record(station, document_id, body)
         if self.rng.random() < self.faults.lost_reply_rate:
             return HttpAnswer(500, {"detail": "recorded, but the reply was lost"})
         return HttpAnswer(204)

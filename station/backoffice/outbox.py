@@ -25,6 +25,7 @@ from spool.db import write
 from spool.states import JobState
 
 from ..errors import StationError
+from . import complaints
 from .client import Backoff, BackofficeClient, Reply
 
 log = logging.getLogger("station.backoffice.outbox")
@@ -269,7 +270,9 @@ class Sender:
         worth retrying, the rest wait behind it (order is kept) and the caller
         pauses before the next call.
         """
-        delivered = 0
+        # Citizens' complaints first: a person is waiting at the station, and a complaint does not
+        # depend on the order of the documents' progress events.
+        delivered = await self._send_complaints()
         while True:
             events = await asyncio.to_thread(pending, self.conn, self.batch)
             if not events:
@@ -292,6 +295,36 @@ class Sender:
                 await asyncio.to_thread(self._give_up, event, reply)
                 delivered += 1
                 self.status.refused += 1
+
+    async def _send_complaints(self) -> int:
+        """Deliver pending citizens' complaints (§7.1), oldest first; same rules as events."""
+        delivered = 0
+        for complaint in await asyncio.to_thread(complaints.pending, self.conn, self.batch):
+            body = complaint.body(self.station)
+            if complaint.document_id:
+                reply = await self.client.post_event(complaint.document_id, body)
+            else:
+                reply = await self.client.post_complaint(self.station, body)
+            if reply.ok or reply.status == 409:
+                await asyncio.to_thread(complaints.mark_sent, self.conn, complaint.id)
+                delivered += 1
+                self.status.delivered += 1
+            elif reply.retryable:
+                await asyncio.to_thread(complaints.note_attempt, self.conn, complaint.id)
+                self.status.failures += 1
+                self.status.last_error = reply.describe()
+                raise _MustWait(reply)
+            else:
+                await asyncio.to_thread(self._give_up_complaint, complaint, reply)
+                self.status.refused += 1
+        return delivered
+
+    def _give_up_complaint(self, complaint: complaints.Complaint, reply: Reply) -> None:
+        with write(self.conn):
+            alarms.raise_alarm(self.conn, "backoffice.complaint_refused",
+                               f"the back office refused complaint {complaint.id}: {reply.describe()}",
+                               job=complaint.document_id, device="backoffice")
+            complaints.mark_sent(self.conn, complaint.id)
 
     def _give_up(self, event: Event, reply: Reply) -> None:
         with write(self.conn):

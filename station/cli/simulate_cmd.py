@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import StationError
 from .common import add_command
 
 DESCRIPTION = """\
@@ -33,7 +34,9 @@ when every one is collected and the audit chain and its checkpoints verify
 def register(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "simulate", help="run the whole station on simulators",
                          description=DESCRIPTION, run=run)
-    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one)")
+    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one, removed on exit)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary station folder on exit (it holds keys and personal data)")
     parser.add_argument("--kind", choices=["locker", "dispenser"], default="locker", help="kind of station")
     parser.add_argument("--documents", type=int, default=12, metavar="N",
                         help="documents the back office approves at start (default: %(default)s)")
@@ -61,15 +64,28 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="brisk simulated people and fast polling (soak runs and tests)")
 
 
+def _port_free(port: int) -> None:
+    """Refuse a port another program listens on, now, in one line (not a web process failing in a loop)."""
+    from ..web.serve import bind
+
+    try:
+        bind("127.0.0.1", port).close()
+    except StationError as err:
+        raise StationError(f"{err}: is another station running? Use --port 0 (any free port) or another"
+                           " port") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..simulate import Options
     from ..simulate import run as simulate
 
     if args.documents < 0:
-        raise SystemExit("station simulate: --documents must be 0 or more")
+        raise StationError("--documents must be 0 or more")
+    if args.port:
+        _port_free(args.port)
     return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                             exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                             power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed,
+                            pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed, keep=args.keep,
                             printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
                             quiet=args.quiet, buses=args.buses, fast=args.fast))

@@ -49,6 +49,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     collect.add_argument("--technician", default=getpass.getuser(), help="your name, for the audit")
     collect.add_argument("--yes", action="store_true", help="do not wait for Enter between slots")
     collect.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each door")
+    collect.add_argument("--json", action="store_true",
+                         help="the outcome per document as JSON on standard output (progress on standard error)")
 
 
 ADD_DESCRIPTION = """\
@@ -140,48 +142,59 @@ class _Slots:
 def run_collect(args: argparse.Namespace) -> int:
     cfg, conn = open_spool(args)
     actor = f"technician:{args.technician}"
+    # With --json, standard output is the JSON alone; the technician's prompts go to standard error.
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
     expired = jobs.jobs_in(conn, JobState.EXPIRED, limit=10_000)
     cancelled = [j for j in jobs.jobs_in(conn, JobState.CANCELLED, limit=10_000) if j.slot]
     todo = [j for j in expired + cancelled if j.slot]
+    results: list[dict[str, str]] = []
     if not todo:
-        print("no expired or cancelled documents in slots")
-        return 0
-    print(f"{len(todo)} document(s) to take out. Slots open one at a time.")
-    bus = _Slots(cfg, actor)
-    taken: dict[str, int] = {"returned": 0, "cancelled": 0}
-    try:
-        for job in todo:
-            slot = job.slot
-            assert slot is not None
-            print(f"\nslot {slot}: document {job.id} ({job.state.value}) - opening...")
-            outcome = bus.open(slot, f"collect {job.state.value} document")
-            if outcome not in ("opened", "already_open"):
-                print(f"  the door did not open ({outcome}); skipped, tell maintenance")
-                continue
-            if not args.yes:
-                print("  take the document out and close the door, then press Enter (s + Enter to skip)")
-                if sys.stdin.readline().strip().lower() == "s":
-                    continue
-            door, item = _wait_closed(bus, slot, args.timeout)
-            if door != "closed" or item == "present":
-                print(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
-                continue
-            if job.state is JobState.EXPIRED:
-                machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
-                taken["returned"] += 1
-                print(f"  done: {job.id} returned, slot {slot} free")
-            else:
-                slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
-                taken["cancelled"] += 1
-                print(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
-    except ControlError as err:
-        raise StationError(str(err)) from None
-    finally:
-        bus.close()
-    done = sum(taken.values())
-    print(f"\n{done} of {len(todo)} document(s) taken out: {taken['returned']} returned,"
-          f" {taken['cancelled']} cancelled (taken out)")
-    return 0 if done == len(todo) else 1
+        say("no expired or cancelled documents in slots")
+    else:
+        say(f"{len(todo)} document(s) to take out. Slots open one at a time.")
+        bus = _Slots(cfg, actor)
+        try:
+            for job in todo:
+                results.append({"job": job.id, "slot": job.slot or "", "state": job.state.value,
+                                "result": _collect_one(args, conn, bus, job, actor, say)})
+        except ControlError as err:
+            raise StationError(str(err)) from None
+        finally:
+            bus.close()
+    returned = sum(r["result"] == "returned" for r in results)
+    cancelled = sum(r["result"] == "taken_out" for r in results)
+    if todo:
+        say(f"\n{returned + cancelled} of {len(todo)} document(s) taken out: {returned} returned,"
+            f" {cancelled} cancelled (taken out)")
+    if args.json:
+        print_json({"documents": results, "returned": returned, "cancelled_taken_out": cancelled,
+                    "total": len(todo)})
+    return 0 if returned + cancelled == len(todo) else 1
+
+
+def _collect_one(args: argparse.Namespace, conn: Any, bus: _Slots, job: Any, actor: str, say: Any) -> str:
+    """Open one slot, wait for the paper to be taken out; what came of it as one word."""
+    slot = job.slot
+    say(f"\nslot {slot}: document {job.id} ({job.state.value}) - opening...")
+    outcome = bus.open(slot, f"collect {job.state.value} document")
+    if outcome not in ("opened", "already_open"):
+        say(f"  the door did not open ({outcome}); skipped, tell maintenance")
+        return f"door_{outcome}"
+    if not args.yes:
+        say("  take the document out and close the door, then press Enter (s + Enter to skip)")
+        if sys.stdin.readline().strip().lower() == "s":
+            return "skipped"
+    door, item = _wait_closed(bus, slot, args.timeout)
+    if door != "closed" or item == "present":
+        say(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
+        return "not_confirmed"
+    if job.state is JobState.EXPIRED:
+        machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
+        say(f"  done: {job.id} returned, slot {slot} free")
+        return "returned"
+    slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
+    say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
+    return "taken_out"
 
 
 def _wait_closed(bus: _Slots, slot: str, timeout: float) -> tuple[str, str]:

@@ -23,11 +23,24 @@ def _example(value: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [value]})
 
 
-class ErrorBody(BaseModel):
-    """Why a request was refused, as one sentence."""
+class Problem(BaseModel):
+    """Why a request was refused: RFC 9457 problem details (`application/problem+json`)."""
 
-    model_config = _example({"error": "job AKTA-2026-000123: cannot go from collected to cancelled"})
-    error: str
+    model_config = _example({"type": "about:blank", "title": "Conflict", "status": 409,
+                             "detail": "job AKTA-2026-000123: cannot go from collected to cancelled"})
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class Version(BaseModel):
+    """The software's version and the API's."""
+
+    model_config = _example({"station": "MPP-DEMO-01", "version": "0.1.0", "api": "v1"})
+    station: str
+    version: str
+    api: str
 
 
 JOB_EXAMPLE = {
@@ -126,11 +139,13 @@ class SpoolSummary(BaseModel):
     """The station at a glance: jobs per state, open alarms, the audit head."""
 
     model_config = _example({"station": "MPP-DEMO-01", "name": "Mal Pelayanan Publik (demo)", "kind": "locker",
+                             "timezone": "Asia/Jakarta",
                              "counts": {s.value: 0 for s in JobState} | {"staged": 12, "held": 1},
                              "open_alarms": 1, "audit_head": 4120, "daemon_online": True})
     station: str
     name: str
     kind: Literal["locker", "dispenser"]
+    timezone: str
     counts: dict[str, int]
     open_alarms: int
     audit_head: int
@@ -283,8 +298,8 @@ class KioskLayout(BaseModel):
 class ProblemResult(BaseModel):
     """A citizen's problem report: the alarm staff will see."""
 
-    model_config = _example({"alarm": 12, "problem": "door_did_not_open", "job": "AKTA-2026-000123",
-                             "message": PROBLEMS["door_did_not_open"]})
+    model_config = _example({"alarm": 12, "problem": "door_stuck", "job": "AKTA-2026-000123",
+                             "message": PROBLEMS["door_stuck"]})
     alarm: int
     problem: str
     job: str | None
@@ -309,14 +324,17 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the spool opens and the daemon answers."""
+    """Readiness: the spool opens, the daemon answers, and every device a release needs is there."""
 
-    model_config = _example({"ready": True, "spool": True, "daemon": True, "disk": True, "detail": None})
+    model_config = _example({"ready": False, "spool": True, "daemon": False, "disk": True,
+                             "detail": "missing: scanner (scanner /dev/ttyACM0 is not there)",
+                             "missing": ["scanner (scanner /dev/ttyACM0 is not there)"]})
     ready: bool
     spool: bool
     daemon: bool
     disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
+    missing: list[str] = []
 
 
 # --- request bodies -----------------------------------------------------------
@@ -376,7 +394,7 @@ class PinBody(BaseModel):
 class ProblemBody(BaseModel):
     """A problem the citizen reports from the kiosk."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_did_not_open",
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_stuck",
                                                                                "session": "s-81f2"}]})
-    problem: Literal["door_did_not_open", "document_missing", "document_damaged", "wrong_document"]
+    problem: Literal["document_missing", "wrong_document", "door_stuck", "other"]  # PROTOCOLS.md §7.1
     session: str | None = Field(None, max_length=128)

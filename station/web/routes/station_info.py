@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from spool import alarms, audit
 from spool.errors import SpoolError
 from spool.jobs import count_by_state
+from station.version import version
 
 from .. import actions
 from ..auth import KIOSK_READ, OPERATOR, VIEWER, Principal
 from ..masking import mask_event
-from ..models import AlarmList, AlarmResult, Devices, Me, SpoolSummary
+from ..models import AlarmList, AlarmResult, Devices, Me, SpoolSummary, Version
 from ..respond import NotFound, json_response, protected
 from .common import daemon, web
 
@@ -30,8 +31,16 @@ async def spool_summary(request: Request, principal: Annotated[Principal, Depend
     open_alarms = sum(alarms.open_counts(conn).values())
     return json_response({
         "station": state.cfg.station.id, "name": state.cfg.station.name, "kind": state.cfg.station.kind,
+        "timezone": state.cfg.station.timezone,
         "counts": count_by_state(conn), "open_alarms": open_alarms, "audit_head": audit.head(conn)[0],
         "daemon_online": state.relay.online})
+
+
+@router.get("/version", summary="The software's version", response_model=None,
+            responses={200: {"model": Version}, **protected()}, openapi_extra=KIOSK_READ.describe())
+async def software_version(request: Request, principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
+    """The installed MPP Station version (as `station --version` says it) and the API version."""
+    return json_response({"station": web(request).cfg.station.id, "version": version(), "api": "v1"})
 
 
 @router.get("/me", summary="Who the token belongs to", response_model=None,
