@@ -176,7 +176,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE outbox_keyed RENAME TO outbox;
     CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL;
     """,
-    # 6 (issue 16): citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
+    # 6: citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
     """
     CREATE TABLE complaints (
         id          INTEGER PRIMARY KEY,

@@ -314,12 +314,13 @@ class World:
     # -- staff ------------------------------------------------------------------------------
 
     def staff(self, stop: threading.Event) -> None:
-        """Staff retry held documents now and then, and empty a bin the station says must be empty."""
+        """Staff retry held documents now and then (scripted days), and empty a bin the station says must be empty."""
         retries: Tally[str] = Tally()
         while not stop.wait(3.0):
             conn = spool.connect(self.cfg.spool_path)
             try:
-                for job in jobs.jobs_in(conn, JobState.HELD, limit=20):
+                # Retries only in a scripted day: in a demo, held documents wait for the person at the ops page.
+                for job in jobs.jobs_in(conn, JobState.HELD, limit=20) if self.options.auto_collect else []:
                     if Action.RETRY in operations.allowed(job) and retries[job.id] < 5:
                         retries[job.id] += 1
                         operations.retry(conn, job.id, actor="operator:sim-staff")
