@@ -34,6 +34,7 @@ from .release.ports import LockPort
 log = logging.getLogger("station.loading")
 
 IDLE_S = 1.0
+LATE_OPEN_S = 15.0  # how long a door not seen opening for loading may still open late
 UNLOCK_RESULT_TIMEOUT_S = 15.0
 
 
@@ -43,11 +44,12 @@ class Loader:
     name = "loader"
 
     def __init__(self, cfg: Config, locker: LockPort, publish: Callable[[str, dict], Any], *,
-                 door_timeout: float | None = None) -> None:
+                 door_timeout: float | None = None, late_open: float = LATE_OPEN_S) -> None:
         self.cfg = cfg
         self.locker = locker
         self.publish = publish
         self.door_timeout = door_timeout if door_timeout is not None else cfg.loading.door_timeout_seconds
+        self.late_open = late_open
         self._events: queue.Queue[LockEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -114,10 +116,9 @@ class Loader:
         except (LockError, TimeoutError):
             outcome = Outcome.UNKNOWN
         if outcome is Outcome.JAMMED or outcome is Outcome.UNKNOWN:
-            self._give_up(intent, outcome.value)
-            slots.set_service(self.conn, slot, True, actor="system", note=f"latch {outcome.value} while loading")
-            alarms.raise_alarm(self.conn, f"slot_{outcome.value}", f"slot {slot} did not open for loading",
-                               slot=slot, severity="critical")
+            # Not seen opening in time: the slot stays reserved while the door may still open late (a busy
+            # machine, a slow latch); the door decides (`settle_open_loads`), the slot out of service if empty.
+            intents.update(self.conn, intent.id, uncertain=outcome.value, since=time.time())
             return True
         self.publish("slot", {"slot": slot, "door": "open", "loading": job.id})
         if not self._wait_closed(slot):
@@ -135,7 +136,9 @@ class Loader:
                 door = self.locker.status(intent.slot or "").door
             except LockError:
                 continue
-            if door is Door.CLOSED:
+            if door is Door.OPEN and intent.detail.get("uncertain"):
+                intents.update(self.conn, intent.id, uncertain=None, opened_late=True)  # it did open
+            elif door is Door.CLOSED and time.time() - float(intent.detail.get("since") or 0) > self.late_open:
                 self._settle(intent)
 
     def _settle(self, intent: Intent) -> None:
@@ -149,6 +152,13 @@ class Loader:
             return
         if job is None or job.state is not JobState.PRINTED or job.slot != slot:
             intents.finish(self.conn, intent.id, "stale")
+        elif item is Item.ABSENT and intent.detail.get("uncertain"):
+            # Never seen open, and empty: the latch did not open for loading. Staff must look at it.
+            uncertain = str(intent.detail["uncertain"])
+            self._give_up(intent, uncertain)
+            slots.set_service(self.conn, slot, True, actor="system", note=f"latch {uncertain} while loading")
+            alarms.raise_alarm(self.conn, f"slot_{uncertain}", f"slot {slot} did not open for loading",
+                               slot=slot, severity="critical")
         elif item is Item.ABSENT:
             self._give_up(intent, "closed_empty")
         else:  # seen inside, or a board without item sensors (8A/80): the person loading it shut the door on it

@@ -45,7 +45,7 @@ def _printed(rig: Rig, job_id: str) -> None:
 
 
 def _loader(rig: Rig) -> Loader:
-    loader = Loader(rig.cfg, rig.locker, lambda kind, data: None, door_timeout=10)
+    loader = Loader(rig.cfg, rig.locker, lambda kind, data: None, door_timeout=10, late_open=1.0)
     rig.locker.buses[0].on_event = _fan_out(rig, loader)
     loader.start()
     return loader
@@ -116,3 +116,44 @@ def _actions(rig: Rig, job_id: str) -> list[str]:
         return [e.action for e in spool.audit.entries(conn, job=job_id)]
     finally:
         conn.close()
+
+
+def test_a_latch_that_does_not_open_takes_its_slot_out_of_service(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path, auto_close=None)
+    rig.sim.add_fault("jam@A-1-01")
+    staff = Staff(rig)
+    loader = _loader(rig)
+    try:
+        _printed(rig, "NIB-J")
+        wait_for(lambda: rig.state("NIB-J") == "staged", timeout=30, what="staged elsewhere")
+        conn = rig.conn
+        assert jobs.get_job(conn, "NIB-J").slot != "A-1-01"
+        assert slots.get_slot(conn, "A-1-01").out_of_service
+        assert any(a.kind == "slot_jammed" for a in alarms.list_alarms(conn))
+        conn.close()
+    finally:
+        loader.stop()
+        staff.stop()
+        stop_rig(rig)
+
+
+def test_a_door_that_opens_late_for_loading_is_still_staged(tmp_path: Path) -> None:
+    """A latch slower than the confirmation window (a busy machine): the door decides, not the first verdict."""
+    rig = make_rig(tmp_path, auto_close=None, env={"STATION_RELEASE_DOOR_OPEN_ALARM_SECONDS": "60"})
+    rig.sim.latch = 2.0  # the door opens 2 s after the unlock: past the bus's confirmation window
+    bus = rig.locker.buses[0]
+    bus.confirm_seconds = 0.5
+    staff = Staff(rig)
+    loader = _loader(rig)
+    try:
+        _printed(rig, "NIB-L")
+        wait_for(lambda: rig.state("NIB-L") == "staged", timeout=30, what="staged")
+        conn = rig.conn
+        slot = jobs.get_job(conn, "NIB-L").slot
+        assert slot is not None and not slots.get_slot(conn, slot).out_of_service
+        assert not any(a.kind.startswith("slot_") for a in alarms.list_alarms(conn))
+        conn.close()
+    finally:
+        loader.stop()
+        staff.stop()
+        stop_rig(rig)
