@@ -7,6 +7,7 @@ socket, for what only the daemon can do.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import AsyncIterator
@@ -49,7 +50,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     """The web app for this station's configuration."""
     control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
     bus = EventBus()
-    station_metrics = StationMetrics()
+    station_metrics = StationMetrics(cfg)
     state = WebState(cfg=cfg, spool=SpoolAccess(cfg.spool_path), control=control, bus=bus,
                      relay=EventRelay(control, bus, observe=station_metrics.observe_event),
                      metrics=station_metrics, kiosk_secret=kiosk_secret or secrets.token_urlsafe(32))
@@ -59,11 +60,15 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.relay.start()
+        # The metrics' audit counters catch up with the chain now, not during the first scrape.
+        warm_up = asyncio.get_running_loop().run_in_executor(None, station_metrics.spool.catch_up)
         try:
             yield
         finally:
             state.stopping.set()
             await state.relay.stop()
+            await warm_up
+            station_metrics.close()
             state.spool.close()
 
     app = FastAPI(title=f"MPP Station {cfg.station.id}", version="1", description=API_DESCRIPTION,

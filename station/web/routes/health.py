@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from spool.errors import SpoolError
 from station.control import ControlError
 
+from ..metrics import CONTENT_TYPE
 from ..models import Health, Readiness
 from ..respond import json_response
 from .common import daemon, web
@@ -49,12 +51,8 @@ async def readyz(request: Request) -> Response:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {"example": 'station_jobs{state="staged"} 12\n'}}}})
-async def metrics(request: Request) -> PlainTextResponse:
-    """Jobs per state, release latency histogram, device status, open alarms."""
+async def metrics(request: Request) -> Response:
+    """The station's metrics for Prometheus (station/web/metrics.py lists them)."""
     state = web(request)
-    try:
-        devices = await asyncio.wait_for(daemon(request, "devices"), PROBE_TIMEOUT_S)
-    except (ControlError, TimeoutError):
-        devices = None
-    text = state.metrics.render(state.spool.conn(), devices if isinstance(devices, dict) else None)
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+    facts = await state.metrics.ask_daemon(state.control)
+    return Response(await run_in_threadpool(state.metrics.exposition, facts), media_type=CONTENT_TYPE)
