@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from collections import Counter as Tally
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +69,22 @@ class Options:
     timeout: float | None = None
     quiet: bool = False
     fast: bool = False  # soak runs: brisk people, fast polling
+    # A fleet (`station simulate --stations`, station/fleet/) runs several: each with its id and site, and
+    # extra settings for its daemon's environment.
+    station_id: str = "MPP-DEMO-01"
+    site: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class SimulatedStation:
     """Everything `station simulate` runs, started and stopped together."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, *, office: BackOffice | None = None,
+                 office_server: BackOfficeServer | None = None) -> None:
+        """`office` and `office_server`: a back office shared with other stations (started by the caller)."""
         self.options = options
+        self.shared_office = office
+        self.shared_server = office_server
         self.rng = random.Random(options.seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -94,7 +103,7 @@ class SimulatedStation:
         config_path = self.folder / "station.toml"
         if not config_path.exists():
             with contextlib.redirect_stdout(io.StringIO()):
-                init_station(_Args(dir=str(self.folder), station_id="MPP-DEMO-01", kind=opts.kind))
+                init_station(_Args(dir=str(self.folder), station_id=opts.station_id, kind=opts.kind))
         self.config_path = config_path
         if opts.fast:
             _poll_bus_fast(config_path)
@@ -102,10 +111,14 @@ class SimulatedStation:
         station_id = self.cfg.station.id
         bearer = self._bearer()
         issuer = self._issuer_key()
-        self.office = BackOffice(issuer, stations={station_id: bearer}, seed=opts.seed, scan_hook=self._scan_hook,
-                                 pin_ratio=opts.pin_ratio, pin_ln=10)
+        if self.shared_office is not None and self.shared_server is not None:
+            self.office, self.server = self.shared_office, self.shared_server
+            self.office.add_station(station_id, bearer)
+        else:
+            self.office = BackOffice(issuer, stations={station_id: bearer}, seed=opts.seed,
+                                     scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10)
+            self.server = BackOfficeServer(self.office).start()
         self._trust(self.office.issuer_entry())
-        self.server = BackOfficeServer(self.office).start()
         bus = self.cfg.bus[0]
         self.bus = LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                               latch_ms=20 if opts.fast else None).start()
@@ -115,6 +128,9 @@ class SimulatedStation:
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
                     "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10"}
+        if opts.site:
+            self.env["STATION_STATION_NAME"] = opts.site
+        self.env.update(opts.env)
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
         if opts.fast:
@@ -152,7 +168,7 @@ class SimulatedStation:
     def start(self) -> None:
         self.setup()
         if self.options.documents:
-            self.office.approve(self.options.documents)
+            self.office.approve(self.options.documents, station=self.cfg.station.id)
         self.start_daemon()
         self._spawn(self._people, "people")
         if self.options.auto_collect:
@@ -202,7 +218,8 @@ class SimulatedStation:
             thread.join(3)
         self.scanner.stop()
         self.bus.stop()
-        self.server.stop()
+        if self.shared_server is None:
+            self.server.stop()
         if self.cups_lab is not None:
             self.cups_lab.stop()
         return code
@@ -344,7 +361,7 @@ class SimulatedStation:
 
     def done(self) -> bool:
         """Every approved document collected, and the back office told of each step."""
-        wanted = {a.id for a in self.office.approvals()}
+        wanted = {a.id for a in self.office.approvals(self.cfg.station.id)}
         if not wanted:
             return False
         conn = self._spool()
@@ -387,9 +404,9 @@ class SimulatedStation:
                     problems.append(str(err))
         finally:
             conn.close()
-        events = self.office.events()
+        wanted = {a.id for a in self.office.approvals(self.cfg.station.id)}
+        events = [e for e in self.office.events() if e["document_id"] in wanted]
         per_key = Tally((e["document_id"], e["event"]) for e in events)
-        wanted = {a.id for a in self.office.approvals()}
         missing = self._missing_events(wanted)
         return {
             "documents": len(wanted),
@@ -432,7 +449,7 @@ class SimulatedStation:
             self.scanner.send(approval.token)
             return f"scanned the token of {doc}" + (f" (its PIN is {approval.pin})" if approval.pin else "")
         if words[0] == "approve" and len(words) == 2 and words[1].isdigit():
-            made = self.office.approve(int(words[1]))
+            made = self.office.approve(int(words[1]), station=self.cfg.station.id)
             return f"approved {len(made)}: {', '.join(a.id for a in made)}"
         if words[0] == "status":
             return json.dumps(self.counts())

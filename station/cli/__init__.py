@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "station.cli.render_cmd",
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
+    "station.cli.fleet_cmd",
 ]
 
 DESCRIPTION = """\
