@@ -39,6 +39,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.prometheus.startswith(("http://", "https://")):
         raise SystemExit(f"station fleet serve: --prometheus must be an http(s) URL, not {args.prometheus!r}")
     print(f"command center on http://{args.host}:{args.port}/ (Prometheus: {args.prometheus})", flush=True)
-    uvicorn.run(create_app(args.prometheus, alertmanager_url=args.alertmanager), host=args.host, port=args.port,
+    uvicorn.run(create_app(args.prometheus, alertmanager=args.alertmanager), host=args.host, port=args.port,
                 log_level="warning", access_log=False)
     return 0

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,19 @@ class Notifications:
             return [asdict(n) for n in reversed(self._items)][:count]
 
 
+def _address(value: Address) -> str | None:
+    return value() if callable(value) else value
+
+
 def _text(value: Any, limit: int = 300) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-def create_app(prometheus_url: str, *, alertmanager_url: str | None = None) -> FastAPI:
-    """The command center for the Prometheus at `prometheus_url`."""
+Address = str | Callable[[], str | None] | None
+
+
+def create_app(prometheus: Address, *, alertmanager: Address = None) -> FastAPI:
+    """The command center for the Prometheus at `prometheus` (or where a callable says, once it is known)."""
     app = FastAPI(title="MPP command center", docs_url=None, redoc_url=None, openapi_url=None)
     notifications = Notifications()
     app.state.notifications = notifications
@@ -93,12 +101,13 @@ def create_app(prometheus_url: str, *, alertmanager_url: str | None = None) -> F
 
     @app.get("/api/fleet")
     async def stations() -> Response:
+        prometheus_url = _address(prometheus) or "http://127.0.0.1:9090"
         try:
             view = await fleet(prometheus_url)
         except PrometheusUnreachable as err:
             return JSONResponse({"error": str(err)}, status_code=502)
         return JSONResponse({**view, "notifications": notifications.latest(),
-                             "prometheus": prometheus_url, "alertmanager": alertmanager_url,
+                             "prometheus": prometheus_url, "alertmanager": _address(alertmanager),
                              "at": time.time()})
 
     @app.post("/alerts/{receiver}")
