@@ -19,6 +19,7 @@ every station.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
 import sys
@@ -28,6 +29,8 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from simulators.app_server import AppServer
 from simulators.backoffice import BackOffice
@@ -52,6 +55,7 @@ SITES = (
 # A fleet's daemons ask the back office every 2 s (one station's simulation asks every 0.5 s).
 FEED_POLL_S = 2.0
 SHOWN_WAIT_S = 60.0
+READY_WAIT_S = 120.0
 
 
 @dataclass
@@ -112,6 +116,7 @@ class FleetSimulation:
                                        office_server=self.office_server)
             self.stations.append(station)
             station.start()
+        self._wait_ready()
         self.center = AppServer(create_app(lambda: self.lab.prometheus_url if self.lab else None,
                                            alertmanager=lambda: self.lab.alertmanager_url if self.lab else None),
                                 port=self.options.command_port, name="command-center").start()
@@ -120,6 +125,16 @@ class FleetSimulation:
         for text in self.options.faults:
             print(self.inject(parse_fault(text, len(self.stations))), flush=True)
         return self
+
+    def _wait_ready(self, timeout: float = READY_WAIT_S) -> None:
+        """Every station's web process answers before Prometheus starts (no "down" alerts at start-up)."""
+        deadline = time.monotonic() + timeout
+        for station in self.stations:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"http://127.0.0.1:{station.options.port}/readyz", timeout=2).status_code == 200:
+                        break
+                time.sleep(0.2)
 
     def _station_options(self, site: Site) -> Options:
         folder = self.folder / f"station-{site.number:02d}"

@@ -37,7 +37,9 @@ from .spool_metrics import SpoolCollector, rfc3339_seconds
 disable_created_metrics()
 # The text format every Prometheus 2.x reads (prometheus_client writes it).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-# A scrape never waits long for a busy daemon.
+# A scrape never waits long for a busy daemon: at most this, and at most half the time Prometheus gives the
+# scrape (its X-Prometheus-Scrape-Timeout-Seconds header), so that a slow daemon still leaves a scrape that
+# arrives, saying `station_daemon_up 0`.
 DAEMON_TIMEOUT_S = 2.0
 # Token verified to door seen open, seconds: a citizen waiting; beyond 2 s feels broken.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
@@ -92,12 +94,17 @@ class StationMetrics:
             reason = data["reason"]
             self.refusals.labels(reason if reason in REFUSAL_REASONS else "other").inc()
 
-    async def ask_daemon(self, control: ControlClient) -> DaemonFacts:
-        """The daemon's devices and back-office status, each bounded by `DAEMON_TIMEOUT_S`."""
+    async def ask_daemon(self, control: ControlClient, scrape_timeout: str | None = None) -> DaemonFacts:
+        """The daemon's devices and back-office status, asked together, within the scrape's time."""
+        timeout = DAEMON_TIMEOUT_S
+        try:
+            timeout = min(timeout, max(0.1, float(scrape_timeout) / 2)) if scrape_timeout else timeout
+        except ValueError:
+            pass
 
         async def ask(op: str) -> dict[str, Any] | None:
             try:
-                reply = await asyncio.wait_for(control.acall(op), DAEMON_TIMEOUT_S)
+                reply = await asyncio.wait_for(control.acall(op), timeout)
             except (ControlError, TimeoutError, OSError):
                 return None
             return reply if isinstance(reply, dict) else None

@@ -54,5 +54,5 @@ async def readyz(request: Request) -> Response:
 async def metrics(request: Request) -> Response:
     """The station's metrics for Prometheus (station/web/metrics.py lists them)."""
     state = web(request)
-    facts = await state.metrics.ask_daemon(state.control)
+    facts = await state.metrics.ask_daemon(state.control, request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"))
     return Response(await run_in_threadpool(state.metrics.exposition, facts), media_type=CONTENT_TYPE)
