@@ -62,7 +62,7 @@ class Notifications:
         for alert in body["alerts"]:
             if not isinstance(alert, dict):
                 raise ValueError("each alert is an object")
-            labels, notes = alert.get("labels") or {}, alert.get("annotations") or {}
+            labels, notes = alert.get("labels", {}), alert.get("annotations", {})
             if not isinstance(labels, dict) or not isinstance(notes, dict):
                 raise ValueError("labels and annotations are objects")
             items.append(Notification(now, receiver, _text(alert.get("status")), _text(labels.get("alertname")),
