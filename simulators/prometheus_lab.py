@@ -152,6 +152,11 @@ class PrometheusLab:
             if process is not None:
                 process.stop()
 
+    def pid(self, name: str) -> int | None:
+        """The process id of `prometheus` or `alertmanager` while it runs."""
+        process = self._processes.get(name)
+        return process.popen.pid if process is not None and process.popen is not None else None
+
     def __enter__(self) -> PrometheusLab:
         return self.start()
 
