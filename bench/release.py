@@ -32,7 +32,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
 from bench.common import machine, summary  # noqa: E402
-from drivers.locks.locker import Locker  # noqa: E402
+from station.devices import locker_for  # noqa: E402
 from drivers.scanner.serial_scanner import SerialScanner  # noqa: E402
 from simulators.lockbus import LockBusSim  # noqa: E402
 from simulators.scanner import ScannerSim  # noqa: E402
@@ -64,7 +64,7 @@ class ReleaseRig:
         self.sim = LockBusSim.from_bus_config(bus, link=folder / bus.port, auto_close=0.05, latch_ms=20).start()
         self.scanner_sim = ScannerSim(folder / "run" / "scanner").start()
         self.counter: Counter | None = None
-        self.locker = Locker.from_config(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
+        self.locker = locker_for(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
         self.locker.start()
         while any(s.value != "online" for s in self.locker.bus_states().values()):
             time.sleep(0.01)

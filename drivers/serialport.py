@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import serial
 
-from station.errors import ConfigError, StationError
+from drivers.errors import DeviceConfigError, DeviceError
 
 # A USB adapter that was unplugged shows up as one of these.
 VANISHED_ERRNOS = frozenset({errno.ENOENT, errno.ENXIO, errno.EIO, errno.ENODEV})
@@ -23,7 +23,7 @@ DENIED_ERRNOS = frozenset({errno.EACCES, errno.EPERM})
 BUSY_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY})
 
 
-class PortError(StationError):
+class PortError(DeviceError):
     """A serial port cannot be used; the message names the port and why."""
 
     exit_code = 2
@@ -38,7 +38,7 @@ class PortBusy(PortError):
     """Another process holds the port."""
 
 
-class PortDenied(PortError, ConfigError):
+class PortDenied(PortError, DeviceConfigError):
     """Access to the port is denied: a configuration error, not a fault to retry."""
 
 
@@ -67,7 +67,7 @@ def open_port(path: str, baud: int) -> serial.Serial:
     except (OSError, serial.SerialException) as err:
         raise classify(path, err) from None
     except ValueError as err:
-        raise ConfigError(f"serial port {path}: {err}") from None
+        raise DeviceConfigError(f"serial port {path}: {err}") from None
     # Python opens descriptors non-inheritable already; say so explicitly, it is a requirement.
     os.set_inheritable(port.fileno(), False)
     return port

@@ -19,13 +19,17 @@ From another process, the same faults go through the printer's panel file
 
 What came out is in `output` (title, pages, SHA-256 of the bytes
 received) and `page_times` (when each page came out), for tests and the
-duty-cycle benchmark.
+duty-cycle benchmark; with `output_log`, each document that came out is
+also appended to that file as one JSON line, written through to the disk
+(the paper tray of a simulated station, which outlives the daemon).
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import json
+import os
 import threading
 import time
 from collections import deque
@@ -76,7 +80,8 @@ class SimPrinter:
     """A simulated printer with a rated speed, a time scale and faults (thread-safe)."""
 
     def __init__(self, name: str = "sim", *, pages_per_minute: float = 30.0, time_scale: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, panel: PanelWatch | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, output_log: Path | None = None,
+                 panel: PanelWatch | None = None) -> None:
         if pages_per_minute <= 0 or time_scale <= 0:
             raise ValueError("pages_per_minute and time_scale must be positive")
         self.name = name
@@ -84,6 +89,7 @@ class SimPrinter:
         self.time_scale = time_scale
         self.clock = clock
         self.output: list[Output] = []
+        self.output_log = output_log
         self.page_times: list[float] = []
         self._cond = threading.Condition()
         self._jobs: dict[int, _Job] = {}
@@ -300,11 +306,21 @@ class SimPrinter:
                     return
                 if not (job.short and page == job.pages - 1):
                     job.printed += 1
-            self.output.append(Output(job.title, job.printed, job.sha256))
+            self._came_out(Output(job.title, job.printed, job.sha256))
             job.phase = JobPhase.COMPLETED
         finally:
             self._current = None
             self._cond.notify_all()
+
+    def _came_out(self, paper: Output) -> None:
+        self.output.append(paper)
+        if self.output_log is not None:
+            line = json.dumps({"title": paper.title, "pages": paper.pages, "sha256": paper.sha256,
+                               "at": time.time()}) + "\n"
+            with open(self.output_log, "a", encoding="utf-8") as tray:
+                tray.write(line)
+                tray.flush()
+                os.fsync(tray.fileno())
 
     def _page(self, job: _Job) -> bool:
         """One page: waits while paper, door or power say so; False when the job was cancelled.

@@ -138,6 +138,12 @@ MIGRATIONS: list[str] = [
         sent_at   TEXT
     );
     """,
+    # 3: slots name their bus (`A-1-05`; old names are renamed by `slots.reconcile`, which knows the
+    # configuration) and can be retired; the ledger of device intents is looked up by job.
+    """
+    ALTER TABLE slots ADD COLUMN retired TEXT;
+    CREATE INDEX intents_by_job ON intents(job_id, kind);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

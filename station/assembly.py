@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
-from drivers.locks.locker import Locker
 from drivers.locks.model import EventKind, LockEvent
 from drivers.scanner import open_scanner
 from drivers.scanner.errors import ScannerError
@@ -28,7 +27,8 @@ from .counter import Counter
 from .errors import StationError
 from .kiosk import PROBLEMS
 from .loading import Loader
-from .printing import PrintStage, printer_from_config
+from .devices import locker_for, printer_for
+from .printing import PrintStage
 from .rendering import RenderStage
 from .timers import Timers
 from .trust import TrustFile
@@ -53,9 +53,9 @@ class Devices:
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         cfg = daemon.cfg
-        self.locker = Locker.from_config(cfg, on_event=self._on_lock_event)
+        self.locker = locker_for(cfg, on_event=self._on_lock_event)
         await asyncio.to_thread(self.locker.start)
-        self.printer = printer_from_config(cfg.printer)
+        self.printer = printer_for(cfg)
         daemon.devices = self  # type: ignore[attr-defined]
         daemon.control.register("devices", self._devices)
         daemon.control.register("open_slot", self._open_slot)

@@ -13,19 +13,27 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
+
+from drivers.locks.naming import slot_name
+from drivers.locks.settings import BoardSettings as BoardSection
+from drivers.locks.settings import BusSettings as BusSection
+from drivers.printer.settings import PrinterSettings as PrinterSection
+from drivers.scanner.settings import ScannerSettings as ScannerSection
+from drivers.settings import Settings
 
 from .errors import ConfigError
+
+__all__ = ["Config", "BusSection", "BoardSection", "PrinterSection", "ScannerSection", "load", "from_dict",
+           "resolve_path", "ConfigError"]
 
 ENV_CONFIG = "STATION_CONFIG"
 ENV_PREFIX = "STATION_"
 EXAMPLE = Path(__file__).with_name("station.example.toml")
 
 
-class Section(BaseModel):
-    """A configuration section: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# A configuration section: unknown keys are errors, not silently ignored.
+Section = Settings
 
 
 class StationSection(Section):
@@ -51,51 +59,6 @@ class BackofficeSection(Section):
     timeout_seconds: float = Field(10.0, gt=0)
     page_size: int = Field(50, ge=1, le=500)
     checkpoint_seconds: float = Field(300.0, gt=0)
-
-
-class PrinterSection(Section):
-    driver: Literal["sim", "cups"] = "sim"
-    queue: str = "kiosk-a4"
-    uri: str = ""
-    pages_per_minute: float = Field(30.0, gt=0)
-    max_in_flight: int = Field(2, ge=1, le=32)
-    max_attempts: int = Field(3, ge=1, le=20)
-    media: str = "iso_a4_210x297mm"
-    server: str = ""
-    raw: bool = True
-    poll_seconds: float = Field(1.0, gt=0, le=60)
-    sensor_seconds: float = Field(10.0, gt=0, le=600)
-
-
-class BoardSection(Section):
-    address: int = Field(1, ge=1, le=31)
-    locks: int = Field(16, ge=1, le=24)
-    locked_bit: Literal[0, 1] = 1
-    feedback: Literal["door_closing", "door_opening"] = "door_closing"
-    size: Literal["S", "M", "L"] = "M"
-    accessible_locks: list[int] = []
-
-
-class BusSection(Section):
-    name: str = "A"
-    port: str = "/dev/ttyUSB0"
-    family: Literal["cu16", "8a80"] = "cu16"
-    baud: int | None = None
-    boards: list[BoardSection] = [BoardSection()]
-    poll_seconds: float = Field(0.25, gt=0)
-    reply_timeout_seconds: float | None = Field(None, gt=0)
-    quiet_ms: float = Field(25.0, ge=0)
-    gap_ms: float | None = Field(None, ge=0)
-    confirm_seconds: float = Field(3.0, gt=0)
-    unlock_spacing_ms: float = Field(250.0, ge=0)
-    echo: Literal["auto", "yes", "no"] = "auto"
-
-
-class ScannerSection(Section):
-    driver: Literal["serial", "evdev", "none"] = "serial"
-    port: str = "/dev/ttyACM0"
-    baud: int = 9600
-    partial_timeout_seconds: float = Field(0.3, gt=0)
 
 
 class ReleaseSection(Section):
@@ -167,13 +130,11 @@ class Config(Section):
 
     def slot_layout(self) -> list[tuple[str, str, bool]]:
         """Every locker slot the buses define: `(id, size, accessible)`."""
-        from spool.slots import slot_id
-
         layout = []
         for bus in self.bus:
             for board in bus.boards:
                 for lock in range(1, board.locks + 1):
-                    layout.append((slot_id(board.address, lock), board.size,
+                    layout.append((slot_name(bus.name, board.address, lock), board.size,
                                    lock in board.accessible_locks))
         return layout
 

@@ -23,9 +23,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from spool.errors import SpoolError
 
-from .errors import StationError
+from .errors import REPORTED, StationError
 from .events import EventBus
 
 log = logging.getLogger("station.control")
@@ -104,7 +103,7 @@ class ControlServer:
             return {"id": ident, "ok": True, "result": await handler(args, actor)}
         except asyncio.CancelledError:
             raise
-        except (StationError, SpoolError) as err:
+        except REPORTED as err:
             return {"id": ident, "ok": False, "error": str(err),
                     "status": getattr(err, "http_status", 409)}
         except Exception as err:  # noqa: BLE001 - a command must never take the daemon down

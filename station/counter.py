@@ -33,6 +33,7 @@ import spool
 from drivers.locks.errors import LockError, UnlockNotSent
 from drivers.locks.model import Door, EventKind, Item, LockEvent, Outcome
 from spool import alarms, audit, jobs, machine, tokens
+from spool.slots import parse_slot_id
 from spool.states import Flow, JobState
 
 from . import token as tokens_module
@@ -330,8 +331,8 @@ class Counter:
                                    details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})
             intent = _record_intent(self.conn, "unlock", job.id, slot)
         self._note_clock()
-        board, lock = slot.split("-")
-        self._show(KioskView(Screen.OPENING, slot=slot, board=int(board), door=int(lock),
+        _, board, lock = parse_slot_id(slot)
+        self._show(KioskView(Screen.OPENING, slot=slot, board=board, door=lock,
                              message=_message("opening"), session=session.id))
         asked_at = time.time()
         try:
@@ -377,8 +378,8 @@ class Counter:
         if outcome in (Outcome.OPENED, Outcome.ALREADY_OPEN):
             self.watches[slot] = DoorWatch(job_id, slot, session.id, time.monotonic(), reopen=session.reopen,
                                            seen_open=True, since=asked_at)
-            board, lock = slot.split("-")
-            return self._show(KioskView(Screen.OPEN, slot=slot, board=int(board), door=int(lock),
+            _, board, lock = parse_slot_id(slot)
+            return self._show(KioskView(Screen.OPEN, slot=slot, board=board, door=lock,
                                         message=_message("open"), job=self._job_view(job_id)))
         if outcome is Outcome.JAMMED:
             self._alarm("latch_jammed", f"slot {slot} did not open for document {job_id}", slot=slot, job=job_id,

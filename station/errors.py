@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from drivers.errors import DeviceError
+from spool.errors import SpoolError
+
 
 class StationError(Exception):
     """A clear, expected failure: printed as one line, never as a traceback."""
@@ -31,3 +34,7 @@ class Refused(StationError):
         super().__init__(f"{reason}: {message}")
         self.reason = reason
         self.detail = message
+
+
+# What a person is told in one line (command line, API, control socket), never with a traceback.
+REPORTED = (StationError, SpoolError, DeviceError)

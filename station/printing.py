@@ -49,15 +49,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from drivers.printer import (BLOCKING, BadDocument, BadOptions, JobPhase, Printer, PrinterBlocked, PrinterError,
-                             PrinterJob, PrinterStatus, PrinterUnreachable, check_options, copies_of, pdf_pages,
-                             print_options, sha256_of)
+                             PrinterJob, PrinterStatus, PrinterUnreachable, check_options, copies_of, open_printer,
+                             pdf_pages, print_options, sha256_of)
 from drivers.printer.status import DeviceState
 from spool import alarms, audit, machine
 from spool.errors import IllegalTransition
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
-from .config import Config, PrinterSection
+from .config import Config
 
 # The printer has no record of a job it was given (restarted, purged): reprint it.
 LOST = "printer-job-lost"
@@ -138,17 +138,6 @@ def default_options(media: str) -> OptionsFor:
     return lambda job: fixed
 
 
-def printer_from_config(section: PrinterSection) -> Printer:
-    """The printer the configuration names: the in-process simulator or a CUPS queue."""
-    if section.driver == "sim":
-        from simulators.printer import SimPrinter
-
-        return SimPrinter("sim", pages_per_minute=section.pages_per_minute)
-    from drivers.printer.cups_driver import CupsPrinter
-
-    return CupsPrinter(section.queue, server=section.server, printer_uri=section.uri, raw=section.raw)
-
-
 class PrintStage:
     """Moves jobs through printing; one thread at a time may call it."""
 
@@ -180,7 +169,7 @@ class PrintStage:
                     **kwargs: Any) -> PrintStage:
         """A stage with the configured limits (and printer, unless one is given)."""
         section = cfg.printer
-        return cls(conn, printer or printer_from_config(section), max_in_flight=section.max_in_flight,
+        return cls(conn, printer or open_printer(section, base_dir=cfg.base_dir), max_in_flight=section.max_in_flight,
                    max_attempts=section.max_attempts, media=section.media, sensor_seconds=section.sensor_seconds,
                    poll_seconds=section.poll_seconds, **kwargs)
 
@@ -634,5 +623,4 @@ class PrintStage:
                 log.exception("publishing a %s event failed", kind)
 
 
-__all__ = ["PrintStage", "Flight", "Document", "Recovery", "StepReport", "EventSink", "default_options",
-           "printer_from_config"]
+__all__ = ["PrintStage", "Flight", "Document", "Recovery", "StepReport", "EventSink", "default_options"]

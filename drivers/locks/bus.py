@@ -27,14 +27,14 @@ from typing import Any, Literal
 
 import serial
 
+from drivers.errors import DeviceConfigError
 from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
-from station.config import BusSection
-from station.errors import ConfigError
 
 from .dialect import Dialect, dialect
 from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
 from .frames import Judge
 from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
+from .settings import BusSettings
 from .transport import BusTransport
 
 log = logging.getLogger("station.locks.bus")
@@ -78,21 +78,21 @@ class _BusLost(Exception):
     """The port vanished in the middle of something."""
 
 
-def check_bus(section: BusSection, family: Dialect) -> None:
+def check_bus(section: BusSettings, family: Dialect) -> None:
     """Refuse boards the family cannot address, with a clear configuration error."""
     seen: set[int] = set()
     for board in section.boards:
         if board.address > family.max_address:
-            raise ConfigError(f"bus {section.name}: {family.family} board address must be 1-"
+            raise DeviceConfigError(f"bus {section.name}: {family.family} board address must be 1-"
                               f"{family.max_address}, not {board.address}")
         if board.locks > family.max_locks:
-            raise ConfigError(f"bus {section.name}: a {family.family} board has at most"
+            raise DeviceConfigError(f"bus {section.name}: a {family.family} board has at most"
                               f" {family.max_locks} locks, board {board.address} says {board.locks}")
         if board.address in seen:
-            raise ConfigError(f"bus {section.name}: board address {board.address} appears twice")
+            raise DeviceConfigError(f"bus {section.name}: board address {board.address} appears twice")
         seen.add(board.address)
     if not section.boards:
-        raise ConfigError(f"bus {section.name}: no boards")
+        raise DeviceConfigError(f"bus {section.name}: no boards")
 
 
 def closed_bit(family: str, locked_bit: int, feedback: str) -> int:
@@ -105,7 +105,7 @@ def closed_bit(family: str, locked_bit: int, feedback: str) -> int:
 class LockBus:
     """One serial lock bus with its boards; thread-safe, usable from threads or asyncio."""
 
-    def __init__(self, section: BusSection, *, on_event: EventSink | None = None, poll: bool = True,
+    def __init__(self, section: BusSettings, *, on_event: EventSink | None = None, poll: bool = True,
                  open_alarm_seconds: float | None = None,
                  opener: Callable[[str, int], serial.Serial] = open_port) -> None:
         self.section = section

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from station.errors import ConfigError
+from drivers.errors import DeviceConfigError
 
 from . import a8a80, cu16
 from .frames import Judge
@@ -137,4 +137,4 @@ def dialect(family: str) -> Dialect:
     try:
         return DIALECTS[family]
     except KeyError:
-        raise ConfigError(f"unknown board family {family!r}: use one of {', '.join(DIALECTS)}") from None
+        raise DeviceConfigError(f"unknown board family {family!r}: use one of {', '.join(DIALECTS)}") from None

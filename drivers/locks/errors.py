@@ -9,13 +9,13 @@ error: it is the outcome `unknown`, and it is never sent again by itself.
 from __future__ import annotations
 
 from drivers.serialport import PortBusy, PortDenied, PortError, PortVanished
-from station.errors import StationError
+from drivers.errors import DeviceError
 
 __all__ = ["LockError", "FrameError", "NoReply", "WriteFailed", "UnknownSlot", "UnlockNotSent",
            "PortError", "PortVanished", "PortBusy", "PortDenied"]
 
 
-class LockError(StationError):
+class LockError(DeviceError):
     """A lock bus or board could not do what was asked."""
 
     exit_code = 2

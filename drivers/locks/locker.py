@@ -1,42 +1,36 @@
-"""The station's lockers: every lock bus of the configuration, addressed by slot name (`1-05`)."""
+"""The station's lockers: every lock bus of the configuration, addressed by slot name (`A-1-05`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-
-from spool.errors import SlotError
-from spool.slots import parse_slot_id
-from station.config import BusSection, Config
-from station.errors import ConfigError
+from pathlib import Path
 
 from .bus import EventSink, LockBus, UnlockFuture
 from .errors import UnknownSlot
 from .model import BusState, Outcome, SlotStatus
+from .naming import BadSlotName, parse_short_name, parse_slot_name, slot_name
+from .settings import BusSettings
 
 
 class Locker:
     """All lock buses of a station; start it, then unlock slots and read their state."""
 
-    def __init__(self, buses: Sequence[BusSection], *, on_event: EventSink | None = None, poll: bool = True,
+    def __init__(self, buses: Sequence[BusSettings], *, on_event: EventSink | None = None, poll: bool = True,
                  open_alarm_seconds: float | None = None) -> None:
         self.buses = [LockBus(section, on_event=on_event, poll=poll, open_alarm_seconds=open_alarm_seconds)
                       for section in buses]
-        owners: dict[int, str] = {}
-        for bus in self.buses:
-            for address in bus.boards:
-                if address in owners:
-                    raise ConfigError(f"board address {address} is on bus {owners[address]} and bus {bus.name}:"
-                                      " slot names would clash")
-                owners[address] = bus.name
+        self._by_name = {bus.name: bus for bus in self.buses}
 
     @classmethod
-    def from_config(cls, cfg: Config, *, on_event: EventSink | None = None, poll: bool = True) -> Locker:
-        """The lockers a station's configuration describes."""
-        # A relative port (the simulated station's "run/lockbus-A") is relative to the configuration.
-        buses = [bus if bus.port.startswith("/") else
-                 bus.model_copy(update={"port": str(cfg.base_dir / bus.port)}) for bus in cfg.bus]
-        return cls(buses, on_event=on_event, poll=poll, open_alarm_seconds=cfg.release.door_open_alarm_seconds)
+    def from_settings(cls, buses: Sequence[BusSettings], *, base_dir: Path = Path("."),
+                      on_event: EventSink | None = None, poll: bool = True,
+                      open_alarm_seconds: float | None = None) -> Locker:
+        """The lockers these bus settings describe; a relative port is relative to `base_dir`."""
+        # (The simulated station links its bus at "run/lockbus-A", next to its configuration.)
+        resolved = [bus if bus.port.startswith("/") else bus.model_copy(update={"port": str(base_dir / bus.port)})
+                    for bus in buses]
+        return cls(resolved, on_event=on_event, poll=poll, open_alarm_seconds=open_alarm_seconds)
 
     def start(self, *, require_ports: bool = False) -> None:
         """Open every bus (see `LockBus.start`)."""
@@ -65,13 +59,26 @@ class Locker:
     def locate(self, slot: str) -> tuple[LockBus, int, int]:
         """The bus, board address and lock of a slot name; `UnknownSlot` if none drives it."""
         try:
-            board, lock = parse_slot_id(slot)
-        except SlotError as err:
+            bus_name, board, lock = parse_slot_name(slot)
+        except BadSlotName as err:
             raise UnknownSlot(str(err)) from None
-        for bus in self.buses:
-            if bus.has_slot(board, lock):
-                return bus, board, lock
-        raise UnknownSlot(f"no lock bus drives slot {slot}")
+        bus = self._by_name.get(bus_name)
+        if bus is None or not bus.has_slot(board, lock):
+            raise UnknownSlot(f"no lock bus drives slot {slot}")
+        return bus, board, lock
+
+    def resolve(self, text: str) -> str:
+        """The full name of a slot a person typed: `A-1-05`, or `1-05` where one bus alone has board 1."""
+        short = parse_short_name(text)
+        if short is None:
+            self.locate(text)
+            return text
+        board, lock = short
+        names = [slot_name(bus.name, board, lock) for bus in self.buses if bus.has_slot(board, lock)]
+        if len(names) != 1:
+            where = "no lock bus drives" if not names else f"several buses have ({', '.join(names)}): name one of"
+            raise UnknownSlot(f"{where} slot {text}")
+        return names[0]
 
     def submit_unlock(self, slot: str, *, send_within: float | None = 2.0) -> UnlockFuture:
         """Queue an unlock ahead of any poll; the future gives the `Outcome` (see `LockBus.submit_unlock`)."""

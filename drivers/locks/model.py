@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from spool.slots import slot_id
 
 from .dialect import Reading
+from .naming import slot_name
 
 
 class Door(StrEnum):
@@ -150,7 +150,7 @@ class BoardModel:
 
     def slot(self, lock: int) -> str:
         """The slot name of one of this board's locks."""
-        return slot_id(self.address, lock)
+        return slot_name(self.bus, self.address, lock)
 
     def door(self, lock: int) -> Door:
         """The door state of one lock, as last read."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from station.errors import StationError
+from drivers.errors import DeviceError
 
 __all__ = ["PrinterError", "PrinterUnreachable", "PrinterBlocked", "PrintRefused", "BadDocument",
            "BadOptions", "IppError"]
 
 
-class PrinterError(StationError):
+class PrinterError(DeviceError):
     """The printer (or its spooler) could not do what was asked."""
 
     exit_code = 3

@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from station.config import ScannerSection
 
 from .errors import ScannerError
 from .lines import LineSplitter, Scan
 from .serial_scanner import SerialScanner
+from .settings import ScannerSettings
 from .wedge import WedgeScanner
 
 __all__ = ["Scan", "Scanner", "ScannerError", "SerialScanner", "WedgeScanner", "LineSplitter", "open_scanner"]
@@ -32,7 +32,7 @@ class Scanner(Protocol):
         """Let go of the device."""
 
 
-def open_scanner(section: ScannerSection, base_dir: Path = Path(".")) -> Scanner | None:
+def open_scanner(section: ScannerSettings, base_dir: Path = Path(".")) -> Scanner | None:
     """The (opened) scanner a `[scanner]` section describes; None for driver "none"."""
     if section.driver == "none":
         return None

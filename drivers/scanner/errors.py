@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from station.errors import StationError
+from drivers.errors import DeviceError
 
 
-class ScannerError(StationError):
+class ScannerError(DeviceError):
     """A scanner cannot be used; the message says why."""
 
     http_status = 503

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from drivers.locks.naming import BadSlotName, parse_short_name, parse_slot_name
+from drivers.locks.naming import short_name as slot_id
+from drivers.locks.settings import BusSettings
 from drivers.serialport import tighten_timer_slack
-from spool.errors import SlotError
-from spool.slots import parse_slot_id, slot_id
-from station.config import BusSection
 from station.errors import StationError
 
 from ..ptylink import PtyLink
@@ -70,7 +70,7 @@ class LockBusSim:
     def __init__(self, family: str, link: str | os.PathLike[str], boards: Sequence[BoardSpec], *,
                  baud: int | None = None, latch_ms: float | None = None, turnaround_ms: float = 0.0,
                  auto_close: float | None = None, items: bool = False,
-                 faults: Iterable[str | Fault] = ()) -> None:
+                 faults: Iterable[str | Fault] = (), bus: str | None = None) -> None:
         if family not in FIRMWARE:
             raise StationError(f"unknown board family {family!r}: use one of {', '.join(FIRMWARE)}")
         self.firmware: Firmware = FIRMWARE[family]
@@ -80,6 +80,7 @@ class LockBusSim:
         self.latch = (self.firmware.latch_ms if latch_ms is None else latch_ms) / 1000
         self.turnaround = turnaround_ms / 1000
         self.auto_close = auto_close
+        self.bus = bus  # slots are named `1-05` here; `A-1-05` too when this is bus A
         self.boards = {spec.address: SimBoard(spec) for spec in boards}
         if not self.boards:
             raise StationError("a simulated bus needs at least one board")
@@ -114,12 +115,13 @@ class LockBusSim:
         return cls(family, link, specs, **options)
 
     @classmethod
-    def from_bus_config(cls, bus: BusSection, link: str | os.PathLike[str] | None = None,
+    def from_bus_config(cls, bus: BusSettings, link: str | os.PathLike[str] | None = None,
                         **options: Any) -> LockBusSim:
         """The boards a station's `[[bus]]` section describes, polarity included."""
         specs = [BoardSpec(b.address, b.locks, b.locked_bit if bus.family == "cu16"
                            else int(b.feedback == "door_closing")) for b in bus.boards]
         options.setdefault("baud", bus.baud)
+        options.setdefault("bus", bus.name)
         return cls(bus.family, link or bus.port, specs, **options)
 
     # -- life ----------------------------------------------------------------
@@ -221,8 +223,9 @@ class LockBusSim:
 
     def unlock_count(self, slot: str) -> int:
         """How many unlock frames for this slot reached the bus."""
+        board, lock = self._slot(slot)
         with self._lock:
-            return self.stats.unlock_frames[slot]
+            return self.stats.unlock_frames[slot_id(board.address, lock)]
 
     def snapshot(self) -> dict[str, Any]:
         """Doors, items, coils, faults and counters as JSON-ready data."""
@@ -235,10 +238,15 @@ class LockBusSim:
                     "slots": slots, "stats": self.stats.as_dict()}
 
     def _slot(self, slot: str) -> tuple[SimBoard, int]:
-        try:
-            address, lock = parse_slot_id(slot)
-        except SlotError as err:
-            raise StationError(str(err)) from None
+        short = parse_short_name(slot)
+        if short is None:
+            try:
+                bus, *short = parse_slot_name(slot)  # type: ignore[assignment]
+            except BadSlotName:
+                raise StationError(f"bad slot name {slot!r}: expected BOARD-LOCK such as 1-05") from None
+            if self.bus is not None and bus != self.bus:
+                raise StationError(f"slot {slot} is not on this simulated bus ({self.bus})")
+        address, lock = short
         board = self.boards.get(address)
         if board is None or not board.has(lock):
             raise StationError(f"the simulated bus has no slot {slot}")

@@ -13,9 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from spool.errors import SpoolError
-
-from ..errors import StationError
+from ..errors import REPORTED
 
 COMMAND_MODULES = [
     "station.cli.init_cmd",
@@ -70,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code = args.run(args)
-    except (StationError, SpoolError) as err:
+    except REPORTED as err:
         print(f"station: error: {err}", file=sys.stderr)
         code = getattr(err, "exit_code", 2)
     except KeyboardInterrupt:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from spool.errors import SlotError
-from spool.slots import parse_slot_id, slot_id
+from drivers.locks.naming import BadSlotName, parse_short_name, parse_slot_name, short_name, slot_name
 from station.config import BoardSection, BusSection
 
 from ..errors import ConfigError, StationError
@@ -173,7 +172,7 @@ def run_status(args: argparse.Namespace) -> int:
             boards = []
             for address, model in sorted(bus.boards.items()):
                 shown = _shown_locks(bus, address, explicit)
-                rows += [bus.status(address, lock).as_dict() for lock in range(1, shown + 1)]
+                rows += [_row(bus.status(address, lock), adhoc=bool(args.port)) for lock in range(1, shown + 1)]
                 boards.append({"address": address, "state": model.state.value, "locks": shown})
                 _polarity_hint(bus, address, shown)
             report.append({"name": bus.name, "port": bus.section.port, "family": bus.dialect.family,
@@ -193,6 +192,14 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _row(status: Any, *, adhoc: bool) -> dict[str, Any]:
+    """A slot's status; on a bus named only by its port, the slot by its name on that bus (`1-05`)."""
+    row = status.as_dict()
+    if adhoc:
+        row["slot"] = short_name(status.board, status.lock)
+    return row
+
+
 def _polarity_hint(bus: LockBus, address: int, shown: int) -> None:
     from drivers.locks.model import Door
 
@@ -205,23 +212,34 @@ def _polarity_hint(bus: LockBus, address: int, shown: int) -> None:
 
 def run_open(args: argparse.Namespace) -> int:
     """`station locker open SLOT`."""
-    try:
-        board, lock = parse_slot_id(args.slot)
-    except SlotError as err:
-        raise StationError(str(err)) from None
+    board, lock = _board_and_lock(args.slot)
     buses = [_adhoc(args, boards=[board], min_locks=lock)] if args.port else _configured(args)
     locker = _locker(buses)
     try:
-        bus, board, lock = locker.locate(args.slot)
+        slot = locker.resolve(args.slot if not args.port else slot_name(buses[0].name, board, lock))
+        bus, board, lock = locker.locate(slot)
         bus.read_boards([board])  # the door before: tells opened from already_open
-        outcome = locker.unlock(args.slot, send_within=None)
+        outcome = locker.unlock(slot, send_within=None)
     finally:
         locker.stop()
+    shown = short_name(board, lock) if args.port else slot
     if args.json:
-        print_json({"slot": args.slot, "outcome": outcome.value})
+        print_json({"slot": shown, "outcome": outcome.value})
     else:
         print(outcome.value)
     return OUTCOME_EXIT[outcome]
+
+
+def _board_and_lock(text: str) -> tuple[int, int]:
+    """Board and lock of `A-1-05` or `1-05` (a clear error for anything else)."""
+    short = parse_short_name(text)
+    if short is not None:
+        return short
+    try:
+        _, board, lock = parse_slot_name(text)
+    except BadSlotName as err:
+        raise StationError(str(err)) from None
+    return board, lock
 
 
 def run_selftest(args: argparse.Namespace) -> int:
@@ -238,6 +256,8 @@ def run_selftest(args: argparse.Namespace) -> int:
         locker.refresh()
         for slot in slots:
             results.append(_test_slot(locker, slot, wait, announce=not args.auto))
+            if args.port:  # a bus named only by its port: its slots by their names on it (`1-05`)
+                results[-1]["slot"] = short_name(*locker.locate(slot)[1:])
     finally:
         locker.stop()
     if args.json:
@@ -251,10 +271,8 @@ def run_selftest(args: argparse.Namespace) -> int:
 def _selftest_slots(args: argparse.Namespace, locker: Locker) -> list[str]:
     if args.slots:
         slots = [s.strip() for s in args.slots.split(",") if s.strip()]
-        for slot in slots:
-            locker.locate(slot)  # a clear error for a slot no bus drives
-        return slots
-    return [slot_id(address, lock) for bus in locker.buses for address, model in sorted(bus.boards.items())
+        return [locker.resolve(slot) for slot in slots]  # a clear error for a slot no bus drives
+    return [slot_name(bus.name, address, lock) for bus in locker.buses for address, model in sorted(bus.boards.items())
             for lock in range(1, model.locks + 1)]
 
 

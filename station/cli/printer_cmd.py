@@ -41,10 +41,10 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print the printer's status; exit 1 when something blocks printing."""
-    from ..printing import printer_from_config
+    from ..devices import printer_for
 
     cfg = load_config(args)
-    printer = printer_from_config(cfg.printer)
+    printer = printer_for(cfg)
     try:
         status = printer.status()
     finally:
@@ -63,10 +63,10 @@ def run_test_page(args: argparse.Namespace) -> int:
     """Print a test page and check what the printer reports."""
     from drivers.printer import JobPhase, PrinterError, print_options
 
-    from ..printing import printer_from_config
+    from ..devices import printer_for
 
     cfg = load_config(args)
-    printer = printer_from_config(cfg.printer)
+    printer = printer_for(cfg)
     title = f"test-page-{cfg.station.id}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
     try:
         with tempfile.TemporaryDirectory(prefix="mpp-test-page-") as folder:

@@ -62,10 +62,10 @@ class _Slots:
         try:
             self.client.call("ping")
         except ControlError:
-            from drivers.locks.locker import Locker
+            from ..devices import locker_for
 
             self.client = None  # type: ignore[assignment]
-            self.locker = Locker.from_config(cfg)
+            self.locker = locker_for(cfg)
             self.locker.start(require_ports=True)
 
     def open(self, slot: str, reason: str) -> str:

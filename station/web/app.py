@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from drivers.errors import DeviceError
 from spool.errors import SpoolError
 from station.config import Config
 from station.control import ControlClient
@@ -81,6 +82,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     _document_security(app)
     app.add_exception_handler(StationError, error_handler)
     app.add_exception_handler(SpoolError, error_handler)
+    app.add_exception_handler(DeviceError, error_handler)
     return app
 
 

@@ -122,7 +122,7 @@ def test_silent_board(rig: Rig, family: str) -> None:
     bus = rig.bus(sim)
     wait_until(lambda: bus.boards[2].state is BoardState.SILENT, what="board 2 silent")
     assert bus.unlock(2, 1) is Outcome.UNKNOWN  # the frame left; nothing was seen
-    assert not sim.door_open("2-01")
+    assert not sim.door_open("A-2-01")
     assert answering(bus, 1)
 
 
@@ -138,7 +138,7 @@ def test_port_vanishes_and_comes_back(rig: Rig, family: str) -> None:
     wait_until(lambda: bus.state is BusState.ONLINE, timeout=10, what="back online")
     wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="read again")
     assert rig.kinds()[:2] == ["bus_unreachable", "bus_back"]
-    assert sim.unlock_count("1-01") == 0
+    assert sim.unlock_count("A-1-01") == 0
     assert bus.unlock(1, 1) is Outcome.OPENED
 
 
@@ -160,10 +160,10 @@ def test_door_opened_without_command_is_a_security_event(rig: Rig, family: str) 
     bus = rig.bus(sim)
     wait_until(lambda: bus.status(1, 6).door is Door.CLOSED, what="first read")
     sim.add_fault("forced@1-06")
-    wait_until(lambda: "door_forced" in rig.kinds("1-06"), what="the security event")
+    wait_until(lambda: "door_forced" in rig.kinds("A-1-06"), what="the security event")
     forced = [e for e in rig.events if e.kind.value == "door_forced"]
-    assert forced[0].security and forced[0].slot == "1-06"
-    assert rig.kinds("1-06") == ["door_opened", "door_forced"]
+    assert forced[0].security and forced[0].slot == "A-1-06"
+    assert rig.kinds("A-1-06") == ["door_opened", "door_forced"]
 
 
 def test_door_left_open(rig: Rig, family: str) -> None:
@@ -171,9 +171,9 @@ def test_door_left_open(rig: Rig, family: str) -> None:
     bus = rig.bus(sim, open_alarm_seconds=0.6)
     assert bus.unlock(1, 1) is Outcome.OPENED
     assert bus.unlock(1, 2) is Outcome.OPENED
-    wait_until(lambda: "door_left_open" in rig.kinds("1-02"), what="the alarm")
-    wait_until(lambda: "door_closed" in rig.kinds("1-01"), what="the other door shut")
-    assert "door_left_open" not in rig.kinds("1-01")
+    wait_until(lambda: "door_left_open" in rig.kinds("A-1-02"), what="the alarm")
+    wait_until(lambda: "door_closed" in rig.kinds("A-1-01"), what="the other door shut")
+    assert "door_left_open" not in rig.kinds("A-1-01")
     assert bus.status(1, 2).door is Door.OPEN
 
 
@@ -185,8 +185,8 @@ def test_item_not_removed(rig: Rig) -> None:
     bus.unlock(1, 2)
     wait_until(lambda: bus.status(1, 1).door is Door.CLOSED and bus.status(1, 2).door is Door.CLOSED,
                what="both doors shut again")
-    assert bus.status(1, 1).item is Item.ABSENT and "item_changed" in rig.kinds("1-01")
-    assert bus.status(1, 2).item is Item.PRESENT and "item_changed" not in rig.kinds("1-02")
+    assert bus.status(1, 1).item is Item.ABSENT and "item_changed" in rig.kinds("A-1-01")
+    assert bus.status(1, 2).item is Item.PRESENT and "item_changed" not in rig.kinds("A-1-02")
 
 
 def test_8a80_has_no_item_sensor(rig: Rig) -> None:
@@ -204,8 +204,8 @@ def test_power_cycle(rig: Rig, family: str) -> None:
     future.sent.wait(2)
     sim.add_fault("powercycle@1=3")  # the pulse is cut: the door stays shut
     assert future.result() is Outcome.UNKNOWN  # nothing could be read while it was off
-    assert not sim.door_open("1-01")
+    assert not sim.door_open("A-1-01")
     assert "board_silent" in rig.kinds(board=1)
     wait_until(lambda: answering(bus, 1), timeout=8, what="board 1 back after its restart")
     assert "board_back" in rig.kinds(board=1) and answering(bus, 2)
-    assert sim.unlock_count("1-01") == 1
+    assert sim.unlock_count("A-1-01") == 1

@@ -14,7 +14,8 @@ from simulators.lockbus import LockBusSim
 from station import config as config_module
 from station.cli.init_cmd import render_config
 from station.config import BoardSection, BusSection
-from station.errors import ConfigError
+from station.devices import locker_for
+from drivers.errors import DeviceConfigError as ConfigError
 
 from .conftest import Rig, wait_until
 
@@ -33,22 +34,26 @@ def test_two_buses_of_two_families(rig: Rig) -> None:
     locker.start(require_ports=True)
     try:
         statuses = locker.refresh()
-        assert [s.slot for s in statuses][:2] == ["1-01", "1-02"] and statuses[-1].slot == "3-08"
-        assert locker.unlock("3-08") is Outcome.OPENED and two.door_open("3-08")
-        assert locker.unlock("1-16") is Outcome.OPENED and one.door_open("1-16")
-        assert locker.status("3-08").door is Door.OPEN
+        assert [s.slot for s in statuses][:2] == ["A-1-01", "A-1-02"] and statuses[-1].slot == "B-3-08"
+        assert locker.unlock("B-3-08") is Outcome.OPENED and two.door_open("B-3-08")
+        assert locker.unlock("A-1-16") is Outcome.OPENED and one.door_open("A-1-16")
+        assert locker.status("B-3-08").door is Door.OPEN
         assert locker.bus_states() == {"A": BusState.ONLINE, "B": BusState.ONLINE}
         with pytest.raises(UnknownSlot):
-            locker.unlock("2-01")
+            locker.unlock("A-2-01")
         with pytest.raises(UnknownSlot):
             locker.status("nonsense")
     finally:
         locker.stop()
 
 
-def test_duplicate_addresses_across_buses_are_refused() -> None:
-    with pytest.raises(ConfigError):
-        Locker([BusSection(name="A", port="/dev/a"), BusSection(name="B", port="/dev/b")])
+def test_two_buses_may_each_have_a_board_1() -> None:
+    """Slot names carry the bus: A-1-05 and B-1-05 are two slots."""
+    locker = Locker([BusSection(name="A", port="/dev/a"), BusSection(name="B", port="/dev/b")])
+    assert locker.locate("A-1-05")[0].name == "A" and locker.locate("B-1-05")[0].name == "B"
+    with pytest.raises(UnknownSlot, match="several buses"):
+        locker.resolve("1-05")
+    assert Locker([BusSection(name="A", port="/dev/a")]).resolve("1-05") == "A-1-05"
 
 
 @pytest.mark.parametrize("bus", [
@@ -68,12 +73,12 @@ def test_from_the_station_configuration(tmp_path: Path) -> None:
     cfg = config_module.from_dict(raw, base_dir=tmp_path, environ={})
     sim = LockBusSim.from_bus_config(cfg.bus[0], tmp_path / "run" / "lockbus-A", latch_ms=20, items=True)
     sim.start()
-    locker = Locker.from_config(cfg)
+    locker = locker_for(cfg)
     try:
         locker.start(require_ports=True)
         statuses = locker.refresh()
         assert len(statuses) == 16 and {s.item for s in statuses} == {Item.PRESENT}
-        assert locker.unlock("1-13") is Outcome.OPENED
+        assert locker.unlock("A-1-13") is Outcome.OPENED
     finally:
         locker.stop()
         sim.stop()
@@ -94,7 +99,7 @@ def test_asyncio_unlock(rig: Rig, family: str) -> None:
                 await asyncio.sleep(0.001)
 
         task = asyncio.create_task(ticker())
-        outcomes = [await locker.unlock_async("1-01"), await locker.unlock_async("1-01")]
+        outcomes = [await locker.unlock_async("A-1-01"), await locker.unlock_async("A-1-01")]
         task.cancel()
         assert ticks > 5  # the event loop kept running while the bus worked
         return outcomes
@@ -117,12 +122,12 @@ def test_a_missing_port_at_start_then_found(tmp_path: Path) -> None:
     try:
         assert locker.bus_states() == {"A": BusState.UNREACHABLE}
         with pytest.raises(UnlockNotSent):
-            locker.unlock("1-01")
+            locker.unlock("A-1-01")
         sim.start()
         wait_until(lambda: locker.bus_states()["A"] is BusState.ONLINE, timeout=10, what="the bus found")
-        wait_until(lambda: locker.status("1-01").door is Door.CLOSED, what="first read")
+        wait_until(lambda: locker.status("A-1-01").door is Door.CLOSED, what="first read")
         assert [e.kind.value for e in events][:2] == ["bus_unreachable", "bus_back"]
-        assert locker.unlock("1-01") is Outcome.OPENED
+        assert locker.unlock("A-1-01") is Outcome.OPENED
     finally:
         locker.stop()
         sim.stop()
@@ -133,14 +138,14 @@ def test_change_only_events(rig: Rig) -> None:
     bus = rig.bus(sim)
     wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="first read")
     assert rig.events == []  # the first reading is a state, not a change
-    sim.put_item("1-01")
+    sim.put_item("A-1-01")
     wait_until(lambda: bus.status(1, 1).item is Item.PRESENT, what="item seen")
     bus.unlock(1, 1)
-    sim.take_item("1-01")
-    sim.close_door("1-01")
+    sim.take_item("A-1-01")
+    sim.close_door("A-1-01")
     wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="door shut")
     wait_until(lambda: len(rig.events) >= 4, what="events")
-    kinds = rig.kinds("1-01")
+    kinds = rig.kinds("A-1-01")
     assert kinds[:2] == ["item_changed", "door_opened"]
     assert sorted(kinds[2:]) == ["door_closed", "item_changed"]  # one read may see both
     assert [e.item for e in rig.events if e.kind.value == "item_changed"] == [Item.PRESENT, Item.ABSENT]
@@ -157,6 +162,6 @@ def test_a_failing_listener_does_not_stop_the_bus(rig: Rig) -> None:
     bus = LockBus(section, on_event=listener)
     rig.buses.append(bus)
     bus.start(require_port=True)
-    sim.open_door("1-02")
+    sim.open_door("A-1-02")
     assert bus.unlock(1, 3) is Outcome.OPENED
     wait_until(lambda: bus.status(1, 2).door is Door.OPEN, what="the forced door seen")

@@ -14,7 +14,7 @@ from drivers.locks import a8a80, cu16
 from drivers.locks.errors import FrameError, NoReply, WriteFailed
 from drivers.locks.transport import BusTransport
 from drivers.serialport import PortBusy, PortDenied, PortVanished
-from station.errors import ConfigError
+from drivers.errors import DeviceConfigError as ConfigError
 
 
 class Peer:

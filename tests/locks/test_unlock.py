@@ -18,10 +18,10 @@ def test_unlock_opens_a_closed_door(rig: Rig, family: str) -> None:
     bus = rig.bus(sim)
     wait_until(lambda: bus.status(2, 3).door is Door.CLOSED, what="first poll")
     assert bus.unlock(2, 3) is Outcome.OPENED
-    assert sim.door_open("2-03")
+    assert sim.door_open("A-2-03")
     assert bus.status(2, 3).door is Door.OPEN
-    assert sim.unlock_count("2-03") == 1
-    assert rig.kinds("2-03") == ["door_opened"]  # expected: no security event
+    assert sim.unlock_count("A-2-03") == 1
+    assert rig.kinds("A-2-03") == ["door_opened"]  # expected: no security event
 
 
 def test_unlock_of_an_open_door_is_already_open(rig: Rig, family: str) -> None:
@@ -29,7 +29,7 @@ def test_unlock_of_an_open_door_is_already_open(rig: Rig, family: str) -> None:
     bus = rig.bus(sim)
     assert bus.unlock(1, 2) is Outcome.OPENED
     assert bus.unlock(1, 2) is Outcome.ALREADY_OPEN
-    assert sim.unlock_count("1-02") == 2  # sent anyway: a stale "open" must not keep a door shut
+    assert sim.unlock_count("A-1-02") == 2  # sent anyway: a stale "open" must not keep a door shut
 
 
 def test_jammed_latch(rig: Rig, family: str) -> None:
@@ -37,8 +37,8 @@ def test_jammed_latch(rig: Rig, family: str) -> None:
     bus = rig.bus(sim)
     wait_until(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
     assert bus.unlock(1, 4) is Outcome.JAMMED
-    assert not sim.door_open("1-04")
-    assert sim.unlock_count("1-04") == 1
+    assert not sim.door_open("A-1-04")
+    assert sim.unlock_count("A-1-04") == 1
 
 
 def test_a_power_cut_during_the_pulse_is_unknown_not_jammed(rig: Rig) -> None:
@@ -53,8 +53,8 @@ def test_a_power_cut_during_the_pulse_is_unknown_not_jammed(rig: Rig) -> None:
     sim.add_fault("powercycle@1=0.5")
     worker.join(10)
     assert outcome == [Outcome.UNKNOWN]
-    assert not sim.door_open("1-04")
-    assert sim.unlock_count("1-04") == 1
+    assert not sim.door_open("A-1-04")
+    assert sim.unlock_count("A-1-04") == 1
 
 
 def test_unknown_outcome_is_never_sent_again(rig: Rig, family: str) -> None:
@@ -64,12 +64,12 @@ def test_unknown_outcome_is_never_sent_again(rig: Rig, family: str) -> None:
     wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="first poll")
     sim.add_fault("noreply@1")
     assert bus.unlock(1, 1) is Outcome.UNKNOWN
-    assert sim.door_open("1-01")  # it did open: only the driver cannot tell
+    assert sim.door_open("A-1-01")  # it did open: only the driver cannot tell
     time.sleep(2 * bus.confirm_seconds)  # polls go on; nothing may resend the unlock
     sim.clear_fault("noreply")
     wait_until(lambda: bus.status(1, 1).door is Door.OPEN, what="the board to answer again")
-    assert sim.unlock_count("1-01") == 1
-    assert "door_forced" not in rig.kinds("1-01")  # the opening is the unlock's, not a break-in
+    assert sim.unlock_count("A-1-01") == 1
+    assert "door_forced" not in rig.kinds("A-1-01")  # the opening is the unlock's, not a break-in
 
 
 def test_unlocks_jump_the_queue_and_never_overlap(rig: Rig) -> None:
@@ -98,7 +98,7 @@ def test_send_within_gives_not_sent_and_moves_nothing(rig: Rig) -> None:
     with pytest.raises(UnlockNotSent):
         bus.unlock(1, 2, send_within=0.05)  # the 8A reply keeps the bus for 400 ms
     assert first.result() is Outcome.OPENED
-    assert sim.unlock_count("1-02") == 0 and not sim.door_open("1-02")
+    assert sim.unlock_count("A-1-02") == 0 and not sim.door_open("A-1-02")
 
 
 def test_cancelled_before_sending_is_not_sent(rig: Rig) -> None:
@@ -109,7 +109,7 @@ def test_cancelled_before_sending_is_not_sent(rig: Rig) -> None:
     assert second.cancel()
     assert first.result() is Outcome.OPENED
     time.sleep(0.2)
-    assert sim.unlock_count("1-02") == 0
+    assert sim.unlock_count("A-1-02") == 0
 
 
 def test_the_sent_mark_and_wire_time(rig: Rig, family: str) -> None:

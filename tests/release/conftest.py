@@ -13,6 +13,7 @@ import pytest
 
 import spool
 from drivers.locks.locker import Locker
+from station.devices import locker_for
 from simulators.lockbus import LockBusSim
 from spool import machine, slots
 from spool.states import Flow
@@ -98,7 +99,7 @@ def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, s
         sim.put_item(slot)
     events: list[tuple[str, dict]] = []
     counter_box: list[Counter] = []
-    locker = Locker.from_config(cfg, on_event=lambda e: counter_box[0].on_lock_event(e) if counter_box else None)
+    locker = locker_for(cfg, on_event=lambda e: counter_box[0].on_lock_event(e) if counter_box else None)
     locker.start()
     wait_for(lambda: all(s.value == "online" for s in locker.bus_states().values()), what="bus online")
     counter = Counter(cfg, trust.TrustStore.load(cfg.path(cfg.paths.trust_store)), locker,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import spool
-from drivers.locks.locker import Locker
+from station.devices import locker_for
 from simulators.lockbus import LockBusSim
 from simulators.printer import SimPrinter
 from spool import alarms, machine
@@ -42,7 +42,7 @@ class Dispenser:
         self.sim = LockBusSim.from_bus_config(self.cfg.bus[0], link=folder / self.cfg.bus[0].port,
                                               auto_close=0.3, latch_ms=20).start()
         self.counter: Counter | None = None
-        self.locker = Locker.from_config(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
+        self.locker = locker_for(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
         self.locker.start()
         wait_for(lambda: all(s.value == "online" for s in self.locker.bus_states().values()))
         self.counter = Counter(self.cfg, store, self.locker, lambda kind, data: None)
