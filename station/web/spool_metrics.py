@@ -25,16 +25,20 @@ from spool.errors import SpoolError
 from spool.states import JobState
 from station.config import Config
 
-from .audit_counts import AuditTally
+from .audit_counts import AuditCounts, AuditTally
 
 log = logging.getLogger("station.web.metrics")
 
+# The jobs by state follow the audit chain; a real count (about 5 ms with 100,000 jobs) checks them this often.
+RECOUNT_S = 300.0
 # "About to expire": the pickup window ends within this many seconds.
 EXPIRING_WITHIN_S = 24 * 3600
 SEVERITIES = ("info", "warning", "critical")
 SLOT_STATUSES = ("free", "occupied", "out_of_service")
 # Documents the citizen can come for now: in a slot (locker), or rendered and waiting (dispenser).
-_READY = "(flow = 'locker' AND state = 'staged') OR (flow = 'dispenser' AND state = 'rendered')"
+# (`state IN` first: the state index finds the few candidates instead of a scan of every job.)
+_READY = ("state IN ('staged', 'rendered')"
+          " AND ((flow = 'locker' AND state = 'staged') OR (flow = 'dispenser' AND state = 'rendered'))")
 # Documents not yet handed over (their pickup window still matters).
 _NOT_HANDED_OVER = ("received", "rendered", "printing", "printed", "staged", "held")
 
@@ -55,6 +59,8 @@ class SpoolCollector:
         self.path = spool_path or cfg.spool_path
         self.version = station_version()
         self.audit = AuditTally()
+        self._state_offset: dict[str, int] = {}  # a real count minus the audit's, at the last recount
+        self._recounted_at: float | None = None
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
@@ -107,21 +113,21 @@ class SpoolCollector:
         # One read transaction: the gauges of one scrape agree with each other.
         conn.execute("BEGIN")
         try:
-            yield from self._jobs(conn, now)
+            counts = self.audit.update(conn)
+            yield from self._jobs(conn, counts, now)
             yield self._slots(conn)
             yield from self._outbox(conn)
             yield from self._alarms_and_checkpoint(conn)
-            yield from self._counters(conn)
+            yield from self._counters(counts)
         finally:
             conn.execute("COMMIT")
 
-    def _jobs(self, conn: sqlite3.Connection, now: float) -> Iterator[Metric]:
+    def _jobs(self, conn: sqlite3.Connection, counts: AuditCounts, now: float) -> Iterator[Metric]:
+        if self._recounted_at is None or time.monotonic() - self._recounted_at > RECOUNT_S:
+            self._recount(conn, counts)
         jobs = GaugeMetricFamily("station_jobs", "Jobs in the spool, by state.", labels=["state"])
-        counts = {state.value: 0 for state in JobState}
-        for row in conn.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
-            counts[row["state"]] = row["n"]
-        for state, count in counts.items():
-            jobs.add_metric([state], count)
+        for state in JobState:
+            jobs.add_metric([state.value], counts.states[state.value] + self._state_offset.get(state.value, 0))
         yield jobs
         ready = conn.execute(f"SELECT COUNT(*) FROM jobs WHERE {_READY}").fetchone()[0]
         yield GaugeMetricFamily("station_documents_ready",
@@ -135,6 +141,18 @@ class SpoolCollector:
         yield GaugeMetricFamily("station_documents_expiring",
                                 "Documents not yet collected whose pickup window ends within 24 hours.",
                                 value=expiring)
+
+    def _recount(self, conn: sqlite3.Connection, counts: AuditCounts) -> None:
+        """Count the jobs by state for real (same read transaction as `counts`): the audit's figures, checked."""
+        real = {state.value: 0 for state in JobState}
+        for row in conn.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
+            real[row["state"]] = row["n"]
+        offset = {state: real[state] - counts.states[state] for state in real if real[state] != counts.states[state]}
+        if offset != self._state_offset and self._recounted_at is not None:
+            log.warning("metrics: jobs by state drifted from the audit chain; recounted",
+                        extra={"fields": {"drift": offset}})
+        self._state_offset = offset
+        self._recounted_at = time.monotonic()
 
     def _slots(self, conn: sqlite3.Connection) -> Metric:
         family = GaugeMetricFamily("station_slots", "Locker slots: free, occupied, out of service.",
@@ -179,8 +197,7 @@ class SpoolCollector:
             checkpoint.add_metric([], stamp)
         yield checkpoint
 
-    def _counters(self, conn: sqlite3.Connection) -> Iterator[Metric]:
-        counts = self.audit.update(conn)
+    def _counters(self, counts: AuditCounts) -> Iterator[Metric]:
         releases = CounterMetricFamily("station_releases", "Slot (or shutter) openings for citizens, by outcome.",
                                        labels=["outcome"])
         for outcome in sorted(set(counts.releases) | {"opened"}):
