@@ -69,10 +69,8 @@ class Options:
     timeout: float | None = None
     quiet: bool = False
     fast: bool = False  # soak runs: brisk people, fast polling
-    # A fleet (`station simulate --stations`, station/fleet/) runs several: each with its id and site, and
-    # extra settings for its daemon's environment.
+    # A fleet (station/fleet/) runs several: each with its id, and settings for its daemon's environment.
     station_id: str = "MPP-DEMO-01"
-    site: str | None = None
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -128,8 +126,6 @@ class SimulatedStation:
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
                     "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10"}
-        if opts.site:
-            self.env["STATION_STATION_NAME"] = opts.site
         self.env.update(opts.env)
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)

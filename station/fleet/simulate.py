@@ -138,9 +138,10 @@ class FleetSimulation:
 
     def _station_options(self, site: Site) -> Options:
         folder = self.folder / f"station-{site.number:02d}"
-        env = {PANEL_ENV: str(folder / "printer-panel"), "STATION_BACKOFFICE_POLL_SECONDS": str(FEED_POLL_S)}
+        env = {PANEL_ENV: str(folder / "printer-panel"), "STATION_BACKOFFICE_POLL_SECONDS": str(FEED_POLL_S),
+               "STATION_STATION_NAME": site.site}
         seed = None if self.options.station.seed is None else self.options.station.seed + site.number
-        return replace(self.options.station, folder=folder, station_id=site.station_id, site=site.site, port=0,
+        return replace(self.options.station, folder=folder, station_id=site.station_id, port=0,
                        seed=seed, env={**self.options.station.env, **env})
 
     def _issuer_key(self) -> Any:
