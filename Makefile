@@ -33,6 +33,7 @@ demo: setup
 	$(VENV)/bin/station simulate
 
 test: setup
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench: setup

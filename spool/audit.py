@@ -28,6 +28,7 @@ _ACTOR = re.compile(r"^(system|citizen|(operator|technician|admin|backoffice):[A
 _PERSONAL_KEYS = frozenset({"nik", "name", "nama", "phone", "telepon", "hp", "address", "alamat",
                             "data", "payload", "pin", "birth_date", "tanggal_lahir", "mother", "father"})
 # Bounded by non-alphanumerics, so that a hash or an id with a long digit run is not mistaken.
+_KID = re.compile(r"[0-9a-f]{16}")
 _PERSONAL_VALUE = re.compile(r"(?<![0-9A-Za-z])(\d{16}|(\+62|62|0)8\d{7,11})(?![0-9A-Za-z])")
 
 
@@ -86,6 +87,8 @@ def check_details(details: dict[str, Any]) -> None:
             for key, inner in value.items():
                 if str(key).lower() in _PERSONAL_KEYS:
                     raise PersonalDataInAudit(f"audit details may not carry personal data ({path}{key})")
+                if _is_key_id(str(key), inner):
+                    continue  # 16 hex digits can all be decimal (1 key in ~1,850): a kid is no NIK
                 walk(inner, f"{path}{key}.")
         elif isinstance(value, list | tuple):
             for item in value:
@@ -94,6 +97,11 @@ def check_details(details: dict[str, Any]) -> None:
             raise PersonalDataInAudit(f"audit details may not carry personal data ({path.rstrip('.')})")
 
     walk(details, "")
+
+
+def _is_key_id(key: str, value: Any) -> bool:
+    """A key id (`kid`, `station_kid`, ...): 16 lower-case hex digits under a key so named."""
+    return (key == "kid" or key.endswith("_kid")) and isinstance(value, str) and bool(_KID.fullmatch(value))
 
 
 def append(conn: sqlite3.Connection, actor: str, action: str, *, job: str | None = None,
@@ -182,3 +190,9 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
     """The newest sequence number and hash (0 and the genesis hash when empty)."""
     row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
     return (0, GENESIS.hex()) if row is None else (row["seq"], row["hash"])
+
+
+def last_at(conn: sqlite3.Connection) -> str | None:
+    """When the newest entry was written (the station's clock may never go back behind it)."""
+    row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else row["at"]

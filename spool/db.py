@@ -1,14 +1,16 @@
 """Opening the spool: SQLite in WAL mode with durable commits, migrated.
 
-Every change goes through `write()`, one `BEGIN IMMEDIATE` transaction that
+The database file is created owner-only (0600); SQLite creates its WAL and
+SHM files with the same mode. Every change goes through `write()`, one `BEGIN IMMEDIATE` transaction that
 commits with `synchronous=FULL`, so that a commit that returned is on disk.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .errors import SpoolError
@@ -28,6 +30,8 @@ def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -
         raise SpoolError(f"no spool at {path} (run 'station init' first, or check --config)")
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Owner-only from the first byte: SQLite gives the WAL and SHM files the database's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     try:
         if readonly:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
@@ -80,6 +84,21 @@ def _statements(script: str) -> Iterator[str]:
         yield buffer
 
 
+# Callbacks waiting for the commit of a connection's transaction (by connection id).
+_AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
+
+
+def after_commit(conn: sqlite3.Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` once the transaction in progress has committed (at once if none is open).
+
+    What is announced after a commit is durable: a rolled-back change is never announced.
+    """
+    if conn.in_transaction:
+        _AFTER_COMMIT.setdefault(id(conn), []).append(callback)
+    else:
+        callback()
+
+
 @contextlib.contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One durable write transaction: all of it commits, or none of it."""
@@ -92,6 +111,9 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
+        _AFTER_COMMIT.pop(id(conn), None)
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    for callback in _AFTER_COMMIT.pop(id(conn), ()):
+        callback()

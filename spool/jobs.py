@@ -108,3 +108,18 @@ def count_by_state(conn: sqlite3.Connection) -> dict[str, int]:
     for row in conn.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
         counts[row["state"]] = row["n"]
     return counts
+
+
+def oldest(conn: sqlite3.Connection, state: JobState, flow: Flow, limit: int) -> list[Job]:
+    """The oldest jobs of one flow in one state (the order they are worked on)."""
+    rows = conn.execute(_SELECT + " WHERE jobs.state = ? AND jobs.flow = ? ORDER BY jobs.rowid LIMIT ?",
+                        (JobState(state).value, Flow(flow).value, limit))
+    return [_job(row) for row in rows]
+
+
+def printed_ahead(conn: sqlite3.Connection) -> int:
+    """Locker documents at the printer or printed and not in a slot yet (loose paper)."""
+    row = conn.execute("SELECT COUNT(*) FROM jobs LEFT JOIN slots ON slots.occupant = jobs.id"
+                       " WHERE jobs.flow = 'locker' AND (jobs.state = 'printing'"
+                       " OR (jobs.state = 'printed' AND slots.id IS NULL))").fetchone()
+    return int(row[0])

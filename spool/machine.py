@@ -7,14 +7,58 @@ illegal move raises `IllegalTransition` and changes nothing.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from . import audit
-from .db import write
+from .db import after_commit, write
 from .errors import DuplicateJob, IllegalTransition, SpoolError, UnknownJob
 from .jobs import Job, get_job
 from .states import INITIAL, Flow, JobState, is_legal
+
+log = logging.getLogger("spool.machine")
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """A job changed state (announced once its transaction committed)."""
+
+    job: str
+    state: JobState
+    previous: JobState | None
+    slot: str | None
+    reason: str | None
+    at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as the event bus carries it (no personal data)."""
+        return {"job": self.job, "state": self.state.value,
+                "from": self.previous.value if self.previous else None, "slot": self.slot,
+                "reason": self.reason, "at": self.at}
+
+
+JobListener = Callable[[JobEvent], None]
+_listeners: list[JobListener] = []
+
+
+def subscribe(listener: JobListener) -> Callable[[], None]:
+    """Call `listener` with every job event of this process from now on; returns the unsubscribe."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def _announce(conn: sqlite3.Connection, event: JobEvent) -> None:
+    def deliver() -> None:
+        for listener in list(_listeners):
+            try:
+                listener(event)
+            except Exception:  # noqa: BLE001 - a listener's fault never undoes a committed change
+                log.exception("job event listener failed")
+    after_commit(conn, deliver)
+
 
 # Job columns a transition (or an annotation) may set beside the state.
 SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
@@ -42,6 +86,7 @@ def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: s
             " pickup_expires, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, flow.value, INITIAL.value, template, int(template_version), size, payload,
              pickup_expires, entry.at, entry.at))
+        _announce(conn, JobEvent(job_id, INITIAL, None, None, None, entry.at))
     return get_job(conn, job_id)
 
 
@@ -76,6 +121,7 @@ def transition(conn: sqlite3.Connection, job_id: str, target: JobState | str, *,
             (target.value, held_reason, held_from, entry.at, *fields.values(), job_id))
         if target in _FREES_SLOT and job.slot is not None:
             conn.execute("UPDATE slots SET occupant = NULL WHERE occupant = ?", (job_id,))
+        _announce(conn, JobEvent(job_id, target, job.state, job.slot, reason, entry.at))
     return get_job(conn, job_id)
 
 
@@ -99,4 +145,4 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise SpoolError(f"cannot set job fields {sorted(unknown)} through a transition")
 
 
-__all__ = ["create_job", "transition", "annotate", "IllegalTransition", "UnknownJob"]
+__all__ = ["create_job", "transition", "annotate", "subscribe", "JobEvent", "IllegalTransition", "UnknownJob"]

@@ -69,6 +69,19 @@ def list_slots(conn: sqlite3.Connection, *, retired: bool = False) -> list[Slot]
     return sorted((_slot(r) for r in rows), key=lambda s: _order(s.id))
 
 
+def resolve(conn: sqlite3.Connection, text: str) -> str:
+    """The slot a person named: `A-1-05`, or `1-05` where only one slot is board 1, lock 5."""
+    legacy = LEGACY_ID.match(text or "")
+    if legacy is None:
+        return text
+    matches = [row["id"] for row in conn.execute("SELECT id FROM slots WHERE retired IS NULL")
+               if row["id"].endswith(f"-{text}") and SLOT_ID.match(row["id"])]
+    if len(matches) != 1:
+        raise SlotError(f"no slot {text!r} at this station" if not matches else
+                        f"slot {text!r} is ambiguous: name one of {', '.join(sorted(matches))}")
+    return matches[0]
+
+
 def get_slot(conn: sqlite3.Connection, sid: str) -> Slot:
     """One slot by name."""
     row = conn.execute("SELECT * FROM slots WHERE id = ?", (sid,)).fetchone()

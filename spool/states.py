@@ -119,3 +119,51 @@ def reachable(flow: Flow) -> frozenset[JobState]:
                 seen.add(nxt)
                 frontier.append(nxt)
     return frozenset(seen)
+
+
+# -- what a person may do to a job, by state (read by the daemon, the API and the ops page) ----------
+
+class Action(StrEnum):
+    """Operator actions on a job."""
+
+    RETRY = "retry"      # a held job goes back to the stage that failed
+    CANCEL = "cancel"    # withdrawn before release (its paper, if any, stays for staff)
+    REPRINT = "reprint"  # printed again (damaged paper): out of its slot, back to the print queue
+    MOVE = "move"        # a staged document to another slot
+    EXTEND = "extend"    # the pickup window moved later
+
+
+# Where a retry sends a held job, by the state it was held from: back to the
+# stage that failed. A printing failure prints again from the rendered PDF. A
+# job held after release (jammed latch) or after dispenser printing is not
+# retried: the paper may be out in the world; staff decide.
+RETRY_TARGET: dict[Flow, dict[str | None, JobState]] = {
+    Flow.LOCKER: {None: S.RECEIVED, "received": S.RECEIVED, "rendered": S.RENDERED,
+                  "printing": S.RENDERED, "printed": S.PRINTED},
+    Flow.DISPENSER: {None: S.RECEIVED, "received": S.RECEIVED, "rendered": S.RENDERED},
+}
+_REPRINTABLE = frozenset({S.PRINTED, S.STAGED})
+
+
+def retry_target(flow: Flow, state: JobState, held_from: str | None) -> JobState | None:
+    """The state a retry moves a job to, or None when it cannot be retried."""
+    if JobState(state) is not S.HELD:
+        return None
+    return RETRY_TARGET[Flow(flow)].get(held_from)
+
+
+def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None,
+                    in_slot: bool = False, has_pdf: bool = True) -> frozenset[Action]:
+    """The operator actions a job in `state` accepts (every one of them is a legal move)."""
+    flow, state = Flow(flow), JobState(state)
+    found = set()
+    if retry_target(flow, state, held_from) is not None:
+        found.add(Action.RETRY)
+    if is_legal(flow, state, S.CANCELLED):
+        found.add(Action.CANCEL)
+        found.add(Action.EXTEND)  # still waiting for its citizen: the window can move
+    if flow is Flow.LOCKER and state in _REPRINTABLE and has_pdf:
+        found.add(Action.REPRINT)
+    if flow is Flow.LOCKER and state is S.STAGED and in_slot:
+        found.add(Action.MOVE)
+    return frozenset(found)

@@ -25,3 +25,9 @@ def record_use(conn: sqlite3.Connection, cti_hex: str, job_id: str, at: str | No
         raise TokenAlreadyUsed(f"token {cti_hex} was already used")
     conn.execute("INSERT INTO used_tokens (cti, job_id, used_at) VALUES (?, ?, ?)",
                  (cti_hex, job_id, at or audit.now_text()))
+
+
+def owner(conn: sqlite3.Connection, cti_hex: str) -> str | None:
+    """The job a used token id released, or None if it was never used."""
+    row = conn.execute("SELECT job_id FROM used_tokens WHERE cti = ?", (cti_hex,)).fetchone()
+    return None if row is None else row["job_id"]

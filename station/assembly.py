@@ -11,27 +11,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import threading
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
-from drivers.locks.model import EventKind, LockEvent
-from drivers.scanner import open_scanner
-from drivers.scanner.errors import ScannerError
-from spool import alarms, audit, jobs, machine, slots
-from spool.states import Flow, JobState
+from drivers.locks.model import Item
+from spool import alarms, jobs, slots
+from spool.states import Flow
 
+from . import operations
 from .config import Config
 from .counter import Counter
+from .devices import DevicesPart, _need_role
 from .errors import StationError
 from .kiosk import PROBLEMS
 from .loading import Loader
-from .devices import locker_for, printer_for
 from .printing import PrintStage
 from .rendering import RenderStage
 from .timers import Timers
 from .trust import TrustFile
+from .trust_watch import TrustWatch
 
 if TYPE_CHECKING:
     from .daemon import Daemon, Part
@@ -39,139 +39,76 @@ if TYPE_CHECKING:
 log = logging.getLogger("station.assembly")
 
 
-class Devices:
-    """The lock buses, the printer and the scanner, and the control commands that reach them."""
+class SlotsPart:
+    """The slot table follows the configuration: reconciled at every start, before any lock moves."""
 
-    name = "devices"
+    name = "slots"
 
-    def __init__(self) -> None:
-        self.listeners: list[Any] = []
-        self.scanner: Any = None
-        self._scanner_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+    async def start(self, daemon: Daemon) -> None:
+        done = await asyncio.to_thread(slots.reconcile, daemon.conn, daemon.cfg.slot_layout())
+        if done.changed:
+            log.info("slots reconciled with the configuration", extra={"fields": {
+                "added": len(done.added), "retired": len(done.retired), "restored": len(done.restored),
+                "renamed": len(done.renamed), "gone_occupied": len(done.gone_occupied)}})
+        for slot in done.gone_occupied:
+            alarms.raise_alarm(daemon.conn, "slot_not_configured", f"slot {slot} is no longer in the configuration"
+                               " but holds a document: it will not be opened; take the document out by hand",
+                               slot=slot, severity="critical")
+
+    async def stop(self) -> None:
+        """Nothing runs."""
+
+
+class JobOpsPart:
+    """Operator actions on jobs over the control socket (the shell, the web app): the rules of `operations`."""
+
+    name = "job-ops"
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
-        cfg = daemon.cfg
-        self.locker = locker_for(cfg, on_event=self._on_lock_event)
-        await asyncio.to_thread(self.locker.start)
-        self.printer = printer_for(cfg)
-        daemon.devices = self  # type: ignore[attr-defined]
-        daemon.control.register("devices", self._devices)
-        daemon.control.register("open_slot", self._open_slot)
-        daemon.control.register("move_job", self._move_job)
-        daemon.control.register("reprint", self._reprint)
-
-    def start_scanner(self, on_scan: Any) -> None:
-        """Read scans on a thread of their own and hand each to `on_scan` (the counter)."""
-        section = self.daemon.cfg.scanner
-        if section.driver == "none":
-            return
-
-        def read_scans() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.scanner is None:
-                        self.scanner = open_scanner(section, self.daemon.cfg.base_dir)
-                    scan = self.scanner.read(timeout=0.5)
-                except (ScannerError, OSError) as err:
-                    log.warning("scanner: %s", err)
-                    self.scanner = None
-                    self._stop.wait(2.0)
-                    continue
-                if scan is not None:
-                    on_scan(scan.text, received_at=scan.received_at)
-
-        self._scanner_thread = threading.Thread(target=read_scans, name="scanner", daemon=True)
-        self._scanner_thread.start()
+        for op, handler in (("job_retry", self._retry), ("job_cancel", self._cancel), ("job_extend", self._extend),
+                            ("reprint", self._reprint)):
+            daemon.control.register(op, handler)
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._scanner_thread is not None:
-            await asyncio.to_thread(self._scanner_thread.join, 3)
-        if self.scanner is not None:
-            self.scanner.close()
-        await asyncio.to_thread(self.locker.stop)
-        await asyncio.to_thread(self.printer.close)
+        """Nothing runs."""
 
-    def _on_lock_event(self, event: LockEvent) -> None:
-        for listener in self.listeners:
-            listener(event)
-        kind = "alarm" if event.kind is EventKind.DOOR_FORCED else "slot"
-        self.daemon.events.publish(kind, event.as_dict())
+    async def _retry(self, args: dict, actor: str) -> dict:
+        return self._done(operations.retry(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
 
-    async def _devices(self, args: dict, actor: str) -> dict:
-        status = await asyncio.to_thread(self.printer.status)
-        return {
-            "printer": status.as_dict() if hasattr(status, "as_dict") else str(status),
-            "buses": [{"name": name, "state": state.value} for name, state in self.locker.bus_states().items()],
-            "scanner": {"driver": self.daemon.cfg.scanner.driver,
-                        "state": "online" if self.scanner is not None else "offline"},
-            "slots": {s.slot: {"door": s.door.value, "item": s.item.value, "board": s.board_state.value}
-                      for s in self.locker.statuses()},
-        }
+    async def _cancel(self, args: dict, actor: str) -> dict:
+        reason = args.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise StationError("cancelling needs a reason", http_status=422)
+        return self._done(operations.cancel(self.daemon.conn, _job_arg(args), actor=_operator(actor), reason=reason))
 
-    async def _open_slot(self, args: dict, actor: str) -> dict:
-        """A technician opens a slot by hand, with a reason (audited before the lock moves)."""
-        _need_role(actor, ("technician:", "admin:"), "opening a slot by hand")
-        slot, reason = args.get("slot"), args.get("reason")
-        if not isinstance(slot, str) or not isinstance(reason, str) or not reason.strip():
-            raise StationError("open_slot needs a slot and a reason", http_status=422)
-        self.locker.locate(slot)
-        with spool.write(self.daemon.conn):
-            audit.append(self.daemon.conn, actor, "slot.opened_by_hand", slot=slot, details={"reason": reason[:200]})
-        outcome = await self.locker.unlock_async(slot)
-        with spool.write(self.daemon.conn):
-            audit.append(self.daemon.conn, actor, f"unlock.{outcome.value}", slot=slot, details={"by_hand": True})
-        return {"slot": slot, "outcome": outcome.value}
-
-
-    async def _move_job(self, args: dict, actor: str) -> dict:
-        """Move a staged document to another slot: both are reserved, then opened one after the other."""
-        _need_role(actor, ("operator:", "technician:", "admin:"), "moving a document")
-        job_id, target = args.get("job"), args.get("slot")
-        if not isinstance(job_id, str) or not isinstance(target, str):
-            raise StationError("move_job needs a job and a slot", http_status=422)
-        conn = self.daemon.conn
-        job = jobs.get_job(conn, job_id)
-        if job.state is not JobState.STAGED or job.slot is None:
-            raise StationError(f"job {job_id} is {job.state.value}: only a staged document can move", http_status=409)
-        self.locker.locate(target)
-        source = job.slot
-        with spool.write(conn):
-            slots.vacate(conn, source, actor=actor, reason=f"moved to {target}")
-            slots.occupy(conn, target, job_id, actor=actor)
-            machine.annotate(conn, job_id, "job.moved", actor=actor, details={"from": source, "to": target})
-        # One lock at a time: the old door (take the paper out), then the new one (put it in).
-        opened = {source: (await self.locker.unlock_async(source)).value,
-                  target: (await self.locker.unlock_async(target)).value}
-        self.daemon.events.publish("job", {"job": job_id, "state": "staged", "slot": target})
-        return {"job": job_id, "slot": target, "opened": opened}
+    async def _extend(self, args: dict, actor: str) -> dict:
+        try:
+            until = datetime.fromisoformat(str(args.get("until", "")).replace("Z", "+00:00"))
+        except ValueError:
+            raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
+        return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
 
     async def _reprint(self, args: dict, actor: str) -> dict:
-        """Print a document again (damaged paper): out of its slot, back to the print queue, audited."""
-        _need_role(actor, ("operator:", "technician:", "admin:"), "a reprint")
-        job_id = args.get("job")
-        if not isinstance(job_id, str):
-            raise StationError("reprint needs a job", http_status=422)
-        conn = self.daemon.conn
-        job = jobs.get_job(conn, job_id)
-        if job.flow is not Flow.LOCKER or job.state not in (JobState.PRINTED, JobState.STAGED):
-            raise StationError(f"job {job_id} is {job.state.value}: only a printed or staged document is reprinted"
-                               " (retry a held one)", http_status=409)
-        with spool.write(conn):
-            if job.slot is not None:
-                slots.vacate(conn, job.slot, actor=actor, reason="reprint: take the old copy out")
-            machine.transition(conn, job_id, JobState.RENDERED, actor=actor, action="job.reprint",
-                               details={"requested": True, "old_slot": job.slot})
-        self.daemon.events.publish("job", {"job": job_id, "state": "rendered", "reprint": True})
-        return {"job": job_id, "state": "rendered", "old_slot": job.slot}
+        old_slot = jobs.get_job(self.daemon.conn, _job_arg(args)).slot
+        done = operations.reprint(self.daemon.conn, _job_arg(args), actor=_operator(actor))
+        return {**self._done(done), "old_slot": old_slot}
+
+    @staticmethod
+    def _done(job: jobs.Job) -> dict:
+        return {"job": job.id, "state": job.state.value, "slot": job.slot}
 
 
-def _need_role(actor: str, roles: tuple[str, ...], what: str) -> None:
-    if not actor.startswith(roles):
-        raise StationError(f"{what} needs one of the roles {', '.join(r.rstrip(':') for r in roles)}",
-                           http_status=403)
+def _job_arg(args: dict) -> str:
+    job = args.get("job")
+    if not isinstance(job, str) or not job:
+        raise StationError("the command needs a job id", http_status=422)
+    return job
+
+
+def _operator(actor: str) -> str:
+    _need_role(actor, ("operator:", "technician:", "admin:"), "a job action")
+    return actor
 
 
 class CounterPart:
@@ -179,7 +116,7 @@ class CounterPart:
 
     name = "counter"
 
-    def __init__(self, devices: Devices) -> None:
+    def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
 
     async def start(self, daemon: Daemon) -> None:
@@ -232,7 +169,7 @@ class LoaderPart:
 
     name = "loader"
 
-    def __init__(self, devices: Devices) -> None:
+    def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
 
     async def start(self, daemon: Daemon) -> None:
@@ -249,22 +186,20 @@ class PrintPart:
 
     name = "printing"
 
-    def __init__(self, devices: Devices) -> None:
+    def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
         self.conn: sqlite3.Connection | None = None
 
     async def start(self, daemon: Daemon) -> None:
         cfg = daemon.cfg
         self.conn = spool.connect(cfg.spool_path)
-        sensor = None
+        extra: dict[str, Any] = {}
         if cfg.station.kind == Flow.DISPENSER.value:
-            shutter = cfg.dispenser.shutter
-
-            def sensor(job: Any = None) -> bool:
-                return self.devices.locker.status(shutter).item.value == "present"
-
-        self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, sensor=sensor,
-                                            events=daemon.events)
+            locker, shutter = self.devices.locker, cfg.dispenser.shutter
+            # The bin's sensor: paper seen after printing, and an empty bin before the next print starts.
+            extra["sensor"] = lambda job=None: locker.status(shutter).item is Item.PRESENT
+            extra["bin_clear"] = lambda: locker.status(shutter).item is Item.ABSENT
+        self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, events=daemon.events, **extra)
         self.stage.start()
 
     async def stop(self) -> None:
@@ -275,8 +210,8 @@ class PrintPart:
 
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
-    devices = Devices()
-    parts: list[Any] = [devices, CounterPart(devices)]
+    devices = DevicesPart()
+    parts: list[Any] = [SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

@@ -86,6 +86,12 @@ def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
     return checkpoint
 
 
+def stored(conn: sqlite3.Connection, station_id: str) -> list[Checkpoint]:
+    """The checkpoints this station made, oldest first."""
+    rows = conn.execute("SELECT seq, hash, at, kid, signature FROM checkpoints ORDER BY seq").fetchall()
+    return [Checkpoint(station_id, row["seq"], row["hash"], row["at"], row["kid"], row["signature"]) for row in rows]
+
+
 def load(path: Path) -> list[Checkpoint]:
     """Checkpoints from a file: one JSON object, a list, or JSON lines."""
     try:

@@ -49,6 +49,7 @@ class PathsSection(Section):
     station_key: Path = Path("keys/station.pem")
     templates: Path = Path("templates")
     control_socket: Path = Path("run/station.sock")
+    kiosk_key: Path = Path("keys/kiosk.key")
     log: Path | None = None
 
 
@@ -59,6 +60,7 @@ class BackofficeSection(Section):
     timeout_seconds: float = Field(10.0, gt=0)
     page_size: int = Field(50, ge=1, le=500)
     checkpoint_seconds: float = Field(300.0, gt=0)
+    ca_file: Path | None = None
 
 
 class ReleaseSection(Section):
@@ -73,8 +75,14 @@ class ReleaseSection(Section):
 
 
 class DispenserSection(Section):
-    shutter: str = "1-01"
+    shutter: str = "A-1-01"
     presentation_seconds: float = Field(60, gt=0)
+    reject: str = ""
+
+
+class LoadingSection(Section):
+    print_ahead_margin: int = Field(2, ge=0, le=1000)
+    door_timeout_seconds: float = Field(300, gt=0)
 
 
 class RetentionSection(Section):
@@ -86,6 +94,9 @@ class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
     kiosk_columns: int = Field(4, ge=1, le=24)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow_plain_http: bool = False
 
 
 class LogSection(Section):
@@ -103,6 +114,7 @@ class Config(Section):
     scanner: ScannerSection = ScannerSection()
     release: ReleaseSection = ReleaseSection()
     dispenser: DispenserSection = DispenserSection()
+    loading: LoadingSection = LoadingSection()
     retention: RetentionSection = RetentionSection()
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()

@@ -54,7 +54,8 @@ class ControlServer:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-        old_umask = os.umask(0o117)  # socket mode 0660: the station's user and group only
+        # Socket mode 0600: whoever connects may claim any actor, so only the station's own user may.
+        old_umask = os.umask(0o177)
         try:
             self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
         finally:

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import spool
-from spool import audit
+from spool import audit, machine
 
 from . import sdnotify
 from .config import Config
@@ -105,6 +105,8 @@ class Daemon:
                 loop.add_signal_handler(sig, self.request_stop)
         await self.control.start()
         self.control.register("ping", self._ping)
+        # Every job change made in this process, once committed, reaches the pages and the metrics.
+        unsubscribe = machine.subscribe(lambda event: self.events.publish("job", event.as_dict()))
         try:
             for part in self.parts:
                 await part.start(self)
@@ -124,6 +126,7 @@ class Daemon:
                 task.cancel()
             await asyncio.gather(*self._loops, return_exceptions=True)
             await self.control.stop()
+            unsubscribe()
             self.conn.close()
         return 0
 

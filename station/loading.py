@@ -2,10 +2,12 @@
 
 One document at a time: pick a free slot of a fitting size (out-of-service
 slots, and slots whose sensor already sees something, are skipped), reserve
-it, open it, and wait for the door to close. Closed with the paper inside:
-`staged`. Closed empty: the slot is freed and the document stays `printed`
-for the next round. A latch that will not open takes the slot out of
-service and tries another.
+it and record the `load` intent in one commit, open it, and wait for the
+door to close. Closed with the paper inside: `staged`. Closed empty: the
+slot is freed and the document stays `printed` for the next round. A latch
+that will not open takes the slot out of service and tries another. A door
+left open past its time raises an alarm and stays in the ledger: it is
+settled when it closes, also after a restart.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from typing import Any
 
 import spool
 from drivers.locks.errors import LockError, UnlockNotSent
-from drivers.locks.model import EventKind, Item, LockEvent, Outcome
-from spool import alarms, jobs, machine, slots
+from drivers.locks.model import Door, EventKind, Item, LockEvent, Outcome
+from spool import alarms, intents, jobs, machine, slots
+from spool.intents import Intent, Kind
 from spool.states import Flow, JobState
 
 from .config import Config
+from .release.ports import LockPort
 
 log = logging.getLogger("station.loading")
 
@@ -37,12 +41,12 @@ class Loader:
 
     name = "loader"
 
-    def __init__(self, cfg: Config, locker: Any, publish: Callable[[str, dict], Any], *,
-                 door_timeout: float = 300.0) -> None:
+    def __init__(self, cfg: Config, locker: LockPort, publish: Callable[[str, dict], Any], *,
+                 door_timeout: float | None = None) -> None:
         self.cfg = cfg
         self.locker = locker
         self.publish = publish
-        self.door_timeout = door_timeout
+        self.door_timeout = door_timeout if door_timeout is not None else cfg.loading.door_timeout_seconds
         self._events: queue.Queue[LockEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,7 +54,11 @@ class Loader:
 
     def start(self) -> None:
         self.conn = spool.connect(self.cfg.spool_path)
-        self._release_stale_reservations()
+        try:
+            self.locker.refresh(timeout=3.0)
+        except LockError as err:
+            log.warning("loading recovery: could not read the boards: %s", err)
+        self.settle_open_loads()
         self._thread = threading.Thread(target=self._run, name="loader", daemon=True)
         self._thread.start()
 
@@ -71,6 +79,7 @@ class Loader:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
+                self.settle_open_loads()
                 worked = self.load_next()
             except Exception:  # noqa: BLE001 - a loading fault never stops the station
                 log.exception("loading failed")
@@ -89,18 +98,20 @@ class Loader:
         if slot is None:
             alarms.raise_alarm(self.conn, "no_free_slot", "no free slot for printed documents", severity="warning")
             return False
-        slots.occupy(self.conn, slot, job.id, actor="system")
+        with spool.write(self.conn):
+            slots.occupy(self.conn, slot, job.id, actor="system")
+            intent = intents.record(self.conn, Kind.LOAD, job=job.id, slot=slot)
         self._drain_events()
         try:
             outcome = Outcome(self.locker.submit_unlock(slot).result(timeout=UNLOCK_RESULT_TIMEOUT_S))
         except UnlockNotSent as err:
-            slots.vacate(self.conn, slot, actor="system", reason="unlock_not_sent")
             log.warning("loading %s: %s", slot, err)
+            self._give_up(intent, "not_sent")
             return False
         except (LockError, TimeoutError):
             outcome = Outcome.UNKNOWN
         if outcome is Outcome.JAMMED or outcome is Outcome.UNKNOWN:
-            slots.vacate(self.conn, slot, actor="system", reason=f"loading_{outcome.value}")
+            self._give_up(intent, outcome.value)
             slots.set_service(self.conn, slot, True, actor="system", note=f"latch {outcome.value} while loading")
             alarms.raise_alarm(self.conn, f"slot_{outcome.value}", f"slot {slot} did not open for loading",
                                slot=slot, severity="critical")
@@ -109,13 +120,44 @@ class Loader:
         if not self._wait_closed(slot):
             alarms.raise_alarm(self.conn, "loading_door_open", f"slot {slot} left open while loading",
                                slot=slot, job=job.id)
-            return True
-        if self.locker.status(slot).item is Item.ABSENT:
-            slots.vacate(self.conn, slot, actor="system", reason="closed_empty")
-            return True
-        machine.transition(self.conn, job.id, JobState.STAGED, actor="system", details={"slot": slot})
-        self.publish("job", {"job": job.id, "state": "staged", "slot": slot})
+            return True  # the ledger keeps it: settled when the door closes
+        self._settle(intents.get(self.conn, intent.id))
         return True
+
+    def settle_open_loads(self) -> None:
+        """Loads whose door has closed since (left open, or interrupted by a restart): staged, or freed."""
+        assert self.conn is not None
+        for intent in intents.open_intents(self.conn, Kind.LOAD):
+            try:
+                door = self.locker.status(intent.slot or "").door
+            except LockError:
+                continue
+            if door is Door.CLOSED:
+                self._settle(intent)
+
+    def _settle(self, intent: Intent) -> None:
+        """The door is shut: the paper inside is staged; an empty slot goes back to the free ones."""
+        assert self.conn is not None
+        slot, job_id = intent.slot or "", intent.job or ""
+        job = jobs.find_job(self.conn, job_id)
+        try:
+            item = self.locker.status(slot).item
+        except LockError:
+            return
+        if job is None or job.state is not JobState.PRINTED or job.slot != slot:
+            intents.finish(self.conn, intent.id, "stale")
+        elif item is Item.PRESENT:
+            with spool.write(self.conn):
+                intents.finish(self.conn, intent.id, "staged")
+                machine.transition(self.conn, job_id, JobState.STAGED, actor="system", details={"slot": slot})
+        elif item is Item.ABSENT:
+            self._give_up(intent, "closed_empty")
+
+    def _give_up(self, intent: Intent, outcome: str) -> None:
+        assert self.conn is not None
+        with spool.write(self.conn):
+            intents.finish(self.conn, intent.id, outcome)
+            slots.vacate(self.conn, intent.slot or "", actor="system", reason=f"loading_{outcome}")
 
     def _free_slot(self, size: str) -> str | None:
         assert self.conn is not None
@@ -143,31 +185,10 @@ class Loader:
                 event = self._events.get(timeout=0.2)
             except queue.Empty:
                 continue
-            if event.slot != slot:
-                continue
-            if event.kind is EventKind.DOOR_CLOSED:
+            if event.slot == slot and event.kind is EventKind.DOOR_CLOSED:
                 return True
         return False
 
     def _drain_events(self) -> None:
         while not self._events.empty():
             self._events.get_nowait()
-
-    def _release_stale_reservations(self) -> None:
-        """After a restart: slots reserved for printed documents whose loading never finished are freed."""
-        assert self.conn is not None
-        try:
-            self.locker.refresh(timeout=3.0)
-        except LockError as err:
-            log.warning("loading recovery: could not read the boards: %s", err)
-        for job in jobs.jobs_in(self.conn, JobState.PRINTED, limit=100_000):
-            if job.slot is not None:
-                try:
-                    present = self.locker.status(job.slot).item is Item.PRESENT
-                except LockError:
-                    present = False
-                if present:
-                    machine.transition(self.conn, job.id, JobState.STAGED, actor="system",
-                                       action="loading.recovered", details={"slot": job.slot})
-                else:
-                    slots.vacate(self.conn, job.slot, actor="system", reason="loading_interrupted")

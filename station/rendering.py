@@ -5,7 +5,9 @@ competes with the counter for the daemon's interpreter. The worker keeps the
 verified templates and the station key loaded, renders one job at a time
 and writes its PDF atomically (temp file, fsync, rename); the daemon then
 records `rendered` with the file's SHA-256 and page count. A document whose
-template is refused or whose data does not fit is held with the reason.
+template is refused or whose data does not fit is held with a reason word
+from `station.render_reasons` (never text from the document); one job's
+failure never holds up the others (per-job back-off).
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import sqlite3
+import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -23,12 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 import spool
 from spool import jobs, machine
+from spool.errors import SpoolError
 from spool.states import JobState
 
 from .config import Config
 from .errors import StationError
 from .files import write_atomic
 from .processes import die_with_parent
+from .render_reasons import pdf_name, reason_word
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -37,6 +44,9 @@ log = logging.getLogger("station.rendering")
 
 BATCH = 20
 IDLE_S = 0.5
+# Per-job back-off after a failure (seconds: first, longest); held after this many failures.
+BACKOFF_S = (2.0, 300.0)
+MAX_FAILURES = 5
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Rendered:
     sha256: str | None = None
     pages: int | None = None
     refused: str | None = None
+    retry: bool = False  # failed for a reason of the station's (its disk): try again later
 
 
 # -- the worker process ---------------------------------------------------------
@@ -56,21 +67,26 @@ _worker: dict[str, Any] = {}
 
 
 def _start_worker(config_path: str) -> None:
-    """Worker initialiser: load the configuration, trust store, station key and template cache once."""
+    """Worker initialiser: the configuration, the live trust store, the station key, the template cache."""
     from . import config as config_module
     from .templates.cache import TemplateCache
     from .templates.versions import SpoolLedger
-    from .trust import TrustStore, load_private_key
+    from .trust import TrustFile, load_private_key
 
     die_with_parent()
     cfg = config_module.load(config_path)
     conn = spool.connect(cfg.spool_path)
+    # The store is read live (one stat per document): a revoked template key renders nothing new.
+    trust = TrustFile(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
     _worker.update(cfg=cfg, key=load_private_key(cfg.path(cfg.paths.station_key)),
-                   cache=TemplateCache(TrustStore.load(cfg.path(cfg.paths.trust_store)), ledger=SpoolLedger(conn)))
+                   cache=TemplateCache(trust, ledger=SpoolLedger(conn)))
 
 
 def render_one(job_id: str, payload: str | None) -> Rendered:
-    """Render one job in the worker; never raises for a bad document or template."""
+    """Render one job in the worker; never raises for a bad document or template.
+
+    A refusal names a word of `RENDER_REASONS`, nothing from the document.
+    """
     from .templates.render import render_document
 
     cfg: Config = _worker["cfg"]
@@ -83,35 +99,73 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
         result = render_document(template, document["data"], document_id=job_id, station_id=cfg.station.id,
                                  station_key=_worker["key"], now=datetime.now(UTC))
     except StationError as err:
-        field = getattr(err, "field", None)
-        reason = getattr(err, "reason", None) or "render_refused"
-        return Rendered(job_id, refused=f"{reason}:{field}" if field else str(reason))
-    except (KeyError, TypeError, ValueError) as err:
-        return Rendered(job_id, refused=f"document_malformed:{type(err).__name__}")
+        return Rendered(job_id, refused=reason_word(getattr(err, "reason", None)))
+    except (KeyError, TypeError, ValueError):
+        return Rendered(job_id, refused="document_malformed")
+    except MemoryError:
+        raise
+    except OSError:
+        return Rendered(job_id, retry=True)  # the station's disk, not the document: try again later
+    except Exception:  # noqa: BLE001 - a renderer bug on one document holds that document, no other
+        return Rendered(job_id, refused="render_failed")
     folder = cfg.path(cfg.paths.documents)
     assert folder is not None
-    path = folder / f"{_safe_name(job_id)}.pdf"
-    write_atomic(path, result.pdf, mode=0o600)
+    path = folder / pdf_name(job_id)
+    try:
+        write_atomic(path, result.pdf, mode=0o600)
+    except OSError:
+        return Rendered(job_id, retry=True)
     return Rendered(job_id, str(path), result.sha256, result.pages)
-
-
-def _safe_name(job_id: str) -> str:
-    """A file name for a job id (ids come from the back office: keep only safe characters)."""
-    kept = "".join(c if c.isalnum() or c in "-_." else "_" for c in job_id)
-    return kept.lstrip(".") or "job"
 
 
 # -- the daemon side ---------------------------------------------------------------
 
 
+class Backoff:
+    """Per-job pauses: a job that failed waits, growing, while the jobs behind it go on."""
+
+    def __init__(self, first_s: float = BACKOFF_S[0], most_s: float = BACKOFF_S[1],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.first_s, self.most_s, self.clock = first_s, most_s, clock
+        self._failures: dict[str, int] = {}
+        self._until: dict[str, float] = {}
+
+    def failed(self, job_id: str) -> int:
+        """Count a failure of `job_id` and pause it; returns how many in a row."""
+        count = self._failures.get(job_id, 0) + 1
+        self._failures[job_id] = count
+        self._until[job_id] = self.clock() + min(self.first_s * 2 ** (count - 1), self.most_s)
+        return count
+
+    def succeeded(self, job_id: str) -> None:
+        """Forget a job's failures."""
+        self._failures.pop(job_id, None)
+        self._until.pop(job_id, None)
+
+    def waiting(self, job_id: str) -> bool:
+        """Whether `job_id` is still paused."""
+        return self._until.get(job_id, 0.0) > self.clock()
+
+    def __len__(self) -> int:
+        return len(self._until)
+
+
 class RenderStage:
-    """Feeds `received` jobs to the render worker and records what comes back."""
+    """Feeds `received` jobs to the render worker and records what comes back.
+
+    One job's failure never holds up the others: a document the worker
+    refuses is held with a reason word; a job whose result cannot be
+    recorded, or whose rendering crashed the worker, is paused with a growing
+    back-off while the jobs behind it go on, and held as `render_failed`
+    after `MAX_FAILURES` tries.
+    """
 
     name = "render"
 
     def __init__(self, config_path: Path) -> None:
         self.config_path = config_path
         self.pool: ProcessPoolExecutor | None = None
+        self.backoff = Backoff()
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -133,30 +187,53 @@ class RenderStage:
 
     async def step(self) -> float:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
-        waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH)
-        if not waiting:
+        # Paused jobs stay `received`: ask for enough to fill a batch past them.
+        waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH + len(self.backoff))
+        ready = [job for job in waiting if not self.backoff.waiting(job.id)][:BATCH]
+        if not ready:
             return IDLE_S
         loop = asyncio.get_running_loop()
-        for job in waiting:
+        for job in ready:
             if self.daemon.stopping.is_set():
                 break
             assert self.pool is not None
             try:
                 done = await loop.run_in_executor(self.pool, render_one, job.id, job.payload)
             except BrokenProcessPool:
-                log.error("render worker died; starting a new one")
+                log.error("render worker died on job %s; starting a new one", job.id)
                 self._new_pool()
+                await asyncio.to_thread(self._failed, job.id, "worker_died")
                 return 1.0
             await asyncio.to_thread(self._record, done)
         return 0.0
 
     def _record(self, done: Rendered) -> None:
-        if done.refused:
-            machine.transition(self.conn, done.job_id, JobState.HELD, actor="system", reason=done.refused)
-            self.daemon.events.publish("job", {"job": done.job_id, "state": "held", "reason": done.refused})
+        if done.retry:
+            self._failed(done.job_id, "io_error")
             return
-        machine.transition(self.conn, done.job_id, JobState.RENDERED, actor="system",
-                           pdf_path=done.path, pdf_sha256=done.sha256, pages=done.pages,
-                           details={"sha256": done.sha256, "pages": done.pages})
-        self.daemon.events.publish("job", {"job": done.job_id, "state": "rendered"})
+        try:
+            if done.refused:
+                self._hold(done.job_id, reason_word(done.refused))
+                return
+            machine.transition(self.conn, done.job_id, JobState.RENDERED, actor="system",
+                               pdf_path=done.path, pdf_sha256=done.sha256, pages=done.pages,
+                               details={"sha256": done.sha256, "pages": done.pages})
+        except (sqlite3.Error, SpoolError, StationError) as err:
+            self._failed(done.job_id, type(err).__name__)
+            return
+        self.backoff.succeeded(done.job_id)
 
+    def _hold(self, job_id: str, reason: str) -> None:
+        machine.transition(self.conn, job_id, JobState.HELD, actor="system", reason=reason)
+        self.backoff.succeeded(job_id)
+        log.warning("job %s held: %s", job_id, reason)
+
+    def _failed(self, job_id: str, what: str) -> None:
+        """Pause a job that failed (its class of failure is logged, never its message)."""
+        count = self.backoff.failed(job_id)
+        log.error("render: job %s failed (%s), attempt %d; the others go on", job_id, what, count)
+        if count >= MAX_FAILURES:
+            try:
+                self._hold(job_id, "render_failed")
+            except (sqlite3.Error, SpoolError, StationError) as err:
+                log.error("render: job %s cannot be held (%s); paused", job_id, type(err).__name__)

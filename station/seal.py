@@ -10,9 +10,11 @@ A verifier goes in this order and stops at the first failure: the text's
 shape (prefix, length, strict Base45, strict CBOR, COSE_Sign1 with the fixed
 header), the station key (known, not revoked, signature good), the claims'
 exact types, the key's window at the seal's own time, and a seal not from
-the future. Refusal reasons are machine words: `malformed`, `unknown_key`,
-`revoked_key`, `bad_signature`, `key_window`, `not_yet_valid`,
-`data_mismatch`.
+the future, and a station key bound (its trust entry's `station`) to the
+station the seal names: one station's key cannot vouch for another
+station's paper. Refusal reasons are machine words: `malformed`,
+`unknown_key`, `revoked_key`, `bad_signature`, `wrong_station`,
+`key_window`, `not_yet_valid`, `data_mismatch`.
 """
 
 from __future__ import annotations
@@ -120,8 +122,11 @@ def _claims(payload: bytes) -> SealClaims:
 
 
 def verify_seal(text: str, trust: TrustStore, *, now: datetime | None = None,
-                data: Mapping[str, str] | None = None) -> VerifiedSeal:
-    """Check a seal's text; SealError with the reason otherwise. With `data`, its digest must match."""
+                data: Mapping[str, str] | None = None, station: str | None = None) -> VerifiedSeal:
+    """Check a seal's text; SealError with the reason otherwise.
+
+    With `data`, its digest must match; with `station`, the seal must name that station.
+    """
     now = now or datetime.now(UTC)
     try:
         message = sign1_decode(from_qr_text(SEAL_PREFIX, text, max_length=SEAL_MAX_LENGTH))
@@ -137,6 +142,12 @@ def verify_seal(text: str, trust: TrustStore, *, now: datetime | None = None,
         claims = _claims(message.payload)
     except Malformed as err:
         raise SealError("malformed", str(err)) from None
+    if station is not None and claims.station != station:
+        raise SealError("wrong_station", f"the seal names station {claims.station}, not {station}")
+    good = [key for key in good if key.station == claims.station]
+    if not good:
+        raise SealError("wrong_station", f"station key {kid} is not bound to station {claims.station}"
+                                         " in the trust store")
     issued = datetime.fromtimestamp(claims.issued_at, UTC)
     if not any(key.window_allows(issued, now) for key in good):
         raise SealError("key_window", f"station key {kid} may not sign at {format_time(issued)}"

@@ -40,9 +40,7 @@ class Timers:
         self.conn.close()
 
     async def expire(self) -> float:
-        expired = await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
-        for job_id in expired:
-            self.daemon.events.publish("job", {"job": job_id, "state": "expired"})
+        await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
         return EXPIRY_EVERY_S
 
     async def retain(self) -> float:

@@ -13,9 +13,12 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import logging
+import os
 import stat
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -89,13 +92,15 @@ class TrustedKey:
     sign_until: datetime | None
     verify_until: datetime | None
     status: str
+    # Station keys: the station id this key speaks for (a seal's `iss` must name it).
+    station: str | None = None
 
     @classmethod
     def from_entry(cls, entry: Any, where: str = "key") -> TrustedKey:
         """Read and check one trust-store entry."""
         if not isinstance(entry, dict):
             raise TrustStoreError(f"{where}: expected an object")
-        allowed = {"kid", "purpose", "public_key", "sign_from", "sign_until", "verify_until", "status"}
+        allowed = {"kid", "purpose", "public_key", "sign_from", "sign_until", "verify_until", "status", "station"}
         unknown = set(entry) - allowed
         if unknown:
             raise TrustStoreError(f"{where}: unknown fields {sorted(unknown)}")
@@ -116,8 +121,11 @@ class TrustedKey:
             raise TrustStoreError(f"{where}: status must be active or revoked")
         times = {name: parse_time(entry[name], f"{where}.{name}") if entry.get(name) is not None else None
                  for name in ("sign_from", "sign_until", "verify_until")}
+        station = entry.get("station")
+        if station is not None and (purpose != "station" or not isinstance(station, str) or not station):
+            raise TrustStoreError(f"{where}: station names the station id of a station key (text)")
         return cls(kid=kid, purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw), raw=raw,
-                   status=status, **times)
+                   status=status, station=station, **times)
 
     def to_entry(self) -> dict[str, Any]:
         """The JSON form of this key."""
@@ -128,6 +136,8 @@ class TrustedKey:
             if value is not None:
                 entry[name] = format_time(value)
         entry["status"] = self.status
+        if self.station is not None:
+            entry["station"] = self.station
         return entry
 
     def signature_ok(self, message: bytes, signature: bytes) -> bool:
@@ -159,12 +169,21 @@ class TrustStore:
         """Read a trust store file; a clear error for anything wrong in it."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = path.read_bytes()
         except FileNotFoundError:
             raise TrustStoreError(f"no trust store at {path}") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise TrustStoreError(f"trust store {path} is not readable JSON: {err}") from None
-        return cls.from_json(data, str(path))
+        except OSError as err:
+            raise TrustStoreError(f"trust store {path} is not readable: {err.strerror or err}") from None
+        return cls.from_bytes(data, str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str = "trust store") -> TrustStore:
+        """A trust store from the bytes of its file."""
+        try:
+            parsed = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise TrustStoreError(f"trust store {where} is not readable JSON: {err}") from None
+        return cls.from_json(parsed, where)
 
     @classmethod
     def from_json(cls, data: Any, where: str = "trust store") -> TrustStore:
@@ -283,36 +302,89 @@ def load_private_key(path: str | Path, *, allow_exposed: bool = False) -> Ed2551
 
 def entry_for(key: Ed25519PrivateKey | Ed25519PublicKey, purpose: str, *,
               sign_from: datetime | None = None, valid_days: float = 365,
-              verify_grace_days: float = 90) -> TrustedKey:
-    """A trust-store entry for a key: signs from now for `valid_days`, verifies a grace beyond."""
+              verify_grace_days: float = 90, station: str | None = None) -> TrustedKey:
+    """A trust-store entry for a key: signs from now for `valid_days`, verifies a grace beyond.
+
+    A station key names the station it speaks for (`station`): its seals count only for that id.
+    """
     if purpose not in PURPOSES:
         raise StationError(f"purpose must be one of {', '.join(PURPOSES)}")
+    if station is not None and purpose != "station":
+        raise StationError("only a station key is bound to a station id")
     raw = public_raw(key)
     start = (sign_from or datetime.now(UTC)).replace(microsecond=0)
     until = start + timedelta(days=valid_days)
     return TrustedKey(kid=kid_of(raw), purpose=purpose, public_key=Ed25519PublicKey.from_public_bytes(raw),
                       raw=raw, sign_from=start, sign_until=until,
-                      verify_until=until + timedelta(days=verify_grace_days), status="active")
+                      verify_until=until + timedelta(days=verify_grace_days), status="active", station=station)
 
 
 class TrustFile:
-    """The trust store file, read again when it changes (a revocation applies without a restart)."""
+    """The trust store file, read again when it changes (a revocation applies without a restart).
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._stamp: tuple[int, int] | None = None
+    Each call costs one `stat`: the file is read again when its inode, size,
+    mtime or ctime moved. A rewrite in place within the file system's time
+    granularity can keep all four, so while the file's times are younger
+    than `RECENT_NS` its content hash is compared on every call as well.
+    Safe to call from several threads. `on_change(old, new)` is called
+    (outside the lock) after each reload that changed the keys.
+    """
+
+    # Coarse file-system clocks (ext4 on some kernels: a jiffy; FAT: 2 s) stay within this.
+    RECENT_NS = 2_000_000_000
+
+    def __init__(self, path: Path, *, on_change: Callable[[TrustStore, TrustStore], None] | None = None) -> None:
+        self.path = Path(path)
+        self.on_change = on_change
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, ...] | None = None
+        self._digest: bytes | None = None
         self._store: TrustStore | None = None
+        self._failed: tuple[int, ...] | str | None = None
 
     def __call__(self) -> TrustStore:
         """The current trust store (the last good one while a new file does not load)."""
-        try:
-            info = self.path.stat()
-            stamp = (info.st_mtime_ns, info.st_size)
-            if stamp != self._stamp or self._store is None:
-                self._store = TrustStore.load(self.path)
-                self._stamp = stamp
-        except (OSError, TrustStoreError) as err:
-            if self._store is None:
-                raise TrustStoreError(f"trust store {self.path}: {err}") from None
+        changed: tuple[TrustStore, TrustStore] | None = None
+        with self._lock:
+            try:
+                info = os.stat(self.path)
+                stamp = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+                if stamp != self._stamp or self._store is None or _recent(info, self.RECENT_NS):
+                    changed = self._reload(stamp)
+            except (OSError, TrustStoreError) as err:
+                if self._store is None:
+                    raise TrustStoreError(f"trust store {self.path}: {err}") from None
+                self._report_failure(err)
+            store = self._store
+        if changed is not None and self.on_change is not None:
+            self.on_change(*changed)
+        return store
+
+    def _reload(self, stamp: tuple[int, ...]) -> tuple[TrustStore, TrustStore] | None:
+        data = self.path.read_bytes()
+        digest = hashlib.sha256(data).digest()
+        if digest == self._digest and self._store is not None:
+            self._stamp = stamp  # touched, or rewritten with the same bytes
+            return None
+        store = TrustStore.from_bytes(data, str(self.path))
+        old, self._store, self._stamp, self._digest, self._failed = self._store, store, stamp, digest, None
+        return None if old is None else (old, store)
+
+    def _report_failure(self, err: Exception) -> None:
+        # Once per broken version of the file, not once per scan.
+        key = self._stamp_now() or str(err)
+        if key != self._failed:
+            self._failed = key
             log.error("trust store %s not reloaded, keeping the last good one: %s", self.path, err)
-        return self._store
+
+    def _stamp_now(self) -> tuple[int, ...] | None:
+        try:
+            info = os.stat(self.path)
+        except OSError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _recent(info: os.stat_result, window_ns: int) -> bool:
+    """Whether the file changed so lately that a same-size rewrite could share its time stamps."""
+    return time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < window_ns

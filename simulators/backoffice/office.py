@@ -231,6 +231,30 @@ class BackOffice:
         with self._lock:
             return {doc_id: s.spoiled for doc_id, s in self._served.items() if s.spoiled}
 
+    # --- a simulated station run again on the same folder resumes its back office ---------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Everything a restarted back office needs to go on: documents, tokens, feeds, cursors, events."""
+        with self._lock:
+            return {"run_id": self.run_id, "seq": self._seq,
+                    "approvals": [vars(a) for a in self._approvals.values()],
+                    "feeds": self._feeds, "served": {k: vars(v) for k, v in self._served.items()},
+                    "events": [vars(self._events[k]) for k in self._event_order]}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Go on from a snapshot (the station's cursor stays valid: the run id is kept)."""
+        with self._lock:
+            self.run_id, self._seq = state["run_id"], int(state["seq"])
+            self._approvals = {a["id"]: Approval(**a) for a in state["approvals"]}
+            for station, feed in state["feeds"].items():
+                self._feeds.setdefault(station, [])[:0] = feed
+            self._served = {k: Served(**v) for k, v in state["served"].items()}
+            for event in state["events"]:
+                received = Received(**event)
+                key = (received.document_id, received.event)
+                self._events[key] = received
+                self._event_order.append(key)
+
     # --- the documents feed ---------------------------------------------------
 
     def documents_reply(self, station: str, after: str | None, limit: int) -> HttpAnswer:

@@ -43,7 +43,9 @@ KINDS = {kind.name: kind for kind in (
     FaultKind("powercycle", "board", "s", 1, True, "the board loses power for VALUE s, then restarts"),
 )}
 
-_SPEC = re.compile(r"^(?P<name>[a-z]+)(?:@(?P<board>[0-9]{1,2})(?:-(?P<lock>[0-9]{1,2}))?)?"
+# A slot may be named with its station bus too (`jam@A-1-05`): the simulator is one bus.
+_SPEC = re.compile(r"^(?P<name>[a-z]+)(?:@(?:[A-Za-z0-9]{1,8}-(?=[0-9]{1,2}-))?(?P<board>[0-9]{1,2})"
+                   r"(?:-(?P<lock>[0-9]{1,2}))?)?"
                    r"(?:=(?P<value>[0-9]+(?:\.[0-9]+)?))?$")
 
 

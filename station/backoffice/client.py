@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -97,16 +98,38 @@ def read_token(path: Path) -> str:
     return token
 
 
+def check_url(url: str) -> None:
+    """The back office is reached over HTTPS (plain HTTP only on this machine): the token never travels in clear."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return
+    raise ConfigError(f"[backoffice] url {url!r}: use https:// (http:// only for a back office on this machine);"
+                      " the station's token must never travel in clear")
+
+
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificates always verified: against the system's CAs, or only against `ca_file` (a pinned CA)."""
+    if ca_file is None:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ssl.SSLError) as err:
+        raise ConfigError(f"[backoffice] ca_file {ca_file}: not a readable PEM CA file ({err})") from None
+
+
 class BackofficeClient:
     """The station's two calls to the back office, with its bearer token."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 10.0,
-                 max_reply_bytes: int = MAX_REPLY_BYTES, transport: httpx.AsyncBaseTransport | None = None):
+                 max_reply_bytes: int = MAX_REPLY_BYTES, transport: httpx.AsyncBaseTransport | None = None,
+                 ca_file: Path | None = None):
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_reply_bytes = max_reply_bytes
         self._http = httpx.AsyncClient(
-            base_url=self.base_url, timeout=httpx.Timeout(timeout), transport=transport,
+            base_url=self.base_url, timeout=httpx.Timeout(timeout), transport=transport, verify=tls_context(ca_file),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json",
                      "User-Agent": USER_AGENT},
             follow_redirects=False)
@@ -115,7 +138,9 @@ class BackofficeClient:
     def from_config(cls, cfg: Any) -> BackofficeClient:
         """A client for the `[backoffice]` section of a station configuration."""
         section = cfg.backoffice
-        return cls(section.url, read_token(cfg.path(section.token_file)), timeout=section.timeout_seconds)
+        check_url(section.url)
+        return cls(section.url, read_token(cfg.path(section.token_file)), timeout=section.timeout_seconds,
+                   ca_file=cfg.path(section.ca_file))
 
     async def __aenter__(self) -> BackofficeClient:
         return self

@@ -86,9 +86,7 @@ class FeedPart:
             return await self.sender.step()
 
     def _taken(self, result: IntakeResult) -> None:
-        """Tell the other parts (the render stage, the pages) what came in."""
-        for job_id in result.stored:
-            self.daemon.events.publish("job", {"job": job_id, "state": "received"})
+        """Tell the pages what was refused (the jobs announce themselves: `spool.machine`)."""
         for refusal in result.refused:
             self.daemon.events.publish("document", {"document": refusal.document_id, "refused": refusal.reason})
 

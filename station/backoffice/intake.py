@@ -4,8 +4,8 @@ The order is the point: nothing is stored before its issuer signature
 verified (`check_items` runs outside the transaction, it is pure). Then one
 durable transaction (`store`) creates a `received` job and queues a
 `received` event per good document, records each refused one in
-`refused_documents` and queues a `held` event for it, and moves the
-back-office cursor: a crash leaves the whole page taken or none of it.
+`refused_documents` (a `held` event only for one whose signature verified:
+an unverified document's id proves nothing), and moves the back-office cursor: a crash leaves the whole page taken or none of it.
 
 Duplicates: a document id already in the spool is never a second job. The
 same document again (same content, whatever key re-signed it) is counted as
@@ -181,8 +181,18 @@ def _same_content(payload: str, doc: Document) -> bool:
     return isinstance(stored, dict) and document.signing_bytes(stored) == doc.signing_bytes()
 
 
+# Refusals made after the issuer signature verified: only then is the id the back office's own.
+SIGNED_REFUSALS = frozenset({"key_window", "not_yet_valid", "expired"})
+
+
 def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
-    """Record a refusal once; report `held` for an id the station does not hold; alarm where a person must look."""
+    """Record a refusal once; alarm where a person must look; report `held` only for a signed document.
+
+    A document whose signature did not verify may carry any id, a real one
+    included: reporting `held` for it would tell the back office that the
+    real document is stuck here. Messages stay out of alarms: they can
+    quote the document (a field name), and only the reason word is safe.
+    """
     doc_id = refusal.document_id
     already = doc_id is not None and conn.execute(
         "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
@@ -194,22 +204,26 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
                  (doc_id, refusal.reason, entry.at))
     if doc_id is None:
         alarms.raise_alarm(conn, "backoffice.unreadable_document",
-                           "the back office sent a document without a readable id"
-                           f" ({refusal.message[:200]})", severity="warning", device="backoffice")
+                           f"the back office sent a document without a readable id ({refusal.reason})",
+                           severity="warning", device="backoffice")
     elif find_job(conn, doc_id) is not None:
         # The job under this id goes on with its life, and its own events
         # report it: no `held` for it. A person must look at what was sent.
         severity = "critical" if refusal.reason in ("conflict", "bad_signature") else "warning"
         alarms.raise_alarm(conn, f"backoffice.document_{refusal.reason}",
-                           f"document {doc_id} came again and was refused: {refusal.message[:200]}",
+                           f"document {doc_id} came again and was refused ({refusal.reason})",
                            severity=severity, job=doc_id, device="backoffice")
-    else:
+    elif refusal.reason in SIGNED_REFUSALS:
         outbox.enqueue(conn, doc_id, "held", at=entry.at, detail={"reason": refusal.reason})
+    else:
+        alarms.raise_alarm(conn, "backoffice.document_refused",
+                           f"a document that did not verify was refused ({refusal.reason}); nothing was"
+                           " reported to the back office", severity="warning", device="backoffice")
     if refusal.reason == "unknown_key":
         # Often the station's trust store lacks a new issuer key: every document
         # would be refused until someone adds it (the back office can send them again).
         alarms.raise_alarm(conn, "backoffice.unknown_issuer_key",
-                           f"documents signed by an issuer key this station does not know ({refusal.message[:160]});"
+                           "documents signed by an issuer key this station does not know;"
                            " check the trust store", severity="critical", device="backoffice")
 
 

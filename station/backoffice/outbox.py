@@ -29,7 +29,7 @@ from .client import Backoff, BackofficeClient, Reply
 
 log = logging.getLogger("station.backoffice.outbox")
 
-EVENTS = ("received", "printed", "staged", "released", "collected", "expired", "returned", "held")
+EVENTS = ("received", "printed", "staged", "released", "collected", "expired", "returned", "held", "retained")
 # Job states whose entry is reported to the back office, by event name.
 EVENT_FOR_STATE: dict[JobState, str] = {JobState(e): e for e in EVENTS}
 MAX_DETAIL_BYTES = 4096

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -33,6 +34,7 @@ COMMAND_MODULES = [
     "station.cli.render_cmd",
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
+    "station.cli.doctor_cmd",
     "station.cli.fleet_cmd",
 ]
 
@@ -61,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns (and exits with) its exit code."""
+    # Private by default: whatever a command or the daemon creates (spool, PDFs, keys, logs, sockets)
+    # is the owner's only; the processes it starts inherit this.
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):

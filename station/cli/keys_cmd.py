@@ -46,6 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     new.add_argument("--grace-days", type=float, default=90, metavar="DAYS",
                      help="how long after that its signatures still verify (default: %(default)s)")
     new.add_argument("--sign-from", metavar="TIME", help="RFC 3339 start of the signing window (default: now)")
+    new.add_argument("--station", metavar="ID", help="a station key: the station id its seals speak for")
 
     trust = add_group(keys, "trust", help="the trust store: add, revoke, list")
     add = add_command(trust, "add", help="trust a public key", description=ADD_HELP, run=run_add)
@@ -72,7 +73,7 @@ def run_new(args: argparse.Namespace) -> int:
         raise StationError(f"{public} already exists: refusing to overwrite")
     key = new_private_key()
     entry = entry_for(key, args.purpose, sign_from=sign_from, valid_days=args.valid_days,
-                      verify_grace_days=args.grace_days)
+                      verify_grace_days=args.grace_days, station=args.station)
     save_private_key(key, pem)
     public.write_text(json.dumps(entry.to_entry(), indent=2) + "\n", encoding="utf-8")
     print(f"{args.purpose} key {entry.kid}")

@@ -15,10 +15,12 @@ Verify a document seal (PROTOCOLS.md section 5): give the seal's text
 (MPS1:...), or --pdf FILE.pdf to read it as a phone would from the paper
 (first page rasterised with pdftoppm at 150 dpi, then scanned with
 zxing-cpp). The seal must be signed by an active station key of the trust
-store. Exit 0 and its fields as JSON when valid; exit 1 and the reason
-(malformed, unknown_key, revoked_key, bad_signature, key_window,
-not_yet_valid, data_mismatch) when not. With --data, the document's data
-must also match the digest the seal carries."""
+store that is bound to the station the seal names (the key's "station").
+Exit 0 and its fields as JSON when valid; exit 1 and the reason
+(malformed, unknown_key, revoked_key, bad_signature, wrong_station,
+key_window, not_yet_valid, data_mismatch) when not. With --data, the
+document's data must also match the digest the seal carries; with
+--station, the seal must name that station."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -31,6 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("--pdf", metavar="FILE.pdf", help="read the seal from the PDF's first page")
     verify.add_argument("--trust", required=True, metavar="FILE", help="trust store holding station keys")
     verify.add_argument("--data", metavar="DATA.json", help="the document's data, to compare with the seal")
+    verify.add_argument("--station", metavar="ID", help="the station the paper should come from")
 
 
 def run_verify(args: argparse.Namespace) -> int:
@@ -55,7 +58,7 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         text = args.text
     try:
-        verified = verify_seal(text, trust, data=data)
+        verified = verify_seal(text, trust, data=data, station=args.station)
     except SealError as err:
         print(f"station: seal refused: {err.reason}: {err.detail}", file=sys.stderr)
         return 1

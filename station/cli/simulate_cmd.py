@@ -16,7 +16,11 @@ scheduler with ippeveprinter), the daemon, and the kiosk and operations pages.
 Prints the addresses and a live summary. Type `scan DOCUMENT-ID` (or just
 `scan`) to scan a citizen's QR, `approve N` for more documents.
 
-A scripted day, for technicians' soak tests:
+A folder given with --dir is resumed by the next run: the same back office
+(documents, tokens, cursor) and the paper where it was.
+
+A scripted day, for technicians' soak tests (at a dispenser, a few citizens
+walk away and leave their paper: it is retained):
 
   station simulate --documents 200 --auto-collect --exit-when-done \\
       [--kill-daemon-every 5] [--power-cycle-every 20]
@@ -61,6 +65,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, help="seed for the generated citizens and the fault timing")
     parser.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
     parser.add_argument("--quiet", action="store_true", help="no live summary lines")
+    parser.add_argument("--buses", type=int, choices=[1, 2], default=1,
+                        help="lock buses of a new station: 1 (CU16) or 2 (a CU16 bus A and an 8A/80 bus B)")
+    parser.add_argument("--fast", action="store_true",
+                        help="brisk simulated people and fast polling (soak runs and tests)")
     fleet = parser.add_argument_group("a fleet of stations (the command center)")
     fleet.add_argument("--stations", type=int, metavar="N",
                        help="run N stations with Prometheus, Alertmanager and the command center")
@@ -79,10 +87,11 @@ def run(args: argparse.Namespace) -> int:
     if args.documents < 0:
         raise SystemExit("station simulate: --documents must be 0 or more")
     options = Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
-                            exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
-                            power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, seed=args.seed,
-                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout, quiet=args.quiet)
+                      exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
+                      power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
+                      pin_ratio=args.pin_ratio, seed=args.seed,
+                      printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
+                      quiet=args.quiet, buses=args.buses, fast=args.fast)
     if args.stations is None:
         if args.fault:
             raise SystemExit("station simulate: --fault goes with --stations N")

@@ -39,7 +39,8 @@ from simulators.printer_panel import PANEL_ENV, write_panel
 from simulators.prometheus_lab import LabTiming, PrometheusLab
 
 from .. import trust
-from ..simulate import Options, SimulatedStation
+from ..sim_report import report
+from ..simulate import OFFICE_STATE, Options, SimulatedStation
 from .app import create_app
 from .faults import Fault, FaultError, describe, parse_fault
 from .view import PrometheusUnreachable, fleet
@@ -110,6 +111,8 @@ class FleetSimulation:
         issuer = self._issuer_key()
         self.office = BackOffice(issuer, stations={self.sites[0].station_id: "pending"}, seed=opts.seed,
                                  scan_hook=self._scan, pin_ratio=opts.pin_ratio, pin_ln=10)
+        if (self.folder / OFFICE_STATE).exists():  # a fleet folder run before: its documents and cursors go on
+            self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
         self.office_server = BackOfficeServer(self.office).start()
         for site in self.sites:
             station = SimulatedStation(self._station_options(site), office=self.office,
@@ -163,6 +166,10 @@ class FleetSimulation:
                 station.daemon.send_signal(signal.SIGTERM)
         for station in self.stations:
             station.stop()
+        if self.office is not None:
+            path = self.folder / OFFICE_STATE
+            path.with_suffix(".tmp").write_text(json.dumps(self.office.snapshot()))
+            path.with_suffix(".tmp").replace(path)
         if self.lab is not None:
             self.lab.stop()
         if self.center is not None:
@@ -184,9 +191,11 @@ class FleetSimulation:
         elif fault.name == "paper-out":
             write_panel(panel, paper="empty")
         elif fault.name == "bus-down":
-            station.bus.add_fault("vanish=0")
+            for bus in station.bus.sims.values():
+                bus.add_fault("vanish=0")
         elif fault.name == "bus-up":
-            station.bus.clear_fault("vanish")
+            for bus in station.bus.sims.values():
+                bus.clear_fault("vanish")
         elif fault.name == "kill":
             self.killed.add(fault.station)
             if station.daemon is not None and station.daemon.poll() is None:
@@ -314,7 +323,7 @@ def run(options: FleetOptions) -> int:
 
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     view: dict[str, Any] | None = None
-    reports: list[dict[str, Any]] = []
+    reports: list[tuple[dict[str, Any], bool]] = []
     try:
         try:
             simulation.start()
@@ -330,7 +339,7 @@ def run(options: FleetOptions) -> int:
             interrupted = True
         if station_opts.exit_when_done and not interrupted:
             view = simulation.shown()
-            reports = [station.report() for station in simulation.stations]
+            reports = [report(station) for station in simulation.stations]
     finally:
         simulation.stop()
     if interrupted:
@@ -358,19 +367,16 @@ def _watch(simulation: FleetSimulation, started: float) -> None:
             return
 
 
-def _verdict(simulation: FleetSimulation, reports: list[dict[str, Any]], view: dict[str, Any] | None,
+def _verdict(simulation: FleetSimulation, reports: list[tuple[dict[str, Any], bool]], view: dict[str, Any] | None,
              seconds: float) -> int:
-    """Print every station's report and the command center's view; 0 when all is well."""
+    """Print every station's report (station/sim_report.py) and the command center's view; 0 when all is well."""
     problems = []
-    for site, report in zip(simulation.sites, reports, strict=True):
+    for site, (summary, good) in zip(simulation.sites, reports, strict=True):
         if site.number in simulation.killed:
             continue
-        good = (report["documents"] and report["counts"].get("collected") == report["documents"]
-                and report["audit_intact"] and not report["released_twice"] and not report["events_duplicated"]
-                and not report["checkpoint_problems"] and not report["documents_missing_events"])
         if not good:
             problems.append(site.station_id)
-        print(json.dumps({"station": site.station_id, "site": site.site, **report}))
+        print(json.dumps({"station": site.station_id, "site": site.site, **summary}))
     shown = [row["station"] for row in (view or {}).get("stations", []) if row["up"] and row["daemon"]]
     expected = len(simulation.stations) - len(simulation.killed)
     print(f"command center: {len(shown)} of {expected} stations shown up"

@@ -7,80 +7,17 @@ through its control socket instead; see `routes/`.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
-from spool import alarms, machine, slots
+from spool import alarms, intents, slots
 from spool.errors import SpoolError
-from spool.jobs import Job, get_job
-from spool.states import Flow, JobState, is_legal
-from station.trust import format_time
+from spool.jobs import Job, find_job
+from spool.states import Action
+from station import operations
 
-S = JobState
-
-# Where a retry sends a held job, by the state it was held from: back to the
-# stage that failed. A printing failure prints again from the rendered PDF.
-# A job held after release (jammed latch) or after dispenser printing is not
-# retried from here: the paper may be out in the world; staff decide.
-_RETRY_TARGET: dict[Flow, dict[str | None, JobState]] = {
-    Flow.LOCKER: {None: S.RECEIVED, "received": S.RECEIVED, "rendered": S.RENDERED,
-                  "printing": S.RENDERED, "printed": S.PRINTED},
-    Flow.DISPENSER: {None: S.RECEIVED, "received": S.RECEIVED, "rendered": S.RENDERED},
-}
-# How far ahead a pickup window may be extended.
-MAX_EXTENSION = timedelta(days=90)
-
-
-def retry_target(job: Job) -> JobState | None:
-    """The state a retry would move this job to, or None when it cannot be retried."""
-    if job.state is not S.HELD:
-        return None
-    return _RETRY_TARGET[job.flow].get(job.held_from)
-
-
-def can_cancel(job: Job) -> bool:
-    """True when the job may still be cancelled (any state before release)."""
-    return is_legal(job.flow, job.state, S.CANCELLED)
-
-
-def can_extend(job: Job) -> bool:
-    """True when the job is still waiting for its citizen (its window can be moved)."""
-    return can_cancel(job) and job.state is not S.EXPIRED
-
-
-def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
-    """Send a held job back to the stage that failed."""
-    job = get_job(conn, job_id)
-    target = retry_target(job)
-    if target is None:
-        if job.state is not S.HELD:
-            raise SpoolError(f"job {job_id} is {job.state.value}, not held: nothing to retry")
-        raise SpoolError(f"job {job_id} was held while {job.held_from}: the paper may have left the"
-                         " station; check the slot, then cancel it or ask a technician")
-    return machine.transition(conn, job_id, target, actor=actor, action="job.retry",
-                              details={"held_reason": job.held_reason})
-
-
-def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, reason: str) -> Job:
-    """Withdraw a job before release (its paper, if any, stays in the slot for staff)."""
-    return machine.transition(conn, job_id, S.CANCELLED, actor=actor, reason=reason, action="job.cancelled")
-
-
-def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str,
-           now: datetime | None = None) -> Job:
-    """Move a waiting job's pickup deadline later."""
-    now = now or datetime.now(UTC)
-    if until.tzinfo is None:
-        raise SpoolError("pickup_expires needs a UTC offset or Z")
-    job = get_job(conn, job_id)
-    if not can_extend(job):
-        raise SpoolError(f"job {job_id} is {job.state.value}: its pickup window can no longer change")
-    if until <= now:
-        raise SpoolError("the new pickup deadline must be in the future")
-    if until - now > MAX_EXTENSION:
-        raise SpoolError(f"the new pickup deadline may be at most {MAX_EXTENSION.days} days ahead")
-    new = format_time(until)
-    return machine.annotate(conn, job_id, "job.pickup_extended", actor=actor,
-                            details={"from": job.pickup_expires, "to": new}, pickup_expires=new)
+# The job actions, done the one way the daemon does them too.
+retry = operations.retry
+cancel = operations.cancel
+extend = operations.extend
 
 
 def set_slot_service(conn: sqlite3.Connection, slot_id: str, out_of_service: bool, *, actor: str,
@@ -95,21 +32,10 @@ def acknowledge(conn: sqlite3.Connection, alarm_id: int, *, actor: str) -> alarm
 
 
 def allowed_actions(job: Job, *, can_operate: bool) -> list[str]:
-    """The actions the ops page offers for this job (operators and above)."""
+    """The actions the ops page offers for this job (operators and above): the ones the daemon accepts."""
     if not can_operate:
         return []
-    found = []
-    if retry_target(job) is not None:
-        found.append("retry")
-    if can_cancel(job):
-        found.append("cancel")
-    if job.flow is Flow.LOCKER and job.state in (S.PRINTED, S.STAGED, S.HELD, S.EXPIRED) and job.pdf_path:
-        found.append("reprint")
-    if job.flow is Flow.LOCKER and job.state is S.STAGED and job.slot:
-        found.append("move")
-    if can_extend(job):
-        found.append("extend")
-    return found
+    return [action.value for action in Action if action in operations.allowed(job)]
 
 
 def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
@@ -118,7 +44,7 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
 
     The job is taken from the kiosk's current view when it is the citizen's
     session: the job the view names, else the slot's occupant, else the last
-    job the audit saw at that slot (a collected document has left its slot).
+    job the ledger opened that slot for (a collected document has left it).
     """
     from station.kiosk import PROBLEMS
 
@@ -131,13 +57,14 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
     if same_session and isinstance(view.get("job"), dict) and isinstance(view["job"].get("id"), str):
         job_id = view["job"]["id"]
     if job_id is None and slot is not None:
-        row = conn.execute("SELECT occupant FROM slots WHERE id = ?", (slot,)).fetchone()
-        job_id = row["occupant"] if row is not None else None
+        try:
+            job_id = slots.get_slot(conn, slot).occupant
+        except SpoolError:
+            job_id = None
         if job_id is None:
-            row = conn.execute("SELECT job_id FROM audit WHERE slot_id = ? AND job_id IS NOT NULL"
-                               " ORDER BY seq DESC LIMIT 1", (slot,)).fetchone()
-            job_id = row["job_id"] if row is not None else None
-    if job_id is not None and conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone() is None:
+            last = intents.last_at(conn, slot)  # a collected document has left its slot
+            job_id = last.job if last is not None else None
+    if job_id is not None and find_job(conn, job_id) is None:
         job_id = None
     where = f" at slot {slot}" if slot else ""
     alarm = alarms.raise_alarm(conn, f"citizen_{problem}", f"Citizen reports{where}: {PROBLEMS[problem]['en']}",

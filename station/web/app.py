@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -23,6 +22,7 @@ from station.errors import StationError
 from station.events import EventBus
 
 from .auth import SECURITY_SCHEMES
+from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler
@@ -52,9 +52,12 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
     bus = EventBus()
     station_metrics = StationMetrics(cfg)
+    # The kiosk key file, read live; tests may give a fixed secret instead.
+    kiosk_credential = (KioskKey(cfg.path(cfg.paths.kiosk_key)) if kiosk_secret is None  # type: ignore[arg-type]
+                        else (lambda: kiosk_secret))
     state = WebState(cfg=cfg, spool=SpoolAccess(cfg.spool_path), control=control, bus=bus,
                      relay=EventRelay(control, bus, observe=station_metrics.observe_event),
-                     metrics=station_metrics, kiosk_secret=kiosk_secret or secrets.token_urlsafe(32))
+                     metrics=station_metrics, kiosk_key=kiosk_credential)
     # Fail now, clearly, if the spool is missing (not at the first request).
     state.spool.conn()
 

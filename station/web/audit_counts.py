@@ -9,9 +9,10 @@ the first row. Nothing is lost when the web process or the daemon restarts,
 and two scrapers of two web processes agree.
 
 What counts as what (one place, so that a renamed action changes one line):
-- a release outcome: `unlock.OUTCOME` (locker) or `shutter.OUTCOME`
-  (dispenser) with a job, the write-ahead intent's outcome; a technician's
-  hand-opened slot has no job and is not a release;
+- a release outcome: the outcome of a citizen's unlock intent,
+  `unlock.OUTCOME` (locker), or of the shutter opening of a presentation,
+  `present.shutter_OUTCOME` (dispenser), as `spool/intents.py` audits
+  them; a technician's hand opening (`manual_open.*`) is not a release;
 - a job entering a state: a transition row (its `details.to` names a job
   state) or `job.received` (a job created); leaving one: its `details.from`.
   So the jobs in each state follow too, without counting 100,000 rows at
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 
 from spool.states import JobState
 
-RELEASE_ACTIONS = ("unlock.", "shutter.")
+RELEASE_ACTIONS = ("unlock.", "present.shutter_")
 REPRINT_ACTION = "job.reprint"
 CREATED_ACTION = "job.received"
 # A scrape never holds one read transaction over the whole chain: catching up reads this many rows at a time.
@@ -88,8 +89,9 @@ class AuditTally:
     def _fold(self, row: sqlite3.Row) -> None:
         action, target, count = str(row["action"]), row["target"], int(row["n"])
         counts = self._counts
-        if row["has_job"] and action.startswith(RELEASE_ACTIONS):
-            outcome = action.split(".", 1)[1]
+        prefix = next((p for p in RELEASE_ACTIONS if action.startswith(p)), None)
+        if prefix is not None and row["has_job"] and action != "unlock.intent":
+            outcome = action[len(prefix):]
             counts.releases[outcome if _WORD.match(outcome) else "other"] += count
         if isinstance(target, str) and target in _STATES:
             counts.entered[target] += count

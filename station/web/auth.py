@@ -1,16 +1,15 @@
 """Who is asking: bearer tokens, roles, and what each route requires.
 
 Roles are ranked: viewer < operator < technician < admin; a route names the
-least role it needs. The kiosk screen has a credential of its own (a random
-secret of this web process, handed only to pages loaded from the station's
-own machine) that reaches the kiosk routes and nothing else. Viewers read
+least role it needs. The kiosk screen has a credential of its own (the key
+in `[paths] kiosk_key`, see `kiosk_key.py`; never granted for coming from
+loopback) that reaches the kiosk routes and nothing else. Viewers read
 masked personal data; actions are audited as `ROLE:NAME`, the kiosk's as
 `citizen`.
 """
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -19,6 +18,7 @@ from fastapi import Request
 
 from station.errors import StationError
 
+from . import kiosk_key
 from .users import user_for_token
 
 
@@ -100,7 +100,7 @@ def authenticate(request: Request) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise AuthError("missing bearer token (Authorization: Bearer TOKEN)", http_status=401)
     state = request.app.state.web
-    if hmac.compare_digest(token.encode(), state.kiosk_secret.encode()):
+    if kiosk_key.matches(token, state.kiosk_key()):
         return KIOSK
     if len(token) > 256:
         raise AuthError("invalid or disabled token", http_status=401)

@@ -84,7 +84,7 @@ class StationMetrics:
 
     def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
         """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp)."""
-        if kind == "job" and data.get("state") == "released":
+        if kind == "release":
             latency, pin = data.get("latency_s"), data.get("pin_s")
             if _plausible(latency):
                 self.release_latency.observe(float(latency))

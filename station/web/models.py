@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spool.states import Flow, JobState
 from station.kiosk import PROBLEMS, Screen
 
-SLOT_PATTERN = r"^[1-9][0-9]?-[0-9]{2}$"
+SLOT_PATTERN = r"^([A-Za-z0-9]{1,8}-)?[1-9][0-9]?-[0-9]{2}$"  # A-1-05, or 1-05 where one bus has board 1
 # Free text written to the audit: short, one line.
 NOTE = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
 

@@ -3,6 +3,10 @@
 Binding the socket ourselves means port 0 works (tests, several stations on
 one machine) and the real port is known: it is written to
 `run/web.json` beside the control socket for tools to find.
+
+With `[api] tls_cert` and `tls_key` uvicorn serves HTTPS. Without them the
+app listens on loopback only: staff bearer tokens never cross a LAN in
+clear (unless `[api] allow_plain_http` says so).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import ipaddress
 import json
 import logging
 import os
@@ -62,6 +67,32 @@ def bind(host: str, port: int, *, wait_s: float = 0.0) -> socket.socket:
     return sock
 
 
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or `localhost`) is this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_settings(cfg: Config, host: str) -> dict[str, str]:
+    """uvicorn's TLS options for this configuration; refuses plain HTTP beyond loopback."""
+    cert, key = cfg.path(cfg.api.tls_cert), cfg.path(cfg.api.tls_key)
+    if (cert is None) != (key is None):
+        raise StationError("[api] tls_cert and tls_key go together: set both, or neither")
+    if cert is not None and key is not None:
+        for what, path in (("tls_cert", cert), ("tls_key", key)):
+            if not path.is_file():
+                raise StationError(f"[api] {what}: no file at {path}")
+        return {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    if not is_loopback(host) and not cfg.api.allow_plain_http:
+        raise StationError(f"refusing to serve plain HTTP on {host}: bearer tokens would cross the network in"
+                           " clear. Set [api] tls_cert and tls_key (HTTPS), or listen on 127.0.0.1")
+    return {}
+
+
 def info_path(cfg: Config) -> Path:
     """Where the running web process writes its address."""
     return cfg.path(cfg.paths.control_socket).with_name("web.json")  # type: ignore[union-attr]
@@ -69,10 +100,13 @@ def info_path(cfg: Config) -> Path:
 
 async def serve(cfg: Config, sock: socket.socket, *, parent_pid: int | None = None) -> None:
     """Serve the app on `sock` until SIGTERM/SIGINT, or until the parent process is gone."""
+    host, port = sock.getsockname()[:2]
+    tls = tls_settings(cfg, host)
+    scheme = "https" if tls else "http"
     app = create_app(cfg)
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on",
-                                           timeout_graceful_shutdown=GRACEFUL_STOP_S, timeout_keep_alive=30))
-    host, port = sock.getsockname()[:2]
+                                           timeout_graceful_shutdown=GRACEFUL_STOP_S, timeout_keep_alive=30,
+                                           **tls))
     info = info_path(cfg)
     _stop_on_signals(server)
     watcher = asyncio.create_task(_watch_parent(server, parent_pid)) if parent_pid else None
@@ -84,9 +118,9 @@ async def serve(cfg: Config, sock: socket.socket, *, parent_pid: int | None = No
         if server.started:
             info.parent.mkdir(parents=True, exist_ok=True)
             tmp = info.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port}))
+            tmp.write_text(json.dumps({"pid": os.getpid(), "host": host, "port": port, "scheme": scheme}))
             tmp.replace(info)
-            log.info("web app serving", extra={"fields": {"url": f"http://{host}:{port}/", "pid": os.getpid()}})
+            log.info("web app serving", extra={"fields": {"url": f"{scheme}://{host}:{port}/", "pid": os.getpid()}})
         await serving
     finally:
         closer.cancel()

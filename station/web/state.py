@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from station.config import Config
@@ -24,5 +25,5 @@ class WebState:
     bus: EventBus
     relay: EventRelay
     metrics: StationMetrics
-    kiosk_secret: str
+    kiosk_key: Callable[[], str | None]  # the kiosk screen's credential as it is now
     stopping: asyncio.Event = field(default_factory=asyncio.Event)

@@ -70,17 +70,16 @@ def test_a_page_becomes_received_jobs_with_events_and_the_cursor(conn: sqlite3.C
     assert audit.verify(conn).ok
 
 
-def test_a_refused_document_is_recorded_and_reported_held(conn: sqlite3.Connection) -> None:
+def test_a_refused_document_is_recorded_and_not_reported(conn: sqlite3.Connection) -> None:
     result = take(conn, [doc(1), tampered(2), {"id": "NOPE-1"}, "garbage"])
     assert result.stored == ["AK-T-00001"]
     assert [(r.document_id, r.reason) for r in result.refused] == [
         ("AK-T-00002", "bad_signature"), ("NOPE-1", "malformed"), (None, "malformed")]
     assert "AK-T-00002" not in jobs(conn)
     assert refused(conn) == {"AK-T-00002": {"bad_signature"}, "NOPE-1": {"malformed"}, None: {"malformed"}}
-    held = {d: e for d, e, _ in outbox_rows(conn) if e == "held"}
-    assert held == {"AK-T-00002": "held", "NOPE-1": "held"}
-    detail = conn.execute("SELECT detail FROM outbox WHERE document_id = 'AK-T-00002'").fetchone()[0]
-    assert json.loads(detail) == {"reason": "bad_signature"}
+    # Neither verified, so neither id is the back office's own: nothing is reported about them.
+    assert [e for _, e, _ in outbox_rows(conn) if e == "held"] == []
+    assert any(a.kind == "backoffice.document_refused" for a in alarms.list_alarms(conn))
     actions = [e.action for e in audit.entries(conn)]
     assert actions.count("document.refused") == 3
     # No id to report back: a person is told instead.

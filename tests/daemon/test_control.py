@@ -38,7 +38,7 @@ async def _with_server(tmp_path: Path, body) -> None:
 
 def test_commands_and_errors(tmp_path: Path) -> None:
     async def body(server: ControlServer, events: EventBus, client: ControlClient) -> None:
-        assert stat.S_IMODE(server.path.stat().st_mode) == 0o660
+        assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
         result = await client.acall("echo", {"slot": "1-03"}, actor="technician:budi")
         assert result == {"args": {"slot": "1-03"}, "actor": "technician:budi"}
         blocking = await asyncio.to_thread(client.call, "echo", {"n": 1})

@@ -12,14 +12,16 @@ from simulators.lockbus import LockBusSim
 from spool import audit, jobs, machine, slots
 from spool.states import Flow
 from station import config
-from station.assembly import Devices
+from station.assembly import JobOpsPart
+from station.devices import DevicesPart
 from station.control import ControlClient, ControlError
 from station.daemon import Daemon
 
 
 def _staged(conn, job_id: str, slot: str) -> None:
     machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1)
-    for state in ("rendered", "printing", "printed"):
+    machine.transition(conn, job_id, "rendered", actor="system", pdf_path=f"/nonexistent/{job_id}.pdf")
+    for state in ("printing", "printed"):
         machine.transition(conn, job_id, state, actor="system")
     slots.occupy(conn, slot, job_id, actor="system")
     machine.transition(conn, job_id, "staged", actor="system")
@@ -28,7 +30,7 @@ def _staged(conn, job_id: str, slot: str) -> None:
 async def _with_daemon(folder: Path, body) -> None:
     cfg = config.load(folder / "station.toml", environ={"STATION_SCANNER_DRIVER": "none"})
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=folder / cfg.bus[0].port, latch_ms=20, auto_close=0.2).start()
-    daemon = Daemon(cfg, [Devices()])
+    daemon = Daemon(cfg, [DevicesPart(), JobOpsPart()])
     running = asyncio.create_task(daemon.run())
     client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=10)
     try:
@@ -48,35 +50,35 @@ async def _with_daemon(folder: Path, body) -> None:
 
 def test_move_reprint_and_open_by_hand(station_dir: Path) -> None:
     conn = spool.connect(station_dir / "spool.db")
-    _staged(conn, "NIB-1", "1-02")
-    _staged(conn, "NIB-2", "1-05")
+    _staged(conn, "NIB-1", "A-1-02")
+    _staged(conn, "NIB-2", "A-1-05")
     conn.close()
 
     async def body(cfg, bus, client: ControlClient) -> None:
         with pytest.raises(ControlError) as refused:
-            await client.acall("move_job", {"job": "NIB-1", "slot": "1-03"}, actor="viewer:vina")
+            await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-03"}, actor="viewer:vina")
         assert refused.value.http_status == 403
         with pytest.raises(ControlError) as occupied:
-            await client.acall("move_job", {"job": "NIB-1", "slot": "1-05"}, actor="operator:rina")
+            await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-05"}, actor="operator:rina")
         assert occupied.value.http_status == 409 and "already holds" in str(occupied.value)
-        moved = await client.acall("move_job", {"job": "NIB-1", "slot": "1-03"}, actor="operator:rina")
-        assert moved["opened"] == {"1-02": "opened", "1-03": "opened"}
-        assert bus.unlock_count("1-02") == 1 and bus.unlock_count("1-03") == 1
+        moved = await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-03"}, actor="operator:rina")
+        assert moved["opened"] == {"A-1-02": "opened", "A-1-03": "opened"}
+        assert bus.unlock_count("A-1-02") == 1 and bus.unlock_count("A-1-03") == 1
 
         again = await client.acall("reprint", {"job": "NIB-2"}, actor="operator:rina")
-        assert again["state"] == "rendered" and again["old_slot"] == "1-05"
+        assert again["state"] == "rendered" and again["old_slot"] == "A-1-05"
 
         with pytest.raises(ControlError) as weak:
-            await client.acall("open_slot", {"slot": "1-07", "reason": "check"}, actor="operator:rina")
+            await client.acall("open_slot", {"slot": "A-1-07", "reason": "check"}, actor="operator:rina")
         assert weak.value.http_status == 403
-        opened = await client.acall("open_slot", {"slot": "1-07", "reason": "check latch"}, actor="technician:budi")
+        opened = await client.acall("open_slot", {"slot": "A-1-07", "reason": "check latch"}, actor="technician:budi")
         assert opened["outcome"] == "opened"
 
     asyncio.run(_with_daemon(station_dir, body))
     conn = spool.connect(station_dir / "spool.db")
-    assert jobs.get_job(conn, "NIB-1").slot == "1-03"
+    assert jobs.get_job(conn, "NIB-1").slot == "A-1-03"
     assert jobs.get_job(conn, "NIB-2").slot is None and jobs.get_job(conn, "NIB-2").state.value == "rendered"
     actions = [(e.action, e.actor) for e in audit.entries(conn)]
-    assert ("job.moved", "operator:rina") in actions and ("job.reprint", "operator:rina") in actions
-    assert ("slot.opened_by_hand", "technician:budi") in actions
+    assert ("job.moved", "operator:rina") in actions and ("job.reprint_requested", "operator:rina") in actions
+    assert ("manual_open.intent", "technician:budi") in actions and ("manual_open.opened", "technician:budi") in actions
     assert audit.verify(conn).ok

@@ -24,12 +24,12 @@ def _staged(conn, job_id: str, expires: datetime, slot: str) -> None:
 
 def test_expiry_moves_only_jobs_past_their_window(tmp_path: Path) -> None:
     conn = spool.connect(tmp_path / "s.db", create=True)
-    slots.add_slots(conn, [("1-01", "M", False), ("1-02", "M", False)])
-    _staged(conn, "OLD", NOW - timedelta(minutes=1), "1-01")
-    _staged(conn, "NEW", NOW + timedelta(days=2), "1-02")
+    slots.add_slots(conn, [("A-1-01", "M", False), ("A-1-02", "M", False)])
+    _staged(conn, "OLD", NOW - timedelta(minutes=1), "A-1-01")
+    _staged(conn, "NEW", NOW + timedelta(days=2), "A-1-02")
     assert housekeeping.expire_due(conn, NOW) == ["OLD"]
     old = jobs.get_job(conn, "OLD")
-    assert old.state is JobState.EXPIRED and old.slot == "1-01"  # the paper is still in the slot
+    assert old.state is JobState.EXPIRED and old.slot == "A-1-01"  # the paper is still in the slot
     assert jobs.get_job(conn, "NEW").state is JobState.STAGED
     assert housekeeping.expire_due(conn, NOW) == []
     machine.transition(conn, "OLD", "returned", actor="technician:budi")

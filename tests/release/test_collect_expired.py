@@ -27,20 +27,20 @@ def test_each_expired_slot_is_opened_and_the_document_returned(station_dir: Path
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     cfg = config.load(station_dir / "station.toml")
     conn = spool.connect(cfg.spool_path)
-    _expired(conn, "NIB-X1", "1-04")
-    _expired(conn, "NIB-X2", "1-09")
+    _expired(conn, "NIB-X1", "A-1-04")
+    _expired(conn, "NIB-X2", "A-1-09")
     conn.close()
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=station_dir / cfg.bus[0].port, latch_ms=20,
                                      auto_close=0.2).start()
     try:
-        for slot in ("1-04", "1-09"):
+        for slot in ("A-1-04", "A-1-09"):
             bus.put_item(slot)
         code = main(["slots", "collect-expired", "--yes", "--technician", "budi", "--timeout", "10",
                      "--config", str(station_dir / "station.toml")])
         out = capsys.readouterr().out
         assert code == 0, out
         assert "2 of 2" in out
-        assert bus.unlock_count("1-04") == 1 and bus.unlock_count("1-09") == 1
+        assert bus.unlock_count("A-1-04") == 1 and bus.unlock_count("A-1-09") == 1
         assert bus.stats.max_energised == 1  # one latch at a time
     finally:
         bus.stop()

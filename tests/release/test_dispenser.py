@@ -1,4 +1,10 @@
-"""Dispenser stations: the token verifies, then the document is printed and presented in the bin."""
+"""Dispenser stations: one person at a time; the token verifies, then the paper is printed into an empty bin.
+
+The rig follows the paper itself: each sheet the printer puts out lands in
+the bin behind the shutter, and every time the shutter is seen open the
+sheets behind it are noted, with whose turn it was. The invariant under
+test is the physical one: one person's paper is never shown to another.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,15 @@ from pathlib import Path
 import pytest
 
 import spool
-from station.devices import locker_for
 from simulators.lockbus import LockBusSim
 from simulators.printer import SimPrinter
-from spool import alarms, machine
+from spool import alarms, intents, machine, tokens
+from spool.intents import Kind
 from spool.states import Flow
 from station import config, token, trust
 from station.cli import main
 from station.counter import Counter
+from station.devices import locker_for
 from station.kiosk import Screen
 from station.printing import PrintStage
 
@@ -27,45 +34,67 @@ STATION = "MPP-DISP-01"
 
 
 class Dispenser:
-    """A dispenser station: counter, print stage with an in-process printer, bus with the shutter."""
+    """A dispenser station: counter, print stage with an in-process printer, bus with the shutter; and its paper."""
 
-    def __init__(self, tmp_path: Path, *, presentation: float = 5.0) -> None:
-        folder = tmp_path / "station"
-        assert main(["init", str(folder), "--station-id", STATION, "--kind", "dispenser"]) == 0
-        self.issuer = trust.new_private_key()
-        store = trust.TrustStore.load(folder / "trust.json").with_key(trust.entry_for(self.issuer, "issuer"))
-        store.save(folder / "trust.json")
-        self.cfg = config.load(folder / "station.toml", environ={
+    def __init__(self, tmp_path: Path, *, presentation: float = 5.0, start: bool = True) -> None:
+        self.folder = tmp_path / "station"
+        if not (self.folder / "station.toml").exists():
+            assert main(["init", str(self.folder), "--station-id", STATION, "--kind", "dispenser"]) == 0
+            issuer = trust.new_private_key()
+            trust.save_private_key(issuer, self.folder / "keys" / "issuer.pem")
+            store = trust.TrustStore.load(self.folder / "trust.json").with_key(trust.entry_for(issuer, "issuer"))
+            store.save(self.folder / "trust.json")
+        self.issuer = trust.load_private_key(self.folder / "keys" / "issuer.pem")
+        self.cfg = config.load(self.folder / "station.toml", environ={
             "STATION_DISPENSER_PRESENTATION_SECONDS": str(presentation),
-            "STATION_RELEASE_REOPEN_GRACE_SECONDS": "0"})
+            "STATION_RELEASE_REOPEN_GRACE_SECONDS": "0", "STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "100"})
         self.shutter = self.cfg.dispenser.shutter
-        self.sim = LockBusSim.from_bus_config(self.cfg.bus[0], link=folder / self.cfg.bus[0].port,
-                                              auto_close=0.3, latch_ms=20).start()
+        self.sim = LockBusSim.from_bus_config(self.cfg.bus[0], link=self.folder / self.cfg.bus[0].port,
+                                              latch_ms=20).start()
+        self.bin: list[str] = []            # the sheets behind the shutter
+        self.shown: list[tuple[str | None, list[str]]] = []  # (whose turn, sheets) each time the shutter opened
+        self.turn: str | None = None        # the citizen being served (who stands at the shutter)
         self.counter: Counter | None = None
+        if start:
+            self.start()
+
+    def start(self) -> None:
         self.locker = locker_for(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
         self.locker.start()
         wait_for(lambda: all(s.value == "online" for s in self.locker.bus_states().values()))
-        self.counter = Counter(self.cfg, store, self.locker, lambda kind, data: None)
+        self.counter = Counter(self.cfg, trust.TrustFile(self.folder / "trust.json"), self.locker,
+                               lambda kind, data: None)
         self.counter.start()
+        self.counter.resume_watches()
         self.printer = SimPrinter("sim", pages_per_minute=600)
         self.print_conn = spool.connect(self.cfg.spool_path)
-        self.stage = PrintStage(self.print_conn, self.printer, sensor=lambda job: self._bin_full(),
-                                sensor_seconds=5)
+        shutter = self.shutter
+        self.stage = PrintStage(self.print_conn, self.printer, sensor_seconds=5,
+                                sensor=lambda job: self.locker.status(shutter).item.value == "present",
+                                bin_clear=lambda: self.locker.status(shutter).item.value == "absent")
         self.stage.start(poll_seconds=0.1)
         self._stop = threading.Event()
-        self._tray = threading.Thread(target=self._paper_to_bin, daemon=True)
-        self._tray.start()
+        self._people = threading.Thread(target=self._world, daemon=True)
+        self._people.start()
 
-    def _bin_full(self) -> bool:
-        return self.locker.status(self.shutter).item.value == "present"
-
-    def _paper_to_bin(self) -> None:
-        """The printer's output lands in the bin behind the shutter (its sensor sees it)."""
-        seen = 0
+    def _world(self) -> None:
+        """Sheets out of the printer drop into the bin; the person whose turn it is takes what the shutter shows."""
+        seen, was_open = 0, False
         while not self._stop.is_set():
-            if len(self.printer.output) > seen:
-                seen = len(self.printer.output)
+            while len(self.printer.output) > seen:
+                self.bin.append(self.printer.output[seen].title)
+                seen += 1
                 self.sim.put_item(self.shutter)
+            is_open = self.sim.door_open(self.shutter)
+            if is_open and not was_open:
+                self.shown.append((self.turn, list(self.bin)))
+                if self.turn is not None:  # the citizen takes the paper and closes the shutter
+                    time.sleep(0.3)
+                    self.bin.clear()
+                    self.sim.take_item(self.shutter)
+                    self.sim.close_door(self.shutter)
+                    is_open = False
+            was_open = is_open
             time.sleep(0.02)
 
     def add(self, job_id: str, pdf: Path) -> str:
@@ -76,6 +105,11 @@ class Dispenser:
         conn.close()
         return token.issue(self.issuer, STATION, job_id, ttl_seconds=3600)
 
+    def scan(self, text: str, who: str | None = None):
+        self.turn = who if who is not None else self.turn
+        assert self.counter is not None
+        return self.counter.scan(text).result(timeout=10)
+
     def state(self, job_id: str) -> str:
         conn = spool.connect(self.cfg.spool_path)
         try:
@@ -83,15 +117,44 @@ class Dispenser:
         finally:
             conn.close()
 
-    def close(self) -> None:
+    def open_alarms(self) -> set[str]:
+        conn = spool.connect(self.cfg.spool_path)
+        try:
+            return {a.kind for a in alarms.list_alarms(conn, open_only=True)}
+        finally:
+            conn.close()
+
+    def token_spent(self, text: str) -> bool:
+        claims = token.verify(text, trust.TrustStore.load(self.folder / "trust.json"), STATION)
+        conn = spool.connect(self.cfg.spool_path)
+        try:
+            return tokens.is_used(conn, claims.cti_hex)
+        finally:
+            conn.close()
+
+    def staff_empty_the_bin(self) -> list[str]:
+        cleared, self.bin = list(self.bin), []
+        self.sim.take_item(self.shutter)
+        return cleared
+
+    def stop(self) -> None:
+        """The station stops (as a crash would: nothing is finished on the way out)."""
         self._stop.set()
+        self._people.join(3)
         self.stage.stop()
         assert self.counter is not None
         self.counter.stop()
         self.locker.stop()
-        self.sim.stop()
         self.printer.close()
         self.print_conn.close()
+
+    def close(self) -> None:
+        self.stop()
+        self.sim.stop()
+
+    def assert_nobody_saw_another_persons_paper(self) -> None:
+        for whose_turn, sheets in self.shown:
+            assert whose_turn is not None and sheets and set(sheets) == {whose_turn}, self.shown
 
 
 @pytest.fixture
@@ -110,30 +173,105 @@ def test_token_then_print_then_present_then_collected(tmp_path: Path, one_page_p
     try:
         text = station.add("NIB-D1", one_page_pdf)
         assert station.sim.unlock_count(station.shutter) == 0
-        view = station.counter.scan(text).result(timeout=10)
+        view = station.scan(text, who="NIB-D1")
         assert view.screen is Screen.PRINTING
         wait_for(lambda: station.state("NIB-D1") == "collected", timeout=20, what="collected")
         assert station.sim.unlock_count(station.shutter) == 1
-        assert station.counter.scan(text).result(timeout=10).reason == "already_used"
+        assert station.scan(text).reason == "already_used"
+        station.assert_nobody_saw_another_persons_paper()
     finally:
         station.close()
 
 
-def test_paper_not_taken_is_retained(tmp_path: Path, one_page_pdf: Path) -> None:
+def test_a_walks_away_then_b_scans(tmp_path: Path, one_page_pdf: Path) -> None:
+    """A's paper is retained in the bin: B is refused (nothing spent) until staff empty it; B gets only B's."""
     station = Dispenser(tmp_path, presentation=1.0)
     try:
-        station.sim.add_fault(f"keepitem@{station.shutter}")
-        text = station.add("NIB-D2", one_page_pdf)
-        station.counter.scan(text).result(timeout=10)
-        wait_for(lambda: station.state("NIB-D2") == "retained", timeout=20, what="retained")
+        a, b = station.add("NIB-A", one_page_pdf), station.add("NIB-B", one_page_pdf)
+        station.turn = None  # A walks away: nobody takes the paper
+        station.scan(a)
+        wait_for(lambda: station.state("NIB-A") == "retained", timeout=20, what="A's paper retained")
+        station.sim.close_door(station.shutter)  # the shutter closes on it
+        assert station.bin == ["NIB-A"]
+        refused = station.scan(b, who="NIB-B")
+        assert refused.reason == "bin_not_empty" and refused.screen is Screen.ASK_STAFF
+        assert station.state("NIB-B") == "rendered" and not station.token_spent(b)
+        assert {"document_retained", "bin_not_empty"} <= station.open_alarms()
+        assert station.staff_empty_the_bin() == ["NIB-A"]
+        wait_for(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
+        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        assert [(turn, sheets) for turn, sheets in station.shown if turn is not None] == [("NIB-B", ["NIB-B"])]
+        assert all(sheets == ["NIB-A"] for turn, sheets in station.shown if turn is None)  # A's own presentation
+    finally:
+        station.close()
 
-        def alarmed() -> bool:
-            conn = spool.connect(station.cfg.spool_path)
-            try:
-                return any(a.kind == "document_retained" for a in alarms.list_alarms(conn))
-            finally:
-                conn.close()
 
-        wait_for(alarmed, timeout=5, what="the retained alarm")
+def test_a_and_b_scan_back_to_back(tmp_path: Path, one_page_pdf: Path) -> None:
+    """B scanning while A is served is told to wait, with nothing spent; each gets their own paper."""
+    station = Dispenser(tmp_path)
+    try:
+        a, b = station.add("NIB-A", one_page_pdf), station.add("NIB-B", one_page_pdf)
+        assert station.scan(a, who="NIB-A").screen is Screen.PRINTING
+        busy = station.scan(b)
+        assert busy.reason == "busy" and busy.retry_after_s and busy.retry_after_s > 0
+        assert "detik" in busy.message["id"] and "seconds" in busy.message["en"]
+        assert station.state("NIB-B") == "rendered" and not station.token_spent(b)
+        wait_for(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
+        assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
+        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        assert [o.title for o in station.printer.output] == ["NIB-A", "NIB-B"]
+        assert station.shown == [("NIB-A", ["NIB-A"]), ("NIB-B", ["NIB-B"])]
+        station.assert_nobody_saw_another_persons_paper()
+    finally:
+        station.close()
+
+
+def test_a_restart_with_a_s_paper_in_the_bin(tmp_path: Path, one_page_pdf: Path) -> None:
+    """The station stopped with A's paper printed into the bin: it is presented to A; B waits its turn."""
+    station = Dispenser(tmp_path, start=False)
+    a, b = station.add("NIB-A", one_page_pdf), station.add("NIB-B", one_page_pdf)
+    # Where the crash left it: A released and printed, the paper in the bin, the shutter not opened yet.
+    conn = spool.connect(station.cfg.spool_path)
+    claims = token.verify(a, trust.TrustStore.load(station.folder / "trust.json"), STATION)
+    with spool.write(conn):
+        tokens.record_use(conn, claims.cti_hex, "NIB-A")
+        machine.transition(conn, "NIB-A", "released", actor="citizen")
+        intents.record(conn, Kind.PRESENT, job="NIB-A", slot=station.shutter, detail={"phase": "printing"})
+        machine.transition(conn, "NIB-A", "printing", actor="system", printer_job_id=1)
+        machine.transition(conn, "NIB-A", "printed", actor="system")
+    conn.close()
+    station.bin = ["NIB-A"]
+    station.sim.put_item(station.shutter)
+    station.turn = "NIB-A"  # A is still there
+    station.start()
+    try:
+        busy = station.scan(b)  # B, meanwhile
+        assert busy.reason in ("busy", "bin_not_empty") and not station.token_spent(b)
+        wait_for(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
+        assert station.shown == [("NIB-A", ["NIB-A"])]
+        assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
+        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        station.assert_nobody_saw_another_persons_paper()
+        assert [o.title for o in station.printer.output] == ["NIB-B"], "A's paper was not printed again"
+    finally:
+        station.close()
+
+
+def test_paper_in_the_bin_after_a_restart_with_nobody_served_is_never_shown(tmp_path: Path,
+                                                                             one_page_pdf: Path) -> None:
+    station = Dispenser(tmp_path, start=False)
+    b = station.add("NIB-B", one_page_pdf)
+    station.bin = ["STRAY"]
+    station.sim.put_item(station.shutter)
+    station.start()
+    try:
+        refused = station.scan(b, who="NIB-B")
+        assert refused.reason == "bin_not_empty" and not station.token_spent(b)
+        wait_for(lambda: "bin_not_empty" in station.open_alarms(), timeout=5, what="the alarm")
+        assert station.sim.unlock_count(station.shutter) == 0 and station.printer.output == []
+        station.staff_empty_the_bin()
+        wait_for(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
+        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        station.assert_nobody_saw_another_persons_paper()
     finally:
         station.close()

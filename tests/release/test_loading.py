@@ -92,18 +92,18 @@ def test_door_closed_empty_leaves_the_document_printed(tmp_path: Path) -> None:
 
 
 def test_a_slot_that_is_not_empty_is_skipped_and_taken_out_of_service(tmp_path: Path) -> None:
-    rig = make_rig(tmp_path, auto_close=None, items=("1-01",))  # something was left in 1-01
+    rig = make_rig(tmp_path, auto_close=None, items=("A-1-01",))  # something was left in 1-01
     staff = Staff(rig)
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-S")
         wait_for(lambda: rig.state("NIB-S") == "staged", timeout=20, what="staged")
         conn = rig.conn
-        assert jobs.get_job(conn, "NIB-S").slot != "1-01"
-        assert slots.get_slot(conn, "1-01").out_of_service
+        assert jobs.get_job(conn, "NIB-S").slot != "A-1-01"
+        assert slots.get_slot(conn, "A-1-01").out_of_service
         assert any(a.kind == "slot_not_empty" for a in alarms.list_alarms(conn))
         conn.close()
-        assert rig.sim.unlock_count("1-01") == 0
+        assert rig.sim.unlock_count("A-1-01") == 0
     finally:
         loader.stop()
         staff.stop()

@@ -31,14 +31,24 @@ def simulate(tmp_path: Path, *args: str, timeout: float = 600) -> dict:
     return report
 
 
-def _all_good(report: dict, documents: int) -> None:
+def _all_good(report: dict, documents: int, *, kind: str = "locker") -> None:
     assert report["documents"] == documents
-    assert report["counts"] == {"collected": documents}
     assert report["audit_intact"] and report["checkpoint_problems"] == []
-    assert report["released_twice"] == [] and report["events_duplicated"] == []
-    assert report["documents_missing_events"] == []
-    # every document: received, printed, staged, released, collected at the back office, once
-    assert report["backoffice_events"] == 5 * documents
+    # The physical truth: no door or shutter opened twice on one document's paper, no paper to another
+    # person, no sheet printed beyond the audited reprints.
+    assert report["released_twice"] == [] and report["paper_to_wrong_person"] == []
+    assert report["door_opened_without_its_citizen"] == [] and report["printed_without_audited_reprint"] == []
+    assert report["events_duplicated"] == [] and report["documents_missing_events"] == []
+    if kind == "locker":
+        assert report["counts"] == {"collected": documents}
+        # every document: received, printed, staged, released, collected at the back office, once
+        assert report["backoffice_events"] == 5 * documents
+    else:
+        assert set(report["counts"]) <= {"collected", "retained"}
+        assert sum(report["counts"].values()) == documents
+        # received, printed, released, and collected or retained
+        assert report["backoffice_events"] == 4 * documents
+        assert report["papers_taken"] == report["counts"].get("collected", 0)
 
 
 @pytest.mark.timeout(900)
@@ -66,3 +76,18 @@ def test_sigkill_and_power_cycles_lose_nothing(tmp_path: Path) -> None:
     assert report["daemon_kills"] >= 30
     assert report["bus_power_cycles"] >= 2
     assert report["checkpoints_verified"] >= 1
+
+
+@pytest.mark.timeout(900)
+def test_a_dispenser_serves_a_queue_one_at_a_time(tmp_path: Path) -> None:
+    report = simulate(tmp_path, "--kind", "dispenser", "--documents", "20", "--fast")
+    _all_good(report, 20, kind="dispenser")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_a_dispenser_under_sigkill_and_power_cycles_hands_nobody_another_persons_paper(tmp_path: Path) -> None:
+    report = simulate(tmp_path, "--kind", "dispenser", "--documents", "40", "--kill-daemon-every", "4",
+                      "--power-cycle-every", "15", "--fast", timeout=1400)
+    _all_good(report, 40, kind="dispenser")
+    assert report["daemon_kills"] >= 10 and report["bus_power_cycles"] >= 2

@@ -12,7 +12,7 @@ import pytest
 # The helpers are a plain module beside the tests (importlib import mode adds no path).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from templates_support import NOW, TEMPLATES, Lab  # noqa: E402
+from templates_support import NOW, STATION_ID, TEMPLATES, Lab  # noqa: E402
 
 from station import trust  # noqa: E402
 from station.templates import Template, load_template  # noqa: E402
@@ -31,7 +31,7 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Lab:
     trust.save_private_key(template_key, template_pem)
     store = trust.TrustStore.load(TEMPLATES / "trust.json")
     store = store.with_key(trust.entry_for(station_key, "station", sign_from=datetime(2025, 1, 1, tzinfo=UTC),
-                                           valid_days=3650))
+                                           valid_days=3650, station=STATION_ID))
     store = store.with_key(trust.entry_for(template_key, "template", sign_from=datetime(2025, 1, 1, tzinfo=UTC),
                                            valid_days=3650))
     store.save(tmp_path / "trust.json")

@@ -50,8 +50,8 @@ def station(station_dir: Path) -> Iterator[Station]:
     S = JobState
     make_job(conn, "JOB-RECEIVED", [])
     make_job(conn, "JOB-HELD", [S.RENDERED, S.PRINTING, S.HELD])
-    make_job(conn, "JOB-STAGED", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED], slot="1-05")
-    make_job(conn, "JOB-DONE", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.RELEASED, S.COLLECTED], slot="1-06")
+    make_job(conn, "JOB-STAGED", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED], slot="A-1-05")
+    make_job(conn, "JOB-DONE", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.RELEASED, S.COLLECTED], slot="A-1-06")
     conn.close()
     try:
         yield Station(station_dir, cfg, daemon, tokens)

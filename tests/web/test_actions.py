@@ -64,7 +64,7 @@ def test_retry_sends_a_held_job_back_and_audits_the_operator(station, client) ->
 def test_a_job_held_after_release_is_not_retried(station, client) -> None:
     S = JobState
     conn = station.conn()
-    make_job(conn, "JOB-JAMMED", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.RELEASED, S.HELD], slot="1-09",
+    make_job(conn, "JOB-JAMMED", [S.RENDERED, S.PRINTING, S.PRINTED, S.STAGED, S.RELEASED, S.HELD], slot="A-1-09",
              reason="latch jammed")
     before = _audit_count(station)
     refused = client.post("/api/v1/jobs/JOB-JAMMED/retry", headers=station.auth("admin"))
@@ -90,7 +90,7 @@ def test_cancel_needs_a_reason_and_refuses_after_release(station, client) -> Non
 
 def test_extend_moves_the_pickup_deadline(station, client) -> None:
     operator = station.auth("operator")
-    until = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    until = (datetime.now(UTC) + timedelta(days=60)).replace(microsecond=0)
     response = client.post("/api/v1/jobs/JOB-STAGED/extend", headers=operator,
                            json={"pickup_expires": until.isoformat()})
     assert response.status_code == 200, response.text
@@ -108,16 +108,16 @@ def test_extend_moves_the_pickup_deadline(station, client) -> None:
 
 def test_daemon_actions_go_through_the_control_socket_with_the_actor(station, client) -> None:
     operator = station.auth("operator")
-    moved = client.post("/api/v1/jobs/JOB-STAGED/move", headers=operator, json={"slot": "1-07"})
-    assert moved.status_code == 200 and moved.json()["result"] == {"slot": "1-07"}
+    moved = client.post("/api/v1/jobs/JOB-STAGED/move", headers=operator, json={"slot": "A-1-07"})
+    assert moved.status_code == 200 and moved.json()["result"] == {"slot": "A-1-07"}
     reprinted = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=operator)
     assert reprinted.status_code == 200
     opened = client.post("/api/v1/slots/1-05/open", headers=station.auth("technician"), json={"reason": "latch test"})
-    assert opened.json() == {"slot": "1-05", "outcome": "opened"}
+    assert opened.json() == {"slot": "A-1-05", "outcome": "opened"}
     calls = [c for c in station.daemon.calls if c[0] in ("move_job", "reprint", "open_slot")]
-    assert calls == [("move_job", {"job": "JOB-STAGED", "slot": "1-07"}, "operator:operator-1"),
+    assert calls == [("move_job", {"job": "JOB-STAGED", "slot": "A-1-07"}, "operator:operator-1"),
                      ("reprint", {"job": "JOB-STAGED"}, "operator:operator-1"),
-                     ("open_slot", {"slot": "1-05", "reason": "latch test"}, "technician:technician-1")]
+                     ("open_slot", {"slot": "A-1-05", "reason": "latch test"}, "technician:technician-1")]
     assert client.post("/api/v1/slots/9-99/open", headers=station.auth("technician"),
                        json={"reason": "x"}).status_code == 404
     assert client.post("/api/v1/jobs/JOB-STAGED/move", headers=operator, json={"slot": "A-1"}).status_code == 422
@@ -151,12 +151,12 @@ def test_slot_service_and_alarm_acknowledgement(station, client) -> None:
     assert back.json()["slot"] == {**back.json()["slot"], "out_of_service": False, "service_note": None}
     assert client.post("/api/v1/slots/9-01/service", headers=operator,
                        json={"out_of_service": True}).status_code == 404
-    alarm = alarms.raise_alarm(station.conn(), "door_left_open", "Door 1-02 open for 60 s", slot="1-02")
+    alarm = alarms.raise_alarm(station.conn(), "door_left_open", "Door 1-02 open for 60 s", slot="A-1-02")
     listed = client.get("/api/v1/alarms?open=true", headers=station.auth("viewer")).json()["alarms"]
     assert [a["id"] for a in listed] == [alarm.id]
     slots = {s["id"]: s for s in client.get("/api/v1/slots", headers=station.auth("viewer")).json()["slots"]}
-    assert slots["1-02"]["open_alarms"] == 1 and slots["1-02"]["door"] == "open"
-    assert slots["1-05"]["occupant"] == "JOB-STAGED" and slots["1-05"]["job_state"] == "staged"
+    assert slots["A-1-02"]["open_alarms"] == 1 and slots["A-1-02"]["door"] == "open"
+    assert slots["A-1-05"]["occupant"] == "JOB-STAGED" and slots["A-1-05"]["job_state"] == "staged"
     acked = client.post(f"/api/v1/alarms/{alarm.id}/acknowledge", headers=operator)
     assert acked.status_code == 200 and acked.json()["alarm"]["acknowledged_by"] == "operator:operator-1"
     assert client.post(f"/api/v1/alarms/{alarm.id}/acknowledge", headers=operator).status_code == 409

@@ -39,7 +39,8 @@ def kiosk(chromium, site):
     strays = only_local(page, site.url)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{site.url}/kiosk")
+    key = site.server.config.app.state.web.kiosk_key()  # the kiosk's browser is paired once with the station's kiosk key
+    page.goto(f"{site.url}/kiosk?key={key}")
     page.wait_for_selector("main[data-screen='idle']")
     yield page
     assert strays == [] and errors == []
@@ -62,10 +63,10 @@ def test_a_citizen_release(station, kiosk) -> None:
     assert kiosk.inner_text("#door-number") == "5"
     assert kiosk.get_attribute("#slot-1-05", "class") == "lit"
     assert "Door 5 is opening" in kiosk.inner_text("#msg-en")
-    station.daemon.show(KioskView(Screen.OPEN, slot="1-05", board=1, door=5, session="s-1"))
+    station.daemon.show(KioskView(Screen.OPEN, slot="A-1-05", board=1, door=5, session="s-1"))
     _screen(kiosk, "open")
     assert "tutup pintu 5" in kiosk.inner_text("#msg-id")
-    station.daemon.show(KioskView(Screen.THANKS, slot="1-05", session="s-1",
+    station.daemon.show(KioskView(Screen.THANKS, slot="A-1-05", session="s-1",
                                   job={"masked_name": "S*** N********", "state": "collected"}))
     _screen(kiosk, "thanks")
     assert kiosk.inner_text("#msg-id") == "Terima kasih" and "S*** N********" in kiosk.inner_text("#extra")
@@ -121,7 +122,7 @@ def test_report_a_problem(station, kiosk) -> None:
     kiosk.click("button[data-problem='door_did_not_open']")
     _screen(kiosk, "problem_reported")
     [alarm] = alarms.list_alarms(station.conn(), open_only=True)
-    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_did_not_open", "JOB-STAGED", "1-05")
+    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_did_not_open", "JOB-STAGED", "A-1-05")
 
 
 def test_the_kiosk_says_when_the_station_is_offline(station, kiosk) -> None:
@@ -142,7 +143,7 @@ def _sign_in(chromium, site, token: str):
 
 
 def test_an_operator_acknowledges_an_alarm_and_retries_a_held_job(station, chromium, site) -> None:
-    alarm = alarms.raise_alarm(station.conn(), "door_left_open", "Door 1-02 open for 60 s", slot="1-02")
+    alarm = alarms.raise_alarm(station.conn(), "door_left_open", "Door 1-02 open for 60 s", slot="A-1-02")
     page, strays = _sign_in(chromium, site, station.tokens["operator"])
     page.wait_for_selector(f"#alarm-list li[data-alarm='{alarm.id}']")
     assert page.inner_text("b[data-count='held']") == "1"

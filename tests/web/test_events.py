@@ -84,6 +84,9 @@ def test_daemon_events_reach_staff_masked_for_viewers(station, live) -> None:
         assert seen == {"job": "JOB-STAGED", "state": "released", "latency_s": 0.42, "name": "S*** N********",
                         "note": "NIK 3171**********23"}
         assert operator.next("job")[1]["name"] == "Siti Nurhaliza"
+        station.daemon.events.publish("release", {"job": "JOB-STAGED", "slot": "A-1-05", "outcome": "opened",
+                                                  "latency_s": 0.42, "pin_s": None})
+        assert viewer.next("release")[1]["latency_s"] == 0.42
         # An action taken through the API is announced too.
         assert client.post("/api/v1/jobs/JOB-HELD/retry", headers=station.auth("operator")).status_code == 200
         assert viewer.next("job")[1] == {"job": "JOB-HELD", "state": "rendered"}
@@ -103,7 +106,7 @@ def test_the_kiosk_stream_carries_only_kiosk_views(station, live) -> None:
         _wait_online(reader, True)
         _wait_subscribed(station.daemon)
         station.daemon.events.publish("job", {"job": "JOB-STAGED", "state": "released"})
-        station.daemon.show(KioskView(Screen.OPENING, slot="1-05", board=1, door=5,
+        station.daemon.show(KioskView(Screen.OPENING, slot="A-1-05", board=1, door=5,
                                       job={"id": "JOB-STAGED", "masked_name": "Siti Nurhaliza", "nik": "x"}))
         kind, view = reader.next()
         assert kind == "kiosk" and view["door"] == 5

@@ -9,19 +9,28 @@ from station.token import citizen_message
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 
 
-def test_the_kiosk_page_carries_its_credential_only_on_this_machine(station, client) -> None:
+def test_the_kiosk_page_carries_its_credential_only_for_a_paired_browser(station, client) -> None:
     from fastapi.testclient import TestClient
 
-    # TestClient's peer is "testclient": not this machine, so no credential.
-    assert "kiosk-secret-for-tests" not in client.get("/kiosk").text
+    # Coming from this machine proves nothing (a reverse proxy or a port forward is "local" too).
     local = TestClient(client.app, client=("127.0.0.1", 50000))
-    assert 'content="kiosk-secret-for-tests"' in local.get("/kiosk").text
+    assert "kiosk-secret-for-tests" not in local.get("/kiosk").text
+    # A wrong key pairs nothing; the right one is traded for an HttpOnly cookie and leaves the address.
+    wrong = local.get("/kiosk?key=not-the-key", follow_redirects=False)
+    assert wrong.status_code == 303 and "set-cookie" not in wrong.headers
+    paired = local.get("/kiosk?key=kiosk-secret-for-tests", follow_redirects=False)
+    assert paired.status_code == 303 and paired.headers["location"] == "/kiosk"
+    cookie = paired.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/kiosk" in cookie
+    page = local.get("/kiosk")  # the client keeps the cookie, as the kiosk's browser does
+    assert 'content="kiosk-secret-for-tests"' in page.text and page.headers["referrer-policy"] == "no-referrer"
     assert "kiosk-secret-for-tests" not in local.get("/ops").text
+    assert "kiosk-secret-for-tests" not in client.get("/kiosk").text  # another browser: not paired
 
 
 def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
     view = client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"}).json()
-    assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "1-05")
+    assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "A-1-05")
     # The stub daemon put a clear name, a NIK and the job id into the view: none reach the screen.
     assert view["job"] == {"masked_name": "S*** N********", "state": "released"}
     assert ("scan", {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
@@ -58,13 +67,13 @@ def test_a_problem_report_raises_an_alarm_with_the_job(station, client) -> None:
     assert body["job"] == "JOB-STAGED" and body["message"]["id"] == "Pintu tidak terbuka"
     alarm = alarms.get_alarm(station.conn(), body["alarm"])
     assert (alarm.kind, alarm.job_id, alarm.slot_id, alarm.severity) == \
-        ("citizen_door_did_not_open", "JOB-STAGED", "1-05", "critical")
+        ("citizen_door_did_not_open", "JOB-STAGED", "A-1-05", "critical")
     entry = list(audit.entries(station.conn(), job="JOB-STAGED"))[-1]
     assert (entry.actor, entry.action) == ("citizen", "alarm.raised")
 
 
 def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, client) -> None:
-    station.daemon.show(KioskView(Screen.THANKS, slot="1-06", session="s-9"))
+    station.daemon.show(KioskView(Screen.THANKS, slot="A-1-06", session="s-9"))
     body = client.post("/api/v1/kiosk/problem", headers=KIOSK,
                        json={"problem": "wrong_document", "session": "s-9"}).json()
     assert body["job"] == "JOB-DONE"

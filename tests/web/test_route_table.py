@@ -12,7 +12,7 @@ KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 # Routes anyone may reach: probes and metrics (no personal data), and the pages themselves.
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/", "/kiosk", "/ops", "/openapi.json"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
-EXAMPLE_PARAMS = {"job_id": "JOB-HELD", "slot_id": "1-05", "alarm_id": "1"}
+EXAMPLE_PARAMS = {"job_id": "JOB-HELD", "slot_id": "A-1-05", "alarm_id": "1"}
 
 
 def _requirement(route: APIRoute) -> Requirement | None:
@@ -89,7 +89,7 @@ def test_refusals_change_nothing(station, client) -> None:
         if requirement is None or not (route.methods & MUTATING):
             continue
         for method in route.methods:
-            client.request(method, _url(route), json={"reason": "x", "slot": "1-07", "out_of_service": True,
+            client.request(method, _url(route), json={"reason": "x", "slot": "A-1-07", "out_of_service": True,
                                                       "pickup_expires": "2026-12-31T00:00:00Z"})
             client.request(method, _url(route), headers=station.auth("viewer"), json={"reason": "x"})
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == before

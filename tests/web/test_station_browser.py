@@ -42,6 +42,7 @@ class Simulation:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.url = ""
+        self.kiosk_url = ""  # with the kiosk key: pairs the browser
         self.replies: queue.Queue[str] = queue.Queue()
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from station.cli import entry; entry()", "simulate", "--dir", str(folder),
@@ -53,9 +54,9 @@ class Simulation:
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            found = re.search(r"kiosk\s+(http://127\.0\.0\.1:\d+)/kiosk", line)
+            found = re.search(r"kiosk\s+((http://127\.0\.0\.1:\d+)/kiosk\S*)", line)
             if found:
-                self.url = found.group(1)
+                self.url, self.kiosk_url = found.group(2), found.group(1)
             self.replies.put(line.rstrip("\n"))
 
     def command(self, text: str, expect: str) -> str:
@@ -147,7 +148,7 @@ def _state(sim: Simulation, job_id: str) -> str:
 def test_citizens_at_the_kiosk(sim, chromium) -> None:
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     strays = only_local(page, sim.url)
-    page.goto(f"{sim.url}/kiosk")
+    page.goto(sim.kiosk_url)
     page.wait_for_selector("main[data-screen='idle']")
     page.evaluate(WATCH_SCREENS)
     screenshot(page, "station-kiosk-idle")
@@ -209,7 +210,7 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
                        payload=json.dumps({"data": {"nama": "Budi Santoso"}}))
     machine.transition(conn, "AKTA-HELD-1", JobState.HELD, actor="system", reason="printer failed 3 times")
     kiosk = chromium.new_page()
-    kiosk.goto(f"{sim.url}/kiosk")
+    kiosk.goto(sim.kiosk_url)
     kiosk.wait_for_selector("main[data-screen='idle']")
     kiosk.click("#problem-button")
     kiosk.click("button[data-problem='document_missing']")

@@ -34,7 +34,7 @@ class StubDaemon:
             "printer": {"state": "online", "reasons": [], "blocking": [], "message": "", "source": "sim"},
             "buses": [{"name": "A", "state": "online"}],
             "scanner": {"driver": "serial", "state": "online"},
-            "slots": {"1-01": {"door": "closed", "item": "present"}, "1-02": {"door": "open", "item": "absent"}}}
+            "slots": {"A-1-01": {"door": "closed", "item": "present"}, "A-1-02": {"door": "open", "item": "absent"}}}
         self.loop = asyncio.new_event_loop()
         # Connections cut at stop are expected; keep them out of the test output.
         self.loop.set_exception_handler(
@@ -90,7 +90,7 @@ class StubDaemon:
     def _op_scan(self, args: dict) -> dict:
         text = args.get("text", "")
         if text == GOOD:
-            self.show(KioskView(Screen.OPENING, slot="1-05", board=1, door=5, session="s-1",
+            self.show(KioskView(Screen.OPENING, slot="A-1-05", board=1, door=5, session="s-1",
                                 message={"id": "Pintu 5 sedang dibuka", "en": "Door 5 is opening"},
                                 job={"id": "JOB-STAGED", "masked_name": "Siti Nurhaliza", "state": "released",
                                      "nik": "3171234567890123"}))
@@ -106,7 +106,7 @@ class StubDaemon:
         if args.get("session") != self.view.session:
             raise StationError("no release is waiting for a PIN", http_status=409)
         if args.get("pin") == "123456":
-            self.show(KioskView(Screen.OPENING, slot="1-03", board=1, door=3, session=args["session"],
+            self.show(KioskView(Screen.OPENING, slot="A-1-03", board=1, door=3, session=args["session"],
                                 message={"id": "Pintu 3 sedang dibuka", "en": "Door 3 is opening"}))
         else:
             self.show(KioskView(Screen.PIN, session=args["session"], reason="pin_wrong",

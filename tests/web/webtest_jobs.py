@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from spool import machine, slots
+from spool import intents, machine, slots
 from spool.states import Flow, JobState
 
 PAYLOAD = json.dumps({"id": "x", "data": {"nama": "Siti Nurhaliza", "nik": "3171234567890123",
@@ -21,3 +21,6 @@ def make_job(conn, job_id: str, path: list[JobState], *, flow: Flow = Flow.LOCKE
             slots.occupy(conn, slot, job_id, actor="system")
         machine.transition(conn, job_id, target, actor="system",
                            reason=reason if target is JobState.HELD else None)
+        if target is JobState.RELEASED and slot:  # the counter's unlock, as its ledger holds it
+            opened = intents.record(conn, intents.Kind.UNLOCK, job=job_id, slot=slot)
+            intents.finish(conn, opened.id, "opened")

@@ -19,12 +19,12 @@ from .common import daemon, web
 
 router = APIRouter(prefix="/api/v1/slots", tags=["slots"])
 
-SlotId = Annotated[str, Path(pattern=SLOT_PATTERN, description="slot name BOARD-LOCK", examples=["1-05"])]
+SlotId = Annotated[str, Path(pattern=SLOT_PATTERN, description="slot name BUS-BOARD-LOCK", examples=["A-1-05"])]
 
 
 def _existing(conn: Any, slot_id: str) -> slots.Slot:
     try:
-        return slots.get_slot(conn, slot_id)
+        return slots.get_slot(conn, slots.resolve(conn, slot_id))
     except SlotError as err:
         raise NotFound(str(err)) from None
 
@@ -64,7 +64,7 @@ def slot_service(request: Request, slot_id: SlotId, body: ServiceBody,
     """Out of service: the station stops putting documents in the slot (the note says why)."""
     state = web(request)
     conn = state.spool.conn()
-    _existing(conn, slot_id)
+    slot_id = _existing(conn, slot_id).id
     slot = actions.set_slot_service(conn, slot_id, body.out_of_service, actor=principal.actor, note=body.note)
     state.relay.publish("slot", {"slot": slot.id, "out_of_service": slot.out_of_service})
     return json_response({"slot": slot.as_dict()})
@@ -76,7 +76,7 @@ def slot_service(request: Request, slot_id: SlotId, body: ServiceBody,
 async def slot_open(request: Request, slot_id: SlotId, body: OpenBody,
                     principal: Annotated[Principal, Depends(TECHNICIAN)]) -> Response:
     """Ask the daemon to open one door, with a reason (audited; the outcome is as seen by polling)."""
-    _existing(web(request).spool.conn(), slot_id)
+    slot_id = _existing(web(request).spool.conn(), slot_id).id
     result = await daemon(request, "open_slot", {"slot": slot_id, "reason": body.reason}, principal.actor)
     outcome = result.get("outcome", "unknown") if isinstance(result, dict) else "unknown"
     return json_response({"slot": slot_id, "outcome": str(outcome)})

@@ -1,0 +1,109 @@
+"""What staff may do to a job, done one way whoever asks (the daemon's control socket, the API, the shell).
+
+Which action a job accepts in which state is decided once, next to the
+transition table (`spool.states.actions_allowed`); each function here
+checks it first, then acts, audited with its actor. Actions that drive a
+lock (a move, a technician's open) record their intent in the ledger
+first and run in the daemon (`station.assembly`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import spool
+from spool import machine, slots
+from spool.errors import SpoolError
+from spool.jobs import Job, get_job
+from spool.states import Action, JobState, actions_allowed, retry_target
+
+from .errors import StationError
+from .trust import format_time
+
+# How far ahead a pickup window may be extended.
+MAX_EXTENSION = timedelta(days=90)
+
+
+def allowed(job: Job) -> frozenset[Action]:
+    """The actions this job accepts now."""
+    return actions_allowed(job.flow, job.state, held_from=job.held_from, in_slot=job.slot is not None,
+                           has_pdf=job.pdf_path is not None)
+
+
+def check(job: Job, action: Action) -> None:
+    """Refuse (409, with the reason in words) an action the job's state does not allow."""
+    if action in allowed(job):
+        return
+    if action is Action.RETRY and job.state is JobState.HELD:
+        message = (f"job {job.id} was held while {job.held_from}: the paper may have left the station;"
+                   " check the slot, then cancel it or ask a technician")
+    elif action is Action.RETRY:
+        message = f"job {job.id} is {job.state.value}, not held: nothing to retry"
+    else:
+        hint = {Action.REPRINT: " (only a printed or staged locker document with its PDF is reprinted;"
+                                " retry a held one)",
+                Action.MOVE: " (only a staged document moves)"}.get(action, "")
+        message = f"job {job.id} is {job.state.value}: it cannot be {_PAST[action]} now{hint}"
+    raise StationError(message, http_status=409)
+
+
+def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
+    """Send a held job back to the stage that failed."""
+    job = get_job(conn, job_id)
+    check(job, Action.RETRY)
+    target = retry_target(job.flow, job.state, job.held_from)
+    assert target is not None
+    return machine.transition(conn, job_id, target, actor=actor, action="job.retry",
+                              details={"held_reason": job.held_reason})
+
+
+def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, reason: str) -> Job:
+    """Withdraw a job before release (its paper, if any, stays in the slot for staff)."""
+    check(get_job(conn, job_id), Action.CANCEL)
+    return machine.transition(conn, job_id, JobState.CANCELLED, actor=actor, reason=reason[:200],
+                              action="job.cancelled")
+
+
+def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str,
+           now: datetime | None = None) -> Job:
+    """Move a waiting job's pickup deadline later (never earlier)."""
+    now = now or datetime.now(UTC)
+    if until.tzinfo is None:
+        raise SpoolError("pickup_expires needs a UTC offset or Z")
+    job = get_job(conn, job_id)
+    check(job, Action.EXTEND)
+    if until <= now:
+        raise SpoolError("the new pickup deadline must be in the future")
+    current = _parse(job.pickup_expires)
+    if current is not None and until <= current:
+        raise SpoolError(f"the new pickup deadline must be later than the current one ({job.pickup_expires})")
+    if until - now > MAX_EXTENSION:
+        raise SpoolError(f"the new pickup deadline may be at most {MAX_EXTENSION.days} days ahead")
+    new = format_time(until)
+    return machine.annotate(conn, job_id, "job.pickup_extended", actor=actor,
+                            details={"from": job.pickup_expires, "to": new}, pickup_expires=new)
+
+
+def reprint(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
+    """Print a document again (damaged paper): out of its slot, back to the print queue, audited."""
+    job = get_job(conn, job_id)
+    check(job, Action.REPRINT)
+    with spool.write(conn):
+        if job.slot is not None:
+            slots.vacate(conn, job.slot, actor=actor, reason="reprint: take the old copy out")
+        return machine.transition(conn, job_id, JobState.RENDERED, actor=actor, action="job.reprint_requested",
+                                  details={"old_slot": job.slot})
+
+
+def _parse(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+_PAST = {Action.RETRY: "retried", Action.CANCEL: "cancelled", Action.REPRINT: "reprinted", Action.MOVE: "moved",
+         Action.EXTEND: "extended"}

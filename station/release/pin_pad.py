@@ -1,0 +1,57 @@
+"""The PIN pad: a token may ask for the PIN the citizen got apart; too many wrong tries lock the document."""
+
+from __future__ import annotations
+
+import time
+
+from spool import jobs, machine
+
+from ..kiosk import KioskView, Screen
+from ..pin import PinVerifierError, check_pin
+from .ports import Desk
+from .screens import document_of, message
+from .session import Refusal, Session
+
+PIN_TIMEOUT_S = 90.0
+
+
+class PinPad:
+    """Asks for the PIN and checks it against the document's verifier (wrong tries are counted durably)."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.attempts = desk.cfg.release.pin_attempts
+
+    def ask(self, session: Session, job: jobs.Job) -> KioskView:
+        """Show the pad (or refuse a document already locked)."""
+        if job.pin_failures >= self.attempts:
+            raise Refusal("pin_locked", job.id)
+        session.waiting_pin_until = time.monotonic() + PIN_TIMEOUT_S
+        return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_required",
+                                        message=message("pin_required"),
+                                        job={"attempts_left": self.attempts - job.pin_failures}))
+
+    def check(self, session: Session, pin: str) -> KioskView | None:
+        """None when the PIN is right (the release goes on); the pad again when wrong; `pin_locked` at the limit."""
+        job = jobs.get_job(self.desk.conn, session.job_id)
+        if job.pin_failures >= self.attempts:
+            raise Refusal("pin_locked", job.id)
+        verifier = document_of(job).get("pin_verifier")
+        try:
+            good = isinstance(verifier, str) and check_pin(pin, verifier)
+        except PinVerifierError:
+            good = False
+        if good:
+            asked_at = (session.waiting_pin_until or time.monotonic()) - PIN_TIMEOUT_S
+            session.pin_seconds = time.monotonic() - asked_at
+            session.waiting_pin_until = None
+            return None
+        failures = job.pin_failures + 1
+        machine.annotate(self.desk.conn, job.id, "release.pin_wrong", actor="citizen",
+                         details={"failures": failures}, pin_failures=failures)
+        if failures >= self.attempts:
+            self.desk.alarm("pin_locked", f"document {job.id}: PIN wrong {failures} times", job=job.id)
+            raise Refusal("pin_locked", job.id)
+        return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_wrong",
+                                        message=message("pin_required"),
+                                        job={"attempts_left": self.attempts - failures, "wrong": True}))

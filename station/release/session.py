@@ -1,0 +1,36 @@
+"""One citizen's release in progress, and the refusal that ends one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..kiosk import Screen
+from ..token import TokenClaims
+
+
+class Refusal(Exception):
+    """The release stops here; the citizen reads why."""
+
+    def __init__(self, reason: str, detail: str = "", *, screen: Screen = Screen.REFUSED,
+                 progress: str | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.screen = screen
+        self.progress = progress  # where the document is, when it is not ready yet
+        self.retry_after_s = retry_after_s
+
+
+@dataclass
+class Session:
+    """One citizen's release in progress (monotonic times)."""
+
+    id: str
+    claims: TokenClaims
+    job_id: str
+    slot: str | None
+    scanned_at: float
+    verified_at: float
+    waiting_pin_until: float | None = None
+    pin_seconds: float | None = None  # time at the PIN pad, apart from the release latency
+    reopen: bool = False

@@ -1,0 +1,66 @@
+"""What a simulated day is judged by: the paper and the doors, the audit and its checkpoints, the events."""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from typing import TYPE_CHECKING, Any
+
+import spool
+from spool import audit
+
+from . import checkpoint, trust
+from .errors import StationError
+
+if TYPE_CHECKING:
+    from .simulate import SimulatedStation
+
+
+def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
+    """The JSON summary of a run, and whether every check passed."""
+    conn = spool.connect(station.cfg.spool_path)
+    try:
+        verdict = audit.verify(conn)
+        actions = Tally(e.action for e in audit.entries(conn))
+        reprints = Tally(e.job for e in audit.entries(conn) if e.action in ("job.reprint", "print.resent"))
+        checkpoints_ok, problems = _checkpoints(station, conn)
+    finally:
+        conn.close()
+    paper = station.world.paper
+    # A sheet printed more often than its audited attempts allow is paper nobody accounted for.
+    unaccounted = sorted(doc for doc, n in paper.printed.items() if n > 1 + reprints[doc])
+    wanted = {a.id for a in station.office.approvals(station.cfg.station.id)}  # a fleet shares one back office
+    events = [e for e in station.office.events() if e["document_id"] in wanted]
+    per_key = Tally((e["document_id"], e["event"]) for e in events)
+    summary = {
+        "documents": len(wanted),
+        "counts": station.counts(),
+        "audit_intact": verdict.ok, "audit_entries": verdict.count, "audit_problem": verdict.reason,
+        "checkpoints_verified": checkpoints_ok, "checkpoint_problems": problems,
+        # Counted from the doors: a door (or the shutter) seen open twice on one document's paper.
+        "released_twice": paper.report()["opened_twice"],
+        **{k: v for k, v in paper.report().items() if k != "opened_twice"},
+        "printed_without_audited_reprint": unaccounted,
+        "releases_recovered": actions.get("release.recovered", 0),
+        "reprints": sum(reprints.values()),
+        "daemon_kills": station.kills, "bus_power_cycles": station.power_cycles,
+        "backoffice_events": len(events),
+        "events_duplicated": sorted(f"{d}:{e}" for (d, e), n in per_key.items() if n > 1),
+        "documents_missing_events": station.missing_events(wanted)[:20],
+    }
+    good = (station.done() and verdict.ok and not problems and not summary["released_twice"]
+            and not summary["events_duplicated"] and not summary["documents_missing_events"]
+            and not summary["paper_to_wrong_person"] and not summary["door_opened_without_its_citizen"]
+            and not unaccounted)
+    return summary, good
+
+
+def _checkpoints(station: SimulatedStation, conn: Any) -> tuple[int, list[str]]:
+    store = trust.TrustStore.load(station.cfg.path(station.cfg.paths.trust_store))  # type: ignore[arg-type]
+    verified, problems = 0, []
+    for made in checkpoint.stored(conn, station.cfg.station.id):
+        try:
+            checkpoint.verify(conn, made, store)
+            verified += 1
+        except StationError as err:
+            problems.append(str(err))
+    return verified, problems

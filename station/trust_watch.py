@@ -1,0 +1,92 @@
+"""The daemon watches its trust store: each change is logged and audited, in a fixed vocabulary.
+
+Every user of the trust store (the counter, the feed, the render worker)
+reads it live through its own `TrustFile`, so a revocation counts from the
+next use on. This part only records that the store changed: counts of keys
+and, per key id, what happened to it (`added`, `removed`, `revoked`,
+`reinstated`, `changed`). Nothing else from the file reaches the log or the
+audit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import spool
+from spool import audit
+
+from .trust import TrustFile, TrustStore, TrustStoreError
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+log = logging.getLogger("station.trust")
+
+# How often the daemon looks for a change to record (users of the store look on every use).
+WATCH_S = 0.25
+
+
+def describe_change(old: TrustStore, new: TrustStore) -> dict[str, Any]:
+    """What changed between two trust stores: counts, and `{kid: what}` (kids as keys, never as values)."""
+    def by_kid(store: TrustStore) -> dict[str, set[tuple[str, bytes, str]]]:
+        keys: dict[str, set[tuple[str, bytes, str]]] = {}
+        for key in store.keys:
+            keys.setdefault(key.kid, set()).add((key.purpose, key.raw, key.status))
+        return keys
+
+    before, after = by_kid(old), by_kid(new)
+    changes: dict[str, str] = {}
+    for kid in sorted(set(before) | set(after)):
+        was, now = before.get(kid), after.get(kid)
+        if was == now:
+            continue
+        if was is None:
+            changes[kid] = "added"
+        elif now is None:
+            changes[kid] = "removed"
+        elif {k[:2] for k in was} == {k[:2] for k in now}:
+            revoked_now = {k[:2] for k in now if k[2] == "revoked"}
+            revoked_was = {k[:2] for k in was if k[2] == "revoked"}
+            changes[kid] = "revoked" if revoked_now > revoked_was else "reinstated"
+        else:
+            changes[kid] = "changed"
+    return {"keys": len(new.keys), "active": sum(k.status == "active" for k in new.keys),
+            "revoked": sum(k.status == "revoked" for k in new.keys), "changes": changes}
+
+
+class TrustWatch:
+    """Daemon part: logs and audits each change of the trust store within `WATCH_S`."""
+
+    name = "trust"
+
+    async def start(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        cfg = daemon.cfg
+        self.conn = spool.connect(cfg.spool_path)
+        path: Path = cfg.path(cfg.paths.trust_store)  # type: ignore[assignment]
+        self.file = TrustFile(path, on_change=self._changed)
+        try:
+            self.file()
+        except TrustStoreError as err:
+            log.error("trust store: %s", err)
+        daemon.loop("trust-watch", self.step)
+
+    async def step(self) -> float:
+        try:
+            await asyncio.to_thread(self.file)
+        except TrustStoreError as err:  # none loaded yet (missing at start): keep looking
+            log.error("trust store: %s", err)
+            return 5.0
+        return WATCH_S
+
+    def _changed(self, old: TrustStore, new: TrustStore) -> None:
+        details = describe_change(old, new)
+        log.warning("trust store changed", extra={"fields": details})
+        with spool.write(self.conn):
+            audit.append(self.conn, "system", "trust.changed", details=details)
+
+    async def stop(self) -> None:
+        self.conn.close()
