@@ -51,7 +51,7 @@ def walk(conn, job_id: str, path: list[JobState], *, slot: str | None = None, pa
         details = {"pages": pages} if target is S.PRINTED else None
         machine.transition(conn, job_id, target, actor="system", details=details,
                            reason="printer failed" if target is S.HELD else None)
-        if target is S.RELEASED:
+        if target is S.RELEASED and flow is Flow.LOCKER:
             with spool.write(conn):
                 audit.append(conn, "system", "unlock.opened", job=job_id, slot=slot)
 
@@ -70,9 +70,12 @@ def station(station_dir: Path):
     walk(conn, "HELD-1", [S.RENDERED, S.HELD])
     machine.annotate(conn, "WAITING-2", "job.reprint", actor="system")
     slots.set_service(conn, ids[3], True, actor="technician:t", note="door hinge")
-    with spool.write(conn):
-        audit.append(conn, "technician:t", "unlock.opened", slot=ids[4], details={"by_hand": True})
-        audit.append(conn, "system", "unlock.jammed", job="WAITING-2", slot=ids[2])
+    walk(conn, "DISP-1", [S.RENDERED, S.RELEASED], flow=Flow.DISPENSER)
+    with spool.write(conn):  # as spool/intents.py audits outcomes
+        audit.append(conn, "technician:t", "manual_open.opened", slot=ids[4], details={"intent": 1})
+        audit.append(conn, "system", "unlock.jammed", job="WAITING-2", slot=ids[2], details={"intent": 2})
+        audit.append(conn, "system", "present.shutter_opened", job="DISP-1", slot="A-1-16", details={"intent": 3})
+        audit.append(conn, "system", "present.ended", job="DISP-1", slot="A-1-16", details={"intent": 3})
     outbox.enqueue(conn, "DONE-1", "collected", at="2026-03-01T09:00:00Z")
     outbox.enqueue(conn, "DONE-2", "collected", at="2026-03-01T09:30:00Z")
     alarms.raise_alarm(conn, "door_left_open", "door left open", severity="warning", slot=ids[1])
@@ -103,9 +106,11 @@ def test_the_spool_as_prometheus_sees_it(station) -> None:
     assert value(text, "station_alarms_open", severity="info") == 0
     assert value(text, "station_backoffice_feed_success_timestamp_seconds") == 1772359200.5
     # Counters from the audit chain.
-    assert value(text, "station_releases_total", outcome="opened") == 2  # the technician's hand opening is not one
+    # Two locker releases and a dispenser presentation; the technician's hand opening is not a release.
+    assert value(text, "station_releases_total", outcome="opened") == 3
+    assert set(value_labels(text, "station_releases_total", "outcome")) == {"opened", "jammed"}
     assert value(text, "station_releases_total", outcome="jammed") == 1
-    assert value(text, "station_jobs_entered_total", state="received") == 6
+    assert value(text, "station_jobs_entered_total", state="received") == 7
     assert value(text, "station_jobs_entered_total", state="printed") == 4
     assert value(text, "station_jobs_entered_total", state="held") == 1
     assert value(text, "station_documents_printed_total") == 4
@@ -117,6 +122,10 @@ def test_the_spool_as_prometheus_sees_it(station) -> None:
     assert value(text, "station_lock_bus_up", bus="A") == 1 and value(text, "station_lock_bus_up", bus="B") == 0
     assert value(text, "station_device_status", device="printer", status="user_error") == 1
     assert value(text, "station_device_status", device="printer", status="online") == 0
+
+
+def value_labels(text: str, name: str, label: str) -> list[str]:
+    return [s.labels[label] for f in text_string_to_metric_families(text) for s in f.samples if s.name == name]
 
 
 def value_label(text: str, name: str, label: str) -> str:
@@ -132,7 +141,7 @@ def test_counters_survive_a_restart_and_follow_new_rows(station) -> None:
     assert samples(restarted.exposition(DaemonFacts(None, None)).decode()) == before
     walk(conn, "DONE-3", LOCKER_LIFE, slot=ids[6], pages=5)
     after = first.exposition(DaemonFacts(None, None)).decode()
-    assert value(after, "station_releases_total", outcome="opened") == 3
+    assert value(after, "station_releases_total", outcome="opened") == 4
     assert value(after, "station_pages_printed_total") == 8 + 5
     assert value(after, "station_jobs_entered_total", state="collected") == 3
     assert value(after, "station_daemon_up") == 0
@@ -144,12 +153,13 @@ def test_counters_survive_a_restart_and_follow_new_rows(station) -> None:
 def test_histograms_and_refusals_come_from_the_daemon_events(station) -> None:
     cfg, _, _ = station
     metrics = StationMetrics(cfg)
-    metrics.observe_event("job", {"job": "A", "state": "released", "outcome": "opened", "latency_s": 0.25,
-                                  "pin_s": None})
-    metrics.observe_event("job", {"job": "B", "state": "released", "latency_s": 0.8, "pin_s": 7.5})
+    metrics.observe_event("release", {"job": "A", "slot": "A-1-01", "outcome": "opened", "latency_s": 0.25,
+                                      "pin_s": None})
+    metrics.observe_event("release", {"job": "B", "slot": "A-1-02", "outcome": "opened", "latency_s": 0.8,
+                                      "pin_s": 7.5})
     for bad in (True, -1, "0.3", 1e9, None):
-        metrics.observe_event("job", {"job": "C", "state": "released", "latency_s": bad, "pin_s": bad})
-    metrics.observe_event("job", {"job": "D", "state": "staged", "latency_s": 0.1})
+        metrics.observe_event("release", {"job": "C", "latency_s": bad, "pin_s": bad})
+    metrics.observe_event("job", {"job": "D", "state": "released", "latency_s": 0.1})
     for reason in ("bad_signature", "bad_signature", "expired", "Nama Siti", None):
         metrics.observe_event("kiosk", {"screen": "refused", "reason": reason})
     metrics.observe_event("kiosk", {"screen": "locked_out", "reason": "unknown_key"})
@@ -174,7 +184,7 @@ def test_promtool_finds_nothing_to_say(station) -> None:
         pytest.skip("promtool is not installed (scripts/system-packages.sh installs it)")
     cfg, _, _ = station
     metrics = StationMetrics(cfg)
-    metrics.observe_event("job", {"state": "released", "latency_s": 0.3, "pin_s": 4.0})
+    metrics.observe_event("release", {"job": "A", "latency_s": 0.3, "pin_s": 4.0})
     metrics.observe_event("kiosk", {"screen": "refused", "reason": "expired"})
     text = metrics.exposition(DaemonFacts(DEVICES, BACKOFFICE))
     checked = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, timeout=60)
