@@ -79,7 +79,7 @@ class DaemonStandIn:
         self.server = ControlServer(rig.cfg.path(rig.cfg.paths.control_socket), self.bus)
         for op, handler in (("ping", self._ping), ("devices", self._devices), ("backoffice", self._backoffice)):
             self.server.register(op, handler)
-        rig.counter.publish = self.bus.publish  # the release events reach the web process, as from the daemon
+        rig.forward = self.bus.publish  # the counter's events reach the web process, as from the daemon
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="control", daemon=True)
         self.thread.start()
