@@ -8,6 +8,7 @@ simulator's port, its daemon process.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from station.errors import StationError
@@ -41,12 +42,17 @@ class Fault:
 def parse_fault(text: str, stations: int) -> Fault:
     """`jam 3` -> Fault("jam", 3); `FaultError` with the vocabulary for anything else."""
     words = text.split()
-    if len(words) != 2 or words[0] not in FAULTS or not words[1].isdigit():
+    if len(words) != 2 or words[0] not in FAULTS or not is_number(words[1]):
         raise FaultError(f"bad fault {text.strip()!r}: expected NAME STATION, NAME one of {', '.join(FAULTS)}")
     number = int(words[1])
     if not 1 <= number <= stations:
         raise FaultError(f"no station {number}: stations are numbered 1 to {stations}")
     return Fault(words[0], number)
+
+
+def is_number(word: str) -> bool:
+    """A plain decimal number a person typed (`"³".isdigit()` is true, and no number)."""
+    return re.fullmatch(r"[0-9]{1,6}", word) is not None
 
 
 def describe() -> str:

@@ -34,6 +34,7 @@ import httpx
 
 from simulators.app_server import AppServer
 from simulators.backoffice import BackOffice
+from simulators.backoffice.office import ANY_STATION
 from simulators.backoffice.runner import BackOfficeServer
 from simulators.printer_panel import PANEL_ENV, write_panel
 from simulators.prometheus_lab import LabTiming, PrometheusLab
@@ -42,7 +43,7 @@ from .. import trust
 from ..sim_report import report
 from ..simulate import OFFICE_STATE, Options, SimulatedStation
 from .app import create_app
-from .faults import Fault, FaultError, describe, parse_fault
+from .faults import Fault, FaultError, describe, is_number, parse_fault
 from .view import PrometheusUnreachable, fleet
 
 # (code, site, province): where the simulated stations stand, in turn.
@@ -219,15 +220,22 @@ class FleetSimulation:
                 return self.status_line()
             if words and words[0] == "alerts":
                 return self.alerts_line()
-            if words and words[0] == "approve" and len(words) in (2, 3) and words[1].isdigit():
-                station = self.sites[int(words[2]) - 1].station_id if len(words) == 3 and words[2].isdigit() \
-                    and 1 <= int(words[2]) <= len(self.sites) else "*"
-                assert self.office is not None
-                made = self.office.approve(int(words[1]), station=station)
-                return f"approved {len(made)}: " + ", ".join(f"{a.id}@{a.station}" for a in made)
+            if words and words[0] == "approve":
+                return self._approve(words[1:])
             return self.inject(parse_fault(" ".join(words), len(self.stations)))
         except FaultError as err:
             return f"{err}\ncommands: status | alerts | approve N [STATION] | help, or a fault:\n{describe()}"
+
+    def _approve(self, words: list[str]) -> str:
+        """`approve N [STATION]`: N more documents, for station STATION (1 to N) or wherever each citizen chooses."""
+        if not 1 <= len(words) <= 2 or not all(is_number(w) for w in words) or not 1 <= int(words[0]) <= 1000:
+            raise FaultError("approve takes a count (1 to 1000) and, optionally, a station number")
+        if len(words) == 2 and not 1 <= int(words[1]) <= len(self.sites):
+            raise FaultError(f"no station {words[1]}: stations are numbered 1 to {len(self.sites)}")
+        station = self.sites[int(words[1]) - 1].station_id if len(words) == 2 else ANY_STATION
+        assert self.office is not None
+        made = self.office.approve(int(words[0]), station=station)
+        return f"approved {len(made)}: " + ", ".join(f"{a.id}@{a.station}" for a in made)
 
     def read_commands(self) -> None:
         """A technician at the terminal types commands (a thread reading standard input)."""
@@ -236,7 +244,10 @@ class FleetSimulation:
 
         def loop() -> None:
             for line in sys.stdin:
-                reply = self.command(line.strip())
+                try:
+                    reply = self.command(line.strip())
+                except Exception as err:  # noqa: BLE001 - a typed command never ends the run
+                    reply = f"{line.strip()!r} failed: {type(err).__name__}: {err}"
                 if reply:
                     print(reply, flush=True)
 

@@ -102,9 +102,19 @@ def test_prometheus_away_is_one_sentence_and_the_page_makes_no_outside_fetch() -
 
 def test_fault_commands_parse_or_say_why() -> None:
     assert str(parse_fault("jam 3", 5)) == "jam 3" and parse_fault(" bus-down  5 ", 5).name == "bus-down"
-    for bad in ("jam", "jam x", "melt 2", "jam 6", "jam 0", "kill 1 2"):
+    for bad in ("jam", "jam x", "melt 2", "jam 6", "jam 0", "kill 1 2", "jam ³"):
         with pytest.raises(FaultError):
             parse_fault(bad, 5)
+
+
+@given(st.text(max_size=30), st.integers(1, 20))
+def test_any_typed_text_is_a_fault_or_one_clear_line(text: str, stations: int) -> None:
+    try:
+        fault = parse_fault(text, stations)
+    except FaultError as err:
+        assert "\n" not in str(err)
+    else:
+        assert 1 <= fault.station <= stations and str(fault) == " ".join(text.split())
 
 
 @pytest.mark.slow
@@ -119,3 +129,13 @@ def test_simulate_three_stations_exits_0_when_every_document_is_collected(tmp_pa
     assert "command center: 3 of 3 stations shown up" in run.stdout
     assert "fleet: 9/9 documents collected at 3 stations" in run.stdout
     assert re.search(r"Prometheus\s+http://127\.0\.0\.1:\d+/alerts", run.stdout)
+
+
+def test_typed_commands_that_are_wrong_say_so_in_one_line(tmp_path: Path) -> None:
+    from station.fleet.simulate import FleetOptions, FleetSimulation
+
+    simulation = FleetSimulation(FleetOptions(stations=3, folder=tmp_path))
+    for typed, says in (("approve 5 9", "no station 9"), ("approve x", "approve takes a count"),
+                        ("approve 0", "approve takes a count"), ("melt 2", "bad fault 'melt 2'")):
+        assert simulation.command(typed).splitlines()[0].startswith(says.split(" '")[0]), typed
+    assert [s.station_id for s in simulation.sites] == ["MPP-BDG-01", "MPP-SBY-01", "MPP-JKT-01"]
