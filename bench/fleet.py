@@ -9,8 +9,9 @@
    `GET /healthz` on the same server (the HTTP floor), and the exposition
    alone in this process. Goal: a scrape within 20 ms.
 2. Releases under scraping. The same rig: releases (scan line received to
-   unlock frame on the wire) with nobody scraping, then with a real
-   Prometheus scraping /metrics every second. Goal: p99 at most 1.2x.
+   unlock frame on the wire) while a real Prometheus scrapes /metrics every
+   second, and while it is paused (SIGSTOP), in alternating blocks so that
+   whatever else the machine does falls on both alike. Goal: p99 at most 1.2x.
 3. Memory of N idle stations (`station simulate --stations N`, no
    documents): each station's daemon and web process, proportional set
    size (shared pages split between the processes that share them).
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import signal
 import shutil
 import statistics
 import sys
@@ -161,22 +163,39 @@ def release_figures(rig: Any, url: str, folder: Path, count: int) -> None:
     from simulators.prometheus_lab import LabTiming, PrometheusLab
 
     rig.sim.auto_close = 0.5  # as bench/api.py: a door that closes between two polls is not a jammed latch
-    idle, idle_held, idle_missed = releases(rig, count)
     host = url.removeprefix("http://")
     lab = PrometheusLab(folder / "monitoring", timing=LabTiming(scrape_s=1.0, evaluation_s=1.0))
     lab.start([{"targets": [host], "labels": {"station": "MPP-BENCH-01", "province": "bench"}}])
+    idle: list[float] = []
+    scraped: list[float] = []
+    idle_held = idle_missed = scraped_held = scraped_missed = 0
     try:
         deadline = time.monotonic() + 30
         while not lab.query("up == 1") and time.monotonic() < deadline:
             time.sleep(0.5)
+        prometheus = lab.pid("prometheus")
+        assert prometheus is not None
         started = time.monotonic()
-        scraped, scraped_held, scraped_missed = releases(rig, count)
+        block = max(16, count // 8)
+        while len(idle) < count or len(scraped) < count:
+            for scraping, samples in ((False, idle), (True, scraped)):
+                if len(samples) >= count:
+                    continue
+                os.kill(prometheus, signal.SIGCONT if scraping else signal.SIGSTOP)
+                time.sleep(2.0)  # scrapes under way again (or surely stopped)
+                got, held, missed = releases(rig, min(block, count - len(samples)))
+                samples.extend(got)
+                if scraping:
+                    scraped_held, scraped_missed = scraped_held + held, scraped_missed + missed
+                else:
+                    idle_held, idle_missed = idle_held + held, idle_missed + missed
+        os.kill(prometheus, signal.SIGCONT)
         seconds = time.monotonic() - started
         scrapes = lab.query(f'count_over_time(up[{max(1, int(seconds))}s])')
         duration = lab.query(f'quantile_over_time(0.99, scrape_duration_seconds[{max(1, int(seconds))}s])')
     finally:
         lab.stop()
-    print(summary("release, nobody scraping", idle) + f"; {idle_held} ended held, {idle_missed} missed")
+    print(summary("release, Prometheus paused", idle) + f"; {idle_held} ended held, {idle_missed} missed")
     print(summary("release, Prometheus scraping every 1 s", scraped) + f"; {scraped_held} ended held, "
           f"{scraped_missed} missed")
     if scrapes and duration:

@@ -10,10 +10,12 @@ the command center (station/fleet/app.py) serves the fleet page and takes
 Alertmanager's webhooks. Faults are typed (or given as `--fault`):
 `jam 3`, `clear 3`, `bus-down 5`, `kill 2`, ...
 
-`--documents` counts per station: with `--auto-collect --exit-when-done`
-the run exits 0 once every document at every station is collected, each
-station's audit chain and checkpoints verify, and the command center shows
-every station.
+`--documents` counts per station, approved over the first minute in small
+batches (as citizens' documents come through a day, and so that N stations
+sharing two cores do not all render, print and load at the same instant):
+with `--auto-collect --exit-when-done` the run exits 0 once every document
+at every station is collected, each station's audit chain and checkpoints
+verify, and the command center shows every station.
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class FleetOptions:
     timing: LabTiming = field(default_factory=lambda: LabTiming(scrape_s=5.0, evaluation_s=5.0, rule_for_cap_s=30.0,
                                                                 group_wait_s=5.0))
     command_port: int = 0
+    batch: int = 4              # documents approved for each station at a time
+    batch_every_s: float = 6.0  # ... this often, until each has `station.documents`
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,8 @@ class FleetSimulation:
         self.office_server: BackOfficeServer | None = None
         self.lab: PrometheusLab | None = None
         self.center: AppServer | None = None
+        self.approved = 0  # documents approved for each station so far (the feeder's progress)
+        self._stop = threading.Event()
 
     # -- starting and stopping -------------------------------------------------------
 
@@ -128,7 +134,19 @@ class FleetSimulation:
                                  webhook_base=self.center.url).start(self.inventory())
         for text in self.options.faults:
             print(self.inject(parse_fault(text, len(self.stations))), flush=True)
+        threading.Thread(target=self._feed, name="fleet-feeder", daemon=True).start()
         return self
+
+    def _feed(self) -> None:
+        """Approve each station's documents a batch at a time."""
+        assert self.office is not None
+        wanted = self.options.station.documents
+        while self.approved < wanted and not self._stop.is_set():
+            count = min(self.options.batch, wanted - self.approved)
+            for site in self.sites:
+                self.office.approve(count, station=site.station_id)
+            self.approved += count
+            self._stop.wait(self.options.batch_every_s)
 
     def _wait_ready(self, timeout: float = READY_WAIT_S) -> None:
         """Every station's web process answers before Prometheus starts (no "down" alerts at start-up)."""
@@ -145,7 +163,7 @@ class FleetSimulation:
         env = {PANEL_ENV: str(folder / "printer-panel"), "STATION_BACKOFFICE_POLL_SECONDS": str(FEED_POLL_S),
                "STATION_STATION_NAME": site.site}
         seed = None if self.options.station.seed is None else self.options.station.seed + site.number
-        return replace(self.options.station, folder=folder, station_id=site.station_id, port=0,
+        return replace(self.options.station, folder=folder, station_id=site.station_id, port=0, documents=0,
                        seed=seed, env={**self.options.station.env, **env})
 
     def _issuer_key(self) -> Any:
@@ -162,6 +180,7 @@ class FleetSimulation:
 
     def stop(self) -> None:
         """Stop every part: the daemons first (all at once), then the rest."""
+        self._stop.set()
         for station in self.stations:
             if station.daemon is not None and station.daemon.poll() is None:
                 station.daemon.send_signal(signal.SIGTERM)
@@ -290,8 +309,9 @@ class FleetSimulation:
         return "alerts firing: " + (", ".join(firing) if firing else "none")
 
     def done(self) -> bool:
-        """Every document at every station still running collected, and the back office told."""
-        return all(station.done() for n, station in enumerate(self.stations, 1) if n not in self.killed)
+        """Every document approved, and at every station still running collected and the back office told."""
+        return self.approved >= self.options.station.documents and all(
+            station.done() for n, station in enumerate(self.stations, 1) if n not in self.killed)
 
     def shown(self, timeout: float = SHOWN_WAIT_S) -> dict[str, Any]:
         """The command center's view once it shows every station up (or what it shows after `timeout`)."""
