@@ -81,7 +81,13 @@ class DaemonStandIn:
         self.server = ControlServer(rig.cfg.path(rig.cfg.paths.control_socket), self.bus)
         for op, handler in (("ping", self._ping), ("devices", self._devices), ("backoffice", self._backoffice)):
             self.server.register(op, handler)
-        rig.forward = self.bus.publish  # the counter's events reach the web process, as from the daemon
+        measure = rig.counter.publish  # the rig's own: it times the releases
+
+        def publish(kind: str, data: dict) -> None:  # ... and the events reach the web process, as from the daemon
+            measure(kind, data)
+            self.bus.publish(kind, data)
+
+        rig.counter.publish = publish
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="control", daemon=True)
         self.thread.start()

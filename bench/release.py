@@ -20,13 +20,13 @@ import argparse
 import contextlib
 import io
 import json
+import queue
 import shutil
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 # Run as `python bench/release.py`: the repository root replaces bench/ on the path.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
@@ -69,10 +69,9 @@ class ReleaseRig:
         self.locker.start()
         while any(s.value != "online" for s in self.locker.bus_states().values()):
             time.sleep(0.01)
-        # The counter's `release` event carries `wire_s`: scan line received to the unlock frame's last byte.
-        self.last_release: dict | None = None
-        self.forward: Any = None  # where else the counter's events go (bench/fleet.py: a web process)
-        self.counter = Counter(self.cfg, store, self.locker, self._published)
+        self.releases: queue.Queue[dict] = queue.Queue()  # the counter's release events (latencies)
+        self.counter = Counter(self.cfg, store, self.locker,
+                               lambda kind, data: self.releases.put(data) if kind == "release" else None)
         self.counter.start()
         self.scanner = SerialScanner(str(folder / "run" / "scanner"), 9600)
         self.scanner.open()
@@ -82,12 +81,6 @@ class ReleaseRig:
         self.conn = spool.connect(self.cfg.spool_path)
         self.slots = [s.id for s in slots.list_slots(self.conn)]
         self.number = 0
-
-    def _published(self, kind: str, data: dict) -> None:
-        if kind == "release":
-            self.last_release = data
-        if self.forward is not None:
-            self.forward(kind, data)
 
     def _read_scans(self) -> None:
         while not self._stop.is_set():
@@ -120,18 +113,12 @@ class ReleaseRig:
     def release(self, text: str) -> float:
         """Scan one token; seconds from scan line received to the unlock frame's last byte."""
         assert self.counter is not None
-        before = self.last_release
         self.scanner_sim.send(text)
-        deadline = time.monotonic() + 10
-        while self.last_release is before:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no release (kiosk shows {self.counter.view.screen})")
-            time.sleep(0.0005)
-        assert self.last_release is not None
-        wire_s = self.last_release.get("wire_s")
-        if wire_s is None:
-            raise RuntimeError(f"release of outcome {self.last_release.get('outcome')}: no unlock frame timed")
-        return float(wire_s)
+        try:
+            event = self.releases.get(timeout=10)
+        except queue.Empty:
+            raise RuntimeError(f"no release (kiosk shows {self.counter.view.screen})") from None
+        return float(event["wire_s"])
 
     def close(self) -> None:
         self._stop.set()

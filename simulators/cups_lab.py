@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from drivers.errors import DeviceError
 from station.errors import StationError
 
 PRINT_COMMAND = Path(__file__).with_name("ippeve-print.sh")
@@ -288,7 +289,7 @@ class CupsLab:
             try:
                 client.printer_attributes()
                 return True
-            except StationError:
+            except (StationError, DeviceError):  # printer errors are drivers' own now
                 return False
             finally:
                 client.close()

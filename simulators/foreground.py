@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from station.errors import StationError
 
@@ -22,7 +23,10 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def read() -> None:
-        for line in sys.stdin:
+        # Bytes in, each line decoded so that bytes that are not UTF-8 survive (surrogateescape):
+        # a scanner simulator sends them on as they came, a command line reports them, nothing dies.
+        for raw in _lines(sys.stdin.fileno()):
+            line = raw.decode("utf-8", "surrogateescape")
             line = line.strip() if commands else line.rstrip("\r\n")
             if not line or (commands and line.startswith("#")):
                 continue
@@ -30,7 +34,7 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
                 if not handle_line(line):
                     stop.set()
                     return
-            except StationError as err:
+            except (StationError, UnicodeError) as err:
                 print(f"error: {err}", file=sys.stderr, flush=True)
 
     threading.Thread(target=read, name="sim-stdin", daemon=True).start()
@@ -42,3 +46,16 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _lines(fd: int) -> Iterator[bytes]:
+    """Lines of a file descriptor, read with os.read: no buffered reader whose lock this daemon thread
+    would still hold when the interpreter exits (that aborts the process)."""
+    pending = b""
+    while chunk := os.read(fd, 4096):
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            yield line + b"\n"
+    if pending:
+        yield pending

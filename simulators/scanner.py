@@ -51,7 +51,7 @@ class ScannerSim:
 
     def send(self, text: str) -> None:
         """One scan: the text and the line end, at wire speed."""
-        self.send_raw(text.encode("utf-8") + self.end)
+        self.send_raw(text.encode("utf-8", "surrogateescape") + self.end)  # bytes read as they came
         self.sent += 1
 
     def send_raw(self, data: bytes) -> None:

@@ -37,6 +37,7 @@ class Job:
     updated_at: str
     pin_failures: int = 0
     reopens: int = 0
+    kind: str = "template"
     payload: str | None = None
 
     def summary(self) -> dict[str, Any]:
@@ -57,7 +58,7 @@ def _job(row: sqlite3.Row) -> Job:
         pdf_sha256=row["pdf_sha256"], pages=row["pages"], printer_job_id=row["printer_job_id"],
         print_attempts=row["print_attempts"], slot=row["slot"], created_at=row["created_at"],
         updated_at=row["updated_at"], pin_failures=row["pin_failures"], reopens=row["reopens"],
-        payload=row["payload"])
+        kind=row["kind"], payload=row["payload"])
 
 
 def get_job(conn: sqlite3.Connection, job_id: str) -> Job:

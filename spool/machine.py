@@ -62,7 +62,8 @@ def _announce(conn: sqlite3.Connection, event: JobEvent) -> None:
 
 # Job columns a transition (or an annotation) may set beside the state.
 SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
-                             "pickup_expires", "size", "pin_failures", "reopens", "payload"})
+                             "pickup_expires", "size", "pin_failures", "reopens", "payload", "template",
+                             "template_version"})
 # Entering these states empties the job's slot: the paper left it. (An
 # expired or cancelled document is still in its slot until staff take it.)
 _FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED})
@@ -70,8 +71,9 @@ _FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED})
 
 def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: str,
                template_version: int, payload: str | None = None, pickup_expires: str | None = None,
-               size: str = "M", actor: str = "system", details: dict[str, Any] | None = None) -> Job:
-    """Record a newly received document as a job in `received`."""
+               size: str = "M", actor: str = "system", details: dict[str, Any] | None = None,
+               kind: str = "template") -> Job:
+    """Record a newly received document as a job in `received` (`kind`: "template" or "pdf")."""
     if not isinstance(job_id, str) or not job_id or len(job_id) > 128 or not job_id.isprintable():
         raise SpoolError(f"bad job id {job_id!r}: 1 to 128 printable characters")
     flow = Flow(flow)
@@ -83,9 +85,9 @@ def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: s
                                       "flow": flow.value, **(details or {})})
         conn.execute(
             "INSERT INTO jobs (id, flow, state, template, template_version, size, payload,"
-            " pickup_expires, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " pickup_expires, created_at, updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, flow.value, INITIAL.value, template, int(template_version), size, payload,
-             pickup_expires, entry.at, entry.at))
+             pickup_expires, entry.at, entry.at, kind))
         _announce(conn, JobEvent(job_id, INITIAL, None, None, None, entry.at))
     return get_job(conn, job_id)
 

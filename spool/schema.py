@@ -144,6 +144,52 @@ MIGRATIONS: list[str] = [
     ALTER TABLE slots ADD COLUMN retired TEXT;
     CREATE INDEX intents_by_job ON intents(job_id, kind);
     """,
+    # 4: the kind of document a job holds: "template" (rendered here from
+    # a signed template) or "pdf" (agency-signed, verified and printed as sent).
+    """
+    ALTER TABLE jobs ADD COLUMN kind TEXT NOT NULL DEFAULT 'template' CHECK (kind IN ('template', 'pdf'));
+    """,
+    # 5: alarms have a life: the station clears a condition alarm when the
+    # condition ends. The outbox keys an event by (document, event, key): a corrected
+    # document reports its new revision's progress (key "r2"), and a refused
+    # correction or withdrawal is reported once each, beside the job's own events.
+    """
+    ALTER TABLE alarms ADD COLUMN cleared_at TEXT;
+    ALTER TABLE alarms ADD COLUMN cleared_by TEXT;
+    DROP INDEX alarms_open;
+    CREATE INDEX alarms_open ON alarms(kind) WHERE acknowledged_at IS NULL AND cleared_at IS NULL;
+
+    CREATE TABLE outbox_keyed (
+        id          INTEGER PRIMARY KEY,
+        document_id TEXT NOT NULL,
+        event       TEXT NOT NULL,
+        key         TEXT NOT NULL DEFAULT '',
+        at          TEXT NOT NULL,
+        detail      TEXT NOT NULL DEFAULT '{}',
+        sent_at     TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (document_id, event, key)
+    );
+    INSERT INTO outbox_keyed (id, document_id, event, at, detail, sent_at, attempts)
+        SELECT id, document_id, event, at, detail, sent_at, attempts FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_keyed RENAME TO outbox;
+    CREATE INDEX outbox_pending ON outbox(id) WHERE sent_at IS NULL;
+    """,
+    # 6: citizens' complaints for the back office (PROTOCOLS.md §7.1), one per kiosk alarm.
+    """
+    CREATE TABLE complaints (
+        id          INTEGER PRIMARY KEY,
+        alarm_id    INTEGER NOT NULL UNIQUE,
+        document_id TEXT,
+        problem     TEXT NOT NULL CHECK (problem IN ('document_missing', 'wrong_document', 'door_stuck', 'other')),
+        slot_id     TEXT,
+        at          TEXT NOT NULL,
+        sent_at     TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX complaints_pending ON complaints(id) WHERE sent_at IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

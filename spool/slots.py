@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,13 +147,19 @@ def set_service(conn: sqlite3.Connection, sid: str, out_of_service: bool, *, act
 
 
 def free_slot(conn: sqlite3.Connection, size: str = "M", accessible: bool = False) -> Slot | None:
-    """The first free, in-service slot of at least `size` (accessible ones only when asked)."""
+    """The first free, in-service slot of at least `size` (accessible ones only when asked).
+
+    Of the smallest fitting size, the bus holding the fewest documents goes first: documents spread
+    over the buses, so one bus down leaves the fewest of them behind a dead door.
+    """
     sizes = SIZES[SIZES.index(size):] if size in SIZES else SIZES
     rows = conn.execute(
         f"SELECT * FROM slots WHERE occupant IS NULL AND out_of_service = 0 AND retired IS NULL"
         f" AND size IN ({', '.join('?' for _ in sizes)})" + (" AND accessible = 1" if accessible else ""),
         sizes).fetchall()
-    candidates = sorted((_slot(r) for r in rows), key=lambda s: (SIZES.index(s.size), _order(s.id)))
+    held = Counter(_order(row["id"])[0] for row in conn.execute("SELECT id FROM slots WHERE occupant IS NOT NULL"))
+    candidates = sorted((_slot(r) for r in rows),
+                        key=lambda s: (SIZES.index(s.size), held[_order(s.id)[0]], _order(s.id)))
     return candidates[0] if candidates else None
 
 

@@ -24,8 +24,10 @@ from . import operations
 from .config import Config
 from .counter import Counter
 from .devices import DevicesPart, _need_role
+from .disk import DiskWatch
 from .errors import StationError
 from .kiosk import PROBLEMS
+from .technician import TechnicianPart
 from .loading import Loader
 from .printing import PrintStage
 from .rendering import RenderStage
@@ -126,6 +128,8 @@ class CounterPart:
         self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.counter.on_lock_event)
         await asyncio.to_thread(self.counter.start)
+        if getattr(daemon, "disk", None) is not None:
+            daemon.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
         self.counter.resume_watches()
         self.devices.start_scanner(self.counter.scan)
         for op, handler in (("kiosk", self._kiosk), ("scan", self._scan), ("pin", self._pin),
@@ -211,7 +215,8 @@ class PrintPart:
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
     devices = DevicesPart()
-    parts: list[Any] = [SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart()]
+    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart(),
+                        TechnicianPart()]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path), PrintPart(devices)]

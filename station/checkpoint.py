@@ -98,6 +98,8 @@ def load(path: Path) -> list[Checkpoint]:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise CheckpointError(f"cannot read checkpoint file {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise CheckpointError(f"{path}: not a checkpoint file (not UTF-8 text)") from None
     try:
         data = json.loads(text)
         items = data if isinstance(data, list) else [data]

@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from drivers.locks.naming import slot_name
 from drivers.locks.settings import BoardSettings as BoardSection
@@ -40,6 +40,8 @@ class StationSection(Section):
     id: str = Field("MPP-DEMO-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     name: str = "Mal Pelayanan Publik (demo)"
     kind: Literal["locker", "dispenser"] = "locker"
+    # The station's local time (pages show times in it): WIB, WITA or WIT.
+    timezone: Literal["Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura"] = "Asia/Jakarta"
 
 
 class PathsSection(Section):
@@ -90,6 +92,18 @@ class RetentionSection(Section):
     personal_data_days: float = Field(90, ge=0)
 
 
+class PdfSection(Section):
+    ca_bundle: Path | None = None
+    max_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_pages: int = Field(50, ge=1, le=1000)
+    max_objects: int = Field(20_000, ge=100, le=1_000_000)
+
+    @field_validator("ca_bundle", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
 class ApiSection(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -101,6 +115,25 @@ class ApiSection(Section):
 
 class LogSection(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class DiskSection(Section):
+    """Free-space thresholds of the watched volumes (station folder, documents, CUPS spool), in MB."""
+
+    check_seconds: float = Field(5.0, gt=0, le=3600)
+    warning_free_mb: float = Field(1024.0, ge=0)
+    critical_free_mb: float = Field(256.0, ge=0)
+    render_stop_free_mb: float = Field(1024.0, ge=0)
+    render_resume_free_mb: float = Field(1536.0, ge=0)
+    cups_spool: Path = Path("/var/spool/cups")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DiskSection:
+        if self.critical_free_mb >= self.warning_free_mb:
+            raise ValueError("critical_free_mb must be below warning_free_mb")
+        if self.render_resume_free_mb < self.render_stop_free_mb:
+            raise ValueError("render_resume_free_mb must be at least render_stop_free_mb")
+        return self
 
 
 class Config(Section):
@@ -116,8 +149,10 @@ class Config(Section):
     dispenser: DispenserSection = DispenserSection()
     loading: LoadingSection = LoadingSection()
     retention: RetentionSection = RetentionSection()
+    pdf: PdfSection = PdfSection()
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()
+    disk: DiskSection = DiskSection()
 
     # Where the file was read from; relative paths are resolved against it.
     base_dir: Path = Path(".")

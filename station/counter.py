@@ -20,24 +20,24 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from datetime import UTC, datetime
 from typing import Any
 
 import spool
 from drivers.locks.model import EventKind, LockEvent
-from spool import alarms, audit, jobs, tokens
-from spool.states import Flow, JobState
+from spool import alarms, audit, jobs
+from spool.states import Flow
 
 from . import token as tokens_module
 from .config import Config
 from .kiosk import KioskView, Screen
 from .release.dispenser import DispenserRelease
+from .release.eligibility import moment, releasable
 from .release.inbox import Inbox
+from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
-from .release.locker import LockerRelease
 from .release.ports import LockPort, ReleaseFlow
-from .release.screens import STATE_REASONS, job_view, message, waiting
+from .release.screens import job_view, message, waiting
 from .release.session import Refusal, Session
 from .trust import TrustStore
 
@@ -46,13 +46,6 @@ log = logging.getLogger("station.counter")
 TICK_S = 0.2
 RESULT_SCREEN_S = 8.0
 CLOCK_TOLERANCE_S = 1.0
-# What a job's state tells a citizen whose token cannot release it now.
-_STATE_REASON = {JobState.RELEASED: "in_progress", JobState.CANCELLED: "cancelled", JobState.EXPIRED: "expired",
-                 JobState.RETURNED: "returned", JobState.HELD: "held", JobState.COLLECTED: "collected",
-                 JobState.RETAINED: "retained"}
-assert set(_STATE_REASON.values()) <= set(STATE_REASONS)
-
-
 class Counter:
     """The release story of one kiosk; the `Desk` its release flow works at."""
 
@@ -77,6 +70,7 @@ class Counter:
         self.session: Session | None = None
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
         self._clock_high_water = 0.0
+        self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -88,7 +82,7 @@ class Counter:
     def start(self) -> None:
         """Open the spool, pick up what a crash interrupted, and start the counter thread."""
         self._conn = spool.connect(self.cfg.spool_path)
-        self._clock_high_water = _moment(audit.last_at(self.conn)) or 0.0
+        self._clock_high_water = moment(audit.last_at(self.conn)) or 0.0
         try:
             self.locker.refresh(timeout=3.0)
         except Exception as err:  # noqa: BLE001 - recovery asks each slot; unknown stays unknown
@@ -118,6 +112,10 @@ class Counter:
         """The citizen entered a PIN on the kiosk's pad."""
         return self._inbox.put(1, "pin", (session, pin))
 
+    def set_out_of_service(self, reason: str | None) -> None:
+        """The station cannot record releases (`disk_full`), or can again (None); from any thread."""
+        self._inbox.put(0, "service", reason)
+
     def on_lock_event(self, event: LockEvent) -> None:
         """A lock bus reported a change (called from the bus thread)."""
         # Same priority as scans: events must stay in order with the releases they follow.
@@ -131,7 +129,7 @@ class Counter:
 
     def _run(self) -> None:
         handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock,
-                    "resume": lambda _: self.flow.resume()}
+                    "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
                 result = self._safely(handlers[item.kind], item.payload)
@@ -157,11 +155,13 @@ class Counter:
         now = self.clock()
         if self.lockout.locked():
             return self.view  # the scanner is ignored for a while; the screen already says so
+        if self.out_of_service:
+            return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
         self._check_clock(now)
         claims = self._verify(text, now)
-        job, reopen = self._find_releasable(claims, now)
+        job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         if not reopen:
             self.flow.check_ready()  # busy, or paper in the bin: refused before the token is spent
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
@@ -177,32 +177,6 @@ class Counter:
             return tokens_module.verify(text, store, self.cfg.station.id, now=now, **self.policy)
         except tokens_module.TokenRefused as refused:
             raise Refusal(refused.reason, str(refused)) from None
-
-    def _find_releasable(self, claims: tokens_module.TokenClaims, now: float) -> tuple[jobs.Job, bool]:
-        """The job this token may release now, and whether it is a grace re-open."""
-        job = jobs.find_job(self.conn, claims.doc)
-        if job is None:
-            raise Refusal("unknown_document", claims.doc)
-        used_by = tokens.owner(self.conn, claims.cti_hex)
-        if used_by is not None:
-            # A token opens once. The one exception: the grace re-open of the same slot, shortly after collection.
-            if used_by == job.id and self._grace_allows(job, now):
-                return job, True
-            raise Refusal("already_used", f"token {claims.cti_hex} was used")
-        ready = JobState.STAGED if self.kind is Flow.LOCKER else JobState.RENDERED
-        if job.flow is not self.kind or (job.state is ready and self.kind is Flow.LOCKER and job.slot is None):
-            raise Refusal("not_ready", job.state.value, progress=job.state.value)
-        if job.state is not ready:
-            reason = _STATE_REASON.get(job.state, "not_ready")
-            raise Refusal(reason, job.state.value, progress=job.state.value,
-                          screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
-        return job, False
-
-    def _grace_allows(self, job: jobs.Job, now: float) -> bool:
-        if self.kind is not Flow.LOCKER or job.state is not JobState.COLLECTED or job.reopens >= 1:
-            return False
-        collected = _moment(job.updated_at)
-        return collected is not None and now - collected <= self.cfg.release.reopen_grace_seconds
 
     def _on_pin(self, payload: tuple[str, str]) -> KioskView:
         session_id, pin = payload
@@ -224,6 +198,9 @@ class Counter:
             self.alarm("door_left_open", f"door {event.slot} has been open too long", slot=event.slot)
         elif event.kind is EventKind.BUS_UNREACHABLE:
             self.alarm("bus_unreachable", f"lock bus {event.bus} unreachable", device=f"bus:{event.bus}")
+        elif event.kind is EventKind.BUS_BACK:  # (issue 15) the condition ended: the alarm clears itself
+            if alarms.clear(self.conn, "bus_unreachable", device=f"bus:{event.bus}", why="the bus answers again"):
+                self.publish("alarm", {"kind": "bus_unreachable", "device": f"bus:{event.bus}", "open": False})
         self.flow.on_lock(event)
 
     # -- time ----------------------------------------------------------------
@@ -272,7 +249,19 @@ class Counter:
         raised = alarms.raise_alarm(self.conn, kind, message, severity=severity, job=job, slot=slot, device=device)
         self.publish("alarm", raised.as_dict())
 
+    def _on_service(self, reason: str | None) -> None:
+        self.out_of_service = reason
+        if reason:
+            log.warning("counter out of service: %s", reason)
+        else:
+            log.info("counter back in service")
+        if self.session is None and self.flow.idle():
+            self.show(KioskView(Screen.IDLE))
+
     def show(self, view: KioskView, *, hold: float | None = None) -> KioskView:
+        if view.screen is Screen.IDLE and self.out_of_service:
+            # (issue 15) where the kiosk would wait for a scan, it says it cannot serve now.
+            view = KioskView(Screen.OUT_OF_SERVICE, reason=self.out_of_service, message=message("out_of_service"))
         self.view = view
         self._view_until = time.monotonic() + hold if hold else None
         self.publish("kiosk", view.as_event())
@@ -280,12 +269,3 @@ class Counter:
 
     def job_view(self, job_id: str) -> dict[str, Any]:
         return job_view(jobs.get_job(self.conn, job_id))
-
-
-def _moment(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-    except ValueError:
-        return None

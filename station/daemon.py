@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import spool
 from spool import audit, machine
@@ -65,6 +65,7 @@ class Daemon:
         self._started: list[Part] = []
         self.started_at = time.monotonic()
         self.ready_at: float | None = None
+        self.disk: Any = None  # station.disk.DiskWatch, once started: its state needs no disk
 
     def loop(self, name: str, step: Callable[[], Awaitable[float | None]], *, first_delay: float = 0.0) -> None:
         """Run `step` again and again until the daemon stops; it returns how long to sleep next.
@@ -147,4 +148,5 @@ class Daemon:
 
     async def _ping(self, args: dict, actor: str) -> dict:
         return {"station": self.cfg.station.id, "ready": self.ready_at is not None,
-                "audit_head": audit.head(self.conn)[0], "now": datetime.now(UTC).isoformat()}
+                "audit_head": audit.head(self.conn)[0], "now": datetime.now(UTC).isoformat(),
+                "disk": self.disk.summary() if self.disk is not None else None}

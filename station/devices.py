@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 import spool
@@ -19,8 +18,7 @@ from drivers.locks.errors import LockError
 from drivers.locks.locker import Locker
 from drivers.locks.model import EventKind, LockEvent
 from drivers.printer import Printer, open_printer
-from drivers.scanner import open_scanner
-from drivers.scanner.errors import ScannerError
+from drivers.scanner import ScannerReader, make_scanner
 from spool import intents, jobs, machine, slots
 from spool.intents import Kind
 from spool.states import Action
@@ -53,9 +51,7 @@ class DevicesPart:
 
     def __init__(self) -> None:
         self.listeners: list[Any] = []
-        self.scanner: Any = None
-        self._scanner_thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.scanner: ScannerReader | None = None
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -70,34 +66,17 @@ class DevicesPart:
         daemon.control.register("move_job", self._move_job)
 
     def start_scanner(self, on_scan: Any) -> None:
-        """Read scans on a thread of their own and hand each to `on_scan` (the counter)."""
-        section = self.daemon.cfg.scanner
-        if section.driver == "none":
-            return
+        """Read scans on a thread of their own and hand each to `on_scan` (the counter).
 
-        def read_scans() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.scanner is None:
-                        self.scanner = open_scanner(section, self.daemon.cfg.base_dir)
-                    scan = self.scanner.read(timeout=0.5)
-                except (ScannerError, OSError) as err:
-                    log.warning("scanner: %s", err)
-                    self.scanner = None
-                    self._stop.wait(2.0)
-                    continue
-                if scan is not None:
-                    on_scan(scan.text, received_at=scan.received_at)
-
-        self._scanner_thread = threading.Thread(target=read_scans, name="scanner", daemon=True)
-        self._scanner_thread.start()
+        The scanner need not be there yet: its driver looks for it until it is (drivers/scanner).
+        """
+        scanner = make_scanner(self.daemon.cfg.scanner, self.daemon.cfg.base_dir)
+        if scanner is not None:
+            self.scanner = ScannerReader(scanner, on_scan).start()
 
     async def stop(self) -> None:
-        self._stop.set()
-        if self._scanner_thread is not None:
-            await asyncio.to_thread(self._scanner_thread.join, 3)
         if self.scanner is not None:
-            self.scanner.close()
+            await asyncio.to_thread(self.scanner.stop)
         await asyncio.to_thread(self.locker.stop)
         await asyncio.to_thread(self.printer.close)
 
@@ -113,7 +92,7 @@ class DevicesPart:
             "printer": status.as_dict() if hasattr(status, "as_dict") else str(status),
             "buses": [{"name": name, "state": state.value} for name, state in self.locker.bus_states().items()],
             "scanner": {"driver": self.daemon.cfg.scanner.driver,
-                        "state": "online" if self.scanner is not None else "offline"},
+                        **(self.scanner.status() if self.scanner else {"state": "none"})},
             "slots": {s.slot: {"door": s.door.value, "item": s.item.value, "board": s.board_state.value}
                       for s in self.locker.statuses()},
         }

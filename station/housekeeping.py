@@ -1,4 +1,4 @@
-"""Time-driven work: pickup expiry, and retention of documents and personal data."""
+"""Time-driven work: pickup expiry, reminders, alarms whose condition ended, and retention."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from spool import jobs, machine
+from spool import alarms, jobs, machine
 from spool.states import Flow, JobState
 
+from .backoffice.changes import CONFLICT_ALARM, OLD_PAPER_ALARM, WITHDRAWN_PAPER_ALARM
 from .trust import format_time
 
 log = logging.getLogger("station.housekeeping")
 
 FINISHED = (JobState.COLLECTED, JobState.RETURNED, JobState.CANCELLED, JobState.RETAINED)
+EXPIRED_ALARM = "documents_expired_in_slots"
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -66,3 +68,51 @@ def clear_personal_data(conn: sqlite3.Connection, now: datetime, keep_days: floa
                          details={"retention_days": keep_days}, payload=None)
         count += 1
     return count
+
+
+def remind_expired(conn: sqlite3.Connection, now: datetime) -> alarms.Alarm | None:
+    """One alarm a day (station's local day) while expired documents wait in slots; cleared once none does."""
+    rows = conn.execute("SELECT slots.id AS slot FROM jobs JOIN slots ON slots.occupant = jobs.id"
+                        " WHERE jobs.state = 'expired' ORDER BY slots.id").fetchall()
+    if not rows:
+        alarms.clear(conn, EXPIRED_ALARM, why="every expired document was taken out")
+        return None
+    last = conn.execute("SELECT raised_at FROM alarms WHERE kind = ? ORDER BY id DESC LIMIT 1",
+                        (EXPIRED_ALARM,)).fetchone()
+    raised = _parse(last["raised_at"]) if last is not None else None
+    if raised is not None and raised.astimezone().date() == now.astimezone().date():
+        return None
+    where = ", ".join(row["slot"] for row in rows[:20]) + (", ..." if len(rows) > 20 else "")
+    return alarms.raise_alarm(conn, EXPIRED_ALARM, f"{len(rows)} expired document(s) wait in slots {where}:"
+                              " take them back to the office (station slots collect-expired)",
+                              repeat=True, details={"documents": len(rows)})
+
+
+def clear_ended(conn: sqlite3.Connection) -> int:
+    """Clear the alarms about documents and slots whose condition has ended; returns how many."""
+    cleared = 0
+    for alarm in alarms.open_alarms(conn, CONFLICT_ALARM):
+        job = jobs.find_job(conn, alarm.job_id or "")
+        if job is None or job.state is not JobState.HELD or job.held_reason != "conflict":
+            cleared += len(alarms.clear(conn, CONFLICT_ALARM, job=alarm.job_id, why="the conflict was resolved"))
+    for alarm in alarms.open_alarms(conn, OLD_PAPER_ALARM):
+        row = conn.execute("SELECT out_of_service FROM slots WHERE id = ?", (alarm.slot_id,)).fetchone()
+        if row is None or not row["out_of_service"]:
+            cleared += len(alarms.clear(conn, OLD_PAPER_ALARM, slot=alarm.slot_id,
+                                        why="the slot is back in service"))
+    for alarm in alarms.open_alarms(conn, WITHDRAWN_PAPER_ALARM):
+        row = conn.execute("SELECT occupant FROM slots WHERE id = ?", (alarm.slot_id,)).fetchone()
+        if row is None or row["occupant"] != alarm.job_id:
+            cleared += len(alarms.clear(conn, WITHDRAWN_PAPER_ALARM, slot=alarm.slot_id,
+                                        why="the withdrawn document was taken out"))
+    return cleared
+
+
+def clear_buses_back(conn: sqlite3.Connection, bus_states: dict[str, str]) -> int:
+    """Clear `bus_unreachable` alarms of buses online now (a restart does not see the bus come back)."""
+    cleared = 0
+    for alarm in alarms.open_alarms(conn, "bus_unreachable"):
+        name = (alarm.device or "").removeprefix("bus:")
+        if bus_states.get(name) == "online":
+            cleared += len(alarms.clear(conn, "bus_unreachable", device=alarm.device, why="the bus answers again"))
+    return cleared

@@ -6,9 +6,12 @@ bus (and so on the control socket and the SSE stream):
     {"screen": "opening", "slot": "1-05", "door": 5, "board": 1, "reason": null,
      "message": {"id": "...", "en": "..."}, "job": {"masked_name": "S*** N****", "state": "..."}}
 
-`screen` is one of `Screen`. `reason` is a refusal word of PROTOCOLS.md §4
-when `screen` is `refused`. `job` never carries personal data beyond a masked
-name.
+`screen` is one of `Screen`. `reason` is a refusal word of PROTOCOLS.md §4,
+or one of the counter's (`station.release.screens`: where the document is,
+`busy` with `retry_after_s` for a dispenser serving someone else), when
+`screen` is `refused`. `job` never carries personal data beyond a masked
+name. `citizen_words` gives the Indonesian and English sentence for any of
+these words.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class Screen(StrEnum):
     ASK_STAFF = "ask_staff"      # jammed door, unknown outcome: staff are called
     LOCKED_OUT = "locked_out"    # too many refused scans: wait a moment
     PROBLEM_REPORTED = "problem_reported"  # the citizen reported a problem; staff are called
+    OUT_OF_SERVICE = "out_of_service"      # the station cannot release now (disk full, ...): ask staff
 
 
 @dataclass(frozen=True)
@@ -56,10 +60,26 @@ class KioskView:
         return data
 
 
-# Problems a citizen can report from the kiosk ("report a problem").
-PROBLEMS = {
-    "door_did_not_open": {"id": "Pintu tidak terbuka", "en": "The door did not open"},
+# Problems a citizen can report from the kiosk ("report a problem"); the keys are the
+# problem words of PROTOCOLS.md §7.1, sent to the back office as they are.
+PROBLEMS: dict[str, dict[str, str]] = {
+    "door_stuck": {"id": "Pintu tidak terbuka", "en": "The door will not open"},
     "document_missing": {"id": "Dokumen tidak ada", "en": "The document is missing"},
-    "document_damaged": {"id": "Dokumen rusak", "en": "The document is damaged"},
     "wrong_document": {"id": "Dokumen salah", "en": "It is the wrong document"},
+    "other": {"id": "Masalah lain", "en": "Something else"},
 }
+
+def knows_reason(reason: object) -> bool:
+    """True for a refusal word the kiosk has sentences for (§4 token words, the counter's own words)."""
+    from .release import screens
+    from .token import REASONS
+
+    return isinstance(reason, str) and (reason in REASONS or reason in screens.STATE_REASONS
+                                        or reason in (screens.BUSY, screens.BIN_NOT_EMPTY, screens.DEVICE_UNKNOWN))
+
+
+def citizen_words(reason: str) -> dict[str, str]:
+    """Both sentences for a refusal word: {"id": ..., "en": ...} (the counter's words, `station.release.screens`)."""
+    from .release import screens
+
+    return screens.message(reason)

@@ -3,8 +3,9 @@
 One document at a time: pick a free slot of a fitting size (out-of-service
 slots, and slots whose sensor already sees something, are skipped), reserve
 it and record the `load` intent in one commit, open it, and wait for the
-door to close. Closed with the paper inside: `staged`. Closed empty: the
-slot is freed and the document stays `printed` for the next round. A latch
+door to close. Closed with the paper inside (or, on boards without item
+sensors, closed): `staged`. Closed empty: the slot is freed and the document
+stays `printed` for the next round. A latch
 that will not open takes the slot out of service and tries another. A door
 left open past its time raises an alarm and stays in the ledger: it is
 settled when it closes, also after a restart.
@@ -93,11 +94,13 @@ class Loader:
         job = next((j for j in jobs.jobs_in(self.conn, JobState.PRINTED, limit=50)
                     if j.flow is Flow.LOCKER and j.slot is None), None)
         if job is None:
+            alarms.clear(self.conn, "no_free_slot", why="no printed document waits for a slot")  # (issue 15)
             return False
         slot = self._free_slot(job.size)
         if slot is None:
             alarms.raise_alarm(self.conn, "no_free_slot", "no free slot for printed documents", severity="warning")
             return False
+        alarms.clear(self.conn, "no_free_slot", why=f"slot {slot} is free")  # (issue 15) the locker has room
         with spool.write(self.conn):
             slots.occupy(self.conn, slot, job.id, actor="system")
             intent = intents.record(self.conn, Kind.LOAD, job=job.id, slot=slot)
@@ -146,12 +149,13 @@ class Loader:
             return
         if job is None or job.state is not JobState.PRINTED or job.slot != slot:
             intents.finish(self.conn, intent.id, "stale")
-        elif item is Item.PRESENT:
-            with spool.write(self.conn):
-                intents.finish(self.conn, intent.id, "staged")
-                machine.transition(self.conn, job_id, JobState.STAGED, actor="system", details={"slot": slot})
         elif item is Item.ABSENT:
             self._give_up(intent, "closed_empty")
+        else:  # seen inside, or a board without item sensors (8A/80): the person loading it shut the door on it
+            with spool.write(self.conn):
+                intents.finish(self.conn, intent.id, "staged")
+                machine.transition(self.conn, job_id, JobState.STAGED, actor="system",
+                                   details={"slot": slot, "item": item.value})
 
     def _give_up(self, intent: Intent, outcome: str) -> None:
         assert self.conn is not None

@@ -6,12 +6,19 @@ numbers, phone numbers, bearer tokens, pickup tokens and private keys are
 masked wherever they appear, and fields named like personal data are
 masked by name. The masking runs in the formatter, so no code path can
 bypass it.
+
+Under systemd (standard error is the journal stream that `$JOURNAL_STREAM`
+names), lines go to journald with a `<priority>` prefix, and not to a log
+file: the journal keeps logging when the station's own disk is full. A log
+file that cannot be written (disk full) drops lines with one notice instead
+of a traceback for each.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 from datetime import UTC, datetime
@@ -77,11 +84,59 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+# Syslog priorities that journald reads from a line's `<N>` prefix (sd-daemon.h).
+_PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+
+class JournalFormatter(JsonFormatter):
+    """A masked JSON line with the journal's priority prefix (`<4>{...}` for a warning)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        priority = _PRIORITY.get(record.levelno, 3 if record.levelno > logging.WARNING else 6)
+        return f"<{priority}>{super().format(record)}"
+
+
+def under_journald(stream: Any = None) -> bool:
+    """True when `stream` (standard error) is the journal stream systemd gave this process."""
+    device, _, inode = os.environ.get("JOURNAL_STREAM", "").partition(":")
+    try:
+        found = os.fstat((stream or sys.stderr).fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
+    return device.isdigit() and inode.isdigit() and (found.st_dev, found.st_ino) == (int(device), int(inode))
+
+
+class _LogFile(logging.FileHandler):
+    """A log file that, when it cannot be written (disk full), drops lines with one notice on standard error."""
+
+    dropped = 0
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        if not self.dropped:
+            sys.stderr.write(f"station: cannot write the log file {self.baseFilename} ({sys.exc_info()[1]});"
+                             " dropping lines until it can\n")
+        self.dropped += 1
+
+    def emit(self, record: logging.LogRecord) -> None:
+        dropped = self.dropped
+        super().emit(record)
+        if dropped and self.dropped == dropped:  # written again: say what was lost
+            self.dropped = 0
+            super().emit(logging.makeLogRecord({"name": "station.logs", "levelno": logging.WARNING,
+                                                "levelname": "WARNING",
+                                                "msg": f"{dropped} log lines were dropped: the log file could"
+                                                       " not be written"}))
+
+
 def setup(level: str = "info", path: Path | None = None) -> None:
-    """Send the station's logs, as masked JSON lines, to `path` or standard error."""
-    handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
-                                else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(JsonFormatter())
+    """Send the station's logs, as masked JSON lines, to journald (under systemd), `path`, or standard error."""
+    handler: logging.Handler
+    if under_journald():
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JournalFormatter())
+    else:
+        handler = _LogFile(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -23,19 +23,27 @@ from .trust import format_time
 
 # How far ahead a pickup window may be extended.
 MAX_EXTENSION = timedelta(days=90)
+# A job held for this reason waits for the back office (a correction), not for a retry.
+CONFLICT = "conflict"
 
 
 def allowed(job: Job) -> frozenset[Action]:
     """The actions this job accepts now."""
-    return actions_allowed(job.flow, job.state, held_from=job.held_from, in_slot=job.slot is not None,
-                           has_pdf=job.pdf_path is not None)
+    found = actions_allowed(job.flow, job.state, held_from=job.held_from, in_slot=job.slot is not None,
+                            has_pdf=job.pdf_path is not None)
+    if job.held_reason == CONFLICT:  # (issue 15) only a correction or a cancel ends a conflict (PROTOCOLS §7.1)
+        found -= {Action.RETRY}
+    return found
 
 
 def check(job: Job, action: Action) -> None:
     """Refuse (409, with the reason in words) an action the job's state does not allow."""
     if action in allowed(job):
         return
-    if action is Action.RETRY and job.state is JobState.HELD:
+    if action is Action.RETRY and job.held_reason == CONFLICT:
+        message = (f"job {job.id} is held for a conflict: the back office must send a correction"
+                   " (a higher revision), or cancel it")
+    elif action is Action.RETRY and job.state is JobState.HELD:
         message = (f"job {job.id} was held while {job.held_from}: the paper may have left the station;"
                    " check the slot, then cancel it or ask a technician")
     elif action is Action.RETRY:
@@ -61,8 +69,9 @@ def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
 def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, reason: str) -> Job:
     """Withdraw a job before release (its paper, if any, stays in the slot for staff)."""
     check(get_job(conn, job_id), Action.CANCEL)
+    # (issue 15) `by` travels to the back office with the `cancelled` event (PROTOCOLS §7.1).
     return machine.transition(conn, job_id, JobState.CANCELLED, actor=actor, reason=reason[:200],
-                              action="job.cancelled")
+                              action="job.cancelled", details={"by": "operator"})
 
 
 def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str,

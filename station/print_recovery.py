@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from drivers.printer import PrinterError
-from spool import intents, machine
+from spool import intents, jobs, machine
 from spool.db import write
 from spool.intents import Intent, Kind
 from spool.jobs import Job, find_job, get_job
@@ -44,7 +44,7 @@ def recover(stage: PrintStage) -> tuple[Recovery, bool]:
             _follow_again(stage, job, intent, report)
         else:
             complete &= _resolve(stage, job, intent, report)
-    for job in stage.jobs_in(JobState.PRINTING):
+    for job in jobs.jobs_in(stage.conn, JobState.PRINTING, limit=100_000):
         if job.id in stage.flights or intents.open_for(stage.conn, job.id, Kind.PRINT) is not None:
             continue
         if job.flow is Flow.DISPENSER:

@@ -23,10 +23,10 @@ a job again by itself is caught by the job's new start time and recorded
 after a restart) has it cancelled there, and the printer's own record of
 the job decides: printed in full, or reprinted by the station.
 
-While the printer reports a blocking reason nothing new is fed. A
-dispenser job goes only into an empty bin (`bin_clear`), one at a time;
-locker jobs are printed ahead only while there are slots for them.
-Every call here blocks (pycups, SQLite): the stage runs in its own thread.
+While the printer reports a blocking reason nothing new is fed. Dispenser
+jobs go into an empty bin (`bin_clear`), one at a time; locker jobs are
+printed ahead only while there are slots for them.
+Every call blocks (pycups, SQLite): the stage runs in its own thread.
 """
 
 from __future__ import annotations
@@ -51,8 +51,7 @@ from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from .config import Config
-from .print_attempt import (Document, Flight, OptionsFor, Recovery, StepReport, default_options,
-                            failures_in_a_row, judge)
+from .print_attempt import Document, Flight, OptionsFor, Recovery, StepReport, default_options, failures_in_a_row, judge
 from .print_recovery import LOST, recover
 
 # The printer has no record of a job it was given (restarted, purged): reprint it, up to this many times.
@@ -182,6 +181,9 @@ class PrintStage:
                                    device="printer", severity="warning", actor=self.actor)
             elif previous is not None and previous.blocked and not status.blocked:
                 log.info("printer %s ready again", self.printer.name)
+        if not status.blocked:
+            # (issue 15) the condition ended (also after a restart): the alarm clears itself.
+            alarms.clear(self.conn, "printer.blocked", device="printer", actor=self.actor, why="printer ready again")
         return status
 
     # -- following jobs at the printer ----------------------------------------
@@ -483,11 +485,6 @@ class PrintStage:
             self.printer.cancel(printer_job)
         except PrinterError as err:
             log.warning("could not cancel printer job %s: %s", printer_job, err)
-
-    # -- reading the spool -----------------------------------------------------
-
-    def jobs_in(self, state: JobState) -> list[Job]:
-        return jobs.jobs_in(self.conn, state, limit=100_000)
 
     def _publish(self, kind: str, data: dict[str, Any]) -> None:
         if self.events is not None:

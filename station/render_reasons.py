@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
+from .signedpdf.verdict import REASONS as PDF_REASONS
 from .templates.bundle import REASONS as BUNDLE_REASONS
 
 # What a field's value can be refused for (station/templates/fields.py and render.py).
@@ -26,7 +27,7 @@ DOCUMENT_REASONS = frozenset({
     "render_refused",       # refused for a reason outside this vocabulary
     "render_failed",        # the renderer failed on this document (a bug to report)
 })
-RENDER_REASONS = frozenset(BUNDLE_REASONS) | FIELD_REASONS | DOCUMENT_REASONS
+RENDER_REASONS = frozenset(BUNDLE_REASONS) | FIELD_REASONS | DOCUMENT_REASONS | frozenset(PDF_REASONS)
 
 
 def reason_word(reason: object) -> str:

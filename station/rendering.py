@@ -92,6 +92,11 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
     cfg: Config = _worker["cfg"]
     try:
         document = json.loads(payload or "")
+        if isinstance(document, dict) and document.get("kind") == "pdf":
+            # An agency-signed PDF (PROTOCOLS §7.2) is verified and written as sent, never rendered.
+            from .signedpdf.stage import accept
+
+            return Rendered(job_id, **accept(document, cfg, _pdf_path(cfg, job_id)))
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
             return Rendered(job_id, refused="document_malformed")
         template = _worker["cache"].find(cfg.path(cfg.paths.templates), document["template"],
@@ -108,14 +113,18 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
         return Rendered(job_id, retry=True)  # the station's disk, not the document: try again later
     except Exception:  # noqa: BLE001 - a renderer bug on one document holds that document, no other
         return Rendered(job_id, refused="render_failed")
-    folder = cfg.path(cfg.paths.documents)
-    assert folder is not None
-    path = folder / pdf_name(job_id)
+    path = _pdf_path(cfg, job_id)
     try:
         write_atomic(path, result.pdf, mode=0o600)
     except OSError:
         return Rendered(job_id, retry=True)
     return Rendered(job_id, str(path), result.sha256, result.pages)
+
+
+def _pdf_path(cfg: Config, job_id: str) -> Path:
+    folder = cfg.path(cfg.paths.documents)
+    assert folder is not None
+    return folder / pdf_name(job_id)
 
 
 # -- the daemon side ---------------------------------------------------------------
@@ -187,6 +196,9 @@ class RenderStage:
 
     async def step(self) -> float:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
+        disk = getattr(self.daemon, "disk", None)
+        if disk is not None and disk.render_paused:
+            return IDLE_S  # (issue 15) disk space low: rendering ahead waits (station.disk)
         # Paused jobs stay `received`: ask for enough to fill a batch past them.
         waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH + len(self.backoff))
         ready = [job for job in waiting if not self.backoff.waiting(job.id)][:BATCH]
@@ -204,8 +216,22 @@ class RenderStage:
                 self._new_pool()
                 await asyncio.to_thread(self._failed, job.id, "worker_died")
                 return 1.0
-            await asyncio.to_thread(self._record, done)
+            await asyncio.to_thread(self._take, done, job.payload)
         return 0.0
+
+    def _take(self, done: Rendered, payload: str | None) -> None:
+        if not self.replaced(done, payload):
+            self._record(done)
+
+    def replaced(self, done: Rendered, payload: str | None) -> bool:
+        """True (and its PDF removed) when the job was corrected or withdrawn while it rendered (PROTOCOLS §7.1)."""
+        now = jobs.get_job(self.conn, done.job_id)
+        if now.state is JobState.RECEIVED and now.payload == payload:
+            return False
+        if done.path:
+            Path(done.path).unlink(missing_ok=True)
+        self.backoff.succeeded(done.job_id)  # the failures of the old form do not count
+        return True
 
     def _record(self, done: Rendered) -> None:
         if done.retry:

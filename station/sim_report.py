@@ -33,6 +33,7 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
     per_key = Tally((e["document_id"], e["event"]) for e in events)
     summary = {
         "documents": len(wanted),
+        "documents_by_kind": dict(Tally(a.kind for a in station.office.approvals())),
         "counts": station.counts(),
         "audit_intact": verdict.ok, "audit_entries": verdict.count, "audit_problem": verdict.reason,
         "checkpoints_verified": checkpoints_ok, "checkpoint_problems": problems,

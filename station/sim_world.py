@@ -29,7 +29,6 @@ import spool
 from spool import alarms, jobs, machine
 from spool.states import Action, JobState
 
-
 from . import operations, token
 from .control import ControlClient, ControlError
 
@@ -245,9 +244,7 @@ class World:
             for job in self._ready(5):
                 if time.monotonic() - self.scanned.get(job.id, -1e9) < 15:
                     continue  # scanned recently: give the station time
-                self._scan(job.id)
-                with self._lock:
-                    self.waiting[job.id] = time.monotonic()
+                self.scan(job.id)
                 stop.wait(0.02 if self.fast else 0.15)
                 break
             stop.wait(0.02 if self.fast else 0.2)
@@ -276,6 +273,16 @@ class World:
                     self.waiting[ready[0].id] = time.monotonic()
                 self._scan(ready[0].id)
             stop.wait(0.02 if self.fast else 0.2)
+
+    def scan(self, doc: str, token_text: str | None = None) -> None:
+        """A citizen scans their token (the one given, else theirs) and waits at the station for their paper."""
+        with self._lock:
+            self.waiting[doc] = time.monotonic()
+        if token_text is not None:
+            self.scanned[doc] = time.monotonic()
+            self.station.scanner.send(token_text)
+        else:
+            self._scan(doc)
 
     def _scan(self, doc: str, *, again: bool = False) -> None:
         try:
@@ -307,12 +314,13 @@ class World:
     # -- staff ------------------------------------------------------------------------------
 
     def staff(self, stop: threading.Event) -> None:
-        """Staff retry held documents now and then, and empty a bin the station says must be empty."""
+        """Staff retry held documents now and then (scripted days), and empty a bin the station says must be empty."""
         retries: Tally[str] = Tally()
         while not stop.wait(3.0):
             conn = spool.connect(self.cfg.spool_path)
             try:
-                for job in jobs.jobs_in(conn, JobState.HELD, limit=20):
+                # Retries only in a scripted day: in a demo, held documents wait for the person at the ops page.
+                for job in jobs.jobs_in(conn, JobState.HELD, limit=20) if self.options.auto_collect else []:
                     if Action.RETRY in operations.allowed(job) and retries[job.id] < 5:
                         retries[job.id] += 1
                         operations.retry(conn, job.id, actor="operator:sim-staff")
@@ -321,9 +329,9 @@ class World:
                         retries[job.id] += 1
                         machine.transition(conn, job.id, JobState.STAGED, actor="operator:sim-staff",
                                            action="job.latch_freed", details={"reason": job.held_reason})
-                if self.shutter and self.serving is None and any(
+                if self.shutter and self._presented() is None and any(
                         a.kind == "bin_not_empty" for a in alarms.list_alarms(conn, open_only=True)):
-                    self._clear_bin(conn)
+                    self._clear_bin(conn)  # paper nobody is being served: staff take it out
             finally:
                 conn.close()
 
@@ -334,7 +342,7 @@ class World:
             self.bin.clear()
         self.bus.take_item(self.shutter)  # type: ignore[arg-type]
         for alarm in alarms.list_alarms(conn, open_only=True):
-            if alarm.kind in ("bin_not_empty", "document_retained"):
+            if alarm.kind == "document_retained":  # the station clears bin_not_empty itself
                 with contextlib.suppress(spool.SpoolError):
                     alarms.acknowledge(conn, alarm.id, actor="operator:sim-staff")
 

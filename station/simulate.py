@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,12 +69,14 @@ class Options:
     cups: bool = False
     port: int = 8080
     pin_ratio: float = 0.2
+    pdf_ratio: float = 0.0  # share of documents that come as agency-signed PDFs (§7.2)
     printer_ppm: float | None = None
     seed: int | None = None
     timeout: float | None = None
     quiet: bool = False
     fast: bool = False  # soak runs: brisk people, fast polling
     buses: int = 1
+    keep: bool = False  # keep a temporary station folder on exit (it holds keys and personal data)
     # A fleet (station/fleet/) runs several: each with its id, and settings for its daemon's environment.
     station_id: str = "MPP-DEMO-01"
     env: dict[str, str] = field(default_factory=dict)
@@ -102,6 +105,9 @@ class Buses:
 
     def close_door(self, slot: str) -> None:
         self._sim(slot).close_door(slot)
+
+    def unlock_count(self, slot: str) -> int:
+        return self._sim(slot).unlock_count(slot)
 
     def stop(self) -> None:
         for sim in self.sims.values():
@@ -144,25 +150,30 @@ class SimulatedStation:
         station_id = self.cfg.station.id
         if self.shared_server is not None:
             self.office.add_station(station_id, self._bearer())
-            self.server = self.shared_server
         else:
             self.office = BackOffice(self._issuer_key(), stations={station_id: self._bearer()}, seed=opts.seed,
-                                     scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10)
+                                     scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10,
+                                     pdf_ratio=opts.pdf_ratio)
             if (self.folder / OFFICE_STATE).exists():
                 self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
-            self.server = BackOfficeServer(self.office).start()
         self._trust(self.office.issuer_entry())
+        # The station trusts the simulated agencies' CA (a new one each run; a resumed run keeps the old
+        # roots too, for the signed PDFs still waiting to be verified).
+        ca_bundle = self.folder / "pdf-ca.pem"
+        earlier = ca_bundle.read_bytes() if ca_bundle.exists() else b""
+        if self.office.pdf_issuer.root_pem not in earlier:
+            ca_bundle.write_bytes(earlier + self.office.pdf_issuer.root_pem)
+        self.server = self.shared_server or BackOfficeServer(self.office).start()
         self.bus = Buses({bus.name: LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                                                latch_ms=20 if opts.fast else None).start()
                           for bus in self.cfg.bus})
         self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
-        self.world = World(self, self.rng)
-        self.world.restore(self.folder / WORLD_STATE)
         if opts.port == 0:
             opts.port = _free_port()
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
-                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PRINTER_SIM_OUTPUT": PRINTER_OUTPUT}
+                    "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PRINTER_SIM_OUTPUT": PRINTER_OUTPUT,
+                    "STATION_PDF_CA_BUNDLE": str(ca_bundle)}
         self.env.update(opts.env)
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
@@ -177,6 +188,8 @@ class SimulatedStation:
             for key, value in self.cups_lab.printer_settings().items():
                 self.env[f"STATION_PRINTER_{key.upper()}"] = str(value)
         self.cfg = config.load(config_path, environ=self.env)  # what the daemon runs with
+        self.world = World(self, self.rng)
+        self.world.restore(self.folder / WORLD_STATE)
 
     def _bearer(self) -> str:
         path = self.cfg.path(self.cfg.backoffice.token_file)
@@ -258,14 +271,19 @@ class SimulatedStation:
                 code = self.daemon.wait()
         for thread in self._threads:
             thread.join(3)
-        self._save_state()
-        self.scanner.stop()
-        self.bus.stop()
-        if self.shared_server is None:
-            self.server.stop()
-        if self.cups_lab is not None:
-            self.cups_lab.stop()
+        if getattr(self, "world", None) is not None:
+            self._save_state()
+        parts = ("scanner", "bus", "cups_lab") + (() if self.shared_server else ("server",))  # a fleet's: the fleet's
+        for part in parts:  # whatever setup got to start
+            if getattr(self, part, None) is not None:
+                getattr(self, part).stop()
         return code
+
+    def remove_temporary(self) -> None:
+        """Remove the station folder made for this run (keys, PDFs with personal data) unless asked to keep it."""
+        folder = getattr(self, "folder", None)
+        if self.options.folder is None and not self.options.keep and folder is not None:
+            shutil.rmtree(folder.parent, ignore_errors=True)
 
     def _save_state(self) -> None:
         """What the next run on this folder resumes: the back office and where the paper is."""
@@ -279,7 +297,7 @@ class SimulatedStation:
 
     def _scan_hook(self, document_id: str, token_text: str) -> dict[str, Any]:
         """The citizen page's "scan at the station" button."""
-        self.scanner.send(token_text)
+        self.world.scan(document_id, token_text)
         return {"scanned": document_id}
 
     # -- faults ----------------------------------------------------------------------
@@ -359,7 +377,7 @@ class SimulatedStation:
                 approval = self.office.approval(doc)
             except KeyError:
                 return f"the back office has no document {doc}"
-            self.scanner.send(approval.token)
+            self.world.scan(doc, approval.token)
             return f"scanned the token of {doc}" + (f" (its PIN is {approval.pin})" if approval.pin else "")
         if words[0] == "approve" and len(words) == 2 and words[1].isdigit():
             made = self.office.approve(int(words[1]), station=self.cfg.station.id)
@@ -424,6 +442,13 @@ class _Args:
 def run(options: Options) -> int:
     """Run until interrupted (or, with `exit_when_done`, until every document is collected)."""
     station = SimulatedStation(options)
+    try:
+        return _run(station, options)
+    finally:
+        station.remove_temporary()
+
+
+def _run(station: SimulatedStation, options: Options) -> int:
     started = time.monotonic()
     interrupted = False
 

@@ -1,4 +1,4 @@
-"""The daemon's timed work: pickup expiry, retention, and signed audit checkpoints."""
+"""The daemon's timed work: pickup expiry and its reminders, alarms whose condition ended, retention, checkpoints."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("station.timers")
 
 EXPIRY_EVERY_S = 30.0
+CONDITIONS_EVERY_S = 5.0
 RETENTION_EVERY_S = 3600.0
 
 
 class Timers:
-    """Expiry every half minute, retention hourly, a checkpoint every `checkpoint_seconds`."""
+    """Expiry every half minute, ended conditions every 5 s, retention hourly, a checkpoint every `checkpoint_seconds`."""
 
     name = "timers"
 
@@ -32,6 +33,7 @@ class Timers:
         self.conn = spool.connect(cfg.spool_path)
         self.station_key = load_private_key(cfg.path(cfg.paths.station_key))  # type: ignore[arg-type]
         daemon.loop("expiry", self.expire)
+        daemon.loop("conditions", self.conditions)
         daemon.loop("retention", self.retain)
         # A checkpoint soon after start (the recovered state), then at the configured interval.
         daemon.loop("checkpoint", self.checkpoint, first_delay=min(2.0, cfg.backoffice.checkpoint_seconds))
@@ -41,7 +43,21 @@ class Timers:
 
     async def expire(self) -> float:
         await asyncio.to_thread(housekeeping.expire_due, self.conn, datetime.now(UTC))
+        reminder = await asyncio.to_thread(housekeeping.remind_expired, self.conn, datetime.now(UTC))
+        if reminder is not None:
+            self.daemon.events.publish("alarm", reminder.as_dict())
         return EXPIRY_EVERY_S
+
+    async def conditions(self) -> float:
+        """Clear the alarms about documents and slots whose condition ended (a slot emptied, a conflict resolved)."""
+        cleared = await asyncio.to_thread(housekeeping.clear_ended, self.conn)
+        devices = getattr(self.daemon, "devices", None)
+        if devices is not None:
+            buses = {name: state.value for name, state in devices.locker.bus_states().items()}
+            cleared += await asyncio.to_thread(housekeeping.clear_buses_back, self.conn, buses)
+        if cleared:
+            self.daemon.events.publish("alarm", {"cleared": cleared})
+        return CONDITIONS_EVERY_S
 
     async def retain(self) -> float:
         retention = self.daemon.cfg.retention

@@ -27,10 +27,9 @@ from typing import Any, Literal
 
 import serial
 
-from drivers.errors import DeviceConfigError
 from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
 
-from .dialect import Dialect, dialect
+from .dialect import check_bus, closed_bit, dialect
 from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
 from .frames import Judge
 from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
@@ -76,30 +75,6 @@ class _Job:
 
 class _BusLost(Exception):
     """The port vanished in the middle of something."""
-
-
-def check_bus(section: BusSettings, family: Dialect) -> None:
-    """Refuse boards the family cannot address, with a clear configuration error."""
-    seen: set[int] = set()
-    for board in section.boards:
-        if board.address > family.max_address:
-            raise DeviceConfigError(f"bus {section.name}: {family.family} board address must be 1-"
-                              f"{family.max_address}, not {board.address}")
-        if board.locks > family.max_locks:
-            raise DeviceConfigError(f"bus {section.name}: a {family.family} board has at most"
-                              f" {family.max_locks} locks, board {board.address} says {board.locks}")
-        if board.address in seen:
-            raise DeviceConfigError(f"bus {section.name}: board address {board.address} appears twice")
-        seen.add(board.address)
-    if not section.boards:
-        raise DeviceConfigError(f"bus {section.name}: no boards")
-
-
-def closed_bit(family: str, locked_bit: int, feedback: str) -> int:
-    """The raw feedback bit that means "door closed" for a board of this family and polarity."""
-    if family == "cu16":
-        return locked_bit
-    return 1 if feedback == "door_closing" else 0
 
 
 class LockBus:

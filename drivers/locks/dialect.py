@@ -16,6 +16,7 @@ from drivers.errors import DeviceConfigError
 
 from . import a8a80, cu16
 from .frames import Judge
+from .settings import BusSettings
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,27 @@ def dialect(family: str) -> Dialect:
         return DIALECTS[family]
     except KeyError:
         raise DeviceConfigError(f"unknown board family {family!r}: use one of {', '.join(DIALECTS)}") from None
+
+
+def check_bus(section: BusSettings, family: Dialect) -> None:
+    """Refuse boards the family cannot address, with a clear configuration error."""
+    seen: set[int] = set()
+    for board in section.boards:
+        if board.address > family.max_address:
+            raise DeviceConfigError(f"bus {section.name}: {family.family} board address must be 1-"
+                              f"{family.max_address}, not {board.address}")
+        if board.locks > family.max_locks:
+            raise DeviceConfigError(f"bus {section.name}: a {family.family} board has at most"
+                              f" {family.max_locks} locks, board {board.address} says {board.locks}")
+        if board.address in seen:
+            raise DeviceConfigError(f"bus {section.name}: board address {board.address} appears twice")
+        seen.add(board.address)
+    if not section.boards:
+        raise DeviceConfigError(f"bus {section.name}: no boards")
+
+
+def closed_bit(family: str, locked_bit: int, feedback: str) -> int:
+    """The raw feedback bit that means "door closed" for a board of this family and polarity."""
+    if family == "cu16":
+        return locked_bit
+    return 1 if feedback == "door_closing" else 0

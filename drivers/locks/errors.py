@@ -8,8 +8,8 @@ error: it is the outcome `unknown`, and it is never sent again by itself.
 
 from __future__ import annotations
 
-from drivers.serialport import PortBusy, PortDenied, PortError, PortVanished
 from drivers.errors import DeviceError
+from drivers.serialport import PortBusy, PortDenied, PortError, PortVanished
 
 __all__ = ["LockError", "FrameError", "NoReply", "WriteFailed", "UnknownSlot", "UnlockNotSent",
            "PortError", "PortVanished", "PortBusy", "PortDenied"]

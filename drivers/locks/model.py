@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-
 from .dialect import Reading
 from .naming import slot_name
 

@@ -7,9 +7,8 @@ Statuses use the station's device vocabulary (status.py).
 
 from .device import IPP_JOB_PHASES, JobPhase, Printer, PrinterJob
 from .document import pdf_pages, sha256_of
+from .errors import BadDocument, BadOptions, IppError, PrinterBlocked, PrinterError, PrinterUnreachable, PrintRefused
 from .factory import open_printer
-from .errors import (BadDocument, BadOptions, IppError, PrinterBlocked, PrinterError, PrinterUnreachable,
-                     PrintRefused)
 from .options import check_options, copies_of, print_options
 from .status import BLOCKING, DeviceState, PrinterStatus, check_can_feed, parse_reasons, strip_severity
 

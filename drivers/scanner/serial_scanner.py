@@ -11,15 +11,20 @@ from collections.abc import Callable, Iterator
 
 import serial
 
-from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, classify, open_port
+from drivers.serialport import PortDenied, PortError, PortVanished, classify, open_port
 
 from .lines import LineSplitter, Scan, decode_scan
+from .reconnect import Reconnect
 
 log = logging.getLogger("station.scanner")
 
 
 class SerialScanner:
-    """Scans from one serial port; only that port's bytes can ever make a scan."""
+    """Scans from one serial port; only that port's bytes can ever make a scan.
+
+    `read` opens the port when it is not open (never opened, or lost), so a
+    scanner that is plugged in after start is found within about a second.
+    """
 
     def __init__(self, path: str, baud: int = 9600, *, partial_timeout: float = 0.3,
                  opener: Callable[[str, int], serial.Serial] = open_port) -> None:
@@ -30,14 +35,13 @@ class SerialScanner:
         self._opener = opener
         self._port: serial.Serial | None = None
         self._ready: deque[Scan] = deque()
-        self._backoff = Backoff()
-        self._retry_at = 0.0
+        self._reconnect_pacing = Reconnect()
 
     def open(self) -> None:
         """Open the port now; a missing or denied port is raised (later losses are retried)."""
         self._port = self._opener(self.path, self.baud)
         self.online = True
-        self._backoff.reset()
+        self._reconnect_pacing.succeeded()
 
     def close(self) -> None:
         """Close the port."""
@@ -64,7 +68,7 @@ class SerialScanner:
             if deadline is not None and now >= deadline:
                 return None
             if self._port is None:
-                self._reconnect(now, deadline)
+                self._reconnect(deadline)
                 continue
             wake = [t for t in (deadline, self.splitter.deadline) if t is not None]
             wait = max(0.0, min(wake) - now) if wake else None
@@ -95,14 +99,14 @@ class SerialScanner:
         self.close()
         self.splitter.expire(float("inf"))  # half a scan from before the loss is no scan
 
-    def _reconnect(self, now: float, deadline: float | None) -> None:
-        if now < self._retry_at:
-            time.sleep(max(0.0, min(self._retry_at, deadline or self._retry_at) - now))
+    def _reconnect(self, deadline: float | None) -> None:
+        if not self._reconnect_pacing.wait(deadline):
             return
         try:
             self.open()
-            log.info("scanner %s is back", self.path)
+            log.info("scanner %s is online", self.path)
         except PortDenied:
+            self._reconnect_pacing.failed()
             raise
         except PortError:
-            self._retry_at = time.monotonic() + self._backoff.delay()
+            self._reconnect_pacing.failed()

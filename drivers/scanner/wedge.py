@@ -13,9 +13,12 @@ import time
 from collections import deque
 from typing import Any
 
-from .errors import ScannerError
+from drivers.serialport import VANISHED_ERRNOS
+
+from .errors import ScannerError, ScannerMissing
 from .keymap import UsKeymap
 from .lines import LineSplitter, Scan, decode_scan
+from .reconnect import Reconnect
 
 try:  # optional: only kiosks with a keyboard-wedge scanner need it
     import evdev
@@ -41,6 +44,12 @@ class WedgeScanner:
         self.keymap = UsKeymap()
         self._device: Any = None
         self._ready: deque[Scan] = deque()
+        self._reconnect_pacing = Reconnect()
+
+    @property
+    def online(self) -> bool:
+        """True while the device is open and grabbed."""
+        return self._device is not None
 
     def open(self) -> None:
         """Open and grab the device; `ScannerError` if it cannot be had exclusively."""
@@ -48,7 +57,9 @@ class WedgeScanner:
         try:
             device = module.InputDevice(self.path)
         except OSError as err:
-            raise ScannerError(f"scanner {self.path}: {err.strerror}") from None
+            kind = ScannerMissing if err.errno in VANISHED_ERRNOS else ScannerError
+            raise kind(f"scanner {self.path}: {err.strerror}") from None
+        self._reconnect_pacing.succeeded()
         try:
             device.grab()
         except OSError as err:
@@ -84,21 +95,24 @@ class WedgeScanner:
         self._ready.extend(Scan(decode_scan(line), now) for line in self.splitter.feed(raw, now))
 
     def read(self, timeout: float | None = None) -> Scan | None:
-        """The next whole scan, or None if none came within `timeout` seconds."""
-        if self._device is None:
-            raise ScannerError(f"scanner {self.path} is not open")
+        """The next whole scan, or None if none came within `timeout` seconds (a missing device is looked for)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._ready:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return None
+            if self._device is None:
+                self._reconnect(deadline)
+                continue
             wake = [t for t in (deadline, self.splitter.deadline) if t is not None]
             wait = max(0.0, min(wake) - now) if wake else None
             try:
                 ready, _, _ = select.select([self._device.fd], [], [], wait)
                 events = list(self._device.read()) if ready else []
-            except OSError as err:
-                raise ScannerError(f"scanner {self.path} lost: {err.strerror}") from None
+            except OSError:
+                self.close()  # unplugged: found again by `_reconnect`
+                self.splitter.expire(float("inf"))
+                continue
             now = time.monotonic()
             if not events:
                 self.splitter.expire(now)
@@ -106,3 +120,14 @@ class WedgeScanner:
                 if event.type == EV_KEY:
                     self.feed(event.code, event.value, now)
         return self._ready.popleft()
+
+    def _reconnect(self, deadline: float | None) -> None:
+        if not self._reconnect_pacing.wait(deadline):
+            return
+        try:
+            self.open()
+        except ScannerMissing:
+            self._reconnect_pacing.failed()
+        except ScannerError:
+            self._reconnect_pacing.failed()
+            raise  # denied, held by another program, evdev missing: a person must fix it

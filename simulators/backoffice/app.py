@@ -5,8 +5,11 @@
 - `GET /` lists the documents; `GET /citizen/{id}` is a citizen's phone
   (the pickup QR as inline SVG); `POST /citizen/{id}/scan` hands the token to
   the orchestrator's scan hook.
-- `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/documents`,
-  `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`.
+- `POST /api/v1/stations/{station}/complaints`: a §7.1 complaint that names no document.
+- `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/complaints`, `GET /sim/documents`,
+  `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`,
+  `POST /sim/documents/{id}/correct` (`{"data": {...}}`, optional) and
+  `POST /sim/documents/{id}/withdraw` (`{"reason": "..."}`, optional): §7.1.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 from .faults import FaultError
 from .office import BackOffice, HttpAnswer
@@ -73,7 +77,26 @@ def create_app(office: BackOffice) -> FastAPI:
             body = json.loads(await request.body())
         except ValueError:
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        except ClientDisconnect:  # the station went away mid-request (killed): it sends the event again
+            return Response(status_code=400)
         return _answer(office.record_event(station, document_id, body))
+
+    @app.post("/api/v1/stations/{station}/complaints")
+    async def station_complaints(station: str, request: Request) -> Response:
+        trouble = await misbehave()
+        if trouble is not None:
+            return trouble
+        if office.station_for(request.headers.get("authorization")) != station:
+            return unauthorized()
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        return _answer(office.record_complaint(station, None, body))
+
+    @app.get("/sim/complaints")
+    def sim_complaints(station: str | None = None) -> JSONResponse:
+        return JSONResponse(office.complaints.listed(station))
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> HTMLResponse:
@@ -123,10 +146,38 @@ def create_app(office: BackOffice) -> FastAPI:
             return JSONResponse({"detail": "count must be 1 to 10000"}, status_code=400)
         try:
             made = office.approve(count, station=body.get("station"), template=body.get("template"),
-                                  pin=body.get("pin"))
+                                  pin=body.get("pin"), kind=body.get("kind"))
         except KeyError as err:
             return JSONResponse({"detail": str(err.args[0])}, status_code=400)
         return JSONResponse([a.summary() for a in made])
+
+    @app.post("/sim/documents/{document_id}/correct")
+    def sim_correct(document_id: str, body: dict[str, Any] | None = None) -> JSONResponse:
+        data = (body or {}).get("data")
+        if data is not None and (not isinstance(data, dict)
+                                 or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items())):
+            return JSONResponse({"detail": "data must be an object of text fields"}, status_code=400)
+        try:
+            return JSONResponse(office.correct(document_id, data))
+        except KeyError:
+            return JSONResponse({"detail": "no such document"}, status_code=404)
+        except ValueError as err:
+            return JSONResponse({"detail": str(err)}, status_code=400)
+
+    @app.post("/sim/documents/{document_id}/withdraw")
+    def sim_withdraw(document_id: str, body: dict[str, Any] | None = None) -> JSONResponse:
+        reason = (body or {}).get("reason", "withdrawn_by_office")
+        if not isinstance(reason, str) or not reason:
+            return JSONResponse({"detail": "reason must be text"}, status_code=400)
+        try:
+            return JSONResponse(office.withdraw(document_id, reason))
+        except KeyError:
+            return JSONResponse({"detail": "no such document"}, status_code=404)
+
+    @app.get("/sim/pdf-ca.pem")
+    def sim_pdf_ca() -> Response:
+        """The root of the CA that signs this back office's PDFs (for a station's [pdf] ca_bundle)."""
+        return Response(office.pdf_issuer.root_pem, media_type="application/x-pem-file")
 
     @app.get("/sim/faults")
     def sim_faults() -> JSONResponse:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import hashlib
 import json
 import logging
 import secrets
@@ -25,14 +26,16 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station import token as pickup_token
-from station.backoffice import document
+from station.backoffice import document, withdrawal
 from station.backoffice.outbox import EVENTS
 from station.pin import make_verifier
 from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
 
+from . import complaints
 from .citizens import Citizens
 from .faults import Faults
 from .forms import Form, fallback_forms, fill, load_forms
+from .pdfdocs import PdfIssuer
 
 log = logging.getLogger("simulators.backoffice")
 
@@ -58,10 +61,19 @@ class Approval:
     token: str                # the pickup token's QR text
     pin: str | None           # the PIN the citizen got apart (simulator only: never sent to a station)
 
+    withdrawn: bool = False   # a withdrawal was put in the feed
+
+    @property
+    def kind(self) -> str:
+        """"template" (data for the station to render) or "pdf" (an agency-signed PDF, §7.2)."""
+        return str(self.document.get("kind", "template"))
+
     def summary(self) -> dict[str, Any]:
         """What the admin API lists (with the token and PIN: this is a simulator)."""
         return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
-                "token": self.token, "pin": self.pin, "pickup_expires": self.document["pickup_expires"]}
+                "kind": self.kind, "token": self.token, "pin": self.pin,
+                "pickup_expires": self.document["pickup_expires"],
+                "revision": self.document.get("revision", 0), "withdrawn": self.withdrawn}
 
 
 @dataclass
@@ -106,7 +118,8 @@ class BackOffice:
     def __init__(self, issuer_key: Ed25519PrivateKey | None = None, *,
                  stations: dict[str, str] | None = None, templates_dir: Path | None = None,
                  seed: int | None = None, faults: Faults | None = None, scan_hook: ScanHook | str | None = None,
-                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14) -> None:
+                 pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14,
+                 pdf_ratio: float = 0.0) -> None:
         self.issuer_key = issuer_key or Ed25519PrivateKey.generate()
         self.kid = kid_of(public_raw(self.issuer_key))
         # A key no station trusts, for the unknown_key fault.
@@ -119,6 +132,9 @@ class BackOffice:
         self.pin_ratio = pin_ratio
         self.pin_ln = pin_ln
         self.pickup_days = pickup_days
+        # Agencies that send signed PDFs instead of data: a CA hierarchy made now, at start.
+        self.pdf_ratio = pdf_ratio
+        self.pdf_issuer = PdfIssuer()
         self.run_id = base64.b32encode(secrets.token_bytes(5)).decode()[:4]
         self.forms = load_forms(templates_dir or REPOSITORY_TEMPLATES)
         if not self.forms:
@@ -129,10 +145,13 @@ class BackOffice:
         self._approvals: dict[str, Approval] = {}
         self._feeds: dict[str, list[str]] = {s: [] for s in self.stations}
         self._served: dict[str, Served] = {}
-        self._events: dict[tuple[str, str], Received] = {}
-        self._event_order: list[tuple[str, str]] = []
+        self._events: dict[tuple[str, str, str], Received] = {}
+        self._event_order: list[tuple[str, str, str]] = []
         self._conflicts: set[str] = set()
+        # Corrections and withdrawals in the feeds (PROTOCOLS §7.1), by their feed entry.
+        self._notices: dict[str, dict[str, Any]] = {}
         self._seq = 0
+        self.complaints = complaints.ComplaintBox()
 
     # --- keys and stations ----------------------------------------------------
 
@@ -167,14 +186,20 @@ class BackOffice:
     # --- approving ------------------------------------------------------------
 
     def approve(self, count: int = 1, *, station: str | None = None, template: str | None = None,
-                pin: bool | None = None) -> list[Approval]:
+                pin: bool | None = None, kind: str | None = None) -> list[Approval]:
         """Approve `count` documents for `station` (the first one by default; `ANY_STATION`: each citizen
-        chooses one), templates in turn."""
+        chooses one), templates in turn.
+
+        `kind` "pdf" makes agency-signed PDFs, "template" data to render; by
+        default each is a PDF with the chance `pdf_ratio`.
+        """
         station = station or next(iter(self.stations))
         if station != ANY_STATION and station not in self.stations:
             raise KeyError(f"no station {station!r} at this back office")
         if template is not None and template not in self.forms:
             raise KeyError(f"no template {template!r}; known: {', '.join(self.forms)}")
+        if kind not in (None, "template", "pdf"):
+            raise KeyError(f"no document kind {kind!r}; known: template, pdf")
         made = []
         for _ in range(count):
             with self._lock:
@@ -182,16 +207,17 @@ class BackOffice:
                 seq = self._seq
             form = self.forms[template] if template else list(self.forms.values())[seq % len(self.forms)]
             with_pin = (self.rng.random() < self.pin_ratio) if pin is None else pin
+            as_pdf = (self.rng.random() < self.pdf_ratio) if kind is None else kind == "pdf"
             with self._lock:
                 chosen = self.rng.choice(list(self.stations)) if station == ANY_STATION else station
-            approval = self._approval(form, chosen, seq, with_pin)
+            approval = self._approval(form, chosen, seq, with_pin, as_pdf)
             with self._lock:
                 self._approvals[approval.id] = approval
                 self._feeds[chosen].append(approval.id)
             made.append(approval)
         return made
 
-    def _approval(self, form: Form, station: str, seq: int, with_pin: bool) -> Approval:
+    def _approval(self, form: Form, station: str, seq: int, with_pin: bool, as_pdf: bool = False) -> Approval:
         abbreviation = "".join(part[0] for part in form.template.split("-")).upper() \
             if "-" in form.template else form.template[:3].upper()
         doc_id = f"{abbreviation}-{self.run_id}-{seq:05d}"
@@ -203,6 +229,11 @@ class BackOffice:
             "pickup_expires": format_time(datetime.fromtimestamp(now + ttl, UTC)),
             "issued_at": format_time(datetime.fromtimestamp(now, UTC)),
         }
+        if as_pdf:
+            # The agency lays the document out and signs it: the station gets the PDF, not the data.
+            data = fields.pop("data")
+            del fields["template"], fields["template_version"]
+            fields.update(self.pdf_issuer.document_fields(form.title, data))
         pin = None
         if with_pin:
             pin = self.citizens.pin()
@@ -225,6 +256,37 @@ class BackOffice:
     def token(self, document_id: str) -> str:
         """The pickup token text of a document (what the citizen's phone shows)."""
         return self.approval(document_id).token
+
+    # --- corrections and withdrawals (§7.1) --------------------------------------
+
+    def correct(self, document_id: str, data: dict[str, str] | None = None) -> dict[str, Any]:
+        """Send a correction: the document again, a revision higher, with `data` changed (a name by default)."""
+        with self._lock:
+            approval = self._approvals[document_id]
+            fields = {k: v for k, v in approval.document.items() if k not in document.UNSIGNED}
+            if "data" not in fields:
+                raise ValueError("only documents with template data are corrected here (not signed PDFs)")
+            revision = int(fields.get("revision", 0)) + 1
+            if data is None:
+                data = corrected_name(fields["data"])
+            fields.update(revision=revision, data={**fields["data"], **data},
+                          issued_at=format_time(datetime.now(UTC)))
+            approval.document = document.sign(fields, self.issuer_key)
+            self._queue_notice(approval, f"{document_id}#r{revision}", approval.document)
+            return approval.document
+
+    def withdraw(self, document_id: str, reason: str = "withdrawn_by_office") -> dict[str, Any]:
+        """Send a withdrawal of a document (signed by the issuer key)."""
+        with self._lock:
+            approval = self._approvals[document_id]
+            item = withdrawal.make(document_id, reason, self.issuer_key)
+            approval.withdrawn = True
+            self._queue_notice(approval, f"{document_id}#withdrawn", item)
+            return item
+
+    def _queue_notice(self, approval: Approval, entry: str, item: dict[str, Any]) -> None:
+        self._notices[entry] = copy.deepcopy(item)
+        self._feeds[approval.station].append(entry)
 
     def spoiled(self) -> dict[str, str]:
         """Documents first served spoiled by a fault, and how (bad_signature, unknown_key, malformed)."""
@@ -271,7 +333,8 @@ class BackOffice:
             feed = self._feeds[station]
             duplicate = self.rng.random() < faults.duplicate_rate
             conflict = self.rng.random() < faults.conflict_rate
-            extras = self._extras(feed[:start], duplicate, conflict, room=limit - 1)
+            extras = self._extras([e for e in feed[:start] if e in self._approvals], duplicate, conflict,
+                                  room=limit - 1)
             room = max(1, limit - len(extras) - (1 if duplicate else 0))
             fresh_ids = feed[start:start + room]
             items = [self._serve(doc_id, faults) for doc_id in fresh_ids]
@@ -298,9 +361,7 @@ class BackOffice:
         if conflict and genuine and len(extras) < room:
             doc_id = self.rng.choice(genuine)
             changed = {k: v for k, v in self._approvals[doc_id].document.items() if k not in document.UNSIGNED}
-            changed["data"] = {**changed["data"]}
-            first = next(iter(changed["data"]))
-            changed["data"][first] = changed["data"][first] + " (RALAT)"  # a "correction", properly signed
+            _alter(changed, " (RALAT)")  # a "correction", properly signed
             extras.append(document.sign(changed, self.issuer_key))
             self._conflicts.add(doc_id)
         return extras
@@ -312,19 +373,21 @@ class BackOffice:
 
     def _serve(self, doc_id: str, faults: Faults) -> dict[str, Any]:
         """A document as served the first time: genuine, or spoiled by one of the switched faults."""
+        if doc_id in self._notices:  # a correction or withdrawal: served as sent
+            return copy.deepcopy(self._notices[doc_id])
         genuine = self._approvals[doc_id].document
         item, spoiled = copy.deepcopy(genuine), None
         roll = self.rng.random()
         if roll < faults.bad_signature_rate:
-            first = next(iter(item["data"]))
-            item["data"][first] = item["data"][first] + "X"  # changed after signing
+            _alter(item, "X")  # changed after signing
             spoiled = "bad_signature"
         elif self.rng.random() < faults.unknown_key_rate:
             item = document.sign({k: v for k, v in genuine.items()}, self.foreign_key)
             spoiled = "unknown_key"
         elif self.rng.random() < faults.malformed_document_rate:
             item.pop("signature")
-            item["template_version"] = str(item["template_version"])
+            if "template_version" in item:
+                item["template_version"] = str(item["template_version"])
             spoiled = "malformed"
         # Only a spoiled copy is kept (a long soak keeps no second copy of every document).
         self._served[doc_id] = Served(copy.deepcopy(item) if spoiled else None, spoiled)
@@ -366,6 +429,8 @@ class BackOffice:
 
     def record_event(self, station: str, document_id: str, body: Any) -> HttpAnswer:
         """Take one §7 event (the same (id, event) again is fine: 204, counted as a delivery)."""
+        if isinstance(body, dict) and body.get("event") == "complaint":
+            return self.record_complaint(station, document_id, body)
         if not isinstance(body, dict) or set(body) != {"event", "at", "station", "detail"}:
             return HttpAnswer(422, {"detail": 'body must be {"event", "at", "station", "detail"}'})
         if body["event"] not in EVENTS:
@@ -378,13 +443,31 @@ class BackOffice:
             approval = self._approvals.get(document_id)
             if approval is None or approval.station != station:
                 return HttpAnswer(404, {"detail": f"no document {document_id} for {station}"})
-            key = (document_id, body["event"])
+            # Per revision (a corrected document reports its progress again) and per refusal reported.
+            key = (document_id, body["event"], _event_key(body["detail"]))
             if key in self._events:
                 self._events[key].deliveries += 1
             else:
                 self._events[key] = Received(document_id, body["event"], body["at"], station, body["detail"],
                                              format_time(datetime.now(UTC)))
                 self._event_order.append(key)
+        if self.rng.random() < self.faults.lost_reply_rate:
+            return HttpAnswer(500, {"detail": "recorded, but the reply was lost"})
+        return HttpAnswer(204)
+
+    def record_complaint(self, station: str, document_id: str | None, body: Any) -> HttpAnswer:
+        """Take one §7.1 complaint, about a document or (None) about the station."""
+        problem = complaints.check(body)
+        if problem is not None:
+            return HttpAnswer(422, {"detail": problem})
+        if body["station"] != station:
+            return HttpAnswer(403, {"detail": "complaint for another station"})
+        if document_id is not None:
+            with self._lock:
+                approval = self._approvals.get(document_id)
+            if approval is None or approval.station != station:
+                return HttpAnswer(404, {"detail": f"no document {document_id} for {station}"})
+        self.complaints.record(station, document_id, body)
         if self.rng.random() < self.faults.lost_reply_rate:
             return HttpAnswer(500, {"detail": "recorded, but the reply was lost"})
         return HttpAnswer(204)
@@ -410,3 +493,28 @@ class BackOffice:
             except ValueError:
                 return {"status": reply.status_code, "reply": reply.text[:500]}
         return hook(document_id, approval.token)
+
+
+def _event_key(detail: dict[str, Any]) -> str:
+    """What tells apart two events of one name for one document: the revision, and a refusal's reason."""
+    revision = detail.get("revision", 0)
+    reason = detail.get("reason") if str(detail.get("reason", "")).endswith(("_refused", "conflict")) else ""
+    return f"{revision}:{reason}"
+
+
+def corrected_name(data: dict[str, str]) -> dict[str, str]:
+    """A correction a clerk makes: the holder's name, words the other way round (it still fits its box)."""
+    key = next((k for k in data if k.startswith("nama")), next(iter(data)))
+    words = data[key].split()
+    fixed = " ".join(reversed(words)) if len(set(words)) > 1 else data[key].swapcase()
+    return {key: fixed}
+
+
+def _alter(fields: dict[str, Any], suffix: str) -> None:
+    """Change a document's content: its first data field, or (a signed PDF) the digest it names."""
+    if "data" in fields:
+        fields["data"] = {**fields["data"]}
+        first = next(iter(fields["data"]))
+        fields["data"][first] = fields["data"][first] + suffix
+    else:
+        fields["sha256"] = hashlib.sha256(fields["sha256"].encode() + suffix.encode()).hexdigest()

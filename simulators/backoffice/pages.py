@@ -26,6 +26,7 @@ button{width:100%;padding:14px;font-size:1.05rem;border:0;border-radius:8px;back
 table{border-collapse:collapse;width:100%;font-size:.85rem}
 td,th{border-bottom:1px solid #d5dbdb;padding:4px;text-align:left}
 .wide{max-width:1100px}
+button.small{width:auto;padding:3px 8px;font-size:.8rem;border-radius:4px}
 """
 
 
@@ -77,12 +78,21 @@ def index_page(office: BackOffice) -> str:
     rows = "".join(
         f"<tr><td><a href=\"/citizen/{escape(a.id)}\">{escape(a.id)}</a></td><td>{escape(a.station)}</td>"
         f"<td>{escape(a.template)}</td><td>{'PIN' if a.pin else ''}</td>"
-        f"<td>{escape(', '.join(e['event'] for e in office.events(a.id)))}</td></tr>"
+        f"<td>{escape(', '.join(e['event'] for e in office.events(a.id)))}</td>"
+        f"<td>r{int(a.document.get('revision', 0))}{' withdrawn' if a.withdrawn else ''}"
+        f" <button class=\"small\" type=\"button\" data-change=\"correct\" data-doc=\"{escape(a.id)}\">correct</button>"
+        f" <button class=\"small\" type=\"button\" data-change=\"withdraw\" data-doc=\"{escape(a.id)}\">withdraw"
+        "</button></td></tr>"
         for a in office.approvals())
     faults = ", ".join(f"{k}={v}" for k, v in office.faults.as_dict().items() if v) or "none"
     body = ("<h1>Back office (simulator)</h1>"
             f"<p class=\"muted\">issuer key {escape(office.kid)} &middot; stations "
             f"{escape(', '.join(office.stations))} &middot; faults: {escape(faults)}</p>"
-            "<table><tr><th>document</th><th>station</th><th>template</th><th></th><th>events</th></tr>"
-            f"{rows}</table>")
+            "<table><tr><th>document</th><th>station</th><th>template</th><th></th><th>events</th>"
+            "<th>corrections (§7.1)</th></tr>"
+            f"{rows}</table>"
+            # Correct or withdraw a document: it goes out in the station's feed, signed (PROTOCOLS §7.1).
+            "<script>document.addEventListener('click',async(e)=>{const b=e.target.closest('button[data-change]');"
+            "if(!b)return;b.disabled=true;const r=await fetch(`/sim/documents/${encodeURIComponent(b.dataset.doc)}/"
+            "${b.dataset.change}`,{method:'POST'});b.textContent=r.ok?'sent':'failed '+r.status;});</script>")
     return _page("Back office (simulator)", body, wide=True)

@@ -162,6 +162,11 @@ class BackofficeClient:
         return await self._request("POST", f"/api/v1/documents/{quote(document_id, safe='')}/events",
                                    json_body=body)
 
+    async def post_complaint(self, station: str, body: dict[str, Any]) -> Reply:
+        """`POST /api/v1/stations/{station}/complaints`: a §7.1 complaint that names no document."""
+        return await self._request("POST", f"/api/v1/stations/{quote(station, safe='')}/complaints",
+                                   json_body=body)
+
     async def _request(self, method: str, path: str, *, params: dict[str, str] | None = None,
                        json_body: Any = None) -> Reply:
         try:

@@ -4,8 +4,11 @@ A document comes from outside the station, so everything about it is checked
 before anything is stored: its JSON (no duplicate keys, no NaN, bounded
 sizes), its shape (exact fields, exact types), its issuer signature (over
 `"MPP1/document\\n"` and the canonical JSON of the document without `kid`
-and `signature`) and its times. A refusal is a `DocumentRefused` carrying a
-machine word (`REASONS`) and, when it could be read, the document id.
+and `signature`) and its times. A document of `kind: "pdf"` (§7.2) carries
+an agency-signed PDF instead of template data (`pdf_form` checks those
+fields; the PDF's own signature is checked when it is rendered). A refusal
+is a `DocumentRefused` carrying a machine word (`REASONS`) and, when it
+could be read, the document id.
 """
 
 from __future__ import annotations
@@ -26,18 +29,20 @@ from spool.audit import canonical_json
 from ..errors import Refused
 from ..pin import PinVerifierError, ScryptVerifier
 from ..trust import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
+from . import pdf_form
 
 SIGNING_PREFIX = b"MPP1/document\n"
 PURPOSE = "issuer"
 
 REQUIRED = ("id", "template", "template_version", "data", "pickup_expires", "issued_at", "kid",
             "signature")
-OPTIONAL = ("pin_verifier",)
+OPTIONAL = ("pin_verifier", "revision")
 UNSIGNED = ("kid", "signature")
 
 # Why a document is refused, as machine words (the first five as §4 uses them).
 REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
            "not_yet_valid", "expired", "conflict", "rejected")
+MAX_REVISION = 2**31 - 1
 
 # Bounds: a back office that sends more is broken or hostile, not busy.
 MAX_DOCUMENT_BYTES = 64 * 1024
@@ -83,15 +88,29 @@ class Document:
     kid: str
     signature: str
     pin_verifier: str | None = None
+    kind: str = "template"  # or "pdf" (§7.2): then `pdf` and `sha256` instead of template and data
+    pdf: str | None = None
+    sha256: str | None = None
+    # §7.1: a correction carries a higher revision; None when the field was absent (revision 0).
+    revision: int | None = None
+
+    @property
+    def rev(self) -> int:
+        """The document's revision (0 when it has none)."""
+        return self.revision or 0
 
     def to_json(self) -> dict[str, Any]:
         """The document in its §7 JSON form."""
-        doc: dict[str, Any] = {"id": self.id, "template": self.template,
-                               "template_version": self.template_version, "data": dict(self.data),
-                               "pickup_expires": self.pickup_expires, "issued_at": self.issued_at,
-                               "kid": self.kid, "signature": self.signature}
+        doc: dict[str, Any] = {"id": self.id, "pickup_expires": self.pickup_expires,
+                               "issued_at": self.issued_at, "kid": self.kid, "signature": self.signature}
+        if self.kind == pdf_form.KIND:
+            doc.update(kind=self.kind, pdf=self.pdf, sha256=self.sha256)
+        else:
+            doc.update(template=self.template, template_version=self.template_version, data=dict(self.data))
         if self.pin_verifier is not None:
             doc["pin_verifier"] = self.pin_verifier
+        if self.revision is not None:
+            doc["revision"] = self.revision
         return doc
 
     def payload(self) -> str:
@@ -188,22 +207,17 @@ def parse(item: Any) -> Document:
         raise refuse("a document must be a JSON object")
     if any(type(k) is not str for k in item):
         raise refuse("document keys must be text")
-    missing = [k for k in REQUIRED if k not in item]
+    required = pdf_form.REQUIRED if "kind" in item else REQUIRED
+    missing = [k for k in required if k not in item]
     if missing:
         raise refuse(f"missing fields: {', '.join(missing)}")
-    unknown = sorted(set(item) - set(REQUIRED) - set(OPTIONAL))
+    unknown = sorted(set(item) - set(required) - set(OPTIONAL))
     if unknown:
         raise refuse(f"unknown fields: {', '.join(u[:40] for u in unknown[:5])}")
     if doc_id is None:
         raise refuse("id must be 1 to 128 characters of A-Z a-z 0-9 . _ : - (starting with a letter"
                      " or digit)")
-    template = item["template"]
-    if type(template) is not str or not _TEMPLATE_ID.fullmatch(template) or re.search(r"\d{6}", template):
-        raise refuse("template must be a short lower-case id (a-z, 0-9, -)")
-    version = item["template_version"]
-    if type(version) is not int or not 1 <= version <= MAX_TEMPLATE_VERSION:
-        raise refuse("template_version must be a positive integer")
-    data = _check_data(item["data"], refuse)
+    content = pdf_form.content(item, refuse) if "kind" in item else _template_content(item, refuse)
     for name in ("pickup_expires", "issued_at"):
         value = item[name]
         if type(value) is not str or not _RFC3339.fullmatch(value):
@@ -221,15 +235,28 @@ def parse(item: Any) -> Document:
             ScryptVerifier.parse(pin_verifier)
         except PinVerifierError as err:
             raise refuse(str(err)) from None
-    doc = Document(id=doc_id, template=template, template_version=version, data=data,
-                   pickup_expires=item["pickup_expires"], issued_at=item["issued_at"], kid=kid,
-                   signature=signature, pin_verifier=pin_verifier)
+    revision = item.get("revision")
+    if "revision" in item and (type(revision) is not int or not 0 <= revision <= MAX_REVISION):
+        raise refuse("revision must be a non-negative integer")
+    doc = Document(id=doc_id, pickup_expires=item["pickup_expires"], issued_at=item["issued_at"], kid=kid,
+                   signature=signature, pin_verifier=pin_verifier, revision=revision, **content)
     size = len(canonical_json(doc.to_json()))
-    if size > MAX_DOCUMENT_BYTES:
-        raise refuse(f"document is {size} bytes, over {MAX_DOCUMENT_BYTES}")
+    if size > MAX_DOCUMENT_BYTES + len(doc.pdf or ""):
+        raise refuse(f"document is {size} bytes, over {MAX_DOCUMENT_BYTES} (beside its PDF)")
     if doc.expires <= doc.issued:
         raise refuse("pickup_expires is not after issued_at")
     return doc
+
+
+def _template_content(item: Mapping[str, Any], refuse: Any) -> dict[str, Any]:
+    """The template fields of a would-be document (§7), checked."""
+    template = item["template"]
+    if type(template) is not str or not _TEMPLATE_ID.fullmatch(template) or re.search(r"\d{6}", template):
+        raise refuse("template must be a short lower-case id (a-z, 0-9, -)")
+    version = item["template_version"]
+    if type(version) is not int or not 1 <= version <= MAX_TEMPLATE_VERSION:
+        raise refuse("template_version must be a positive integer")
+    return {"template": template, "template_version": version, "data": _check_data(item["data"], refuse)}
 
 
 def _check_data(data: Any, refuse: Any) -> dict[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
@@ -77,6 +76,9 @@ class FeedPart:
         async with self._feed_lock:
             if self._closed or self.feed is None:
                 return 3600.0
+            disk = getattr(self.daemon, "disk", None)
+            if disk is not None and disk.critical:
+                return self.feed.poll_seconds  # disk full: take no documents until space returns (station.disk)
             return await self.feed.step()
 
     async def _outbox_step(self) -> float:

@@ -8,9 +8,10 @@ durable transaction (`store`) creates a `received` job and queues a
 an unverified document's id proves nothing), and moves the back-office cursor: a crash leaves the whole page taken or none of it.
 
 Duplicates: a document id already in the spool is never a second job. The
-same document again (same content, whatever key re-signed it) is counted as
-a duplicate and ignored; a different document under a known id is refused as
-`conflict` and raises a critical alarm; the job already there is left alone.
+same document again (same content, whatever key re-signed it), or an older
+revision, is counted as a duplicate and ignored. A higher revision is a
+correction and other content under the same revision a conflict; these, and
+withdrawals, are applied by `changes` (PROTOCOLS.md §7.1), in feed order.
 
 `Feed` is the daemon's worker around this: it asks the back office for the
 next page, hands it over, and backs off while the back office misbehaves,
@@ -37,9 +38,10 @@ from spool.states import Flow
 
 from ..errors import StationError
 from ..trust import TrustStore
-from . import document, outbox
+from . import changes, document, outbox, withdrawal
 from .client import Backoff, BackofficeClient
 from .document import Document, DocumentRefused
+from .withdrawal import Withdrawal
 
 log = logging.getLogger("station.backoffice.intake")
 
@@ -53,6 +55,7 @@ class Refusal:
     document_id: str | None
     reason: str
     message: str
+    what: str = "document"  # or "withdrawal"
 
 
 @dataclass
@@ -62,12 +65,24 @@ class IntakeResult:
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # withdrawals of documents this station never held
     cursor: str | None = None
 
+    @property
+    def changed(self) -> bool:
+        """True when the page changed a job or refused something (the other parts should look)."""
+        return bool(self.stored or self.refused or self.corrected or self.withdrawn)
+
     def summary(self) -> str:
-        """`3 stored, 1 duplicate, 1 refused (DOC-7: bad_signature)`."""
-        return (f"{len(self.stored)} stored, {len(self.duplicates)} duplicate"
+        """`3 stored, 1 duplicate, 1 refused (DOC-7: bad_signature)` (and corrected, withdrawn when any)."""
+        text = (f"{len(self.stored)} stored, {len(self.duplicates)} duplicate"
                 f"{'' if len(self.duplicates) == 1 else 's'}, {self.refusals()}")
+        for name in ("corrected", "withdrawn", "ignored"):
+            if getattr(self, name):
+                text += f", {len(getattr(self, name))} {name}"
+        return text
 
     def refusals(self) -> str:
         """`1 refused (DOC-7: bad_signature)`."""
@@ -93,49 +108,64 @@ def _save_cursor(conn: sqlite3.Connection, cursor: str) -> None:
 
 # --- checking (pure) and storing (one transaction) ---------------------------
 
-def check_items(items: Iterable[Any], trust: TrustStore, *,
-                now: datetime | None = None) -> list[Document | Refusal]:
-    """Each item verified into a `Document`, or the `Refusal` that says why not. Touches no spool."""
+Checked = Document | Withdrawal | Refusal
+
+
+def check_items(items: Iterable[Any], trust: TrustStore, *, now: datetime | None = None) -> list[Checked]:
+    """Each item verified into a `Document` or a `Withdrawal`, or the `Refusal` that says why not. Touches no spool."""
     now = now or datetime.now(UTC)
-    checked: list[Document | Refusal] = []
+    checked: list[Checked] = []
     for item in items:
+        is_withdrawal = withdrawal.is_withdrawal(item)
         try:
-            checked.append(document.check(item, trust, now=now))
+            checked.append(withdrawal.check(item, trust, now=now) if is_withdrawal
+                           else document.check(item, trust, now=now))
         except DocumentRefused as err:
-            checked.append(Refusal(err.document_id, err.reason, str(err)))
+            checked.append(Refusal(err.document_id, err.reason, str(err),
+                                   what="withdrawal" if is_withdrawal else "document"))
     return checked
 
 
-def store(conn: sqlite3.Connection, checked: Iterable[Document | Refusal], *, flow: Flow | str,
+def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | str,
           cursor: str | None = None, actor: str = "system") -> IntakeResult:
-    """Store verified documents and record refusals, with the cursor, in one durable transaction.
+    """Store verified documents, apply withdrawals and record refusals, with the cursor, in one durable transaction.
 
-    Only `Document`s that came out of `check_items` may be passed here: this
+    Only items that came out of `check_items` may be passed here: this
     function trusts them. `cursor=None` leaves the cursor alone (file import).
     """
     flow = Flow(flow)
     checked = list(checked)
     result = IntakeResult(cursor=cursor)
+    effects = changes.Effects()
     with write(conn):
-        # Good documents first: a forged copy in the same page as the real one
-        # then meets the real job (alarm), instead of reporting `held` for it.
+        # Good items first, in feed order (a withdrawal follows its document): a
+        # forged copy in the same page as the real one then meets the real job
+        # (alarm), instead of reporting `held` for it.
         for item in checked:
-            if isinstance(item, Refusal):
-                continue
-            outcome = _store_one(conn, item, flow, actor)
-            if outcome is None:
-                result.stored.append(item.id)
-            elif outcome == "duplicate":
-                result.duplicates.append(item.id)
-            else:
-                result.refused.append(outcome)
+            if isinstance(item, Withdrawal):
+                _note(result, item.document_id, changes.withdraw(conn, find_job(conn, item.document_id), item,
+                                                                 actor=actor))
+            elif isinstance(item, Document):
+                _note(result, item.id, _store_one(conn, item, flow, actor, effects))
         for item in checked:
             if isinstance(item, Refusal):
                 _refuse(conn, item, actor)
                 result.refused.append(item)
         if cursor is not None:
             _save_cursor(conn, cursor)
+    effects.apply()
     return result
+
+
+def _note(result: IntakeResult, doc_id: str, outcome: str | Refusal | changes.Refused) -> None:
+    """File one item's outcome under its heading in the result."""
+    if isinstance(outcome, changes.Refused):
+        result.refused.append(Refusal(outcome.document_id, outcome.reason, outcome.message))
+    elif isinstance(outcome, Refusal):
+        result.refused.append(outcome)
+    else:
+        {"stored": result.stored, "duplicate": result.duplicates, "corrected": result.corrected,
+         "withdrawn": result.withdrawn, "unknown": result.ignored}[outcome].append(doc_id)
 
 
 def take(conn: sqlite3.Connection, items: Iterable[Any], trust: TrustStore, *, flow: Flow | str,
@@ -144,23 +174,20 @@ def take(conn: sqlite3.Connection, items: Iterable[Any], trust: TrustStore, *, f
     return store(conn, check_items(items, trust, now=now), flow=flow, cursor=cursor, actor=actor)
 
 
-def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str) -> Refusal | str | None:
-    """None when stored, "duplicate", or the `Refusal` recorded instead."""
+def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
+               effects: changes.Effects) -> Refusal | changes.Refused | str:
+    """"stored", "duplicate", "corrected", or the refusal recorded instead."""
     existing = find_job(conn, doc.id)
     if existing is not None:
-        if existing.payload is None or _same_content(existing.payload, doc):
-            # Payload gone (retention cleared it): the id alone decides; never a second job.
-            return "duplicate"
-        refusal = Refusal(doc.id, "conflict", f"conflict: document {doc.id} is already at this station"
-                                              " with other content; the station keeps the first")
-        _refuse(conn, refusal, actor)
-        return refusal
+        same = existing.payload is not None and _same_content(existing.payload, doc)
+        return changes.document_again(conn, existing, doc, same_content=same, actor=actor, effects=effects)
     # A savepoint per document: should the spool refuse one (it should not:
     # everything was checked), that one is refused and the page still goes in.
     conn.execute("SAVEPOINT intake_document")
     try:
         create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
-                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor)
+                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
+                   details={"kind": doc.kind} if doc.kind != "template" else None)
         outbox.enqueue(conn, doc.id, "received")
     except (SpoolError, StationError) as err:
         conn.execute("ROLLBACK TO intake_document")
@@ -169,7 +196,7 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str) 
         _refuse(conn, refusal, actor)
         return refusal
     conn.execute("RELEASE intake_document")
-    return None
+    return "stored"
 
 
 def _same_content(payload: str, doc: Document) -> bool:
@@ -194,24 +221,27 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
     quote the document (a field name), and only the reason word is safe.
     """
     doc_id = refusal.document_id
+    # A refused withdrawal is recorded apart from a refused document of the same id.
+    recorded = refusal.reason if refusal.what == "document" else f"{refusal.what}:{refusal.reason}"
     already = doc_id is not None and conn.execute(
         "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
-        (doc_id, refusal.reason)).fetchone() is not None
+        (doc_id, recorded)).fetchone() is not None
     if already:
         return
-    entry = audit.append(conn, actor, "document.refused", job=doc_id, details={"reason": refusal.reason})
+    entry = audit.append(conn, actor, "document.refused", job=doc_id,
+                         details={"reason": refusal.reason, "what": refusal.what})
     conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
-                 (doc_id, refusal.reason, entry.at))
+                 (doc_id, recorded, entry.at))
     if doc_id is None:
         alarms.raise_alarm(conn, "backoffice.unreadable_document",
-                           f"the back office sent a document without a readable id ({refusal.reason})",
+                           f"the back office sent a {refusal.what} without a readable id ({refusal.reason})",
                            severity="warning", device="backoffice")
-    elif find_job(conn, doc_id) is not None:
+    elif find_job(conn, doc_id) is not None or refusal.what == "withdrawal":
         # The job under this id goes on with its life, and its own events
         # report it: no `held` for it. A person must look at what was sent.
         severity = "critical" if refusal.reason in ("conflict", "bad_signature") else "warning"
-        alarms.raise_alarm(conn, f"backoffice.document_{refusal.reason}",
-                           f"document {doc_id} came again and was refused ({refusal.reason})",
+        alarms.raise_alarm(conn, f"backoffice.{refusal.what}_{refusal.reason}",
+                           f"{refusal.what} {doc_id} came and was refused ({refusal.reason})",
                            severity=severity, job=doc_id, device="backoffice")
     elif refusal.reason in SIGNED_REFUSALS:
         outbox.enqueue(conn, doc_id, "held", at=entry.at, detail={"reason": refusal.reason})
@@ -303,7 +333,7 @@ class Feed:
         self.status.last_error = None
         if result.refused:
             log.warning("back office: %s", result.summary())
-        if (result.stored or result.refused) and self.on_result is not None:
+        if result.changed and self.on_result is not None:
             self.on_result(result)
         self._more = len(page.items) >= self.page_size and page.cursor != cursor
         return result

@@ -25,11 +25,13 @@ from spool.db import write
 from spool.states import JobState
 
 from ..errors import StationError
+from . import complaints
 from .client import Backoff, BackofficeClient, Reply
 
 log = logging.getLogger("station.backoffice.outbox")
 
-EVENTS = ("received", "printed", "staged", "released", "collected", "expired", "returned", "held", "retained")
+EVENTS = ("received", "printed", "staged", "released", "collected", "expired", "returned", "held", "cancelled",
+          "retained")
 # Job states whose entry is reported to the back office, by event name.
 EVENT_FOR_STATE: dict[JobState, str] = {JobState(e): e for e in EVENTS}
 MAX_DETAIL_BYTES = 4096
@@ -62,11 +64,13 @@ def _event(row: sqlite3.Row) -> Event:
 
 
 def enqueue(conn: sqlite3.Connection, document_id: str, event: str, *, at: str | None = None,
-            detail: dict[str, Any] | None = None) -> bool:
-    """Queue one event; True when new, False when this (document, event) was queued before.
+            detail: dict[str, Any] | None = None, key: str = "") -> bool:
+    """Queue one event; True when new, False when this (document, event, key) was queued before.
 
-    Call it inside the transaction of the change it reports (`spool.write`
-    joins an outer transaction), so both commit or neither does.
+    `key` tells apart reports of one event that must each be sent: a
+    corrected document's revision (`revision_key`), a refused correction or
+    withdrawal. Call it inside the transaction of the change it reports
+    (`spool.write` joins an outer transaction), so both commit or neither does.
     """
     if event not in EVENTS:
         raise OutboxError(f"unknown back-office event {event!r}: one of {', '.join(EVENTS)}")
@@ -80,9 +84,14 @@ def enqueue(conn: sqlite3.Connection, document_id: str, event: str, *, at: str |
     if len(encoded) > MAX_DETAIL_BYTES:
         raise OutboxError(f"event detail is {len(encoded)} bytes, over {MAX_DETAIL_BYTES}")
     with write(conn):
-        cur = conn.execute("INSERT OR IGNORE INTO outbox (document_id, event, at, detail)"
-                           " VALUES (?, ?, ?, ?)", (document_id, event, at or now_text(), encoded))
+        cur = conn.execute("INSERT OR IGNORE INTO outbox (document_id, event, key, at, detail)"
+                           " VALUES (?, ?, ?, ?, ?)", (document_id, event, key, at or now_text(), encoded))
     return cur.rowcount == 1
+
+
+def revision_key(revision: int) -> str:
+    """The outbox key of a state event of a document's `revision` (none for the first)."""
+    return f"r{revision}" if revision else ""
 
 
 def enqueue_for_state(conn: sqlite3.Connection, document_id: str, state: JobState | str, *,
@@ -154,7 +163,7 @@ def _collect_batch(conn: sqlite3.Connection, limit: int) -> tuple[int, int]:
         row = conn.execute("SELECT value FROM station WHERE key = ?", (AUDIT_CURSOR_KEY,)).fetchone()
         since = int(row["value"]) if row is not None else 0
         last = since
-        entries = conn.execute("SELECT seq, at, action, job_id, slot_id, details FROM audit"
+        entries = conn.execute("SELECT seq, at, actor, action, job_id, slot_id, details FROM audit"
                                " WHERE seq > ? ORDER BY seq LIMIT ?", (since, limit)).fetchall()
         for entry in entries:
             last = entry["seq"]
@@ -167,11 +176,34 @@ def _collect_batch(conn: sqlite3.Connection, limit: int) -> tuple[int, int]:
                 detail["slot"] = entry["slot_id"]
             if isinstance(details.get("reason"), str):
                 detail["reason"] = details["reason"][:200]
-            queued += enqueue(conn, entry["job_id"], event, at=entry["at"], detail=detail)
+            if event == "cancelled":
+                detail["by"] = cancelled_by(entry["actor"], details)
+            revision = _revision_at(conn, entry["job_id"], entry["seq"])
+            if revision:
+                detail["revision"] = revision
+            queued += enqueue(conn, entry["job_id"], event, at=entry["at"], detail=detail,
+                              key=revision_key(revision))
         if last != since:
             conn.execute("INSERT INTO station (key, value) VALUES (?, ?)"
                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (AUDIT_CURSOR_KEY, str(last)))
     return queued, len(entries)
+
+
+def cancelled_by(actor: str, details: dict[str, Any]) -> str:
+    """Who cancelled (§7.1 `detail.by`): the back office (a withdrawal) or an operator."""
+    if details.get("by") in ("office", "operator"):
+        return str(details["by"])
+    return "office" if actor in ("system", "backoffice") else "operator"
+
+
+def _revision_at(conn: sqlite3.Connection, job_id: str, seq: int) -> int:
+    """The document revision a job held at audit entry `seq` (the last correction taken before it)."""
+    row = conn.execute("SELECT details FROM audit WHERE job_id = ? AND action = 'job.corrected' AND seq <= ?"
+                       " ORDER BY seq DESC LIMIT 1", (job_id, seq)).fetchone()
+    if row is None:
+        return 0
+    revision = json.loads(row["details"]).get("revision")
+    return revision if type(revision) is int and revision > 0 else 0
 
 
 def _reported_event(entry: sqlite3.Row) -> str | None:
@@ -238,7 +270,9 @@ class Sender:
         worth retrying, the rest wait behind it (order is kept) and the caller
         pauses before the next call.
         """
-        delivered = 0
+        # Citizens' complaints first: a person is waiting at the station, and a complaint does not
+        # depend on the order of the documents' progress events.
+        delivered = await self._send_complaints()
         while True:
             events = await asyncio.to_thread(pending, self.conn, self.batch)
             if not events:
@@ -261,6 +295,36 @@ class Sender:
                 await asyncio.to_thread(self._give_up, event, reply)
                 delivered += 1
                 self.status.refused += 1
+
+    async def _send_complaints(self) -> int:
+        """Deliver pending citizens' complaints (§7.1), oldest first; same rules as events."""
+        delivered = 0
+        for complaint in await asyncio.to_thread(complaints.pending, self.conn, self.batch):
+            body = complaint.body(self.station)
+            if complaint.document_id:
+                reply = await self.client.post_event(complaint.document_id, body)
+            else:
+                reply = await self.client.post_complaint(self.station, body)
+            if reply.ok or reply.status == 409:
+                await asyncio.to_thread(complaints.mark_sent, self.conn, complaint.id)
+                delivered += 1
+                self.status.delivered += 1
+            elif reply.retryable:
+                await asyncio.to_thread(complaints.note_attempt, self.conn, complaint.id)
+                self.status.failures += 1
+                self.status.last_error = reply.describe()
+                raise _MustWait(reply)
+            else:
+                await asyncio.to_thread(self._give_up_complaint, complaint, reply)
+                self.status.refused += 1
+        return delivered
+
+    def _give_up_complaint(self, complaint: complaints.Complaint, reply: Reply) -> None:
+        with write(self.conn):
+            alarms.raise_alarm(self.conn, "backoffice.complaint_refused",
+                               f"the back office refused complaint {complaint.id}: {reply.describe()}",
+                               job=complaint.document_id, device="backoffice")
+            complaints.mark_sent(self.conn, complaint.id)
 
     def _give_up(self, event: Event, reply: Reply) -> None:
         with write(self.conn):

@@ -13,8 +13,23 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import REPORTED
+from ..version import version
+
+# Exit codes every command keeps to (README, "Exit codes").
+EXIT_CODES = {
+    0: "done",
+    1: "checked and refused: a verification failed, input was refused, the daemon said no",
+    2: "usage or setup: bad arguments, configuration, a file or port that cannot be used",
+    3: "locker open: the door is jammed",
+    4: "locker open: outcome unknown (the unlock left, its effect was not seen)",
+    5: "locker open: not sent (nothing moved)",
+    69: "the station daemon is not running",
+    70: "internal error (a bug: please report it with the log)",
+    130: "interrupted (Ctrl-C)",
+}
 
 COMMAND_MODULES = [
     "station.cli.init_cmd",
@@ -35,6 +50,10 @@ COMMAND_MODULES = [
     "station.cli.seal_cmd",
     "station.cli.printer_cmd",
     "station.cli.doctor_cmd",
+    "station.cli.pdf_cmd",
+    "station.cli.status_cmd",
+    "station.cli.jobs_cmd",
+    "station.cli.alarms_cmd",
     "station.cli.fleet_cmd",
 ]
 
@@ -49,12 +68,20 @@ Every command reads the station's configuration from --config FILE, else
 $STATION_CONFIG, else ./station.toml."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (the full usage is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command tree."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="station", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="FILE", help="station configuration (TOML)")
+    parser.add_argument("--version", action="version", version=f"station (MPP Station) {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
@@ -73,14 +100,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         code = args.run(args)
+    except BrokenPipeError:
+        code = 0
     except REPORTED as err:
         print(f"station: error: {err}", file=sys.stderr)
         code = getattr(err, "exit_code", 2)
+    except OSError as err:
+        # A path that cannot be read or written (a folder where a file was meant, a file where a
+        # folder was meant, no permission): the system's words and the path, on one line.
+        where = f": {err.filename}" if err.filename else ""
+        print(f"station: error: {err.strerror or err}{where}", file=sys.stderr)
+        code = 2
+    except UnicodeError:
+        print("station: error: an argument or a file is not valid UTF-8 text", file=sys.stderr)
+        code = 2
     except KeyboardInterrupt:
         print("station: interrupted", file=sys.stderr)
         code = 130
-    except BrokenPipeError:
-        code = 0
     except Exception as err:  # noqa: BLE001 - the last line of defence: no traceback on screen
         logging.getLogger("station").exception("unexpected error")
         print(f"station: internal error: {type(err).__name__}: {err}", file=sys.stderr)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from spool import audit
 
@@ -24,6 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                     "station sent them to the back office): signed by a trusted station key, and\n"
                     "its row still in the chain with the same hash, so that rows cut off the end\n"
                     "are detected too.", run=run_verify)
+    verifier.add_argument("--json", action="store_true", help="the verdict as JSON")
     verifier.add_argument("--checkpoint", type=Path, metavar="FILE",
                           help="checkpoint(s): one JSON object, a list, or JSON lines")
     verifier.add_argument("--trust", type=Path, metavar="FILE",
@@ -41,21 +43,27 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     cfg, conn = open_spool(args, readonly=True)
     verdict = audit.verify(conn)
-    if not verdict.ok:
-        print(f"audit chain BROKEN at sequence {verdict.bad_seq}: {verdict.reason}")
-        return 1
-    if args.checkpoint is not None:
+    report: dict[str, Any] = {"intact": verdict.ok, "entries": verdict.count, "head": verdict.head,
+                              "broken_at": verdict.bad_seq, "reason": verdict.reason}
+    lines = [f"audit chain BROKEN at sequence {verdict.bad_seq}: {verdict.reason}" if not verdict.ok
+             else f"audit chain intact: {verdict.count} entries, head {verdict.head}"]
+    if verdict.ok and args.checkpoint is not None:
         store = TrustStore.load(args.trust or cfg.path(cfg.paths.trust_store))
         found = checkpoints.load(args.checkpoint)
-        for item in found:
-            try:
+        try:
+            for item in found:
                 checkpoints.verify(conn, item, store)
-            except checkpoints.CheckpointError as err:
-                print(f"audit chain does NOT match checkpoint: {err}")
-                return 1
-        print(f"audit chain matches {len(found)} checkpoint(s), newest at sequence {max(c.seq for c in found)}")
-    print(f"audit chain intact: {verdict.count} entries, head {verdict.head}")
-    return 0
+            newest = max(c.seq for c in found)
+            report["checkpoints"] = {"matched": len(found), "newest_seq": newest}
+            lines.insert(0, f"audit chain matches {len(found)} checkpoint(s), newest at sequence {newest}")
+        except checkpoints.CheckpointError as err:
+            report.update(intact=False, reason=f"checkpoint: {err}")
+            lines = [f"audit chain does NOT match checkpoint: {err}"]
+    if args.json:
+        print_json(report)
+    else:
+        print("\n".join(lines))
+    return 0 if report["intact"] else 1
 
 
 def run_export(args: argparse.Namespace) -> int:

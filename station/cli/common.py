@@ -53,6 +53,26 @@ def load_config(args: argparse.Namespace) -> Config:
     return config_module.load(config_module.resolve_path(getattr(args, "config", None)))
 
 
+def from_config(args: argparse.Namespace, flag: Any, option: str, pick: Callable[[Config], Any]) -> Any:
+    """A flag's value when given, else the station configuration's (`pick`); one clear error without either.
+
+    Trust store, keys and the station id come from the configuration in every
+    command; a flag overrides it.
+    """
+    if flag is not None:
+        return flag
+    try:
+        cfg = load_config(args)
+    except config_module.ConfigError as err:
+        raise config_module.ConfigError(f"give {option}, or a station configuration: {err}") from None
+    return pick(cfg)
+
+
+def trust_store_path(args: argparse.Namespace, flag: str | None, option: str = "--trust FILE") -> Any:
+    """The trust store file: the flag's, else the configuration's."""
+    return from_config(args, flag, option, lambda cfg: cfg.path(cfg.paths.trust_store))
+
+
 def open_spool(args: argparse.Namespace, *, readonly: bool = False) -> tuple[Config, sqlite3.Connection]:
     """The configuration and an open spool connection."""
     cfg = load_config(args)

@@ -9,20 +9,27 @@ alone. Audited as the technician who ran it.
 from __future__ import annotations
 
 import argparse
-import getpass
-import re
+import hashlib
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import spool
+from spool import audit
 from spool.states import Flow
 
 from ..errors import StationError
-from .common import add_command, open_spool
+from .common import add_command, open_spool, print_json
+from .shell import technician
 
 # The back-office intake (httpx, cryptography) is imported by the functions that use it: building
 # the parser must stay cheap.
 
-MAX_FILE_BYTES = 64 * 1024 * 1024
+# A back-office page of documents is a few hundred kilobytes; a file far larger is not one.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENTS_PER_FILE = 5000
+SHOWN_REFUSALS = 20
 
 DESCRIPTION = """\
 Take approved documents from files, in the back office's form (PROTOCOLS.md
@@ -44,18 +51,9 @@ def register(group: argparse._SubParsersAction) -> None:
                          description=DESCRIPTION, run=run)
     parser.add_argument("files", metavar="FILE", nargs="+", type=Path, help="JSON file(s) of documents")
     parser.add_argument("--dry-run", action="store_true", help="check and report only; store nothing")
-    parser.add_argument("--actor", metavar="NAME", help="technician name for the audit (default: login name)")
-
-
-def technician(name: str | None) -> str:
-    """The audit actor `technician:NAME` (login name by default)."""
-    if name is None:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            name = "unknown"
-    cleaned = re.sub(r"[^A-Za-z0-9._@-]", "-", name)[:64] or "unknown"
-    return f"technician:{cleaned}"
+    parser.add_argument("--actor", "--as", dest="actor", metavar="NAME",
+                        help="technician name for the audit (default: login name)")
+    parser.add_argument("--json", action="store_true", help="one JSON document with every file's result")
 
 
 def read_items(path: Path) -> list[Any]:
@@ -66,49 +64,115 @@ def read_items(path: Path) -> list[Any]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise StationError(f"{size} bytes, over {MAX_FILE_BYTES}")
+            raise StationError(f"{size} bytes, over {MAX_FILE_BYTES}: not a file of documents")
         value = document.loads(path.read_bytes())
     except DocumentRefused as err:
-        raise StationError(f"not JSON: {err}") from None
+        raise StationError(f"not a file of documents ({err.detail})") from None
     except FileNotFoundError:
         raise StationError("no such file") from None
     except OSError as err:
         raise StationError(f"cannot read: {err.strerror}") from None
-    if isinstance(value, list):
-        return value
     if isinstance(value, dict) and "documents" in value and set(value) <= {"documents", "cursor"}:
         if not isinstance(value["documents"], list):
             raise StationError('"documents" must be a list')
-        return value["documents"]
-    if isinstance(value, dict):
-        return [value]
-    raise StationError('expected a document, a list of documents, or {"documents": [...]}')
+        value = value["documents"]
+    items = value if isinstance(value, list) else [value] if isinstance(value, dict) else None
+    if items is None:
+        raise StationError('expected a document, a list of documents, or {"documents": [...]}')
+    if len(items) > MAX_DOCUMENTS_PER_FILE:
+        raise StationError(f"{len(items)} documents, over {MAX_DOCUMENTS_PER_FILE} in one file")
+    return items
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..backoffice import intake
+    """`station spool import FILE...`."""
     from ..trust import TrustStore
 
     cfg, conn = open_spool(args)
     trust = TrustStore.load(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
     actor = technician(args.actor)
-    flow = Flow(cfg.station.kind)
-    failed = False
-    for path in args.files:
-        try:
-            items = read_items(path)
-        except StationError as err:
-            print(f"{path}: error: {err}")
-            failed = True
-            continue
-        if args.dry_run:
-            checked = intake.check_items(items, trust)
-            result = intake.IntakeResult(refused=[c for c in checked if isinstance(c, intake.Refusal)])
-            print(f"{path}: {len(checked) - len(result.refused)} pass the checks, {result.refusals()}"
-                  " (dry run: nothing stored)")
-        else:
-            result = intake.take(conn, items, trust, flow=flow, actor=actor)
-            print(f"{path}: {result.summary()}")
-        failed = failed or bool(result.refused)
-    conn.close()
-    return 1 if failed else 0
+    reports = []
+    try:
+        for path in args.files:
+            reports.append(_import_file(conn, path, trust, Flow(cfg.station.kind), actor, dry_run=args.dry_run))
+    finally:
+        conn.close()
+    if args.json:
+        print_json({"files": reports, "dry_run": args.dry_run})
+    else:
+        for report in reports:
+            _print_report(report)
+    return 1 if any(r["error"] or r["refused"] for r in reports) else 0
+
+
+def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, dry_run: bool) -> dict[str, Any]:
+    """Check one file's documents, store the good ones, audit the refusals as one entry."""
+    from ..backoffice import intake
+
+    report: dict[str, Any] = {"file": str(path), "error": None, "documents": 0, "stored": [], "duplicates": [],
+                              "refused": []}
+    try:
+        items = read_items(path)
+    except StationError as err:
+        report["error"] = str(err)
+        return report
+    checked = intake.check_items(items, trust)
+    report["documents"] = len(checked)
+    report["refused"] = [{"item": index + 1, "document": item.document_id, "reason": item.reason,
+                          "why": _why(item)} for index, item in enumerate(checked) if isinstance(item, intake.Refusal)]
+    good = [item for item in checked if not isinstance(item, intake.Refusal)]
+    if dry_run:
+        report["stored"], report["dry_run"] = [doc.id for doc in good], True
+        return report
+    with spool.write(conn):
+        result = intake.store(conn, good, flow=flow, actor=actor)
+        report["stored"], report["duplicates"] = result.stored, result.duplicates
+        report["refused"] += [{"item": None, "document": r.document_id, "reason": r.reason, "why": _why(r)}
+                              for r in result.refused]
+        if report["refused"]:
+            entry = audit.append(conn, actor, "import.refused", details={
+                "file_sha256": _digest(path), "documents": len(checked), "refused": len(report["refused"]),
+                "reasons": dict(Counter(r["reason"] for r in report["refused"]))})
+            # Refused documents that name themselves are remembered (the ops page lists them); junk
+            # without an id is only counted above. None is reported `held`: the file came from a
+            # technician, not from the back office.
+            for item in report["refused"]:
+                if item["document"] and not conn.execute(
+                        "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
+                        (item["document"], item["reason"])).fetchone():
+                    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
+                                 (item["document"], item["reason"], entry.at))
+    return report
+
+
+def _why(refusal: Any) -> str:
+    """The refusal's sentence without its leading reason word (the field at fault is named in it)."""
+    prefix = f"{refusal.reason}: "
+    return refusal.message[len(prefix):] if refusal.message.startswith(prefix) else refusal.message
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    name = report["file"]
+    if report["error"]:
+        print(f"{name}: error: {report['error']}", file=sys.stderr)
+        return
+    refused = report["refused"]
+    if report.get("dry_run"):
+        print(f"{name}: {report['documents']} document(s): {len(report['stored'])} pass the checks"
+              f" (dry run: nothing stored), {len(refused)} refused")
+    else:
+        print(f"{name}: {report['documents']} document(s): {len(report['stored'])} stored, "
+              f"{len(report['duplicates'])} already there, {len(refused)} refused")
+    for item in refused[:SHOWN_REFUSALS]:
+        where = f"document {item['document']}" if item["document"] else f"item {item['item']}"
+        print(f"{name}: {where}: {item['reason']}: {item['why']}", file=sys.stderr)
+    if len(refused) > SHOWN_REFUSALS:
+        print(f"{name}: ... and {len(refused) - SHOWN_REFUSALS} more refused (--json lists them all)",
+              file=sys.stderr)

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import StationError
 from ..trust import (PURPOSES, TrustedKey, TrustStore, TrustStoreError, entry_for, format_time,
                      new_private_key, parse_time, save_private_key)
-from .common import add_command, add_group, print_table
+from .common import add_command, add_group, print_json, print_table, trust_store_path
 
 NEW_HELP = """\
 Make a new Ed25519 key for one purpose:
@@ -51,12 +51,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     trust = add_group(keys, "trust", help="the trust store: add, revoke, list")
     add = add_command(trust, "add", help="trust a public key", description=ADD_HELP, run=run_add)
     add.add_argument("entry", metavar="ENTRY.json", help="public key entry file")
-    add.add_argument("--store", required=True, metavar="FILE", help="trust store file")
+    add.add_argument("--store", metavar="FILE", help="trust store file (default: the station's)")
     revoke = add_command(trust, "revoke", help="revoke a key", description=REVOKE_HELP, run=run_revoke)
     revoke.add_argument("kid", metavar="KID", help="key id (16 hex digits)")
-    revoke.add_argument("--store", required=True, metavar="FILE", help="trust store file")
+    revoke.add_argument("--store", metavar="FILE", help="trust store file (default: the station's)")
     listing = add_command(trust, "list", help="list the trusted keys", run=run_list)
-    listing.add_argument("--store", required=True, metavar="FILE", help="trust store file")
+    listing.add_argument("--store", metavar="FILE", help="trust store file (default: the station's)")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -100,7 +101,7 @@ def _entries(path: Path) -> list[Any]:
 
 def run_add(args: argparse.Namespace) -> int:
     """Add entries to a trust store."""
-    store_path = Path(args.store)
+    store_path = Path(trust_store_path(args, args.store, "--store FILE"))
     store = _load_or_empty(store_path)
     for index, entry in enumerate(_entries(Path(args.entry))):
         key = TrustedKey.from_entry(entry, f"{args.entry}[{index}]")
@@ -112,7 +113,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_revoke(args: argparse.Namespace) -> int:
     """Revoke a kid."""
-    store_path = Path(args.store)
+    store_path = Path(trust_store_path(args, args.store, "--store FILE"))
     store = TrustStore.load(store_path).with_revoked(args.kid)
     store.save(store_path)
     print(f"revoked key {args.kid} in {store_path}")
@@ -121,7 +122,13 @@ def run_revoke(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """Show the keys of a trust store."""
-    store = TrustStore.load(Path(args.store))
+    store = TrustStore.load(Path(trust_store_path(args, args.store, "--store FILE")))
+    if args.json:
+        print_json([{"kid": k.kid, "purpose": k.purpose, "status": k.status,
+                     **{name: format_time(t) if t else None for name, t in
+                        (("sign_from", k.sign_from), ("sign_until", k.sign_until), ("verify_until", k.verify_until))}}
+                    for k in store.keys])
+        return 0
     print_table(["kid", "purpose", "status", "sign_from", "sign_until", "verify_until"],
                 [[k.kid, k.purpose, k.status] + [format_time(t) if t else "-" for t in
                                                  (k.sign_from, k.sign_until, k.verify_until)]

@@ -2,7 +2,8 @@
 
 Every command works from flags alone (`--port PATH --family F --boards LIST`),
 with no configuration file; without `--port`, the buses of the station's
-configuration are used.
+configuration are used, through the running daemon when there is one (the
+daemon holds the ports; an opening is audited as the technician).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from drivers.locks.naming import BadSlotName, parse_short_name, parse_slot_name,
 from station.config import BoardSection, BusSection
 
 from ..errors import ConfigError, StationError
+from . import shell
 from .common import add_command, add_group, load_config, print_json, print_table
 
 # The lock drivers (pyserial) are imported by the commands that use them: building the parser must
@@ -46,7 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "locker", help="lock boards: status, open a slot, self-test",
                       description="A technician's tools for the lock boards.\n\n" + BUS_HELP)
     status = add_command(group, "status", help="door and item state of every slot",
-                         description="Read every board once and print a table of slots (or --json).\n"
+                         description="Read every board once and print a table of slots (or --json); with"
+                                     " the daemon running, as it last read them.\n"
                                      "Exit status: 0, or 1 when a board did not answer.\n\n" + BUS_HELP,
                          run=run_status)
     _bus_options(status)
@@ -56,6 +59,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                                      " opened, already_open, jammed or unknown.\n\n" + EXIT_CODES + "\n\n"
                                      + BUS_HELP, run=run_open)
     opener.add_argument("slot", metavar="SLOT", help="slot name, board-lock: 1-05")
+    opener.add_argument("--reason", default="opened with 'station locker open'",
+                        help="why (audited when the daemon opens it)")
+    shell.add_actor_option(opener)
     _bus_options(opener)
     opener.add_argument("--json", action="store_true", help="JSON instead of the word")
     selftest = add_command(group, "selftest", help="open every slot, one at a time",
@@ -161,6 +167,10 @@ def run_status(args: argparse.Namespace) -> int:
     """`station locker status`."""
     from drivers.locks.model import BoardState
 
+    if not args.port:
+        live = _live_config(args)
+        if live is not None:
+            return _status_from_daemon(args, live)
     buses = [_adhoc(args)] if args.port else _configured(args)
     locker = _locker(buses)
     try:
@@ -213,6 +223,13 @@ def _polarity_hint(bus: LockBus, address: int, shown: int) -> None:
 def run_open(args: argparse.Namespace) -> int:
     """`station locker open SLOT`."""
     board, lock = _board_and_lock(args.slot)
+    if args.port and args.boards and board not in args.boards:
+        raise StationError(f"slot {args.slot} is on board {board}, which is not among --boards"
+                           f" {','.join(map(str, args.boards))}: nothing sent")
+    if not args.port:
+        live = _live_config(args)
+        if live is not None:
+            return _open_through_daemon(args, live)
     buses = [_adhoc(args, boards=[board], min_locks=lock)] if args.port else _configured(args)
     locker = _locker(buses)
     try:
@@ -228,6 +245,41 @@ def run_open(args: argparse.Namespace) -> int:
     else:
         print(outcome.value)
     return OUTCOME_EXIT[outcome]
+
+
+def _live_config(args: argparse.Namespace) -> Any:
+    """The configuration, when its daemon is running (it holds the ports); else None."""
+    try:
+        cfg = load_config(args)
+    except ConfigError:
+        return None
+    return cfg if shell.daemon_running(cfg) else None
+
+
+def _open_through_daemon(args: argparse.Namespace, cfg: Any) -> int:
+    """The daemon opens the slot (it refuses a slot no configured board drives), audited as the technician."""
+    result = shell.call(cfg, "open_slot", {"slot": args.slot, "reason": args.reason},
+                        actor=shell.technician(args.actor))
+    if args.json:
+        print_json(result)
+    else:
+        print(result["outcome"])
+    return OUTCOME_EXIT.get(result["outcome"], 4)
+
+
+def _status_from_daemon(args: argparse.Namespace, cfg: Any) -> int:
+    devices = shell.call(cfg, "devices")
+    rows = [{"slot": slot, **state} for slot, state in sorted((devices.get("slots") or {}).items())]
+    if args.json:
+        print_json({"buses": devices.get("buses"), "slots": rows, "from": "daemon"})
+    else:
+        print_table(["slot", "door", "item", "board"],
+                    [(r["slot"], r.get("door"), r.get("item"), r.get("board")) for r in rows])
+    silent = sorted({r["slot"].rsplit("-", 1)[0] for r in rows if r.get("board") not in (None, "answering")})
+    if silent:
+        print(f"station: board(s) {', '.join(silent)} did not answer: their slots are unknown", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _board_and_lock(text: str) -> tuple[int, int]:

@@ -12,7 +12,7 @@ from spool.audit import canonical_json
 
 from ..errors import StationError
 from ..files import write_atomic
-from .common import add_command
+from .common import add_command, from_config, trust_store_path
 from .template_cmd import VERSIONS_HELP, refuse, version_ledger
 
 MAX_DATA_BYTES = 1024 * 1024
@@ -36,9 +36,11 @@ def register(commands: argparse._SubParsersAction) -> None:
                          description=DESCRIPTION, run=run)
     parser.add_argument("--template", required=True, metavar="DIR", help="signed template bundle folder")
     parser.add_argument("--data", required=True, metavar="DATA.json", help="the document's field data")
-    parser.add_argument("--trust", required=True, metavar="FILE", help="trust store holding template keys")
-    parser.add_argument("--station-key", required=True, metavar="KEY.pem", help="station private key (seal)")
-    parser.add_argument("--station", required=True, metavar="ID", help="station id (the seal's issuer)")
+    parser.add_argument("--trust", metavar="FILE",
+                        help="trust store holding template keys (default: the station's, from the configuration)")
+    parser.add_argument("--station-key", metavar="KEY.pem",
+                        help="station private key for the seal (default: the configuration's)")
+    parser.add_argument("--station", metavar="ID", help="station id, the seal's issuer (default: the configuration's)")
     parser.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
     parser.add_argument("--document-id", metavar="ID", help="document id (default: derived from the data)")
     parser.add_argument("--at", metavar="TIME", help="RFC 3339 creation time (default: now)")
@@ -78,10 +80,13 @@ def run(args: argparse.Namespace) -> int:
     from ..templates import BundleRefused, FieldError, InvalidTemplate, load_template, render_document
     from ..trust import TrustStore, load_private_key, parse_time
 
-    trust = TrustStore.load(args.trust)
-    station_key = load_private_key(args.station_key)
+    trust_path = trust_store_path(args, args.trust)
+    trust = TrustStore.load(trust_path)
+    station_key = load_private_key(from_config(args, args.station_key, "--station-key KEY.pem",
+                                               lambda cfg: cfg.path(cfg.paths.station_key)))
+    args.station = from_config(args, args.station, "--station ID", lambda cfg: cfg.station.id)
     now = parse_time(args.at, "--at") if args.at else None
-    ledger = version_ledger(args, args.trust)
+    ledger = version_ledger(args, trust_path)
     try:
         data = read_data(args.data)
         template = load_template(args.template, trust, ledger=ledger)

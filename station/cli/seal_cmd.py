@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import StationError
-from .common import add_command, add_group, print_json
+from .common import add_command, add_group, print_json, trust_store_path
 from .render_cmd import read_data
 
 DESCRIPTION = """\
@@ -31,7 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the seal's text (MPS1:...; quote it: it may hold spaces), or - to read it from"
                              " standard input")
     verify.add_argument("--pdf", metavar="FILE.pdf", help="read the seal from the PDF's first page")
-    verify.add_argument("--trust", required=True, metavar="FILE", help="trust store holding station keys")
+    verify.add_argument("--trust", metavar="FILE",
+                        help="trust store holding station keys (default: the station's, from the configuration)")
     verify.add_argument("--data", metavar="DATA.json", help="the document's data, to compare with the seal")
     verify.add_argument("--station", metavar="ID", help="the station the paper should come from")
 
@@ -43,7 +44,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
     if (args.text is None) == (args.pdf is None):
         raise StationError("give the seal TEXT or --pdf FILE.pdf (one of them)")
-    trust = TrustStore.load(args.trust)
+    trust = TrustStore.load(trust_store_path(args, args.trust))
     data = read_data(args.data) if args.data else None
     if data is not None and not isinstance(data, dict):
         raise StationError(f"{args.data} must hold an object of field -> text", exit_code=1)

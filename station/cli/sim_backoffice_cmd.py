@@ -18,10 +18,13 @@ endpoint (bearer token per station), a page per citizen showing the pickup QR
 as a phone would (http://HOST:PORT/), and an admin API for tests:
   GET  /sim/events            events received (once per document and event)
   GET  /sim/documents         approved documents, with token and PIN
-  POST /sim/approve           {"count": N, "template": ..., "station": ...}
+  POST /sim/approve           {"count": N, "template": ..., "station": ..., "kind": "pdf"|"template"}
+  GET  /sim/pdf-ca.pem        root of the CA that signs its PDFs (for a station's [pdf] ca_bundle)
   GET|PUT /sim/faults         misbehaviours, e.g. {"error_rate": 0.3, "down": true}
 Documents are fictional: generated Indonesian names, NIK-shaped numbers,
 addresses, businesses, for the templates found in the project's templates/.
+With --pdf-ratio, that share of the documents are agency-signed PDFs (§7.2),
+signed under a CA hierarchy made at start, with CRL or OCSP data embedded.
 
 With --enroll and a station configuration, the station is set up to use it:
 its [backoffice] token file is written and the issuer key is added to its
@@ -49,6 +52,7 @@ def register_sim(group: argparse._SubParsersAction) -> None:
     parser.add_argument("--scan-url", metavar="URL",
                         help='where "scan at the station" posts {"token", "document"} (default: no button)')
     parser.add_argument("--pin-ratio", type=float, default=0.25, help="share of documents with a PIN")
+    parser.add_argument("--pdf-ratio", type=float, default=0.0, help="share of documents sent as signed PDFs")
     parser.add_argument("--seed", type=int, help="random seed for the generated data")
     parser.add_argument("--templates", type=Path, metavar="DIR", help="templates folder (default: the project's)")
 
@@ -66,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
             faults = faults.updated(parse_setting(setting))
     except FaultError as err:
         raise StationError(f"--fault: {err}") from None
-    if not 0 <= args.pin_ratio <= 1:
-        raise StationError("--pin-ratio must be between 0 and 1")
+    if not 0 <= args.pin_ratio <= 1 or not 0 <= args.pdf_ratio <= 1:
+        raise StationError("--pin-ratio and --pdf-ratio must be between 0 and 1")
     tokens = {station: _token(cfg, station, args.enroll) for station in stations}
     office = BackOffice(_issuer_key(args.issuer_key), stations=tokens, templates_dir=args.templates, seed=args.seed,
-                        faults=faults, scan_hook=args.scan_url, pin_ratio=args.pin_ratio)
+                        faults=faults, scan_hook=args.scan_url, pin_ratio=args.pin_ratio,
+                        pdf_ratio=args.pdf_ratio)
     if args.enroll:
         if cfg is None:
             raise StationError("--enroll needs a station configuration (--config FILE)")

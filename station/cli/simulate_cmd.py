@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..errors import StationError
 from .common import add_command
 
 DESCRIPTION = """\
@@ -45,7 +46,9 @@ alerts, approve N [STATION]. Alerts come after 30 s (rules' for: capped,
 def register(commands: argparse._SubParsersAction) -> None:
     parser = add_command(commands, "simulate", help="run the whole station on simulators",
                          description=DESCRIPTION, run=run)
-    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one)")
+    parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one, removed on exit)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary station folder on exit (it holds keys and personal data)")
     parser.add_argument("--kind", choices=["locker", "dispenser"], default="locker", help="kind of station")
     parser.add_argument("--documents", type=int, default=12, metavar="N",
                         help="documents the back office approves at start (default: %(default)s)")
@@ -59,6 +62,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--cups", action="store_true", help="print through a real CUPS scheduler (ippeveprinter)")
     parser.add_argument("--port", type=int, default=8080, help="port of the kiosk, operations page and API (0: any free port)")
     parser.add_argument("--pin-ratio", type=float, default=0.2, help="share of documents that need a PIN")
+    parser.add_argument("--pdf-ratio", type=float, default=0.25,
+                        help="share of documents that come as agency-signed PDFs (default: %(default)s)")
     parser.add_argument("--printer-ppm", type=float, metavar="N",
                         help="simulated printer speed in pages per minute (default: the configuration's 30;"
                              " 600 with --exit-when-done)")
@@ -80,21 +85,34 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="the shipped alert timings (15 s scrapes, 'printer blocked over 5 minutes')")
 
 
+def _port_free(port: int) -> None:
+    """Refuse a port another program listens on, now, in one line (not a web process failing in a loop)."""
+    from ..web.serve import bind
+
+    try:
+        bind("127.0.0.1", port).close()
+    except StationError as err:
+        raise StationError(f"{err}: is another station running? Use --port 0 (any free port) or another"
+                           " port") from None
+
+
 def run(args: argparse.Namespace) -> int:
     from ..simulate import Options
     from ..simulate import run as simulate
 
     if args.documents < 0:
-        raise SystemExit("station simulate: --documents must be 0 or more")
+        raise StationError("--documents must be 0 or more")
+    if args.port:
+        _port_free(args.port)
     options = Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                       exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
                       power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                      pin_ratio=args.pin_ratio, seed=args.seed,
+                      pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed, keep=args.keep,
                       printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
                       quiet=args.quiet, buses=args.buses, fast=args.fast)
     if args.stations is None:
         if args.fault:
-            raise SystemExit("station simulate: --fault goes with --stations N")
+            raise StationError("--fault goes with --stations N")
         return simulate(options)
     return _fleet(args, options)
 
@@ -108,12 +126,12 @@ def _fleet(args: argparse.Namespace, options: Options) -> int:
     from ..fleet.simulate import run as simulate_fleet
 
     if not 1 <= args.stations <= 100 or args.cups:
-        raise SystemExit("station simulate: --stations takes 1 to 100 (and no --cups)")
+        raise StationError("--stations takes 1 to 100 (and no --cups)")
     for text in args.fault:
         try:
             parse_fault(text, args.stations)
         except FaultError as err:
-            raise SystemExit(f"station simulate: {err}") from None
+            raise StationError(str(err)) from None
     fleet = FleetOptions(stations=args.stations, folder=args.dir, station=options, faults=args.fault,
                          command_port=args.command_port)
     if args.realistic_alerts:

@@ -20,8 +20,9 @@ COLLECT_DESCRIPTION = """\
 Walk a technician through the documents whose pickup window passed
 (`expired`) and cancelled documents still in a slot: each slot is opened,
 one at a time; take the document out and close the door. When the door is
-closed and the slot is empty, the document is recorded `returned` (by you)
-and the slot is free again.
+closed and the slot is empty, the slot is free again: an expired document
+is recorded `returned` (by you); a cancelled one stays `cancelled` (the back
+office already knows) and is reported as taken out.
 
 Goes through the running daemon (its control socket); when no daemon runs,
 drives the lock bus directly. --yes does not wait for Enter (the door is
@@ -33,23 +34,75 @@ def register(commands: argparse._SubParsersAction) -> None:
     lister = add_command(group, "list", help="every slot with its occupant",
                          description="List slots: size, service state and occupant.", run=run_list)
     lister.add_argument("--json", action="store_true", help="JSON instead of a table")
+    lister.add_argument("--all", action="store_true", help="retired slots too")
+    add = add_command(group, "add", help="use a slot again (a retired one), or check a new lock's slot",
+                      description=ADD_DESCRIPTION, run=run_add)
+    add.add_argument("slot", metavar="SLOT", help="slot name, e.g. A-1-05 (or 1-05 where one bus has board 1)")
+    add.add_argument("--technician", default=getpass.getuser(), help="your name, for the audit")
+    retire = add_command(group, "retire", help="stop using a slot for good (it must be empty)",
+                         description=RETIRE_DESCRIPTION, run=run_retire)
+    retire.add_argument("slot", metavar="SLOT", help="slot name, e.g. A-1-05")
+    retire.add_argument("--reason", required=True, help="why (for the audit), e.g. 'latch broken'")
+    retire.add_argument("--technician", default=getpass.getuser(), help="your name, for the audit")
     collect = add_command(group, "collect-expired", help="open slots of expired documents one by one",
                           description=COLLECT_DESCRIPTION, run=run_collect)
     collect.add_argument("--technician", default=getpass.getuser(), help="your name, for the audit")
     collect.add_argument("--yes", action="store_true", help="do not wait for Enter between slots")
     collect.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for each door")
+    collect.add_argument("--json", action="store_true",
+                         help="the outcome per document as JSON on standard output (progress on standard error)")
+
+
+ADD_DESCRIPTION = """\
+Use a slot again after `station slots retire`. The slot table otherwise
+follows the configuration by itself: at every start the daemon adds the
+slots of new locks ([[bus]] sections), retires those of locks that are gone
+(when empty) and raises one alarm for each one that is gone but holds a
+document (never opened). A slot must be on a configured lock to be added."""
+
+RETIRE_DESCRIPTION = """\
+Stop using a slot for good (a broken lock, a blocked compartment): the
+station puts no document in it and never opens it for a release. It must be
+empty. It stays retired across restarts until `station slots add`."""
 
 
 def run_list(args: argparse.Namespace) -> int:
     _, conn = open_spool(args, readonly=True)
-    found = slots.list_slots(conn)
+    found = slots.list_slots(conn, retired=args.all)
     if args.json:
         print_json([s.as_dict() for s in found])
         return 0
     print_table(["slot", "size", "accessible", "service", "occupant"],
-                [(s.id, s.size, "yes" if s.accessible else "", s.service_note or ("out" if s.out_of_service else ""),
+                [(s.id, s.size, "yes" if s.accessible else "",
+                  f"retired ({s.retired})" if s.retired else s.service_note or ("out" if s.out_of_service else ""),
                   s.occupant) for s in found])
     return 0
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """`station slots add SLOT`: a retired slot in use again (only one on a configured lock)."""
+    cfg, conn = open_spool(args)
+    slot = slots.resolve(conn, args.slot)
+    if slot not in {sid for sid, _, _ in cfg.slot_layout()}:
+        raise StationError(f"slot {slot} is on no configured lock: add the lock to a [[bus]] section first")
+    done = slots.restore(conn, slot, actor=f"technician:{_name(args.technician)}")
+    print(f"{done.id}: in use")
+    return 0
+
+
+def run_retire(args: argparse.Namespace) -> int:
+    """`station slots retire SLOT --reason WHY`."""
+    _, conn = open_spool(args)
+    slot = slots.resolve(conn, args.slot)
+    who = f"technician:{_name(args.technician)}"
+    done = slots.retire(conn, slot, actor=who, why=f"{who}: {args.reason.strip()[:120]}")
+    print(f"{done.id}: retired")
+    return 0
+
+
+def _name(text: str) -> str:
+    kept = "".join(c for c in text if c.isalnum() or c in "._@-")[:64]
+    return kept or "unknown"
 
 
 class _Slots:
@@ -89,44 +142,59 @@ class _Slots:
 def run_collect(args: argparse.Namespace) -> int:
     cfg, conn = open_spool(args)
     actor = f"technician:{args.technician}"
+    # With --json, standard output is the JSON alone; the technician's prompts go to standard error.
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
     expired = jobs.jobs_in(conn, JobState.EXPIRED, limit=10_000)
     cancelled = [j for j in jobs.jobs_in(conn, JobState.CANCELLED, limit=10_000) if j.slot]
     todo = [j for j in expired + cancelled if j.slot]
+    results: list[dict[str, str]] = []
     if not todo:
-        print("no expired or cancelled documents in slots")
-        return 0
-    print(f"{len(todo)} document(s) to take out. Slots open one at a time.")
-    bus = _Slots(cfg, actor)
-    returned = 0
-    try:
-        for job in todo:
-            slot = job.slot
-            assert slot is not None
-            print(f"\nslot {slot}: document {job.id} ({job.state.value}) - opening...")
-            outcome = bus.open(slot, f"collect {job.state.value} document")
-            if outcome not in ("opened", "already_open"):
-                print(f"  the door did not open ({outcome}); skipped, tell maintenance")
-                continue
-            if not args.yes:
-                print("  take the document out and close the door, then press Enter (s + Enter to skip)")
-                if sys.stdin.readline().strip().lower() == "s":
-                    continue
-            door, item = _wait_closed(bus, slot, args.timeout)
-            if door != "closed" or item == "present":
-                print(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
-                continue
-            if job.state is JobState.EXPIRED:
-                machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
-            else:
-                slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
-            returned += 1
-            print(f"  done: {job.id} returned, slot {slot} free")
-    except ControlError as err:
-        raise StationError(str(err)) from None
-    finally:
-        bus.close()
-    print(f"\n{returned} of {len(todo)} document(s) taken out")
-    return 0 if returned == len(todo) else 1
+        say("no expired or cancelled documents in slots")
+    else:
+        say(f"{len(todo)} document(s) to take out. Slots open one at a time.")
+        bus = _Slots(cfg, actor)
+        try:
+            for job in todo:
+                results.append({"job": job.id, "slot": job.slot or "", "state": job.state.value,
+                                "result": _collect_one(args, conn, bus, job, actor, say)})
+        except ControlError as err:
+            raise StationError(str(err)) from None
+        finally:
+            bus.close()
+    returned = sum(r["result"] == "returned" for r in results)
+    cancelled = sum(r["result"] == "taken_out" for r in results)
+    if todo:
+        say(f"\n{returned + cancelled} of {len(todo)} document(s) taken out: {returned} returned,"
+            f" {cancelled} cancelled (taken out)")
+    if args.json:
+        print_json({"documents": results, "returned": returned, "cancelled_taken_out": cancelled,
+                    "total": len(todo)})
+    return 0 if returned + cancelled == len(todo) else 1
+
+
+def _collect_one(args: argparse.Namespace, conn: Any, bus: _Slots, job: Any, actor: str, say: Any) -> str:
+    """Open one slot, wait for the paper to be taken out; what came of it as one word."""
+    slot = job.slot
+    say(f"\nslot {slot}: document {job.id} ({job.state.value}) - opening...")
+    outcome = bus.open(slot, f"collect {job.state.value} document")
+    if outcome not in ("opened", "already_open"):
+        say(f"  the door did not open ({outcome}); skipped, tell maintenance")
+        return f"door_{outcome}"
+    if not args.yes:
+        say("  take the document out and close the door, then press Enter (s + Enter to skip)")
+        if sys.stdin.readline().strip().lower() == "s":
+            return "skipped"
+    door, item = _wait_closed(bus, slot, args.timeout)
+    if door != "closed" or item == "present":
+        say(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
+        return "not_confirmed"
+    if job.state is JobState.EXPIRED:
+        machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
+        say(f"  done: {job.id} returned, slot {slot} free")
+        return "returned"
+    slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
+    say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
+    return "taken_out"
 
 
 def _wait_closed(bus: _Slots, slot: str, timeout: float) -> tuple[str, str]:

@@ -46,8 +46,8 @@ def run_list(args: argparse.Namespace) -> int:
         print("no jobs" + (f" in {', '.join(args.state)}" if args.state else ""))
         return 0
     print_table(["id", "state", "template", "slot", "updated", "reason"],
-                [(j.id, j.state.value, f"{j.template}@{j.template_version}", j.slot, j.updated_at,
-                  j.held_reason) for j in found])
+                [(j.id, j.state.value, "signed pdf" if j.kind == "pdf" else f"{j.template}@{j.template_version}",
+                  j.slot, j.updated_at, j.held_reason) for j in found])
     return 0
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from .. import config as config_module
 from ..errors import StationError
-from .common import add_command, add_group, open_spool
+from .common import add_command, add_group, open_spool, print_json, trust_store_path
 
 # The template machinery (reportlab, pypdf, zxing-cpp, cryptography) is imported by the commands
 # that use it, not here: building the parser must stay cheap (render_cmd and seal_cmd import this).
@@ -51,7 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify = add_command(group, "verify", help="verify a template bundle", description=VERIFY_HELP,
                          run=run_verify)
     verify.add_argument("dir", metavar="DIR", help="the bundle folder")
-    verify.add_argument("--trust", required=True, metavar="FILE", help="trust store holding template keys")
+    verify.add_argument("--trust", metavar="FILE",
+                        help="trust store holding template keys (default: the station's, from the configuration)")
+    verify.add_argument("--json", action="store_true", help="JSON instead of a line")
 
 
 def version_ledger(args: argparse.Namespace, trust_path: str | Path) -> VersionLedger:
@@ -105,12 +107,18 @@ def run_verify(args: argparse.Namespace) -> int:
     from ..templates import BundleRefused, InvalidTemplate, load_template
     from ..trust import TrustStore
 
-    trust = TrustStore.load(args.trust)
-    ledger = version_ledger(args, args.trust)
+    trust_path = trust_store_path(args, args.trust)
+    trust = TrustStore.load(trust_path)
+    ledger = version_ledger(args, trust_path)
     try:
         template = load_template(args.dir, trust, ledger=ledger)
     except (BundleRefused, InvalidTemplate) as err:
+        if args.json:
+            print_json({"valid": False, "reason": getattr(err, "reason", "invalid"), "detail": str(err)})
         return refuse(err)
     bundle = template.bundle
-    print(f"valid: {bundle.ref} ({len(bundle.files)} files, template key {bundle.kid})")
+    if args.json:
+        print_json({"valid": True, "template": bundle.ref, "files": len(bundle.files), "kid": bundle.kid})
+    else:
+        print(f"valid: {bundle.ref} ({len(bundle.files)} files, template key {bundle.kid})")
     return 0

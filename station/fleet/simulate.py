@@ -117,7 +117,7 @@ class FleetSimulation:
         opts = self.options.station
         issuer = self._issuer_key()
         self.office = BackOffice(issuer, stations={self.sites[0].station_id: "pending"}, seed=opts.seed,
-                                 scan_hook=self._scan, pin_ratio=opts.pin_ratio, pin_ln=10)
+                                 scan_hook=self._scan, pin_ratio=opts.pin_ratio, pin_ln=10, pdf_ratio=opts.pdf_ratio)
         if (self.folder / OFFICE_STATE).exists():  # a fleet folder run before: its documents and cursors go on
             self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
         self.office_server = BackOfficeServer(self.office).start()

@@ -26,13 +26,13 @@ import time
 import spool
 from drivers.locks.errors import LockError
 from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
-from spool import intents, jobs, machine, tokens
+from spool import alarms, intents, jobs, machine, tokens
 from spool.intents import Intent, Kind
 from spool.states import JobState
 
 from ..kiosk import KioskView, Screen
 from .ports import Desk
-from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message, waiting
+from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message
 from .session import Refusal, Session
 
 log = logging.getLogger("station.release")
@@ -225,7 +225,7 @@ class DispenserRelease:
             self._found_stray()
         elif item is Item.ABSENT and self._stray:
             self._stray = False
-            log.info("the dispenser bin is empty again: releases resume")
+            alarms.clear(self.desk.conn, "bin_not_empty", slot=self.shutter, why="the bin is empty again")
 
     def _found_stray(self) -> None:
         if not self._stray:

@@ -58,6 +58,9 @@ _SCREENS: dict[str, dict[str, str]] = {
                        "en": "The machine is not ready. Please wait a moment or ask a staff member."},
 }
 _SCREENS["internal"] = _SCREENS["ask_staff"]
+# (issue 15) the spool cannot be written (disk full): no release may start.
+_SCREENS["out_of_service"] = {"id": "Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
+                              "en": "This machine cannot be used right now. Please ask a staff member."}
 
 
 def message(reason: str) -> dict[str, str]:
@@ -84,7 +87,7 @@ def document_of(job: Job) -> dict[str, Any]:
 
 
 def job_view(job: Job) -> dict[str, Any]:
-    """What the kiosk may show of a job: its holder's name, masked."""
+    """What the kiosk may show of a job: its holder's name, masked, and its kind (a signed PDF is labelled)."""
     data = document_of(job).get("data") or {}
     name = next((v for k, v in data.items() if "nama" in k.lower() or "name" in k.lower()), None)
-    return {"masked_name": mask_name(name) if isinstance(name, str) else None}
+    return {"masked_name": mask_name(name) if isinstance(name, str) else None, "kind": job.kind}

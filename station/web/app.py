@@ -12,7 +12,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from drivers.errors import DeviceError
 from spool.errors import SpoolError
@@ -20,12 +24,13 @@ from station.config import Config
 from station.control import ControlClient
 from station.errors import StationError
 from station.events import EventBus
+from station.version import version
 
 from .auth import SECURITY_SCHEMES
 from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
-from .respond import error_handler
+from .respond import error_handler, http_error_handler, validation_error_handler
 from .routes import events, health, jobs, kiosk, pages, slots, station_info
 from .routes.pages import STATIC
 from .spool_access import SpoolAccess
@@ -40,8 +45,10 @@ Authenticate with `Authorization: Bearer TOKEN`; tokens are made with
 Roles are ranked (viewer < operator < technician < admin); each operation
 names the least role it needs in `x-required-role`. Viewers see personal
 data masked. Every action is recorded in the audit chain with its actor.
-Refusals are `{"error": "one sentence"}` with a 4xx status; 503 means the
-station daemon is not running."""
+Refusals are RFC 9457 problem details (`application/problem+json`:
+`{"type", "title", "status", "detail"}`, the detail one sentence) with a 4xx
+status; 503 means the station daemon is not running. This page (`/docs`) is
+served from the station itself: the kiosk has no internet."""
 
 # Time a control-socket call may take before the API answers 503.
 CONTROL_TIMEOUT_S = 10.0
@@ -75,18 +82,35 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
             station_metrics.close()
             state.spool.close()
 
-    app = FastAPI(title=f"MPP Station {cfg.station.id}", version="1", description=API_DESCRIPTION,
+    app = FastAPI(title=f"MPP Station {cfg.station.id}", version=version(), description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.web = state
     for router in (jobs.router, slots.router, station_info.router, kiosk.router, events.router,
                    health.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _serve_docs(app)
     _document_security(app)
     app.add_exception_handler(StationError, error_handler)
     app.add_exception_handler(SpoolError, error_handler)
     app.add_exception_handler(DeviceError, error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     return app
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """`/docs`: Swagger UI from the files of the swagger-ui-bundle package (no CDN: the kiosk is offline)."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-files", StaticFiles(directory=str(swagger_ui_path)), name="docs-files")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} · API",
+                                   swagger_js_url="/docs-files/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-files/swagger-ui.css",
+                                   swagger_favicon_url="/docs-files/favicon-32x32.png")
 
 
 def _document_security(app: FastAPI) -> None:

@@ -15,7 +15,7 @@ from station.logs import mask_name, mask_value
 _NAME_HINTS = ("nama", "name")
 # The only job facts a kiosk view may carry to the citizen's screen.
 _KIOSK_JOB_KEYS = frozenset({"masked_name", "state", "progress", "steps", "template", "pages", "attempts_left",
-                             "wrong"})
+                             "wrong", "kind"})
 
 
 def payload_data(payload: str | None) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 
 from station.config import Config
 from station.control import ControlClient, ControlError
+from station.disk import exposition as disk_exposition
 
 from .spool_metrics import SpoolCollector, rfc3339_seconds
 
@@ -64,6 +65,7 @@ class DaemonFacts:
 
     devices: dict[str, Any] | None
     backoffice: dict[str, Any] | None
+    disk: dict[str, Any] | None = None
 
 
 class StationMetrics:
@@ -109,12 +111,15 @@ class StationMetrics:
                 return None
             return reply if isinstance(reply, dict) else None
 
-        devices, backoffice = await asyncio.gather(ask("devices"), ask("backoffice"))
-        return DaemonFacts(devices, backoffice)
+        devices, backoffice, disk = await asyncio.gather(ask("devices"), ask("backoffice"), ask("disk"))
+        return DaemonFacts(devices, backoffice, disk)
 
     def exposition(self, facts: DaemonFacts) -> bytes:
         """The text of one scrape (reads the spool: call it off the event loop)."""
-        return generate_latest(_Scrape((self.spool, self.events, _DaemonCollector(facts))))  # type: ignore[arg-type]
+        text = generate_latest(_Scrape((self.spool, self.events, _DaemonCollector(facts))))  # type: ignore[arg-type]
+        # The disk's gauges come from the daemon's memory (station/disk.py): they show a full disk that the
+        # spool cannot record.
+        return text + disk_exposition(facts.disk).encode()
 
     def close(self) -> None:
         """Release the spool connection."""

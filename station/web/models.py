@@ -23,11 +23,24 @@ def _example(value: Any) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [value]})
 
 
-class ErrorBody(BaseModel):
-    """Why a request was refused, as one sentence."""
+class Problem(BaseModel):
+    """Why a request was refused: RFC 9457 problem details (`application/problem+json`)."""
 
-    model_config = _example({"error": "job AKTA-2026-000123: cannot go from collected to cancelled"})
-    error: str
+    model_config = _example({"type": "about:blank", "title": "Conflict", "status": 409,
+                             "detail": "job AKTA-2026-000123: cannot go from collected to cancelled"})
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class Version(BaseModel):
+    """The software's version and the API's."""
+
+    model_config = _example({"station": "MPP-DEMO-01", "version": "0.1.0", "api": "v1"})
+    station: str
+    version: str
+    api: str
 
 
 JOB_EXAMPLE = {
@@ -36,7 +49,7 @@ JOB_EXAMPLE = {
     "pickup_expires": "2026-12-31T09:00:00Z", "pdf_path": "documents/AKTA-2026-000123.pdf",
     "pdf_sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "pages": 1,
     "printer_job_id": 17, "print_attempts": 1, "slot": "1-05", "created_at": "2026-11-02T08:00:00.000Z",
-    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0}
+    "updated_at": "2026-11-02T08:03:12.512Z", "pin_failures": 0, "reopens": 0, "kind": "template"}
 
 
 class JobSummary(BaseModel):
@@ -63,6 +76,7 @@ class JobSummary(BaseModel):
     updated_at: str
     pin_failures: int
     reopens: int
+    kind: Literal["template", "pdf"] = Field("template", description='"pdf": an agency-signed PDF, printed as sent')
 
 
 class JobPage(BaseModel):
@@ -125,11 +139,13 @@ class SpoolSummary(BaseModel):
     """The station at a glance: jobs per state, open alarms, the audit head."""
 
     model_config = _example({"station": "MPP-DEMO-01", "name": "Mal Pelayanan Publik (demo)", "kind": "locker",
+                             "timezone": "Asia/Jakarta",
                              "counts": {s.value: 0 for s in JobState} | {"staged": 12, "held": 1},
                              "open_alarms": 1, "audit_head": 4120, "daemon_online": True})
     station: str
     name: str
     kind: Literal["locker", "dispenser"]
+    timezone: str
     counts: dict[str, int]
     open_alarms: int
     audit_head: int
@@ -196,11 +212,12 @@ class Devices(BaseModel):
 
 ALARM_EXAMPLE = {"id": 7, "raised_at": "2026-11-02T09:12:00.000Z", "kind": "door_left_open", "severity": "warning",
                  "message": "Door 1-05 open for 60 s", "job_id": None, "slot_id": "1-05", "device": None,
-                 "acknowledged_at": None, "acknowledged_by": None, "open": True}
+                 "acknowledged_at": None, "acknowledged_by": None, "cleared_at": None, "cleared_by": None,
+                 "open": True}
 
 
 class AlarmView(BaseModel):
-    """An alarm: open until a person acknowledges it."""
+    """An alarm: open until the station clears it (its condition ended) or a person acknowledges it."""
 
     model_config = _example(ALARM_EXAMPLE)
     id: int
@@ -213,6 +230,8 @@ class AlarmView(BaseModel):
     device: str | None
     acknowledged_at: str | None
     acknowledged_by: str | None
+    cleared_at: str | None
+    cleared_by: str | None
     open: bool
 
 
@@ -279,8 +298,8 @@ class KioskLayout(BaseModel):
 class ProblemResult(BaseModel):
     """A citizen's problem report: the alarm staff will see."""
 
-    model_config = _example({"alarm": 12, "problem": "door_did_not_open", "job": "AKTA-2026-000123",
-                             "message": PROBLEMS["door_did_not_open"]})
+    model_config = _example({"alarm": 12, "problem": "door_stuck", "job": "AKTA-2026-000123",
+                             "message": PROBLEMS["door_stuck"]})
     alarm: int
     problem: str
     job: str | None
@@ -305,13 +324,17 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Readiness: the spool opens and the daemon answers."""
+    """Readiness: the spool opens, the daemon answers, and every device a release needs is there."""
 
-    model_config = _example({"ready": True, "spool": True, "daemon": True, "detail": None})
+    model_config = _example({"ready": False, "spool": True, "daemon": False, "disk": True,
+                             "detail": "missing: scanner (scanner /dev/ttyACM0 is not there)",
+                             "missing": ["scanner (scanner /dev/ttyACM0 is not there)"]})
     ready: bool
     spool: bool
     daemon: bool
+    disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
+    missing: list[str] = []
 
 
 # --- request bodies -----------------------------------------------------------
@@ -371,7 +394,7 @@ class PinBody(BaseModel):
 class ProblemBody(BaseModel):
     """A problem the citizen reports from the kiosk."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_did_not_open",
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"problem": "door_stuck",
                                                                                "session": "s-81f2"}]})
-    problem: Literal["door_did_not_open", "document_missing", "document_damaged", "wrong_document"]
+    problem: Literal["document_missing", "wrong_document", "door_stuck", "other"]  # PROTOCOLS.md §7.1
     session: str | None = Field(None, max_length=128)

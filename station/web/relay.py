@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from station.control import ControlClient, ControlError
@@ -84,9 +85,14 @@ class EventRelay:
             delay = min(delay * 2, RECONNECT_S[1])
 
 
+def rfc3339(moment: float) -> str:
+    """Seconds since the epoch as an RFC 3339 UTC time with milliseconds (`2026-11-28T07:05:09.120Z`)."""
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def sse_frame(event: Event, data: dict[str, Any]) -> bytes:
-    """One Server-Sent Event: `id`, `event` (the kind), `data` (JSON with `at`)."""
-    body = json.dumps({"kind": event.kind, "data": data, "at": event.at}, ensure_ascii=False,
+    """One Server-Sent Event: `id`, `event` (the kind), `data` (JSON with `at`, RFC 3339)."""
+    body = json.dumps({"kind": event.kind, "data": data, "at": rfc3339(event.at)}, ensure_ascii=False,
                       separators=(",", ":"), default=str)
     return f"id: {event.id}\nevent: {event.kind}\ndata: {body}\n\n".encode()
 

@@ -21,6 +21,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 
 import spool
+from spool.alarms import open_counts
 from spool.errors import SpoolError
 from spool.states import JobState
 from station.config import Config
@@ -33,7 +34,6 @@ log = logging.getLogger("station.web.metrics")
 RECOUNT_S = 300.0
 # "About to expire": the pickup window ends within this many seconds.
 EXPIRING_WITHIN_S = 24 * 3600
-SEVERITIES = ("info", "warning", "critical")
 SLOT_STATUSES = ("free", "occupied", "out_of_service")
 # Documents the citizen can come for now: in a slot (locker), or rendered and waiting (dispenser).
 # (`state IN` first: the state index finds the few candidates instead of a scan of every job.)
@@ -180,13 +180,9 @@ class SpoolCollector:
         yield oldest
 
     def _alarms_and_checkpoint(self, conn: sqlite3.Connection) -> Iterator[Metric]:
-        alarms = GaugeMetricFamily("station_alarms_open", "Alarms not yet acknowledged, by severity.",
+        alarms = GaugeMetricFamily("station_alarms_open", "Open alarms (neither cleared nor acknowledged), by severity.",
                                    labels=["severity"])
-        counts = dict.fromkeys(SEVERITIES, 0)
-        for row in conn.execute("SELECT severity, COUNT(*) AS n FROM alarms WHERE acknowledged_at IS NULL"
-                                " GROUP BY severity"):
-            counts[row["severity"]] = row["n"]
-        for severity, count in counts.items():
+        for severity, count in open_counts(conn).items():
             alarms.add_metric([severity], count)
         yield alarms
         checkpoint = GaugeMetricFamily("station_audit_checkpoint_timestamp_seconds",

@@ -78,6 +78,34 @@ def disable_user(conn: sqlite3.Connection, name: str, *, actor: str = "system") 
     return _user(conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone())
 
 
+def enable_user(conn: sqlite3.Connection, name: str, *, actor: str = "system") -> User:
+    """Enable a disabled user again: their token works again (audited)."""
+    with write(conn):
+        row = _existing(conn, name)
+        if not row["disabled"]:
+            raise UserError(f"user {name!r} is not disabled")
+        audit.append(conn, actor, "user.enabled", details={"user": name})
+        conn.execute("UPDATE users SET disabled = 0 WHERE name = ?", (name,))
+    return _user(_existing(conn, name))
+
+
+def rotate_user(conn: sqlite3.Connection, name: str, *, actor: str = "system") -> str:
+    """Give a user a new token; the old one stops working at once (audited). Returns the new token."""
+    token = secrets.token_urlsafe(32)
+    with write(conn):
+        _existing(conn, name)
+        audit.append(conn, actor, "user.token_rotated", details={"user": name})
+        conn.execute("UPDATE users SET token_hash = ? WHERE name = ?", (token_hash(token), name))
+    return token
+
+
+def _existing(conn: sqlite3.Connection, name: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        raise UserError(f"no user {name!r}")
+    return row
+
+
 def user_for_token(conn: sqlite3.Connection, token: str) -> User | None:
     """The enabled user holding this token, or None."""
     row = conn.execute("SELECT * FROM users WHERE token_hash = ? AND disabled = 0",

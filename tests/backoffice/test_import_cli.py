@@ -52,9 +52,9 @@ def test_the_three_file_forms(tmp_path: Path, cfg_path: Path, office: Any) -> No
     page = write(tmp_path / "page.json", {"documents": docs[3:], "cursor": "whatever"})
     result = station("spool", "import", str(one), str(many), str(page), "--actor", "ani", cfg=cfg_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [f"{one}: 1 stored, 0 duplicates, 0 refused",
-                                          f"{many}: 2 stored, 0 duplicates, 0 refused",
-                                          f"{page}: 3 stored, 0 duplicates, 0 refused"]
+    assert result.stdout.splitlines() == [f"{one}: 1 document(s): 1 stored, 0 already there, 0 refused",
+                                          f"{many}: 2 document(s): 2 stored, 0 already there, 0 refused",
+                                          f"{page}: 3 document(s): 3 stored, 0 already there, 0 refused"]
     conn = spool_of(cfg_path)
     assert {r["id"] for r in conn.execute("SELECT id FROM jobs")} == {d["id"] for d in docs}
     assert intake.read_cursor(conn) is None  # a file never moves the back-office cursor
@@ -63,20 +63,34 @@ def test_the_three_file_forms(tmp_path: Path, cfg_path: Path, office: Any) -> No
     assert actors == {"technician:ani"} and audit.verify(conn).ok
     # The same files again: nothing new.
     again = station("spool", "import", str(many), cfg=cfg_path)
-    assert again.returncode == 0 and again.stdout.strip() == f"{many}: 0 stored, 2 duplicates, 0 refused"
+    assert again.returncode == 0 and again.stdout.strip() == f"{many}: 2 document(s): 0 stored, 2 already there, 0 refused"
 
 
-def test_refused_documents_are_recorded_and_the_exit_code_says_so(tmp_path: Path, cfg_path: Path,
-                                                                   office: Any) -> None:
-    good, bad = (a.document for a in office.approve(2))
+def test_refusals_name_document_and_field_and_are_audited_once(tmp_path: Path, cfg_path: Path,
+                                                                 office: Any) -> None:
+    good, bad, odd = (a.document for a in office.approve(3))
     bad["data"] = {**bad["data"], next(iter(bad["data"])): "CHANGED"}
-    path = write(tmp_path / "docs.json", [good, bad])
+    odd["data"] = {**odd["data"], "nomor": 7}
+    junk = [{"junk": n} for n in range(300)]
+    path = write(tmp_path / "docs.json", [good, bad, odd, *junk])
+    before = spool_of(cfg_path).execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     result = station("spool", "import", str(path), cfg=cfg_path)
-    assert result.returncode == 1
-    assert result.stdout.strip() == f"{path}: 1 stored, 0 duplicates, 1 refused ({bad['id']}: bad_signature)"
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.strip() == f"{path}: 303 document(s): 1 stored, 0 already there, 302 refused"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{path}: document {bad['id']}: bad_signature: ")
+    assert lines[1] == f"{path}: document {odd['id']}: malformed: data field 'nomor' must be text"
+    assert lines[2].startswith(f"{path}: item 4: malformed: missing fields: id, template")
+    assert lines[-1] == f"{path}: ... and 282 more refused (--json lists them all)"
     conn = spool_of(cfg_path)
-    assert refused(conn) == {bad["id"]: {"bad_signature"}}
-    assert (bad["id"], "held") not in {(d, e) for d, e, _ in outbox_rows(conn)}
+    added = [e for e in audit.entries(conn) if e.seq > before]
+    assert [e.action for e in added if e.action != "job.received" and e.action != "job.rendered"] == ["import.refused"]
+    [entry] = [e for e in added if e.action == "import.refused"]
+    assert entry.details["documents"] == 303 and entry.details["refused"] == 302
+    assert entry.details["reasons"] == {"bad_signature": 1, "malformed": 301}
+    # The documents that name themselves are remembered, the junk only counted; none is reported held.
+    assert refused(conn) == {bad["id"]: {"bad_signature"}, odd["id"]: {"malformed"}}
+    assert not [e for d, e, _ in outbox_rows(conn) if e == "held"]
 
 
 def test_unreadable_files_are_named_and_the_others_still_taken(tmp_path: Path, cfg_path: Path, office: Any) -> None:
@@ -88,12 +102,26 @@ def test_unreadable_files_are_named_and_the_others_still_taken(tmp_path: Path, c
     result = station("spool", "import", str(broken), str(tmp_path / "missing.json"), str(number), str(wrong),
                      str(good), cfg=cfg_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{broken}: error: not JSON") and "duplicate JSON key" in lines[0]
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{broken}: error: not a file of documents") and "duplicate JSON key" in lines[0]
     assert lines[1] == f"{tmp_path / 'missing.json'}: error: no such file"
     assert lines[2].startswith(f"{number}: error: expected a document")
     assert lines[3] == f'{wrong}: error: "documents" must be a list'
-    assert lines[4] == f"{good}: 1 stored, 0 duplicates, 0 refused"
+    assert result.stdout.strip() == f"{good}: 1 document(s): 1 stored, 0 already there, 0 refused"
+
+
+def test_a_large_or_binary_file_is_refused_whole(tmp_path: Path, cfg_path: Path) -> None:
+    binary = tmp_path / "junk.bin"
+    binary.write_bytes(os.urandom(64 * 1024))
+    big = tmp_path / "big.json"
+    big.write_bytes(b"[" + b",".join([b'{"a": 1}'] * 6000) + b"]")
+    result = station("spool", "import", str(binary), str(big), "--json", cfg=cfg_path)
+    assert result.returncode == 1 and result.stderr == ""
+    files = json.loads(result.stdout)["files"]
+    assert files[0]["error"].startswith("not a file of documents")
+    assert files[1]["error"] == "6000 documents, over 5000 in one file"
+    conn = spool_of(cfg_path)
+    assert conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
 
 
 def test_dry_run_stores_nothing(tmp_path: Path, cfg_path: Path, office: Any) -> None:
@@ -102,8 +130,8 @@ def test_dry_run_stores_nothing(tmp_path: Path, cfg_path: Path, office: Any) -> 
     path = write(tmp_path / "docs.json", docs)
     result = station("spool", "import", "--dry-run", str(path), cfg=cfg_path)
     assert result.returncode == 1
-    assert result.stdout.strip() == (f"{path}: 2 pass the checks, 1 refused ({docs[2]['id']}: bad_signature)"
-                                     " (dry run: nothing stored)")
+    assert result.stdout.strip() == f"{path}: 3 document(s): 2 pass the checks (dry run: nothing stored), 1 refused"
+    assert result.stderr.startswith(f"{path}: document {docs[2]['id']}: bad_signature")
     conn = spool_of(cfg_path)
     assert conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0 and outbox_rows(conn) == []
 

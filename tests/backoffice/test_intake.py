@@ -118,10 +118,10 @@ def test_other_content_under_a_known_id_is_refused_as_conflict_and_alarmed(conn:
     result = take(conn, [doc(1, name="SITI RAHAYU (RALAT)")])
     assert [(r.document_id, r.reason) for r in result.refused] == [("AK-T-00001", "conflict")]
     assert jobs(conn)["AK-T-00001"]["payload"] == original  # never silently replaced
+    # Neither version is released (PROTOCOLS 7.1): held with reason conflict, reported `held` from the audit.
+    assert (jobs(conn)["AK-T-00001"]["state"], jobs(conn)["AK-T-00001"]["held_reason"]) == ("held", "conflict")
     raised = [a for a in alarms.list_alarms(conn) if a.kind == "backoffice.document_conflict"]
     assert len(raised) == 1 and raised[0].severity == "critical" and raised[0].job_id == "AK-T-00001"
-    # The job goes on with its life: no `held` is reported for it.
-    assert [e for _, e, _ in outbox_rows(conn)] == ["received"]
 
 
 def test_a_forged_copy_of_a_known_document_is_alarmed_not_reported_held(conn: sqlite3.Connection) -> None:
@@ -204,7 +204,7 @@ def test_any_mix_of_pages_keeps_the_invariants(tmp_path_factory: pytest.TempPath
     for job_id, row in stored.items():
         assert document.check(json.loads(row["payload"]), STORE, now=NOW).id == job_id
     rows = outbox_rows(conn)
-    assert len(rows) == len({(d, e) for d, e, _ in rows})  # exactly once per (document, event)
+    assert len(rows) == len({(d, e) for d, e, _ in rows})  # exactly once per (document, event): no revisions here
     assert {d for d, e, _ in rows if e == "received"} == set(stored)
     held = {d for d, e, _ in rows if e == "held"}
     assert held <= set(refused(conn))

@@ -13,9 +13,10 @@ from spool import audit, jobs, machine, slots
 from spool.states import Flow
 from station import config
 from station.assembly import JobOpsPart
-from station.devices import DevicesPart
 from station.control import ControlClient, ControlError
-from station.daemon import Daemon
+from station.devices import DevicesPart
+
+from .daemon_support import with_daemon
 
 
 def _staged(conn, job_id: str, slot: str) -> None:
@@ -30,21 +31,9 @@ def _staged(conn, job_id: str, slot: str) -> None:
 async def _with_daemon(folder: Path, body) -> None:
     cfg = config.load(folder / "station.toml", environ={"STATION_SCANNER_DRIVER": "none"})
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=folder / cfg.bus[0].port, latch_ms=20, auto_close=0.2).start()
-    daemon = Daemon(cfg, [DevicesPart(), JobOpsPart()])
-    running = asyncio.create_task(daemon.run())
-    client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=10)
     try:
-        for _ in range(200):
-            try:
-                if (await client.acall("ping"))["ready"]:
-                    break
-            except ControlError:
-                pass
-            await asyncio.sleep(0.05)
-        await body(cfg, bus, client)
+        await with_daemon(cfg, [DevicesPart(), JobOpsPart()], lambda client: body(cfg, bus, client))
     finally:
-        daemon.request_stop()
-        await asyncio.wait_for(running, 20)
         bus.stop()
 
 

@@ -16,9 +16,10 @@ from station import config
 from station.assembly import JobOpsPart
 from station.cli import main
 from station.control import ControlClient, ControlError
-from station.daemon import Daemon
 from station.devices import DevicesPart
 from station.web.actions import allowed_actions
+
+from .daemon_support import with_daemon
 
 S = JobState
 OPERATOR = "operator:rina"
@@ -85,26 +86,8 @@ def test_offered_actions_are_accepted_in_every_state(tmp_path: Path) -> None:
 
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=station_dir / cfg.bus[0].port, latch_ms=20,
                                      auto_close=0.2).start()
-    daemon = Daemon(cfg, [DevicesPart(), JobOpsPart()])
-
-    async def run() -> None:
-        running = asyncio.create_task(daemon.run())
-        client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=20)
-        try:
-            for _ in range(200):
-                try:
-                    if (await client.acall("ping"))["ready"]:
-                        break
-                except ControlError:
-                    pass
-                await asyncio.sleep(0.05)
-            await body(client)
-        finally:
-            daemon.request_stop()
-            await asyncio.wait_for(running, 20)
-
     try:
-        asyncio.run(run())
+        asyncio.run(with_daemon(cfg, [DevicesPart(), JobOpsPart()], body))
     finally:
         bus.stop()
     assert refused == []

@@ -54,3 +54,4 @@ def test_any_nik_inside_text_is_masked(nik: str, before: str, after: str) -> Non
                     max_leaves=10))
 def test_masking_never_crashes(value: object) -> None:
     mask_value(value)
+

@@ -379,3 +379,23 @@ def test_recovery_waits_for_a_printer_it_cannot_ask(conn, add_job, sim):
     printer.down = False
     drive(stage, lambda: all_in(conn, JobState.PRINTED, [pending.id, other.id]))
     assert "print.abandoned" in actions(conn, pending.id) and len(sim.output) == 2
+
+
+def test_printing_ahead_stops_at_the_free_slots_plus_the_margin(conn, add_job, sim):
+    """A full locker gathers no pile of loose paper: locker jobs are printed while there is room for them."""
+    from spool import slots
+
+    slots.add_slots(conn, [(f"A-1-0{n}", "M", False) for n in (1, 2)])
+    ids = [add_job(f"ahead-{n}").id for n in range(6)]
+    stage = stage_for(conn, sim, ahead_margin=1, max_in_flight=4)
+    drive(stage, lambda: sum(states(conn)[i] == "printed" for i in ids) == 3)
+    for _ in range(20):
+        stage.step()
+    assert sorted(states(conn)[i] for i in ids) == ["printed"] * 3 + ["rendered"] * 3
+    # A document staged frees nothing (its slot is taken); a slot freed makes room for one more.
+    slots.occupy(conn, "A-1-01", ids[0], actor="system")
+    machine.transition(conn, ids[0], "staged", actor="system")
+    machine.transition(conn, ids[0], "released", actor="system")
+    machine.transition(conn, ids[0], "collected", actor="system")
+    drive(stage, lambda: sum(states(conn)[i] == "printed" for i in ids) == 3 and states(conn)[ids[3]] == "printed")
+    assert sum(states(conn)[i] == "rendered" for i in ids) == 2

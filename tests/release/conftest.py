@@ -13,13 +13,13 @@ import pytest
 
 import spool
 from drivers.locks.locker import Locker
-from station.devices import locker_for
 from simulators.lockbus import LockBusSim
 from spool import machine, slots
 from spool.states import Flow
 from station import config, token, trust
 from station.cli import main
 from station.counter import Counter
+from station.devices import locker_for
 from station.pin import make_verifier
 
 STATION = "MPP-TEST-01"

@@ -17,7 +17,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from drivers.locks.errors import LockError
 from spool import audit, jobs
 from station import trust
-
 from station.release.screens import STATE_REASONS
 
 from .conftest import Rig, make_rig, stop_rig, wait_for

@@ -145,3 +145,28 @@ def test_open_scanner_from_the_configuration(tmp_path: Path) -> None:
             assert scan is not None and scan.text == "MPP1:CONFIGURED"
         finally:
             scanner.close()
+
+
+def test_sim_scanner_survives_a_line_that_is_not_utf8(tmp_path: Path) -> None:
+    """A line of bytes that are not UTF-8 is sent as it came; the next line still goes out."""
+    link = tmp_path / "scanner"
+    station = str(Path(sys.executable).with_name("station"))
+    proc = subprocess.Popen([station, "sim", "scanner", "--link", str(link), "--baud", "115200"],
+                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while not link.exists():
+            assert time.monotonic() < deadline, "no link from the simulator"
+            time.sleep(0.05)
+        with SerialScanner(str(link), 115200) as scanner:
+            assert proc.stdin is not None
+            proc.stdin.write(b"MPP1:\xff\xfe\n")
+            proc.stdin.write(b"MPP1:AFTER\n")
+            proc.stdin.flush()
+            first, second = scanner.read(5), scanner.read(5)
+        assert first is not None and second is not None and second.text == "MPP1:AFTER"
+        assert first.text.startswith("MPP1:") and first.text != "MPP1:"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and b"Traceback" not in err

@@ -9,14 +9,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import spool
-from spool import audit, jobs
+from spool import audit
 from spool.states import JobState
 from station import trust
 from station.backoffice import document
@@ -24,18 +23,10 @@ from station.control import ControlClient
 from station.files import exposed
 from station.simulate import Options, SimulatedStation
 
+from ..station.station_support import job, state, wait
+
 STATION = str(Path(sys.executable).with_name("station"))
 POISON_FIELD = "nik.3174012345678901"  # a field name holding a 16-digit run (a NIK's shape)
-
-
-def _wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _cli(sim: SimulatedStation, *args: str) -> subprocess.CompletedProcess[str]:
@@ -43,19 +34,6 @@ def _cli(sim: SimulatedStation, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=60, env={**os.environ, "STATION_CONFIG": ""})
     assert done.returncode == 0, done.stdout + done.stderr
     return done
-
-
-def _job(sim: SimulatedStation, job_id: str) -> jobs.Job | None:
-    conn = spool.connect(sim.cfg.spool_path)
-    try:
-        return jobs.find_job(conn, job_id)
-    finally:
-        conn.close()
-
-
-def _state(sim: SimulatedStation, job_id: str) -> JobState | None:
-    job = _job(sim, job_id)
-    return None if job is None else job.state
 
 
 def _entries(sim: SimulatedStation, action: str, job: str | None = None) -> list[audit.Entry]:
@@ -85,7 +63,7 @@ def test_revocation_poison_and_private_files_on_a_running_station(tmp_path: Path
     sim.start()
     try:
         approvals = sim.office.approvals()
-        _wait(lambda: all(_state(sim, a.id) is JobState.STAGED for a in approvals), 240, "two staged documents")
+        wait(lambda: all(state(sim, a.id) is JobState.STAGED for a in approvals), 240, "two staged documents")
         # While it runs (spool with WAL and SHM open, control socket, web process): nothing open to others.
         assert (sim.folder / "spool.db-wal").exists()
         assert exposed(sim.folder) == []
@@ -95,10 +73,10 @@ def test_revocation_poison_and_private_files_on_a_running_station(tmp_path: Path
         poison = _resigned(sim, base, id="POISON-1", data={**base["data"], POISON_FIELD: "x"})
         good = _resigned(sim, base, id="GOOD-1")
         assert "2 stored" in _import(sim, tmp_path, "poisoned", [poison, good])
-        held = _wait(lambda: _entries(sim, "job.held", "POISON-1"), 120, "the poisoned document held")
+        held = wait(lambda: _entries(sim, "job.held", "POISON-1"), 120, "the poisoned document held")
         assert held[0].details["reason"] == "unknown_field"
-        _wait(lambda: _state(sim, "GOOD-1") is JobState.STAGED, 120, "the good document staged")
-        assert _job(sim, "POISON-1").state in (JobState.HELD, JobState.RECEIVED)  # simulated staff retry it
+        wait(lambda: state(sim, "GOOD-1") is JobState.STAGED, 120, "the good document staged")
+        assert job(sim, "POISON-1").state in (JobState.HELD, JobState.RECEIVED)  # simulated staff retry it
 
         # 2. A revoked template key renders nothing new (no restart).
         store_path = sim.cfg.path(sim.cfg.paths.trust_store)
@@ -106,13 +84,13 @@ def test_revocation_poison_and_private_files_on_a_running_station(tmp_path: Path
         _cli(sim, "keys", "trust", "revoke", "--store", str(store_path), template_kid)
         assert "1 stored" in _import(sim, tmp_path, "after-template-revocation",
                                      [_resigned(sim, base, id="GOOD-2")])
-        held = _wait(lambda: _entries(sim, "job.held", "GOOD-2"), 120, "the new document held")
+        held = wait(lambda: _entries(sim, "job.held", "GOOD-2"), 120, "the new document held")
         assert held[0].details["reason"] == "revoked_key"
         assert _entries(sim, "job.rendered", "GOOD-2") == []
 
         # 3. A revoked issuer key opens no door (no restart): refused as revoked_key, the job stays staged.
         target = approvals[1]
-        slot = _job(sim, target.id).slot
+        slot = job(sim, target.id).slot
         unlocks = sim.bus.unlock_count(slot)
         _cli(sim, "keys", "trust", "revoke", "--store", str(store_path), sim.office.kid)
         view = ControlClient(sim.cfg.path(sim.cfg.paths.control_socket), timeout=10).call(
@@ -120,10 +98,10 @@ def test_revocation_poison_and_private_files_on_a_running_station(tmp_path: Path
         assert view["screen"] == "refused" and view["reason"] == "revoked_key"
         time.sleep(1.0)  # a door the counter opened anyway would show by now
         assert sim.bus.unlock_count(slot) == unlocks
-        assert _job(sim, target.id).state is JobState.STAGED
+        assert job(sim, target.id).state is JobState.STAGED
 
         # Each change of the trust store was audited: counts and kids, nothing else.
-        changes = _wait(lambda: len(_entries(sim, "trust.changed")) >= 2 and _entries(sim, "trust.changed"), 10,
+        changes = wait(lambda: len(_entries(sim, "trust.changed")) >= 2 and _entries(sim, "trust.changed"), 10,
                         "both revocations audited")
         assert [e.details["changes"] for e in changes] == [{template_kid: "revoked"}, {sim.office.kid: "revoked"}]
         assert set(changes[0].details) == {"keys", "active", "revoked", "changes"}

@@ -68,3 +68,29 @@ def client(station: Station):
 
     with TestClient(create_app(station.cfg, kiosk_secret="kiosk-secret-for-tests")) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (Debian's), one per test module."""
+    from playwright.sync_api import sync_playwright
+    from webtest_browser import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(station):
+    """The station's web app served for real on a free port (for SSE and the browser)."""
+    from webtest_server import LiveServer
+
+    from station.web import create_app
+
+    server = LiveServer(create_app(station.cfg)).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -58,7 +58,7 @@ def test_retry_sends_a_held_job_back_and_audits_the_operator(station, client) ->
     entry = _last_audit(station, "JOB-HELD")
     assert (entry.actor, entry.action, entry.details["to"]) == ("operator:operator-1", "job.retry", "rendered")
     again = client.post("/api/v1/jobs/JOB-HELD/retry", headers=station.auth("operator"))
-    assert again.status_code == 409 and "not held" in again.json()["error"]
+    assert again.status_code == 409 and "not held" in again.json()["detail"]
 
 
 def test_a_job_held_after_release_is_not_retried(station, client) -> None:
@@ -68,7 +68,7 @@ def test_a_job_held_after_release_is_not_retried(station, client) -> None:
              reason="latch jammed")
     before = _audit_count(station)
     refused = client.post("/api/v1/jobs/JOB-JAMMED/retry", headers=station.auth("admin"))
-    assert refused.status_code == 409 and "released" in refused.json()["error"]
+    assert refused.status_code == 409 and "released" in refused.json()["detail"]
     assert _audit_count(station) == before
 
 
@@ -78,13 +78,13 @@ def test_cancel_needs_a_reason_and_refuses_after_release(station, client) -> Non
     before = _audit_count(station)
     leaky = client.post("/api/v1/jobs/JOB-RECEIVED/cancel", headers=operator,
                         json={"reason": "citizen 3171234567890123 asked"})
-    assert leaky.status_code == 422 and "personal data" in leaky.json()["error"]
+    assert leaky.status_code == 422 and "personal data" in leaky.json()["detail"]
     assert _audit_count(station) == before
     done = client.post("/api/v1/jobs/JOB-RECEIVED/cancel", headers=operator, json={"reason": "withdrawn"})
     assert done.status_code == 200 and done.json()["job"]["state"] == "cancelled"
     assert _last_audit(station, "JOB-RECEIVED").details["reason"] == "withdrawn"
     late = client.post("/api/v1/jobs/JOB-DONE/cancel", headers=operator, json={"reason": "too late"})
-    assert late.status_code == 409 and "collected" in late.json()["error"]
+    assert late.status_code == 409 and "collected" in late.json()["detail"]
     assert client.post("/api/v1/jobs/NOPE/cancel", headers=operator, json={"reason": "x"}).status_code == 404
 
 
@@ -126,13 +126,13 @@ def test_daemon_actions_go_through_the_control_socket_with_the_actor(station, cl
 def test_an_op_the_daemon_does_not_offer_is_501(station, client) -> None:
     del station.daemon.server.handlers["reprint"]
     response = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=station.auth("operator"))
-    assert response.status_code == 501 and "does not offer 'reprint'" in response.json()["error"]
+    assert response.status_code == 501 and "does not offer 'reprint'" in response.json()["detail"]
 
 
 def test_daemon_refusals_and_absence_are_clear(station, client) -> None:
     station.daemon.stop()
     response = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=station.auth("operator"))
-    assert response.status_code == 503 and "not reachable" in response.json()["error"]
+    assert response.status_code == 503 and "not reachable" in response.json()["detail"]
     assert client.get("/api/v1/devices", headers=station.auth("viewer")).status_code == 503
     slots = client.get("/api/v1/slots", headers=station.auth("viewer")).json()
     assert slots["live"] is False and {s["door"] for s in slots["slots"]} == {"unknown"}

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from webtest_browser import launch, only_local, screenshot
-from webtest_server import LiveServer
+from webtest_browser import only_local, screenshot
 
 from spool import alarms, audit
 from station.control import ControlClient
 from station.kiosk import KioskView, Screen
-from station.web import create_app
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(station):
-    server = LiveServer(create_app(station.cfg)).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -119,10 +98,10 @@ def test_report_a_problem(station, kiosk) -> None:
     kiosk.wait_for_selector("#problem-dialog", state="hidden")
     kiosk.click("#problem-button")
     kiosk.wait_for_selector("#problem-dialog:not([hidden])")
-    kiosk.click("button[data-problem='door_did_not_open']")
+    kiosk.click("button[data-problem='door_stuck']")
     _screen(kiosk, "problem_reported")
     [alarm] = alarms.list_alarms(station.conn(), open_only=True)
-    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_did_not_open", "JOB-STAGED", "A-1-05")
+    assert (alarm.kind, alarm.job_id, alarm.slot_id) == ("citizen_door_stuck", "JOB-STAGED", "A-1-05")
 
 
 def test_the_kiosk_says_when_the_station_is_offline(station, kiosk) -> None:
@@ -154,7 +133,7 @@ def test_an_operator_acknowledges_an_alarm_and_retries_a_held_job(station, chrom
     page.wait_for_selector(f"#alarm-list li[data-alarm='{alarm.id}']", state="detached")
     assert alarms.get_alarm(station.conn(), alarm.id).acknowledged_by == "operator:operator-1"
     page.click("#detail-actions button[data-action='retry']")
-    page.wait_for_selector("#detail-state:text('rendered')")
+    page.wait_for_selector("#detail-state[data-state='rendered']")
     entry = list(audit.entries(station.conn(), job="JOB-HELD"))[-1]
     assert (entry.actor, entry.action) == ("operator:operator-1", "job.retry")
     page.wait_for_selector("b[data-count='held']:text('0')")  # the spool view followed
@@ -168,13 +147,17 @@ def test_a_viewer_sees_masked_data_and_no_actions(station, chromium, site) -> No
     assert "S*** N********" in page.inner_text("#detail-data")
     assert "3171234567890123" not in page.content()
     assert page.query_selector_all("#detail-actions button") == []
-    page.click("button[data-slot='1-05']")
+    page.click("button[data-slot='A-1-05']")
     assert page.query_selector_all("#slot-panel button[data-slot-action]") == []
 
 
 def test_a_bad_token_is_refused_at_sign_in(chromium, site) -> None:
     page = chromium.new_page()
     page.goto(f"{site.url}/ops")
+    page.fill("#token", "not-a-token")
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#login-error:text('tidak berlaku')")  # Indonesian first
+    page.click("button[data-language='en']")
     page.fill("#token", "not-a-token")
     page.click("#login button[type=submit]")
     page.wait_for_selector("#login-error:text('not valid')")

@@ -53,7 +53,7 @@ def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
     right = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "s-2", "pin": "123456"}).json()
     assert right["screen"] == "opening" and right["door"] == 3
     stale = client.post("/api/v1/kiosk/pin", headers=KIOSK, json={"session": "old", "pin": "123456"})
-    assert stale.status_code == 409 and "PIN" in stale.json()["error"]
+    assert stale.status_code == 409 and "PIN" in stale.json()["detail"]
     for bad in ({"session": "s-2", "pin": "12a4"}, {"session": "s-2", "pin": "123"}, {"pin": "1234"}):
         assert client.post("/api/v1/kiosk/pin", headers=KIOSK, json=bad).status_code == 422
 
@@ -61,13 +61,13 @@ def test_the_pin_reaches_the_daemon_for_its_session(station, client) -> None:
 def test_a_problem_report_raises_an_alarm_with_the_job(station, client) -> None:
     client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:GOOD"})
     reported = client.post("/api/v1/kiosk/problem", headers=KIOSK,
-                           json={"problem": "door_did_not_open", "session": "s-1"})
+                           json={"problem": "door_stuck", "session": "s-1"})
     assert reported.status_code == 200, reported.text
     body = reported.json()
     assert body["job"] == "JOB-STAGED" and body["message"]["id"] == "Pintu tidak terbuka"
     alarm = alarms.get_alarm(station.conn(), body["alarm"])
     assert (alarm.kind, alarm.job_id, alarm.slot_id, alarm.severity) == \
-        ("citizen_door_did_not_open", "JOB-STAGED", "A-1-05", "critical")
+        ("citizen_door_stuck", "JOB-STAGED", "A-1-05", "critical")
     entry = list(audit.entries(station.conn(), job="JOB-STAGED"))[-1]
     assert (entry.actor, entry.action) == ("citizen", "alarm.raised")
 
@@ -81,8 +81,8 @@ def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, cl
 
 def test_a_problem_is_reported_even_with_the_daemon_down(station, client) -> None:
     station.daemon.stop()
-    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_damaged"}).json()
-    assert body["job"] is None and alarms.get_alarm(station.conn(), body["alarm"]).kind == "citizen_document_damaged"
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "other"}).json()
+    assert body["job"] is None and alarms.get_alarm(station.conn(), body["alarm"]).kind == "citizen_other"
     assert client.get("/api/v1/kiosk", headers=KIOSK).status_code == 503
     assert client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "on_fire"}).status_code == 422
 

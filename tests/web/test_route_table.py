@@ -10,7 +10,7 @@ from station.web.auth import Requirement, Role
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 # Routes anyone may reach: probes and metrics (no personal data), and the pages themselves.
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/", "/kiosk", "/ops", "/openapi.json"}
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/", "/kiosk", "/ops", "/openapi.json", "/docs"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 EXAMPLE_PARAMS = {"job_id": "JOB-HELD", "slot_id": "A-1-05", "alarm_id": "1"}
 
@@ -71,7 +71,7 @@ def test_every_protected_route_refuses_without_a_token_and_with_weaker_roles(sta
                 if role < requirement.role:
                     response = client.request(method, url, headers=station.auth(role.name.lower()), json={})
                     assert response.status_code == 403, (method, url, role, response.text)
-                    assert "role" in response.json()["error"]
+                    assert "role" in response.json()["detail"]
             if not requirement.kiosk:
                 kiosk = client.request(method, url, headers=KIOSK, json={})
                 assert kiosk.status_code == 403, (method, url, kiosk.text)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webtest_browser import launch, only_local, screenshot
+from webtest_browser import only_local, screenshot
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 import spool
@@ -120,16 +120,6 @@ def sim(tmp_path_factory):
         sim.stop()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
-
-
 def _counts(sim: Simulation) -> dict[str, int]:
     counts = httpx.get(f"{sim.url}/api/v1/spool", headers=sim.headers).json()["counts"]
     print("spool:", {state: n for state, n in counts.items() if n}, flush=True)
@@ -171,7 +161,7 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
             continue
         job = waiting[0]
         seen.add(job["id"])
-        door = str(int(job["slot"].split("-")[1]))
+        door = str(int(job["slot"].rsplit("-", 1)[1]))  # A-1-05: lock 5
         page.evaluate("window.__screens = []")
         reply = sim.command(f"scan {job['id']}", job["id"])  # the simulator's scanner sends the citizen's QR
         pin = re.search(r"its PIN is (\d+)", reply)

@@ -54,3 +54,25 @@ def test_a_bad_role_is_refused_by_the_parser(station, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         _run(station.dir, capsys, "add", "x", "--role", "root")
     assert exit_.value.code == 2
+
+
+def test_rotate_and_enable_take_effect_at_once(station, client, capsys) -> None:
+    code, out, _ = _run(station.dir, capsys, "add", "sari", "--role", "viewer", "--as", "tono")
+    old = out.strip().splitlines()[-1]
+    code, out, _ = _run(station.dir, capsys, "rotate", "sari", "--as", "tono")
+    new = out.strip().splitlines()[-1]
+    assert code == 0 and new != old
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    assert _run(station.dir, capsys, "disable", "sari")[0] == 0
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new}"}).status_code == 401
+    code, out, _ = _run(station.dir, capsys, "enable", "sari", "--as", "tono")
+    assert code == 0 and out.strip() == "user sari enabled"
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {new}"}).status_code == 200
+    code, _, err = _run(station.dir, capsys, "enable", "sari")
+    assert code != 0 and err.strip() == "station: error: user 'sari' is not disabled"
+    code, _, err = _run(station.dir, capsys, "rotate", "nobody")
+    assert code != 0 and err.strip() == "station: error: no user 'nobody'"
+    actions = [(e.actor, e.action) for e in audit.entries(station.conn()) if e.details.get("user") == "sari"]
+    assert ("technician:tono", "user.token_rotated") in actions and ("technician:tono", "user.enabled") in actions
+    assert new not in str(list(audit.entries(station.conn())))

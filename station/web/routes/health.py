@@ -28,11 +28,12 @@ async def healthz() -> Response:
     return json_response({"status": "ok"})
 
 
-@router.get("/readyz", summary="Ready: the spool opens and the daemon answers", response_model=None,
+@router.get("/readyz", summary="Ready: the spool opens, the daemon answers, the disk has room", response_model=None,
             responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "Not ready"}})
 async def readyz(request: Request) -> Response:
-    """200 when the spool can be read and the daemon says it is ready; 503 and why otherwise."""
-    spool_ok, daemon_ok, detail = True, False, None
+    """200 when the spool can be read, the daemon is ready, its disk is not critical and every device a release
+    needs is there; 503 and why otherwise."""
+    spool_ok, daemon_ok, disk_ok, detail, missing = True, False, None, None, []
     try:
         web(request).spool.conn().execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
     except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
@@ -42,11 +43,32 @@ async def readyz(request: Request) -> Response:
         daemon_ok = bool(isinstance(ping, dict) and ping.get("ready"))
         if not daemon_ok:
             detail = detail or "daemon: starting"
+        else:  # ready only when the devices a release needs are there
+            missing = await _missing_devices(request)
+            if missing:
+                daemon_ok, detail = False, detail or f"missing: {'; '.join(missing)}"
+        disk = ping.get("disk") if isinstance(ping, dict) else None
+        if isinstance(disk, dict):  # the daemon's own reading: it needs no disk to answer
+            disk_ok = not disk.get("critical")
+            if not disk_ok:
+                detail = detail or str(disk.get("reason") or "disk: critical")
     except (ControlError, TimeoutError) as err:
         detail = detail or f"daemon: {err or 'no answer'}"
-    ready = spool_ok and daemon_ok
-    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "detail": detail},
-                         200 if ready else 503)
+    ready = spool_ok and daemon_ok and disk_ok is not False
+    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "disk": disk_ok,
+                          "detail": detail, "missing": missing}, 200 if ready else 503)
+
+
+async def _missing_devices(request: Request) -> list[str]:
+    """The devices a release needs that the daemon does not have (none known if it cannot say)."""
+    try:
+        found = await asyncio.wait_for(daemon(request, "readiness"), PROBE_TIMEOUT_S)
+    except ControlError as err:
+        return [] if err.http_status == 501 else [f"devices unknown ({err})"]
+    except TimeoutError:
+        return ["devices unknown (the daemon did not answer in time)"]
+    missing = found.get("missing") if isinstance(found, dict) else None
+    return [str(m) for m in missing] if isinstance(missing, list) else []
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,

@@ -7,9 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
+import spool
+from station.backoffice import complaints
 from station.control import ControlError
-from station.kiosk import PROBLEMS, KioskView, Screen
-from station.token import LANGUAGES, REASONS, citizen_message
+from station.kiosk import PROBLEMS, KioskView, Screen, citizen_words, knows_reason
+from station.token import LANGUAGES
 
 from .. import actions
 from ..auth import KIOSK_ACT, KIOSK_READ, Principal
@@ -24,7 +26,7 @@ router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 SSE_DOC = {200: {"description": "Server-Sent Events: `event: KIND`, `data: {\"kind\", \"data\", \"at\"}`",
                  "content": {"text/event-stream": {"schema": {"type": "string"},
                                                    "example": "event: kiosk\ndata: {\"kind\":\"kiosk\",\"data\":"
-                                                              "{\"screen\":\"idle\"},\"at\":1764300000.0}\n\n"}}}}
+                                                              "{\"screen\":\"idle\"},\"at\":\"2026-11-28T03:20:00.000Z\"}\n\n"}}}}
 KIOSK_KINDS = frozenset({"kiosk", "station"})
 
 
@@ -32,8 +34,9 @@ def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
     """A kiosk view fit for the citizen's screen: nothing personal, and a refusal always says what to do."""
     safe = kiosk_safe(view)
     message = safe.get("message") if isinstance(safe.get("message"), dict) else {}
-    if safe.get("reason") in REASONS and not all(message.get(lang) for lang in LANGUAGES):
-        safe["message"] = {lang: citizen_message(safe["reason"], lang) for lang in LANGUAGES}
+    reason = safe.get("reason")
+    if knows_reason(reason) and not all(message.get(lang) for lang in LANGUAGES):
+        safe["message"] = citizen_words(reason)
     return safe
 
 
@@ -79,15 +82,20 @@ async def kiosk_pin(request: Request, body: PinBody, principal: Annotated[Princi
              responses={200: {"model": ProblemResult}, **protected(409)}, openapi_extra=KIOSK_ACT.describe())
 async def kiosk_problem(request: Request, body: ProblemBody,
                         principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
-    """Raise an alarm for staff, with the citizen's job attached; works with the daemon down too."""
+    """Raise an alarm for staff, with the citizen's job attached, and queue the complaint for the back office.
+
+    Works with the daemon down too; the alarm and the complaint commit together.
+    """
     state = web(request)
     try:
         view = await daemon(request, "kiosk")
     except ControlError:
         view = None
-    alarm, job_id = actions.report_problem(state.spool.conn(), body.problem,
-                                           view if isinstance(view, dict) else None,
-                                           session=body.session, actor=principal.actor)
+    conn = state.spool.conn()
+    with spool.write(conn):
+        alarm, job_id = actions.report_problem(conn, body.problem, view if isinstance(view, dict) else None,
+                                               session=body.session, actor=principal.actor)
+        complaints.enqueue(conn, alarm.id, body.problem, job=job_id, slot=alarm.slot_id)
     state.relay.publish("alarm", {"alarm": alarm.id, "kind": alarm.kind, "slot": alarm.slot_id, "open": True})
     reported = KioskView(Screen.PROBLEM_REPORTED, slot=alarm.slot_id, message=PROBLEMS[body.problem])
     state.relay.publish("kiosk", reported.as_event())

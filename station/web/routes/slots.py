@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from spool import slots
+from spool import alarms, slots
 from spool.errors import SlotError
 from station.control import ControlError
 
@@ -46,7 +46,7 @@ async def slot_list(request: Request, principal: Annotated[Principal, Depends(VI
     job_states = {row["id"]: row["state"] for row in conn.execute(
         "SELECT jobs.id, jobs.state FROM jobs JOIN slots ON slots.occupant = jobs.id")}
     alarm_counts = {row["slot_id"]: row["n"] for row in conn.execute(
-        "SELECT slot_id, COUNT(*) AS n FROM alarms WHERE acknowledged_at IS NULL AND slot_id IS NOT NULL"
+        f"SELECT slot_id, COUNT(*) AS n FROM alarms WHERE {alarms.OPEN} AND slot_id IS NOT NULL"
         " GROUP BY slot_id")}
     found = []
     for slot in slots.list_slots(conn):

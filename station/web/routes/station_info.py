@@ -10,11 +10,12 @@ from fastapi.responses import Response
 from spool import alarms, audit
 from spool.errors import SpoolError
 from spool.jobs import count_by_state
+from station.version import version
 
 from .. import actions
 from ..auth import KIOSK_READ, OPERATOR, VIEWER, Principal
 from ..masking import mask_event
-from ..models import AlarmList, AlarmResult, Devices, Me, SpoolSummary
+from ..models import AlarmList, AlarmResult, Devices, Me, SpoolSummary, Version
 from ..respond import NotFound, json_response, protected
 from .common import daemon, web
 
@@ -27,11 +28,19 @@ async def spool_summary(request: Request, principal: Annotated[Principal, Depend
     """How many jobs are in each state, how many alarms are open, and the audit head."""
     state = web(request)
     conn = state.spool.conn()
-    open_alarms = conn.execute("SELECT COUNT(*) FROM alarms WHERE acknowledged_at IS NULL").fetchone()[0]
+    open_alarms = sum(alarms.open_counts(conn).values())
     return json_response({
         "station": state.cfg.station.id, "name": state.cfg.station.name, "kind": state.cfg.station.kind,
+        "timezone": state.cfg.station.timezone,
         "counts": count_by_state(conn), "open_alarms": open_alarms, "audit_head": audit.head(conn)[0],
         "daemon_online": state.relay.online})
+
+
+@router.get("/version", summary="The software's version", response_model=None,
+            responses={200: {"model": Version}, **protected()}, openapi_extra=KIOSK_READ.describe())
+async def software_version(request: Request, principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
+    """The installed MPP Station version (as `station --version` says it) and the API version."""
+    return json_response({"station": web(request).cfg.station.id, "version": version(), "api": "v1"})
 
 
 @router.get("/me", summary="Who the token belongs to", response_model=None,
@@ -51,10 +60,10 @@ async def devices(request: Request, principal: Annotated[Principal, Depends(VIEW
     return json_response(mask_event("device", result) if principal.masked else result)
 
 
-@router.get("/alarms", summary="Alarms, open and acknowledged", response_model=None,
+@router.get("/alarms", summary="Alarms: open, cleared and acknowledged", response_model=None,
             responses={200: {"model": AlarmList}, **protected()}, openapi_extra=VIEWER.describe())
 async def alarm_list(request: Request, principal: Annotated[Principal, Depends(VIEWER)],
-                     open: Annotated[bool, Query(description="only alarms not yet acknowledged")] = False,
+                     open: Annotated[bool, Query(description="only open alarms (not cleared by the station, not acknowledged)")] = False,
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Response:
     """Alarms newest first."""
     found = alarms.list_alarms(web(request).spool.conn(), open_only=open, limit=limit)

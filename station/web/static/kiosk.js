@@ -14,6 +14,7 @@
   const problemButton = document.getElementById("problem-button");
   const dialog = document.getElementById("problem-dialog");
   const choices = document.getElementById("problem-choices");
+  const announcer = document.getElementById("announce");
 
   // Captions of each screen; the daemon's own message, when it sends one, wins.
   const CAPTIONS = {
@@ -32,20 +33,24 @@
                        "Your problem has been reported. A staff member is coming."],
     offline: ["Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
               "This machine cannot be used right now. Please ask a staff member."],
+    out_of_service: ["Mesin ini sedang tidak dapat digunakan. Silakan hubungi petugas.",
+                     "This machine cannot be used right now. Please ask a staff member."],
     disabled: ["Layar ini belum diaktifkan", "This screen is not enabled"],
   };
+  // The problem words of PROTOCOLS.md §7.1 (sent on to the back office as they are).
   const PROBLEMS = [
-    ["door_did_not_open", "Pintu tidak terbuka", "The door did not open"],
+    ["door_stuck", "Pintu tidak terbuka", "The door will not open"],
     ["document_missing", "Dokumen tidak ada", "The document is missing"],
-    ["document_damaged", "Dokumen rusak", "The document is damaged"],
     ["wrong_document", "Dokumen salah", "It is the wrong document"],
+    ["other", "Masalah lain", "Something else"],
   ];
   const STEPS = [
     ["received", "Diterima", "Received"], ["rendered", "Disiapkan", "Prepared"],
     ["printing", "Dicetak", "Printing"], ["printed", "Tercetak", "Printed"], ["staged", "Siap diambil", "Ready"],
   ];
   const DOOR_SCREENS = new Set(["opening", "open"]);
-  const NO_PROBLEM_BUTTON = new Set(["checking", "pin", "problem_reported", "offline", "disabled", "locked_out"]);
+  const NO_PROBLEM_BUTTON = new Set(["checking", "pin", "problem_reported", "offline", "disabled", "locked_out",
+                                     "out_of_service"]);
   // Screens that end a visit: if nothing else arrives, the screen goes back to idle.
   const SETTLE = { thanks: 20000, refused: 30000, problem_reported: 30000 };
 
@@ -55,6 +60,7 @@
   let pin = "";
   let settleTimer = null;
   let countdownTimer = null;
+  let announced = "";
 
   function caption(screen, doorText) {
     const pair = CAPTIONS[screen] || CAPTIONS.idle;
@@ -86,7 +92,11 @@
     msgEn.textContent = en;
     if (screen === "idle") figure.append(picture(PHONE, "Ponsel dengan kode QR / A phone showing a QR code"));
     if (screen === "thanks") figure.append(picture(TICK, "Selesai / Done"));
-    if (screen === "checking") figure.append(el("div", { class: "spinner", role: "img", "aria-label": "…" }));
+    if (screen === "checking") {
+      // The box clips the turning ring's corners (a rotated box would stick out of the layout).
+      figure.append(el("div", { class: "spinner-box", role: "img", "aria-label": "Sedang memeriksa / Checking" },
+                       el("div", { class: "spinner" })));
+    }
     if (screen === "pin") {
       figure.append(pinPad());
       const job = next.job || {};
@@ -95,12 +105,28 @@
                         el("br"), el("small", { lang: "en" }, `Wrong PIN. Attempts left: ${job.attempts_left ?? "?"}`)));
       }
     }
-    if (screen === "refused" && next.reason === "not_staged") extra.append(progress(next.job));
+    if (screen === "refused" && (next.reason === "not_ready" || next.reason === "not_staged") && next.job) {
+      extra.append(progress(next.job));
+    }
     if (screen === "thanks" && next.job && next.job.masked_name) extra.append(el("p", { text: next.job.masked_name }));
-    if (screen === "locked_out" && next.retry_after_s) countdown(next.retry_after_s);
+    if (next.job && next.job.kind === "pdf") {
+      extra.append(el("p", { class: "kind-pdf" }, "Dokumen elektronik bertanda tangan (PDF)",
+                      el("br"), el("small", { lang: "en" }, "Electronically signed document (PDF)")));
+    }
+    clearInterval(countdownTimer);
+    if ((screen === "locked_out" || next.reason === "busy") && next.retry_after_s) countdown(next.retry_after_s);
     problemButton.hidden = NO_PROBLEM_BUTTON.has(screen);
+    announce(screen, id, en);
     clearTimeout(settleTimer);
     if (SETTLE[screen]) settleTimer = setTimeout(() => render({ screen: "idle" }), SETTLE[screen]);
+  }
+
+  // Screen readers hear each new screen once (not every PIN digit): both sentences, in their languages.
+  function announce(screen, id, en) {
+    const key = `${screen}|${id}|${en}`;
+    if (key === announced) return;
+    announced = key;
+    announcer.replaceChildren(el("span", { lang: "id" }, id), " ", el("span", { lang: "en" }, en));
   }
 
   // Small inline drawings (nothing is fetched from the network).
@@ -138,7 +164,8 @@
     const width = sizes.reduce((sum, s) => sum + s.w, 0) + between * (sizes.length - 1);
     const height = Math.max(...sizes.map((s) => s.h)) + 40;
     const svg = document.createElementNS(svgNs, "svg");
-    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    svg.setAttribute("viewBox", `-4 -4 ${width + 8} ${height + 8}`);  // room for the outer strokes
+    svg.setAttribute("class", "cabinets");
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", `Pintu ${v.door ?? ""} / Door ${v.door ?? ""}`);
     const add = (parent, tag, attrs, text) => {
@@ -185,7 +212,7 @@
   }
 
   function pinPad() {
-    const dots = el("div", { id: "pin-dots", class: "pin-dots", "aria-live": "polite",
+    const dots = el("div", { id: "pin-dots", class: "pin-dots", "aria-hidden": "true",
                              text: "●".repeat(pin.length) || "·" });
     const press = (key) => () => pinKey(key);
     const keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9"].map((d) =>
@@ -218,7 +245,7 @@
   function countdown(seconds) {
     clearInterval(countdownTimer);
     let left = Math.ceil(seconds);
-    const node = el("p", { id: "countdown", text: `${left} s` });
+    const node = el("p", { id: "countdown", "aria-hidden": "true", text: `${left} s` });
     extra.append(node);
     countdownTimer = setInterval(() => {
       left -= 1;

@@ -4,6 +4,8 @@
 
 (() => {
   const { api, follow, el } = Station;
+  const W = OpsWords;
+  const t = W.t;
   const RANK = { viewer: 1, operator: 2, technician: 3, admin: 4 };
   const STATES = ["received", "rendered", "printing", "printed", "staged", "released", "collected", "held",
                   "expired", "returned", "retained", "cancelled"];
@@ -33,7 +35,8 @@
 
   function setOnline(value) {
     online = value;
-    $("live").textContent = value ? "live" : "offline";
+    $("live").dataset.words = value ? "live" : "offline";
+    $("live").textContent = t(value ? "live" : "offline");
     $("live").className = `live ${value ? "on" : "off"}`;
     $("offline-banner").hidden = value;
   }
@@ -71,7 +74,7 @@
       refreshSoon(["spool", "jobs", "detail", "slots", "alarms"]);
       return data;
     }
-    notice(data && data.error ? data.error : `refused (${status})`, true);
+    notice(data && (data.detail || data.error) ? data.detail || data.error : t("refusedStatus", status), true);
     return null;
   }
 
@@ -79,14 +82,15 @@
   async function loadSpool() {
     const { status, data } = await call("/api/v1/spool");
     if (status !== 200) return;
+    W.setZone(data.timezone);
     $("station-name").textContent = `· ${data.station} · ${data.name}`;
     const chips = [el("button", { type: "button", class: "chip", "aria-pressed": String(filter === null),
-                                  onclick: () => setFilter(null) }, "all")];
+                                  onclick: () => setFilter(null) }, t("all"))];
     for (const state of STATES) {
       const count = data.counts[state] || 0;
       chips.push(el("button", { type: "button", class: `chip state-${state}`, "data-state": state,
                                 "aria-pressed": String(filter === state), onclick: () => setFilter(state) },
-                    state, el("b", { "data-count": state, text: String(count) })));
+                    W.state(state), el("b", { "data-count": state, text: String(count) })));
     }
     $("state-chips").replaceChildren(...chips);
   }
@@ -108,16 +112,22 @@
     const { status, data } = await call(`/api/v1/jobs?${query}`);
     if (status !== 200) return;
     nextBefore = data.next_before;
-    $("jobs-filter").textContent = filter ? `· ${filter}` : "";
+    $("jobs-filter").textContent = filter ? `· ${W.state(filter)}` : "";
     $("older").disabled = !nextBefore;
     $("newest").disabled = !before;
     $("job-rows").replaceChildren(...data.jobs.map((job) => el("tr", {
       "data-job": job.id, tabindex: "0", "aria-selected": String(job.id === selectedJob),
       onclick: () => selectJob(job.id), onkeydown: (e) => { if (e.key === "Enter") selectJob(job.id); },
-    }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, text: job.state })),
-       el("td", { text: `${job.template}@${job.template_version}` }), el("td", { text: job.slot || "" }),
-       el("td", { text: job.updated_at.replace("T", " ").slice(0, 19) }), el("td", { text: job.held_reason || "" }))));
-    if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: "no jobs" })));
+    }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, "data-state": job.state, text: W.state(job.state) })),
+       el("td", {}, documentKind(job)), el("td", { text: job.slot || "" }),
+       el("td", { text: W.time(job.updated_at) }), el("td", { text: job.held_reason || "" }))));
+    if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: t("noJobs") })));
+  }
+
+  // A rendered document names its template; an agency-signed PDF (printed as sent) says so.
+  function documentKind(job) {
+    return job.kind === "pdf" ? el("span", { class: "kind-pdf", text: t("signedPdf") })
+                              : el("span", { text: `${job.template}@${job.template_version}` });
   }
 
   // --- job detail ----------------------------------------------------------------
@@ -134,19 +144,21 @@
     if (status !== 200) { $("detail").hidden = true; return; }
     const job = data.job;
     $("detail").hidden = false;
-    $("detail-title").replaceChildren("Job ", el("code", { text: job.id }), " ",
-                                      el("span", { id: "detail-state", class: `state ${job.state}`, text: job.state }));
-    const fields = [["flow", job.flow], ["template", `${job.template}@${job.template_version}`], ["slot", job.slot],
-                    ["why held", job.held_reason], ["held while", job.held_from], ["pickup until", job.pickup_expires],
-                    ["pages", job.pages], ["print attempts", job.print_attempts], ["printer job", job.printer_job_id],
-                    ["PIN failures", job.pin_failures], ["created", job.created_at], ["updated", job.updated_at]];
+    $("detail-title").replaceChildren(`${t("job")} `, el("code", { text: job.id }), " ",
+                                      el("span", { id: "detail-state", class: `state ${job.state}`, "data-state": job.state,
+                                                   text: W.state(job.state) }));
+    const fields = [["flow", job.flow], ["document", documentKind(job).textContent], ["slot", job.slot],
+                    ["whyHeld", job.held_reason], ["heldWhile", job.held_from && W.state(job.held_from)],
+                    ["pickupUntil", W.time(job.pickup_expires)], ["pages", job.pages], ["printAttempts", job.print_attempts],
+                    ["printerJob", job.printer_job_id], ["pinFailures", job.pin_failures], ["created", W.time(job.created_at)],
+                    ["updated", W.time(job.updated_at)]];
     $("detail-fields").replaceChildren(...fields.filter(([, v]) => v !== null && v !== undefined && v !== "")
-      .map(([k, v]) => el("tr", {}, el("th", { text: k }), el("td", { text: String(v) }))));
-    $("data-masked").textContent = data.masked ? "(masked for your role)" : "";
+      .map(([k, v]) => el("tr", {}, el("th", { text: t(k) }), el("td", { text: String(v) }))));
+    $("data-masked").textContent = data.masked ? t("maskedForRole") : "";
     $("detail-data").replaceChildren(...Object.entries(data.data).map(([k, v]) =>
       el("tr", {}, el("th", { text: k }), el("td", { text: v === null ? "" : String(v) }))));
     $("audit-rows").replaceChildren(...data.audit.map((entry) => el("tr", {},
-      el("td", { text: String(entry.seq) }), el("td", { text: entry.at.replace("T", " ").slice(0, 23) }),
+      el("td", { text: String(entry.seq) }), el("td", { text: W.time(entry.at) }),
       el("td", { text: entry.actor }), el("td", { text: entry.action }), el("td", { text: entry.slot || "" }),
       el("td", {}, el("code", { text: JSON.stringify(entry.details) })))));
     $("detail-actions").replaceChildren(...data.actions.map((action) => jobButton(job, action)));
@@ -155,27 +167,26 @@
   function jobButton(job, action) {
     const path = `/api/v1/jobs/${encodeURIComponent(job.id)}/${action}`;
     const handlers = {
-      retry: async () => act(path, undefined, `${job.id}: sent back to work`),
+      retry: async () => act(path, undefined, t("retried", job.id)),
       cancel: async () => {
-        const reason = await ask(`Cancel ${job.id}`, "The document will not be released. Say why (no personal data).",
-                                 "Reason");
-        if (reason) await act(path, { reason }, `${job.id}: cancelled`);
+        const reason = await ask(t("cancelTitle", job.id), t("cancelText"), t("reason"));
+        if (reason) await act(path, { reason }, t("cancelled", job.id));
       },
-      reprint: async () => act(path, undefined, `${job.id}: reprint requested`),
+      reprint: async () => act(path, undefined, t("reprinted", job.id)),
       move: async () => {
-        const slot = await ask(`Move ${job.id}`, `Now in slot ${job.slot}. Move it to:`, "Slot (BOARD-LOCK, e.g. 1-07)",
-                               { pattern: "[1-9][0-9]?-[0-9]{2}" });
-        if (slot) await act(path, { slot }, `${job.id}: moving to ${slot}`);
+        const slot = await ask(t("moveTitle", job.id), t("moveText", job.slot), t("moveLabel"),
+                               { pattern: "[A-Za-z0-9]+(-[0-9]+)+" });
+        if (slot) await act(path, { slot }, t("moving", job.id, slot));
       },
       extend: async () => {
         const current = job.pickup_expires ? job.pickup_expires.slice(0, 10) : "";
-        const day = await ask(`Extend pickup of ${job.id}`, `Pickup until ${job.pickup_expires || "(none)"}. New last day:`,
-                              "Date", { type: "date", value: current });
-        if (day) await act(path, { pickup_expires: `${day}T23:59:59+07:00` }, `${job.id}: pickup extended`);
+        const day = await ask(t("extendTitle", job.id), t("extendText", W.time(job.pickup_expires) || "-"),
+                              t("date"), { type: "date", value: current });
+        if (day) await act(path, { pickup_expires: `${day}T23:59:59${W.offset()}` }, t("extended", job.id));
       },
     };
     return el("button", { type: "button", "data-action": action, class: action === "cancel" ? "danger" : "",
-                          onclick: handlers[action] }, action);
+                          onclick: handlers[action] }, W.action(action));
   }
 
   // --- slots ---------------------------------------------------------------------
@@ -190,10 +201,10 @@
       if (slot.open_alarms) classes.push("alarm");
       if (slot.out_of_service) classes.push("oos");
       return el("button", { type: "button", class: classes.join(" "), "data-slot": slot.id,
-                            title: slot.occupant ? `${slot.occupant} (${slot.job_state})` : "free",
+                            title: slot.occupant ? `${slot.occupant} (${W.state(slot.job_state)})` : t("free"),
                             onclick: () => selectSlot(slot.id) },
-                el("b", { text: slot.id }), el("span", { text: slot.occupant ? slot.job_state || "occupied" : "free" }),
-                el("span", { class: "muted", text: `door ${slot.door}` }));
+                el("b", { text: slot.id }), el("span", { text: slot.occupant ? W.state(slot.job_state) || t("occupied") : t("free") }),
+                el("span", { class: "muted", text: `${t("door")} ${slot.door}` }));
     }));
     if (selectedSlot) renderSlotPanel();
   }
@@ -207,30 +218,30 @@
     panel.hidden = false;
     const buttons = [];
     if (slot.occupant) buttons.push(el("button", { type: "button", class: "secondary", onclick: () => selectJob(slot.occupant) },
-                                       `show ${slot.occupant}`));
+                                       `${t("show")} ${slot.occupant}`));
     if (can("operator")) {
       buttons.push(slot.out_of_service
         ? el("button", { type: "button", "data-slot-action": "in-service",
-                         onclick: () => act(`/api/v1/slots/${slot.id}/service`, { out_of_service: false }, `${slot.id} back in service`) },
-             "back in service")
+                         onclick: () => act(`/api/v1/slots/${slot.id}/service`, { out_of_service: false }, t("inService", slot.id)) },
+             t("backInService"))
         : el("button", { type: "button", "data-slot-action": "out-of-service", onclick: async () => {
-            const note = await ask(`Slot ${slot.id} out of service`, "The station will stop using this slot.", "Note");
-            if (note) await act(`/api/v1/slots/${slot.id}/service`, { out_of_service: true, note }, `${slot.id} out of service`);
-          } }, "out of service"));
+            const note = await ask(t("oosTitle", slot.id), t("oosText"), t("note"));
+            if (note) await act(`/api/v1/slots/${slot.id}/service`, { out_of_service: true, note }, t("outService", slot.id));
+          } }, t("outOfService")));
     }
     if (can("technician")) {
       buttons.push(el("button", { type: "button", class: "danger", "data-slot-action": "open", disabled: !online, onclick: async () => {
-        const reason = await ask(`Open door ${slot.id}`, "The door opens now. Say why (audited).", "Reason");
+        const reason = await ask(t("openTitle", slot.id), t("openText"), t("reason"));
         if (reason) {
-          const data = await act(`/api/v1/slots/${slot.id}/open`, { reason }, `${slot.id}: open requested`);
+          const data = await act(`/api/v1/slots/${slot.id}/open`, { reason }, t("openRequested", slot.id));
           if (data) notice(`${slot.id}: ${data.outcome}`);
         }
-      } }, "open door"));
+      } }, t("openDoor")));
     }
-    panel.replaceChildren(el("h3", { text: `Slot ${slot.id}` }),
-      el("p", {}, `${slot.size}${slot.accessible ? ", accessible" : ""} · door ${slot.door} · item ${slot.item}`,
-         slot.out_of_service ? ` · out of service: ${slot.service_note || ""}` : "",
-         slot.open_alarms ? ` · ${slot.open_alarms} open alarm(s)` : ""),
+    panel.replaceChildren(el("h3", { text: `${t("slot")} ${slot.id}` }),
+      el("p", {}, `${slot.size}${slot.accessible ? `, ${t("accessible")}` : ""} · ${t("door")} ${slot.door} · ${t("item")} ${slot.item}`,
+         slot.out_of_service ? ` · ${t("outOfService")}: ${slot.service_note || ""}` : "",
+         slot.open_alarms ? ` · ${slot.open_alarms} ${t("openAlarms")}` : ""),
       el("div", { class: "actions" }, buttons));
   }
 
@@ -239,16 +250,18 @@
     const { status, data } = await call("/api/v1/devices");
     const list = $("device-list");
     if (status !== 200) {
-      list.replaceChildren(el("li", { class: "muted", text: "unknown: the station daemon does not answer" }));
+      list.replaceChildren(el("li", { class: "muted", text: t("daemonSilent") }));
       return;
     }
     const rows = [];
-    const row = (name, device) => el("li", { "data-device": name }, el("b", { text: name }),
+    // data-device is the device's machine name (for scripts and tests); the label is in the page's language.
+    const row = (key, name, device) => el("li", { "data-device": key }, el("b", { text: name }),
       el("span", { class: `status ${device.state || device.status}`, text: device.state || device.status || "unknown" }),
-      el("span", { class: "muted", text: (device.reasons || []).filter((r) => r !== "none").join(", ") }));
-    if (data.printer) rows.push(row("printer", data.printer));
-    for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, bus));
-    if (data.scanner) rows.push(row("scanner", data.scanner));
+      el("span", { class: "muted", text: [...(device.reasons || []).filter((r) => r !== "none"), device.detail]
+        .filter(Boolean).join(", ") }));
+    if (data.printer) rows.push(row("printer", t("printer"), data.printer));
+    for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, `${t("lockBus")} ${bus.name}`, bus));
+    if (data.scanner) rows.push(row("scanner", t("scanner"), data.scanner));
     list.replaceChildren(...rows);
   }
 
@@ -261,14 +274,15 @@
       el("span", { class: "what" }, el("b", { text: alarm.kind }), " ", alarm.message,
          alarm.job_id ? el("span", {}, " · job ", el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
          alarm.slot_id ? ` · slot ${alarm.slot_id}` : ""),
-      el("span", { class: "muted", text: alarm.open ? alarm.raised_at.replace("T", " ").slice(0, 19)
-                                                      : `acknowledged by ${alarm.acknowledged_by}` }),
+      el("span", { class: "muted", text: alarm.open ? W.time(alarm.raised_at)
+                                                      : alarm.cleared_at ? t("clearedByStation", W.time(alarm.cleared_at))
+                                                      : `${t("acknowledgedBy")} ${alarm.acknowledged_by}` }),
       alarm.open && can("operator")
         ? el("button", { type: "button", "data-ack": String(alarm.id),
-                         onclick: () => act(`/api/v1/alarms/${alarm.id}/acknowledge`, undefined, `alarm ${alarm.id} acknowledged`) },
-             "Acknowledge")
+                         onclick: () => act(`/api/v1/alarms/${alarm.id}/acknowledge`, undefined, t("acknowledged", alarm.id)) },
+             t("acknowledge"))
         : null));
-    $("alarm-list").replaceChildren(...(items.length ? items : [el("li", { class: "muted done", text: "no open alarms" })]));
+    $("alarm-list").replaceChildren(...(items.length ? items : [el("li", { class: "muted done", text: t("noAlarms") })]));
   }
 
   // --- live ------------------------------------------------------------------------
@@ -296,8 +310,8 @@
       $("dashboard").hidden = true;
       $("login").hidden = false;
       $("sign-out").hidden = true;
-      if (status === 401) $("login-error").textContent = "That token is not valid (or was disabled).";
-      if (status === 0) $("login-error").textContent = "The station cannot be reached.";
+      if (status === 401) $("login-error").textContent = t("badToken");
+      if (status === 0) $("login-error").textContent = t("unreachable");
       return;
     }
     me = data;
@@ -332,5 +346,17 @@
   $("older").addEventListener("click", () => { if (nextBefore) { pageBefore.push(currentBefore); loadJobs(nextBefore); } });
   $("newest").addEventListener("click", () => { pageBefore = []; loadJobs(null); });
   $("show-acknowledged").addEventListener("change", loadAlarms);
+  // Language: a switch in the header; the whole page is drawn again in the other language.
+  function showLanguage() {
+    document.querySelectorAll("button[data-language]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(button.dataset.language === W.language));
+    });
+    W.apply();
+    if (me) refreshSoon(Object.keys(loaders));
+  }
+  document.querySelectorAll("button[data-language]").forEach((button) => {
+    button.addEventListener("click", () => { W.setLanguage(button.dataset.language); showLanguage(); });
+  });
+  showLanguage();
   if (token) start(); else { $("login").hidden = false; setOnline(false); }
 })();

@@ -1,0 +1,200 @@
+"""Changes to documents the station already holds (PROTOCOLS.md §7.1): corrections, conflicts, withdrawals.
+
+Each function runs inside the intake's page transaction and moves the job
+through `spool.machine` only:
+
+- a **correction** (same id, higher `revision`) before release replaces the
+  document: the job goes back to `received` with the new payload, its old
+  PDF is destroyed once the page commits, and paper already printed is
+  pulled by staff (a slot holding it is taken out of service with a note
+  and an alarm until someone puts it back in service; paper not yet in a
+  slot gets an alarm to discard it);
+- a **conflict** (same id and revision, other content) before release holds
+  the job with reason `conflict` (reported `held`), with a critical alarm,
+  until a correction replaces it or it is cancelled;
+- a **withdrawal** before release cancels the job (`cancelled`, by the
+  office), staff told to pull its paper;
+- after release any of them is refused and reported to the back office as
+  `held`, once each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spool import alarms, audit, machine, slots
+from spool.jobs import Job
+from spool.states import Flow, JobState, is_legal
+
+from . import outbox
+from .document import Document
+from .withdrawal import Withdrawal
+
+log = logging.getLogger("station.backoffice.changes")
+
+CONFLICT_ALARM = "backoffice.document_conflict"
+# Staff tasks about paper of a document that changed: a slot to empty, or a loose copy to discard.
+OLD_PAPER_ALARM = "slot_old_paper"
+WITHDRAWN_PAPER_ALARM = "slot_withdrawn_paper"
+LOOSE_PAPER_ALARM = "discard_printed_copy"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A change not applied: the document id, the reason word, and why."""
+
+    document_id: str
+    reason: str
+    message: str
+
+
+@dataclass
+class Effects:
+    """What must happen once the page's transaction has committed."""
+
+    pdfs: list[Path] = field(default_factory=list)  # old documents to destroy
+
+    def apply(self) -> None:
+        """Destroy the replaced PDFs (after the commit: a rolled-back page keeps them)."""
+        for path in self.pdfs:
+            path.unlink(missing_ok=True)
+
+
+def revision_of(job: Job) -> int | None:
+    """The revision of the document a job holds (None when its payload is gone)."""
+    if job.payload is None:
+        return None
+    try:
+        stored = json.loads(job.payload)
+    except ValueError:
+        return None
+    revision = stored.get("revision", 0) if isinstance(stored, dict) else None
+    return revision if type(revision) is int else None
+
+
+def before_release(job: Job) -> bool:
+    """True while the document has not reached its citizen (it may still be replaced or cancelled)."""
+    if job.state is JobState.HELD:
+        return job.held_from is None or _waiting(job.flow, JobState(job.held_from))
+    return _waiting(job.flow, job.state)
+
+
+def _waiting(flow: Flow, state: JobState) -> bool:
+    return state is not JobState.HELD and is_legal(flow, state, JobState.CANCELLED)
+
+
+def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_content: bool, actor: str,
+                   effects: Effects) -> str | Refused:
+    """A document under an id the station holds: `duplicate`, `corrected`, or why it was refused."""
+    held = revision_of(job)
+    if held is None or doc.rev < held or (doc.rev == held and same_content):
+        # Retention cleared a finished job, an older revision, or the same again: nothing to do.
+        return "duplicate"
+    if doc.rev == held:
+        return _conflict(conn, job, doc, actor)
+    if not before_release(job):
+        return refuse_late(conn, job, "correction", doc.rev, actor)
+    _correct(conn, job, doc, held, actor, effects)
+    return "corrected"
+
+
+def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor: str, effects: Effects) -> None:
+    _pull_paper(conn, job, "corrected", actor)
+    fields: dict[str, Any] = {"payload": doc.payload(), "pickup_expires": doc.pickup_expires,
+                              "template": doc.template, "template_version": doc.template_version,
+                              "pdf_path": None, "pdf_sha256": None, "pages": None, "print_attempts": 0}
+    details = {"revision": doc.rev, "from_revision": held, "from": job.state.value}
+    if job.state is JobState.RECEIVED:
+        machine.annotate(conn, job.id, "job.corrected", actor=actor, details=details, **fields)
+    else:
+        machine.transition(conn, job.id, JobState.RECEIVED, actor=actor, action="job.corrected",
+                           details=details, **fields)
+    outbox.enqueue(conn, job.id, "received", key=outbox.revision_key(doc.rev), detail={"revision": doc.rev})
+    alarms.clear(conn, CONFLICT_ALARM, job=job.id, actor=actor, why=f"revision {doc.rev} replaced it")
+    if job.pdf_path:
+        effects.pdfs.append(Path(job.pdf_path))
+    log.info("document %s corrected: revision %d replaces %d (was %s)", job.id, doc.rev, held, job.state.value)
+
+
+def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> Refused:
+    message = (f"conflict: document {job.id} came again with other content under revision {doc.rev};"
+               " held until the back office sends a higher revision, or it is cancelled")
+    if not before_release(job):
+        return refuse_late(conn, job, "conflict", doc.rev, actor)
+    if job.state is JobState.HELD and job.held_reason == "conflict":
+        return Refused(job.id, "conflict", message)  # already held for it
+    if job.state is JobState.HELD:
+        # Held for something else (a retry would release it): hold it for the conflict instead.
+        machine.transition(conn, job.id, JobState.RECEIVED, actor=actor, action="job.conflict",
+                           details={"revision": doc.rev, "held_reason": job.held_reason})
+    machine.transition(conn, job.id, JobState.HELD, actor=actor, reason="conflict", details={"revision": doc.rev})
+    _record_refusal(conn, job.id, "conflict", actor, {"revision": doc.rev})
+    alarms.raise_alarm(conn, CONFLICT_ALARM, message, severity="critical", job=job.id, device="backoffice",
+                       actor=actor)
+    return Refused(job.id, "conflict", message)
+
+
+def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, actor: str) -> str | Refused:
+    """A withdrawal: `withdrawn`, `duplicate` (already cancelled), `unknown` (no such job), or refused."""
+    if job is None:
+        log.info("withdrawal of document %s, which this station does not hold: ignored", item.document_id)
+        return "unknown"
+    if job.state is JobState.CANCELLED:
+        return "duplicate"
+    if not before_release(job):
+        return refuse_late(conn, job, "withdrawal", revision_of(job) or 0, actor)
+    machine.transition(conn, job.id, JobState.CANCELLED, actor=actor, action="job.cancelled",
+                       reason=item.reason_word, details={"by": "office"})
+    _pull_paper(conn, job, "withdrawn", actor)
+    alarms.clear(conn, CONFLICT_ALARM, job=job.id, actor=actor, why="withdrawn by the back office")
+    log.info("document %s withdrawn by the back office (was %s)", job.id, job.state.value)
+    return "withdrawn"
+
+
+def _pull_paper(conn: sqlite3.Connection, job: Job, change: str, actor: str) -> None:
+    """Tell staff to pull paper printed for the document's old form (nothing when none was printed)."""
+    if job.slot is not None and change == "corrected":
+        # The job will be printed and loaded again: the slot is freed but kept
+        # out of service until a person confirms the old paper is out.
+        slots.vacate(conn, job.slot, actor=actor, reason="document corrected: old paper to pull")
+        slots.set_service(conn, job.slot, True, actor=actor,
+                          note=f"take out the old paper of document {job.id} (corrected), then put back in service")
+        alarms.raise_alarm(conn, OLD_PAPER_ALARM, f"slot {job.slot}: document {job.id} was corrected; take the"
+                           " old paper out, then put the slot back in service", job=job.id, slot=job.slot,
+                           actor=actor)
+    elif job.slot is not None:
+        # A cancelled document stays in its slot until staff take it out (`slots collect-expired`).
+        alarms.raise_alarm(conn, WITHDRAWN_PAPER_ALARM, f"slot {job.slot}: document {job.id} was withdrawn; take"
+                           " it out (station slots collect-expired)", job=job.id, slot=job.slot, actor=actor)
+    elif _paper_loose(job):
+        alarms.raise_alarm(conn, LOOSE_PAPER_ALARM, f"document {job.id} was {change} after printing: discard"
+                           " its printed copy (at the printer or waiting to be loaded)", job=job.id, actor=actor)
+
+
+def _paper_loose(job: Job) -> bool:
+    """Printed (or being printed) for a locker and not in a slot: the paper is at the printer or with staff."""
+    state = JobState(job.held_from) if job.state is JobState.HELD and job.held_from else job.state
+    return job.flow is Flow.LOCKER and state in (JobState.PRINTING, JobState.PRINTED, JobState.STAGED)
+
+
+def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> Refused:
+    """A correction, conflict or withdrawal after release: refused, and reported `held` once."""
+    reason = "conflict" if what == "conflict" else f"{what}_refused"
+    message = f"{reason}: document {job.id} is {job.state.value}; the station no longer holds it for release"
+    detail = {"reason": reason, "state": job.state.value, "revision": revision}
+    if outbox.enqueue(conn, job.id, "held", detail=detail, key=f"{what}:{revision}"):
+        _record_refusal(conn, job.id, reason, actor, {"revision": revision, "state": job.state.value})
+        log.info("document %s: %s", job.id, message)
+    return Refused(job.id, reason, message)
+
+
+def _record_refusal(conn: sqlite3.Connection, job_id: str, reason: str, actor: str,
+                    details: dict[str, Any]) -> None:
+    entry = audit.append(conn, actor, "document.refused", job=job_id, details={"reason": reason, **details})
+    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
+                 (job_id, reason, entry.at))

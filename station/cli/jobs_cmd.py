@@ -1,0 +1,50 @@
+"""`station jobs cancel|retry|reprint|move`: a technician acts on jobs through the running daemon."""
+
+from __future__ import annotations
+
+import argparse
+
+from . import shell
+from .common import add_command, add_group, load_config, print_json
+
+EXIT = """\
+Through the running daemon, audited as technician:NAME (--as NAME, default
+your login name). Exit status: 0 done; 1 refused (the job's state does not
+allow it, or no such job: the line says why); 69 the daemon is not running."""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    group = add_group(commands, "jobs", help="cancel, retry, reprint or move a job (through the daemon)",
+                      description="Act on one job through the running daemon.\n\n" + EXIT)
+    for name, help_text, op in (
+            ("cancel", "withdraw a job before release (with a reason)", "job_cancel"),
+            ("retry", "send a held job back to the stage that failed", "job_retry"),
+            ("reprint", "print a printed or staged document again (damaged paper)", "reprint"),
+            ("move", "move a staged document to another slot (both doors open, one after the other)", "move_job")):
+        parser = add_command(group, name, help=help_text, description=f"{help_text[0].upper()}{help_text[1:]}.\n\n"
+                             + EXIT, run=run)
+        parser.set_defaults(op=op)
+        parser.add_argument("job", metavar="JOB", help="job (document) id")
+        if name == "cancel":
+            parser.add_argument("--reason", required=True, help="why (no personal data); audited")
+        if name == "move":
+            parser.add_argument("slot", metavar="SLOT", help="the slot to move it to")
+        shell.add_actor_option(parser)
+        parser.add_argument("--json", action="store_true", help="JSON instead of one line")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Any `station jobs` command."""
+    cfg = load_config(args)
+    body = {"job": args.job}
+    if getattr(args, "reason", None) is not None:
+        body["reason"] = args.reason
+    if getattr(args, "slot", None) is not None:
+        body["slot"] = args.slot
+    result = shell.call(cfg, args.op, body, actor=shell.technician(args.actor))
+    if args.json:
+        print_json(result)
+    else:
+        extra = f" in slot {result['slot']}" if result.get("slot") else ""
+        print(f"{result.get('job', args.job)}: {result.get('state', 'done')}{extra}")
+    return 0

@@ -1,0 +1,59 @@
+"""Which document a verified token may release now, or why not, in words a citizen understands."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+from spool import jobs, tokens
+from spool.states import Flow, JobState
+
+from .. import token as tokens_module
+from ..kiosk import Screen
+from .screens import STATE_REASONS
+from .session import Refusal
+
+# What a job's state tells a citizen whose token cannot release it now.
+_STATE_REASON = {JobState.RELEASED: "in_progress", JobState.CANCELLED: "cancelled", JobState.EXPIRED: "expired",
+                 JobState.RETURNED: "returned", JobState.HELD: "held", JobState.COLLECTED: "collected",
+                 JobState.RETAINED: "retained"}
+assert set(_STATE_REASON.values()) <= set(STATE_REASONS)
+
+
+def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind: Flow, now: float,
+               grace_seconds: float) -> tuple[jobs.Job, bool]:
+    """The job this token may release now, and whether it is a grace re-open; else the `Refusal`."""
+    job = jobs.find_job(conn, claims.doc)
+    if job is None:
+        raise Refusal("unknown_document", claims.doc)
+    used_by = tokens.owner(conn, claims.cti_hex)
+    if used_by is not None:
+        # A token opens once. The one exception: the grace re-open of the same slot, shortly after collection.
+        if used_by == job.id and _grace_allows(job, kind, now, grace_seconds):
+            return job, True
+        raise Refusal("already_used", f"token {claims.cti_hex} was used")
+    ready = JobState.STAGED if kind is Flow.LOCKER else JobState.RENDERED
+    if job.flow is not kind or (job.state is ready and kind is Flow.LOCKER and job.slot is None):
+        raise Refusal("not_ready", job.state.value, progress=job.state.value)
+    if job.state is not ready:
+        reason = _STATE_REASON.get(job.state, "not_ready")
+        raise Refusal(reason, job.state.value, progress=job.state.value,
+                      screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
+    return job, False
+
+
+def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -> bool:
+    if kind is not Flow.LOCKER or job.state is not JobState.COLLECTED or job.reopens >= 1:
+        return False
+    collected = moment(job.updated_at)
+    return collected is not None and now - collected <= grace_seconds
+
+
+def moment(text: str | None) -> float | None:
+    """An RFC 3339 time from the spool as seconds since the epoch (None when absent or unreadable)."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+    except ValueError:
+        return None

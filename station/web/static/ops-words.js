@@ -1,0 +1,118 @@
+// The operations page's words in Indonesian and English, and its one time format
+// (YYYY-MM-DD HH:MM:SS in the station's time zone, with WIB, WITA or WIT).
+"use strict";
+
+const OpsWords = (() => {
+  const WORDS = {
+    id: {
+      title: "MPP Station · Operasional", live: "langsung", offline: "luring", signOut: "Keluar",
+      banner: "Stasiun luring: daemon tidak menjawab. Spool di bawah sesuai bacaan terakhir; tindakan perangkat tidak tersedia.",
+      signIn: "Masuk", signInHelp: "Tempel token API Anda (dibuat dengan station users add NAMA --role PERAN).",
+      token: "Token", badToken: "Token itu tidak berlaku (atau sudah dinonaktifkan).", unreachable: "Stasiun tidak dapat dihubungi.",
+      spool: "Spool", filter: "Saring pekerjaan menurut status", all: "semua", jobs: "Pekerjaan",
+      job: "Pekerjaan", state: "Status", template: "Templat", slot: "Slot", updated: "Diperbarui", whyHeld: "Alasan ditahan",
+      newest: "Terbaru", older: "Lebih lama", noJobs: "tidak ada pekerjaan", documentData: "Data dokumen",
+      maskedForRole: "(disamarkan untuk peran Anda)", auditTrail: "Jejak audit", at: "Waktu", actor: "Pelaku",
+      action: "Tindakan", details: "Rincian", slots: "Slot", occupied: "terisi", free: "kosong", doorOpen: "pintu terbuka",
+      alarm: "alarm", outOfService: "tidak dipakai", devices: "Perangkat", alarms: "Alarm",
+      showAcknowledged: "tampilkan yang sudah ditanggapi", noAlarms: "tidak ada alarm terbuka", acknowledge: "Tanggapi",
+      acknowledgedBy: "ditanggapi oleh", daemonSilent: "tidak diketahui: daemon stasiun tidak menjawab",
+      back: "Kembali", ok: "OK", reason: "Alasan", note: "Catatan", date: "Tanggal", door: "pintu", item: "barang",
+      printer: "printer", scanner: "pemindai", lockBus: "bus kunci", show: "lihat", backInService: "dipakai lagi",
+      openDoor: "buka pintu", accessible: "mudah dijangkau", openAlarms: "alarm terbuka", refused: "ditolak",
+      flow: "alur", heldWhile: "ditahan saat", pickupUntil: "ambil sebelum", pages: "halaman",
+      printAttempts: "percobaan cetak", printerJob: "pekerjaan printer", pinFailures: "PIN salah", created: "dibuat",
+      language: "Bahasa", document: "Dokumen", signedPdf: "PDF bertanda tangan",
+      actions: { retry: "coba lagi", cancel: "batalkan", reprint: "cetak ulang", move: "pindahkan", extend: "perpanjang" },
+      states: { received: "diterima", rendered: "disiapkan", printing: "dicetak", printed: "tercetak",
+                staged: "siap diambil", released: "dibuka", collected: "diambil", held: "ditahan",
+                expired: "kedaluwarsa", returned: "dikembalikan", retained: "ditahan mesin", cancelled: "dibatalkan" },
+      cancelTitle: (id) => `Batalkan ${id}`, cancelText: "Dokumen tidak akan diserahkan. Tulis alasannya (tanpa data pribadi).",
+      moveTitle: (id) => `Pindahkan ${id}`, moveText: (slot) => `Sekarang di slot ${slot}. Pindahkan ke:`,
+      moveLabel: "Slot (PAPAN-KUNCI, mis. 1-07)", extendTitle: (id) => `Perpanjang pengambilan ${id}`,
+      extendText: (until) => `Ambil sebelum ${until}. Hari terakhir yang baru:`,
+      oosTitle: (id) => `Slot ${id} tidak dipakai`, oosText: "Stasiun berhenti memakai slot ini.",
+      openTitle: (id) => `Buka pintu ${id}`, openText: "Pintu terbuka sekarang. Tulis alasannya (diaudit).",
+      retried: (id) => `${id}: dikerjakan lagi`, cancelled: (id) => `${id}: dibatalkan`,
+      reprinted: (id) => `${id}: cetak ulang diminta`, moving: (id, slot) => `${id}: dipindah ke ${slot}`,
+      extended: (id) => `${id}: waktu pengambilan diperpanjang`, inService: (id) => `${id} dipakai lagi`,
+      outService: (id) => `${id} tidak dipakai`, openRequested: (id) => `${id}: pintu diminta terbuka`,
+      acknowledged: (id) => `alarm ${id} ditanggapi`, clearedByStation: (at) => `diselesaikan oleh stasiun ${at}`, refusedStatus: (status) => `ditolak (${status})`,
+    },
+    en: {
+      title: "MPP Station · Operations", live: "live", offline: "offline", signOut: "Sign out",
+      banner: "Station offline: the daemon does not answer. The spool below is as last read; device actions are unavailable.",
+      signIn: "Sign in", signInHelp: "Paste your API token (made with station users add NAME --role ROLE).",
+      token: "Token", badToken: "That token is not valid (or was disabled).", unreachable: "The station cannot be reached.",
+      spool: "Spool", filter: "Filter jobs by state", all: "all", jobs: "Jobs",
+      job: "Job", state: "State", template: "Template", slot: "Slot", updated: "Updated", whyHeld: "Why held",
+      newest: "Newest", older: "Older", noJobs: "no jobs", documentData: "Document data",
+      maskedForRole: "(masked for your role)", auditTrail: "Audit trail", at: "At", actor: "Actor",
+      action: "Action", details: "Details", slots: "Slots", occupied: "occupied", free: "free", doorOpen: "door open",
+      alarm: "alarm", outOfService: "out of service", devices: "Devices", alarms: "Alarms",
+      showAcknowledged: "show acknowledged", noAlarms: "no open alarms", acknowledge: "Acknowledge",
+      acknowledgedBy: "acknowledged by", daemonSilent: "unknown: the station daemon does not answer",
+      back: "Back", ok: "OK", reason: "Reason", note: "Note", date: "Date", door: "door", item: "item",
+      printer: "printer", scanner: "scanner", lockBus: "lock bus", show: "show", backInService: "back in service",
+      openDoor: "open door", accessible: "accessible", openAlarms: "open alarm(s)", refused: "refused",
+      flow: "flow", heldWhile: "held while", pickupUntil: "pickup until", pages: "pages",
+      printAttempts: "print attempts", printerJob: "printer job", pinFailures: "PIN failures", created: "created",
+      language: "Language", document: "Document", signedPdf: "signed PDF",
+      actions: { retry: "retry", cancel: "cancel", reprint: "reprint", move: "move", extend: "extend" },
+      states: { received: "received", rendered: "rendered", printing: "printing", printed: "printed",
+                staged: "staged", released: "released", collected: "collected", held: "held",
+                expired: "expired", returned: "returned", retained: "retained", cancelled: "cancelled" },
+      cancelTitle: (id) => `Cancel ${id}`, cancelText: "The document will not be released. Say why (no personal data).",
+      moveTitle: (id) => `Move ${id}`, moveText: (slot) => `Now in slot ${slot}. Move it to:`,
+      moveLabel: "Slot (BOARD-LOCK, e.g. 1-07)", extendTitle: (id) => `Extend pickup of ${id}`,
+      extendText: (until) => `Pickup until ${until}. New last day:`,
+      oosTitle: (id) => `Slot ${id} out of service`, oosText: "The station will stop using this slot.",
+      openTitle: (id) => `Open door ${id}`, openText: "The door opens now. Say why (audited).",
+      retried: (id) => `${id}: sent back to work`, cancelled: (id) => `${id}: cancelled`,
+      reprinted: (id) => `${id}: reprint requested`, moving: (id, slot) => `${id}: moving to ${slot}`,
+      extended: (id) => `${id}: pickup extended`, inService: (id) => `${id} back in service`,
+      outService: (id) => `${id} out of service`, openRequested: (id) => `${id}: open requested`,
+      acknowledged: (id) => `alarm ${id} acknowledged`, clearedByStation: (at) => `cleared by the station ${at}`, refusedStatus: (status) => `refused (${status})`,
+    },
+  };
+  // Indonesia's three zones, by the IANA names a station may configure.
+  const ZONE_NAMES = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
+  const OFFSETS = { WIB: "+07:00", WITA: "+08:00", WIT: "+09:00" };  // no summer time in Indonesia
+
+  let language = localStorage.getItem("station-language") === "en" ? "en" : "id";
+  let zone = "Asia/Jakarta";
+
+  function t(key, ...args) {
+    const word = WORDS[language][key];
+    return typeof word === "function" ? word(...args) : word ?? key;
+  }
+
+  // Fills every element marked data-words="key" (text) or data-words-label="key" (aria-label).
+  function apply(root = document) {
+    document.documentElement.lang = language;
+    document.title = t("title");
+    root.querySelectorAll("[data-words]").forEach((node) => { node.textContent = t(node.dataset.words); });
+    root.querySelectorAll("[data-words-label]").forEach((node) => { node.setAttribute("aria-label", t(node.dataset.wordsLabel)); });
+  }
+
+  // One time format everywhere: 2026-11-28 14:05:09 WIB (in the station's zone, whatever the browser's).
+  function time(text) {
+    if (!text) return "";
+    const moment = new Date(text);
+    if (Number.isNaN(moment.getTime())) return String(text);
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23" }).formatToParts(moment).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${ZONE_NAMES[zone] || zone}`;
+  }
+
+  return {
+    t, apply, time,
+    get language() { return language; },
+    setLanguage(value) { language = value === "en" ? "en" : "id"; localStorage.setItem("station-language", language); apply(); },
+    setZone(value) { if (value) zone = value; },
+    offset: () => OFFSETS[ZONE_NAMES[zone]] || "+07:00",
+    state: (word) => WORDS[language].states[word] || word,
+    action: (word) => WORDS[language].actions[word] || word,
+  };
+})();

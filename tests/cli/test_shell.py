@@ -1,0 +1,185 @@
+"""A technician's shell on a live station: `station status|jobs|alarms|locker` against `station simulate`."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import spool
+from spool import alarms, audit, jobs, machine
+from spool.states import Flow, JobState
+
+STATION = [sys.executable, "-c", "from station.cli import entry; entry()"]
+
+
+class Simulation:
+    """`station simulate --port 0 --dir D` in a child process, until stopped."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.process = subprocess.Popen(
+            [*STATION, "simulate", "--dir", str(folder), "--port", "0", "--documents", "3", "--seed", "5",
+             "--pin-ratio", "0", "--quiet"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+
+    def station(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `station ARGS` against this station, as technician 'budi'."""
+        env = {**os.environ, "STATION_CONFIG": str(self.folder / "station.toml")}
+        return subprocess.run([*STATION, *args], capture_output=True, text=True, env=env, timeout=60)
+
+    def conn(self):
+        return spool.connect(self.folder / "spool.db")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _wait(predicate, what: str, seconds: float = 90.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"gave up waiting: {what}"
+        time.sleep(0.3)
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    sim = Simulation(tmp_path_factory.mktemp("shell") / "station")
+    try:
+        def staged() -> list[jobs.Job] | None:
+            if not (sim.folder / "spool.db").exists():
+                return None
+            conn = sim.conn()
+            try:
+                found = jobs.jobs_in(conn, JobState.STAGED, limit=10)
+            finally:
+                conn.close()
+            return found if len(found) == 3 else None
+        _wait(staged, "three documents staged")
+        yield sim
+    finally:
+        sim.stop()
+
+
+def _actions(sim: Simulation, job: str) -> list[tuple[str, str]]:
+    conn = sim.conn()
+    try:
+        return [(e.actor, e.action) for e in audit.entries(conn, job=job)]
+    finally:
+        conn.close()
+
+
+def test_status_shows_devices_jobs_alarms_and_the_outbox(sim: Simulation) -> None:
+    done = sim.station("status", "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert status["ready"] is True and status["jobs"]["staged"] >= 1
+    assert status["devices"]["scanner"]["state"] == "online"
+    assert [bus["state"] for bus in status["devices"]["buses"]] == ["online"]
+    assert "outbox_pending" in status["backoffice"] and isinstance(status["alarms"], list)
+    text = sim.station("status")
+    assert text.returncode == 0 and "scanner: online" in text.stdout and "staged" in text.stdout
+
+
+def test_jobs_cancel_reprint_move_through_the_daemon(sim: Simulation) -> None:
+    conn = sim.conn()
+    first, second, third = sorted((j.id for j in jobs.jobs_in(conn, JobState.STAGED, limit=10)))
+    free = next(row["id"] for row in conn.execute("SELECT id FROM slots WHERE occupant IS NULL"
+                                                   " AND out_of_service = 0 ORDER BY id DESC"))
+    conn.close()
+
+    cancelled = sim.station("jobs", "cancel", first, "--reason", "withdrawn at the desk", "--as", "budi")
+    assert cancelled.returncode == 0 and cancelled.stdout.startswith(f"{first}: cancelled"), cancelled.stderr
+    assert ("technician:budi", "job.cancelled") in _actions(sim, first)
+    again = sim.station("jobs", "cancel", first, "--reason", "twice", "--as", "budi")
+    assert again.returncode == 1 and again.stderr.count("\n") == 1 and "cancelled" in again.stderr
+
+    moved = sim.station("jobs", "move", second, free, "--as", "budi", "--json")
+    assert moved.returncode == 0, moved.stderr
+    assert json.loads(moved.stdout)["slot"] == free
+    assert ("technician:budi", "job.moved") in _actions(sim, second)
+
+    reprinted = sim.station("jobs", "reprint", third, "--as", "budi")
+    assert reprinted.returncode == 0 and reprinted.stdout.strip() == f"{third}: rendered", reprinted.stderr
+    assert ("technician:budi", "job.reprint_requested") in _actions(sim, third)
+
+    unknown = sim.station("jobs", "retry", "NO-SUCH-JOB", "--as", "budi")
+    assert unknown.returncode == 1 and "NO-SUCH-JOB" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_jobs_retry_a_held_job(sim: Simulation) -> None:
+    # The simulation's own staff retry held jobs every 3 s: hold a decoy, and once they have taken it
+    # (their round just ran), hold ours and retry it well inside their next pause.
+    conn = sim.conn()
+    decoy, ours = "TECH-DECOY-1", "TECH-RETRY-1"
+    for job in (decoy, ours):  # documents whose fetch failed: held from received
+        machine.create_job(conn, job, flow=Flow.LOCKER, template="nib", template_version=1)
+    machine.transition(conn, decoy, JobState.HELD, actor="system", reason="printer_failed")
+    _wait(lambda: any(actor == "operator:sim-staff" for actor, _ in _actions(sim, decoy)),
+          "the simulated staff's round", 15)
+    machine.transition(conn, ours, JobState.HELD, actor="system", reason="printer_failed")
+    conn.close()
+    from station.cli import main
+
+    os.environ["STATION_CONFIG"] = str(sim.folder / "station.toml")
+    try:
+        assert main(["jobs", "retry", ours, "--as", "budi"]) == 0
+    finally:
+        del os.environ["STATION_CONFIG"]
+    assert ("technician:budi", "job.retry") in _actions(sim, ours)
+
+
+def test_alarms_list_and_ack(sim: Simulation) -> None:
+    conn = sim.conn()
+    raised = alarms.raise_alarm(conn, "door_left_open", "door open for 60 s", slot="1-02")
+    conn.close()
+    listed = sim.station("alarms", "list", "--json")
+    assert listed.returncode == 0 and raised.id in [a["id"] for a in json.loads(listed.stdout)]
+    acked = sim.station("alarms", "ack", str(raised.id), "--as", "budi")
+    assert acked.returncode == 0 and "technician:budi" in acked.stdout, acked.stderr
+    assert raised.id not in [a["id"] for a in json.loads(sim.station("alarms", "list", "--json").stdout)]
+    twice = sim.station("alarms", "ack", str(raised.id), "--as", "budi")
+    assert twice.returncode == 1 and len(twice.stderr.strip().splitlines()) == 1
+
+
+def test_locker_goes_through_the_daemon(sim: Simulation) -> None:
+    status = sim.station("locker", "status", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["from"] == "daemon", status.stderr
+    slot = json.loads(status.stdout)["slots"][-1]["slot"]
+    opened = sim.station("locker", "open", slot, "--as", "budi", "--reason", "latch check")
+    assert opened.returncode == 0 and opened.stdout.strip() in ("opened", "already_open"), opened.stderr
+    conn = sim.conn()
+    try:
+        entries = [(e.actor, e.action, e.slot) for e in audit.entries(conn) if e.slot == slot]
+    finally:
+        conn.close()
+    assert ("technician:budi", "manual_open.intent", slot) in entries  # recorded before the lock moved
+    nowhere = sim.station("locker", "open", "9-01", "--as", "budi")
+    assert nowhere.returncode != 0 and len(nowhere.stderr.strip().splitlines()) == 1
+    assert re.search(r"9-01", nowhere.stderr)
+
+
+def test_without_a_daemon_the_shell_says_so(tmp_path: Path, station_dir: Path) -> None:
+    env = {**os.environ, "STATION_CONFIG": str(station_dir / "station.toml")}
+    for args in (["status"], ["jobs", "retry", "X"], ["alarms", "list"]):
+        done = subprocess.run([*STATION, *args], capture_output=True, text=True, env=env, timeout=60)
+        assert done.returncode == 69 and "not running" in done.stderr and done.stderr.count("\n") == 1, args

@@ -1,0 +1,27 @@
+"""The whole station on simulators with both kinds of document: `station simulate` exits 0."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+STATION = str(Path(sys.executable).with_name("station"))
+
+
+@pytest.mark.timeout(900)
+def test_a_day_of_template_documents_and_signed_pdfs(tmp_path: Path) -> None:
+    folder = tmp_path / "station"
+    result = subprocess.run([STATION, "simulate", "--dir", str(folder), "--documents", "20", "--pdf-ratio", "0.5",
+                             "--auto-collect", "--exit-when-done", "--quiet", "--port", "0", "--seed", "7"],
+                            capture_output=True, text=True, timeout=840, stdin=subprocess.DEVNULL)
+    start = result.stdout.find("{\n")
+    assert start >= 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout[start:result.stdout.rindex("}") + 1])
+    assert result.returncode == 0, (report, (folder / "daemon.log").read_text()[-5000:])
+    kinds = report["documents_by_kind"]
+    assert kinds.get("pdf", 0) >= 5 and kinds.get("template", 0) >= 5, kinds
+    assert report["counts"] == {"collected": 20} and report["audit_intact"]

@@ -1,0 +1,42 @@
+"""Running `station simulate` as a technician would, and reading its report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+STATION = str(Path(sys.executable).with_name("station"))
+
+
+def simulate(tmp_path: Path, *args: str, timeout: float = 600) -> dict:
+    folder = tmp_path / "station"
+    result = subprocess.run([STATION, "simulate", "--dir", str(folder), "--auto-collect", "--exit-when-done",
+                             "--quiet", "--port", "0", "--seed", "7", *args],
+                            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    start = result.stdout.find("{\n")
+    assert start >= 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = json.loads(result.stdout[start:result.stdout.rindex("}") + 1])
+    assert result.returncode == 0, (report, (folder / "daemon.log").read_text()[-5000:])
+    return report
+
+
+def all_good(report: dict, documents: int, *, kind: str = "locker") -> None:
+    assert report["documents"] == documents
+    assert report["audit_intact"] and report["checkpoint_problems"] == []
+    # The physical truth: no door or shutter opened twice on one document's paper, no paper to another
+    # person, no sheet printed beyond the audited reprints.
+    assert report["released_twice"] == [] and report["paper_to_wrong_person"] == []
+    assert report["door_opened_without_its_citizen"] == [] and report["printed_without_audited_reprint"] == []
+    assert report["events_duplicated"] == [] and report["documents_missing_events"] == []
+    if kind == "locker":
+        assert report["counts"] == {"collected": documents}
+        # every document: received, printed, staged, released, collected at the back office, once
+        assert report["backoffice_events"] == 5 * documents
+    else:
+        assert set(report["counts"]) <= {"collected", "retained"}
+        assert sum(report["counts"].values()) == documents
+        # received, printed, released, and collected or retained
+        assert report["backoffice_events"] == 4 * documents
+        assert report["papers_taken"] == report["counts"].get("collected", 0)

@@ -1,0 +1,35 @@
+"""Staff actions tell the truth: a later deadline only, an operator's cancel reaches the back office."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from spool.errors import SpoolError
+from spool.jobs import get_job
+from station.backoffice import outbox
+from station.web import actions
+
+
+def test_extend_accepts_only_a_later_deadline(station) -> None:
+    conn = station.conn()
+    current = datetime.fromisoformat(get_job(conn, "JOB-STAGED").pickup_expires.replace("Z", "+00:00"))
+    now = current - timedelta(days=20)  # the job still waits for its citizen
+    with pytest.raises(SpoolError, match="later than the current one"):
+        actions.extend(conn, "JOB-STAGED", current - timedelta(days=1), actor="operator:rina", now=now)
+    with pytest.raises(SpoolError, match="later than the current one"):
+        actions.extend(conn, "JOB-STAGED", current, actor="operator:rina", now=now)
+    assert get_job(conn, "JOB-STAGED").pickup_expires == current.strftime("%Y-%m-%dT%H:%M:%SZ")
+    later = actions.extend(conn, "JOB-STAGED", current + timedelta(days=3), actor="operator:rina", now=now)
+    assert later.pickup_expires == (current + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_an_operators_cancel_is_reported_to_the_back_office_by_operator(station, client) -> None:
+    response = client.post("/api/v1/jobs/JOB-RECEIVED/cancel", headers=station.auth("operator"),
+                           json={"reason": "citizen asked"})
+    assert response.status_code == 200, response.text
+    conn = station.conn()
+    outbox.collect(conn)
+    sent = [e.body("MPP-DEMO-01") for e in outbox.events_for(conn, "JOB-RECEIVED") if e.event == "cancelled"]
+    assert len(sent) == 1 and sent[0]["detail"]["by"] == "operator" and sent[0]["detail"]["reason"] == "citizen asked"
