@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from spool import alarms
 from station.config import ENV_CONFIG
 
 if TYPE_CHECKING:
@@ -76,8 +77,14 @@ class WebPart:
             if self._stopping:
                 return
             # A process that ran a while earns a quick restart; one that dies at once backs off.
-            if asyncio.get_running_loop().time() - started > 60:
+            ran = asyncio.get_running_loop().time() - started
+            if ran > 60:
                 delay = RESTART_DELAY_S[0]
+                alarms.clear(daemon.conn, "web.not_serving", device="web", why="the web process ran again")
+            elif code == 2:  # a configuration it cannot serve with (a taken port, a bad certificate): tell staff
+                alarms.raise_alarm(daemon.conn, "web.not_serving", "the kiosk and operations pages cannot be"
+                                   " served (see the daemon's log: a taken port or a TLS setting)",
+                                   device="web", severity="critical")
             log.error("web process exited with %s; restarting in %.0f s", code, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RESTART_DELAY_S[1])

@@ -14,7 +14,8 @@ import pytest
 
 from drivers.printer import DeviceState, JobPhase, PrinterBlocked
 from drivers.printer.cups_driver import CupsPrinter
-from spool import audit, machine
+import spool
+from spool import audit, intents, machine
 from spool.jobs import get_job
 from station.printing import PrintStage
 
@@ -120,7 +121,9 @@ def test_cupsd_restarted_mid_job_no_silent_second_print(conn, add_job, lab, queu
 
 def test_recovery_adopts_a_cups_job_submitted_just_before_a_crash(conn, add_job, lab, queue):
     job = add_job("cups-orphan", pages=1)
-    machine.annotate(conn, job.id, "print.submitting", actor="system", details={"attempt": 1}, print_attempts=1)
+    with spool.write(conn):  # what the stage writes before it submits (the intent), and nothing after
+        machine.annotate(conn, job.id, "print.submitting", actor="system", details={"attempt": 1}, print_attempts=1)
+        intents.record(conn, intents.Kind.PRINT, job=job.id, detail={"attempt": 1}, audited=False)
     printer = printer_for(lab, queue)
     orphan = printer.submit(Path(job.pdf_path), job.id, {"media": "iso_a4_210x297mm"})
     stage = PrintStage(conn, printer)

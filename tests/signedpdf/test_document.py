@@ -91,7 +91,7 @@ def test_station_spool_import_takes_a_pdf_document(tmp_path: Path):
     result = subprocess.run([station, "--config", str(cfg), "spool", "import", str(path)], capture_output=True,
                             text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{path}: 1 stored, 0 duplicates, 0 refused"
+    assert result.stdout.strip() == f"{path}: 1 document(s): 1 stored, 0 already there, 0 refused"
     listed = subprocess.run([station, "--config", str(cfg), "spool", "list"], capture_output=True, text=True,
                             env=env, timeout=60)
     assert "PDF-DOC-1" in listed.stdout and "signed pdf" in listed.stdout
