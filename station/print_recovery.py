@@ -9,19 +9,39 @@ there is none, nothing reached the printer and the attempt is written off.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import sqlite3
+from typing import Any, Protocol
 
-from drivers.printer import PrinterError
+from drivers.printer import Printer, PrinterError
 from spool import intents, jobs, machine
 from spool.db import write
 from spool.intents import Intent, Kind
 from spool.jobs import Job, find_job, get_job
 from spool.states import Flow, JobState
 
-from .print_attempt import Flight, Recovery
+from .print_attempt import Document, Flight, Recovery
 
-if TYPE_CHECKING:
-    from .printing import PrintStage
+
+class PrintStage(Protocol):
+    """What recovery needs of the print stage (`station.printing.PrintStage`)."""
+
+    conn: sqlite3.Connection
+    printer: Printer
+    actor: str
+    flights: dict[str, Flight]
+    retry: dict[str, None]
+
+    def hold(self, job: Job, reason: str, details: dict[str, Any]) -> None:
+        """Hold a job for a person, with the reason."""
+
+    def document(self, job: Job, intent: Intent | None) -> Document | None:
+        """The PDF to print (a bad one holds the job)."""
+
+    def submitted(self, job: Job, intent: Intent, printer_job: int, extra: dict[str, Any]) -> None:
+        """The printer took the attempt."""
+
+    def cancel_at_printer(self, printer_job: int) -> None:
+        """Take a job back from the printer."""
 
 log = logging.getLogger("station.printing")
 

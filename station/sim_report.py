@@ -3,16 +3,35 @@
 from __future__ import annotations
 
 from collections import Counter as Tally
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import spool
 from spool import audit
 
 from . import checkpoint, trust
+from .config import Config
 from .errors import StationError
+from .sim_world import World
 
-if TYPE_CHECKING:
-    from .simulate import SimulatedStation
+
+
+class SimulatedStation(Protocol):
+    """What the report reads of a simulated station (`station.simulate.SimulatedStation`)."""
+
+    cfg: Config
+    world: World
+    office: Any
+    kills: int
+    power_cycles: int
+
+    def counts(self) -> dict[str, int]:
+        """Jobs per state now."""
+
+    def done(self) -> bool:
+        """Every document finished and the back office told."""
+
+    def missing_events(self, wanted: set[str]) -> list[str]:
+        """Documents the back office has not heard every step of."""
 
 
 def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
