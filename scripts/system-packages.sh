@@ -4,7 +4,8 @@
 set -eu
 PACKAGES="python3 python3-venv python3-dev gcc make sqlite3 \
 cups cups-ipp-utils cups-client libcups2-dev avahi-daemon dbus \
-poppler-utils socat chromium fonts-dejavu-core"
+poppler-utils socat chromium fonts-dejavu-core \
+prometheus prometheus-alertmanager"
 
 missing=""
 for p in $PACKAGES; do

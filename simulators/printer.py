@@ -14,6 +14,9 @@ thread, and can be made to fail the way printers do:
   again from the start, as CUPS does after a restart.
 - `forget(job_id)`: the printer loses its record of a job (history purged).
 
+From another process, the same faults go through the printer's panel file
+(`simulators/printer_panel.py`; `$MPP_SIM_PRINTER_PANEL` names it).
+
 What came out is in `output` (title, pages, SHA-256 of the bytes
 received) and `page_times` (when each page came out), for tests and the
 duty-cycle benchmark; with `output_log`, each document that came out is
@@ -41,8 +44,12 @@ from drivers.printer.options import check_options, copies_of
 from drivers.printer.status import (IDLE, PROCESSING, PrinterStatus, check_can_feed, device_state,
                                     parse_reasons)
 
+from .printer_panel import PanelWatch
+
 # Conditions that make a job in progress wait, as a printer does.
 _WAITING = ("media-empty", "door-open", "offline")
+# The panel's settings and the condition each one sets (the jam is a state of its own).
+_PANEL_CONDITIONS = {"paper": "media-empty", "door": "door-open", "power": "offline"}
 
 
 @dataclass
@@ -73,7 +80,8 @@ class SimPrinter:
     """A simulated printer with a rated speed, a time scale and faults (thread-safe)."""
 
     def __init__(self, name: str = "sim", *, pages_per_minute: float = 30.0, time_scale: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic, output_log: Path | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic, output_log: Path | None = None,
+                 panel: PanelWatch | None = None) -> None:
         if pages_per_minute <= 0 or time_scale <= 0:
             raise ValueError("pages_per_minute and time_scale must be positive")
         self.name = name
@@ -94,6 +102,7 @@ class SimPrinter:
         self._current: _Job | None = None
         self._resumed_at = 0.0  # when the printer last came out of a stop (jam, paper, door, power)
         self._closed = False
+        self.panel = panel if panel is not None else PanelWatch.from_environment()
         self._thread = threading.Thread(target=self._work, name=f"sim-printer-{name}", daemon=True)
         self._thread.start()
 
@@ -107,6 +116,7 @@ class SimPrinter:
     def status(self) -> PrinterStatus:
         """What the simulated printer reports now."""
         with self._cond:
+            self._look_at_panel()
             return self._status()
 
     def _status(self) -> PrinterStatus:
@@ -239,6 +249,19 @@ class SimPrinter:
                 self._queue.appendleft(job.id)
         self._change(restart)
 
+    def _look_at_panel(self) -> None:
+        """Apply what a person changed on the panel file (called with the lock held)."""
+        if self.panel is None:
+            return
+        for key, fault in self.panel.changes().items():
+            if key == "jam":
+                self._jammed = fault
+            elif fault:
+                self._conditions.add(_PANEL_CONDITIONS[key])
+            else:
+                self._conditions.discard(_PANEL_CONDITIONS[key])
+            self._cond.notify_all()
+
     def _change(self, action: Callable[[], object]) -> None:
         with self._cond:
             action()
@@ -249,6 +272,7 @@ class SimPrinter:
     def _work(self) -> None:
         with self._cond:
             while not self._closed:
+                self._look_at_panel()
                 if not self._queue or self._blocked_now():
                     blocked = self._blocked_now()
                     self._cond.wait(0.5)

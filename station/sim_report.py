@@ -47,9 +47,9 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
     paper = station.world.paper
     # A sheet printed more often than its audited attempts allow is paper nobody accounted for.
     unaccounted = sorted(doc for doc, n in paper.printed.items() if n > 1 + reprints[doc])
-    events = station.office.events()
+    wanted = {a.id for a in station.office.approvals(station.cfg.station.id)}  # a fleet shares one back office
+    events = [e for e in station.office.events() if e["document_id"] in wanted]
     per_key = Tally((e["document_id"], e["event"]) for e in events)
-    wanted = {a.id for a in station.office.approvals()}
     summary = {
         "documents": len(wanted),
         "documents_by_kind": dict(Tally(a.kind for a in station.office.approvals())),

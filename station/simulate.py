@@ -30,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,9 @@ class Options:
     fast: bool = False  # soak runs: brisk people, fast polling
     buses: int = 1
     keep: bool = False  # keep a temporary station folder on exit (it holds keys and personal data)
+    # A fleet (station/fleet/) runs several: each with its id, and settings for its daemon's environment.
+    station_id: str = "MPP-DEMO-01"
+    env: dict[str, str] = field(default_factory=dict)
 
 
 class Buses:
@@ -114,8 +117,12 @@ class Buses:
 class SimulatedStation:
     """Everything `station simulate` runs, started and stopped together."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, *, office: BackOffice | None = None,
+                 office_server: BackOfficeServer | None = None) -> None:
+        """`office` and `office_server`: a back office shared with other stations (started by the caller)."""
         self.options = options
+        self.shared_server = office_server
+        self.office = office  # type: ignore[assignment]
         self.rng = random.Random(options.seed)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -134,18 +141,21 @@ class SimulatedStation:
         if not self.resumed:
             buses = [bus_spec("A:cu16:1x16")] + ([bus_spec(SECOND_BUS)] if opts.buses > 1 else [])
             with contextlib.redirect_stdout(io.StringIO()):
-                init_station(_Args(dir=str(self.folder), station_id="MPP-DEMO-01", kind=opts.kind,
+                init_station(_Args(dir=str(self.folder), station_id=opts.station_id, kind=opts.kind,
                                    bus=buses if opts.buses > 1 else None))
         self.config_path = config_path
         if opts.fast:
             _poll_bus_fast(config_path)
         self.cfg = config.load(config_path)
         station_id = self.cfg.station.id
-        self.office = BackOffice(self._issuer_key(), stations={station_id: self._bearer()}, seed=opts.seed,
-                                 scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10,
-                                 pdf_ratio=opts.pdf_ratio)
-        if (self.folder / OFFICE_STATE).exists():
-            self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
+        if self.shared_server is not None:
+            self.office.add_station(station_id, self._bearer())
+        else:
+            self.office = BackOffice(self._issuer_key(), stations={station_id: self._bearer()}, seed=opts.seed,
+                                     scan_hook=self._scan_hook, pin_ratio=opts.pin_ratio, pin_ln=10,
+                                     pdf_ratio=opts.pdf_ratio)
+            if (self.folder / OFFICE_STATE).exists():
+                self.office.restore(json.loads((self.folder / OFFICE_STATE).read_text()))
         self._trust(self.office.issuer_entry())
         # The station trusts the simulated agencies' CA (a new one each run; a resumed run keeps the old
         # roots too, for the signed PDFs still waiting to be verified).
@@ -153,7 +163,7 @@ class SimulatedStation:
         earlier = ca_bundle.read_bytes() if ca_bundle.exists() else b""
         if self.office.pdf_issuer.root_pem not in earlier:
             ca_bundle.write_bytes(earlier + self.office.pdf_issuer.root_pem)
-        self.server = BackOfficeServer(self.office).start()
+        self.server = self.shared_server or BackOfficeServer(self.office).start()
         self.bus = Buses({bus.name: LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                                                latch_ms=20 if opts.fast else None).start()
                           for bus in self.cfg.bus})
@@ -164,6 +174,7 @@ class SimulatedStation:
                     "STATION_API_PORT": str(opts.port), "STATION_BACKOFFICE_POLL_SECONDS": "0.5",
                     "STATION_BACKOFFICE_CHECKPOINT_SECONDS": "10", "STATION_PRINTER_SIM_OUTPUT": PRINTER_OUTPUT,
                     "STATION_PDF_CA_BUNDLE": str(ca_bundle)}
+        self.env.update(opts.env)
         if opts.printer_ppm:
             self.env["STATION_PRINTER_PAGES_PER_MINUTE"] = str(opts.printer_ppm)
         if opts.fast:
@@ -206,7 +217,7 @@ class SimulatedStation:
     def start(self) -> None:
         self.setup()
         if self.options.documents:
-            self.office.approve(self.options.documents)
+            self.office.approve(self.options.documents, station=self.cfg.station.id)
         self.start_daemon()
         world = self.world
         self._spawn(world.doors, "doors")
@@ -262,7 +273,8 @@ class SimulatedStation:
             thread.join(3)
         if getattr(self, "world", None) is not None:
             self._save_state()
-        for part in ("scanner", "bus", "server", "cups_lab"):  # whatever setup got to start
+        parts = ("scanner", "bus", "cups_lab") + (() if self.shared_server else ("server",))  # a fleet's: the fleet's
+        for part in parts:  # whatever setup got to start
             if getattr(self, part, None) is not None:
                 getattr(self, part).stop()
         return code
@@ -275,7 +287,8 @@ class SimulatedStation:
 
     def _save_state(self) -> None:
         """What the next run on this folder resumes: the back office and where the paper is."""
-        for name, state in ((OFFICE_STATE, self.office.snapshot()), (WORLD_STATE, self.world.snapshot())):
+        office = [] if self.shared_server is not None else [(OFFICE_STATE, self.office.snapshot())]
+        for name, state in (*office, (WORLD_STATE, self.world.snapshot())):
             path = self.folder / name
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(state))
@@ -321,7 +334,7 @@ class SimulatedStation:
 
     def done(self) -> bool:
         """Every approved document collected (or, at a dispenser, retained), and the back office told."""
-        wanted = {a.id for a in self.office.approvals()}
+        wanted = {a.id for a in self.office.approvals(self.cfg.station.id)}
         if not wanted:
             return False
         conn = spool.connect(self.cfg.spool_path)
@@ -367,7 +380,7 @@ class SimulatedStation:
             self.world.scan(doc, approval.token)
             return f"scanned the token of {doc}" + (f" (its PIN is {approval.pin})" if approval.pin else "")
         if words[0] == "approve" and len(words) == 2 and words[1].isdigit():
-            made = self.office.approve(int(words[1]))
+            made = self.office.approve(int(words[1]), station=self.cfg.station.id)
             return f"approved {len(made)}: {', '.join(a.id for a in made)}"
         if words[0] == "status":
             return json.dumps(self.counts())

@@ -41,6 +41,8 @@ log = logging.getLogger("simulators.backoffice")
 
 REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 DEFAULT_STATION = "MPP-DEMO-01"
+# `approve(station=ANY_STATION)`: each citizen chooses the station where they collect.
+ANY_STATION = "*"
 
 # Who is called when a citizen presses "scan at the station": (document id, token text) -> result.
 ScanHook = Callable[[str, str], Any]
@@ -185,13 +187,14 @@ class BackOffice:
 
     def approve(self, count: int = 1, *, station: str | None = None, template: str | None = None,
                 pin: bool | None = None, kind: str | None = None) -> list[Approval]:
-        """Approve `count` documents for `station` (the first one by default), templates in turn.
+        """Approve `count` documents for `station` (the first one by default; `ANY_STATION`: each citizen
+        chooses one), templates in turn.
 
         `kind` "pdf" makes agency-signed PDFs, "template" data to render; by
         default each is a PDF with the chance `pdf_ratio`.
         """
         station = station or next(iter(self.stations))
-        if station not in self.stations:
+        if station != ANY_STATION and station not in self.stations:
             raise KeyError(f"no station {station!r} at this back office")
         if template is not None and template not in self.forms:
             raise KeyError(f"no template {template!r}; known: {', '.join(self.forms)}")
@@ -205,10 +208,12 @@ class BackOffice:
             form = self.forms[template] if template else list(self.forms.values())[seq % len(self.forms)]
             with_pin = (self.rng.random() < self.pin_ratio) if pin is None else pin
             as_pdf = (self.rng.random() < self.pdf_ratio) if kind is None else kind == "pdf"
-            approval = self._approval(form, station, seq, with_pin, as_pdf)
+            with self._lock:
+                chosen = self.rng.choice(list(self.stations)) if station == ANY_STATION else station
+            approval = self._approval(form, chosen, seq, with_pin, as_pdf)
             with self._lock:
                 self._approvals[approval.id] = approval
-                self._feeds[station].append(approval.id)
+                self._feeds[chosen].append(approval.id)
             made.append(approval)
         return made
 
@@ -321,7 +326,7 @@ class BackOffice:
             return HttpAnswer(404, {"detail": f"no station {station}"})
         if not 1 <= limit <= 500:
             return HttpAnswer(400, {"detail": "limit must be 1 to 500"})
-        start = self._cursor_index(after)
+        start = self._cursor_index(station, after)
         if start is None:
             return HttpAnswer(400, {"detail": "bad cursor"})
         with self._lock:
@@ -336,7 +341,7 @@ class BackOffice:
             if duplicate and items and len(items) + len(extras) < limit:
                 items.append(copy.deepcopy(items[0]))  # the same document twice in one page
             page = items + extras
-            cursor = self._cursor(start + len(fresh_ids))
+            cursor = self._cursor(station, start + len(fresh_ids))
         body = {"documents": page, "cursor": cursor}
         if self.rng.random() < faults.malformed_rate:
             return HttpAnswer(200, raw=self._garble(body))
@@ -404,18 +409,21 @@ class BackOffice:
                     + json.dumps(body["cursor"]) + "}").encode()  # duplicate key
         return b'{"documents": [{"id": "X", "template_version": NaN}], "cursor": "x"}'
 
-    def _cursor(self, index: int) -> str:
-        return base64.urlsafe_b64encode(f"{self.run_id}:{index}".encode()).decode().rstrip("=")
+    def _cursor(self, station: str, index: int) -> str:
+        """An opaque cursor into one station's feed (another station's cursor is refused)."""
+        return base64.urlsafe_b64encode(f"{self.run_id}:{station}:{index}".encode()).decode().rstrip("=")
 
-    def _cursor_index(self, cursor: str | None) -> int | None:
+    def _cursor_index(self, station: str, cursor: str | None) -> int | None:
         if not cursor:
             return 0
         try:
-            run, _, index = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition(":")
+            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            run, _, rest = text.partition(":")
+            owner, _, index = rest.rpartition(":")
             value = int(index)
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return None
-        return value if run == self.run_id and value >= 0 else None
+        return value if run == self.run_id and owner == station and value >= 0 else None
 
     # --- events ---------------------------------------------------------------
 

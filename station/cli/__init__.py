@@ -54,6 +54,7 @@ COMMAND_MODULES = [
     "station.cli.status_cmd",
     "station.cli.jobs_cmd",
     "station.cli.alarms_cmd",
+    "station.cli.fleet_cmd",
 ]
 
 DESCRIPTION = """\

@@ -28,7 +28,19 @@ walk away and leave their paper: it is retained):
 
 approves the documents, lets simulated citizens collect them, and exits 0
 when every one is collected and the audit chain and its checkpoints verify
-(with a JSON summary: reprints, releases, events at the back office)."""
+(with a JSON summary: reprints, releases, events at the back office).
+
+A fleet, for the command center (station/fleet/simulate.py):
+
+  station simulate --stations 5 [--fault 'jam 3'] [--documents N --auto-collect --exit-when-done]
+
+runs N stations (--documents per station) against one back office, with a
+real Prometheus and Alertmanager watching them (deploy/prometheus/, in a
+private folder on free ports) and the command-center page; prints their
+addresses. Type faults while it runs: jam N, clear N, paper-out N,
+bus-down N, bus-up N, kill N (the daemon, for good), start N; and status,
+alerts, approve N [STATION]. Alerts come after 30 s (rules' for: capped,
+5 s scrapes) unless --realistic-alerts."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -62,6 +74,15 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="lock buses of a new station: 1 (CU16) or 2 (a CU16 bus A and an 8A/80 bus B)")
     parser.add_argument("--fast", action="store_true",
                         help="brisk simulated people and fast polling (soak runs and tests)")
+    fleet = parser.add_argument_group("a fleet of stations (the command center)")
+    fleet.add_argument("--stations", type=int, metavar="N",
+                       help="run N stations with Prometheus, Alertmanager and the command center")
+    fleet.add_argument("--fault", action="append", default=[], metavar="'NAME N'",
+                       help="inject a fault at start, e.g. 'jam 3', 'bus-down 5', 'kill 2' (repeatable)")
+    fleet.add_argument("--command-port", type=int, default=0, metavar="P",
+                       help="port of the command-center page (default: any free port)")
+    fleet.add_argument("--realistic-alerts", action="store_true",
+                       help="the shipped alert timings (15 s scrapes, 'printer blocked over 5 minutes')")
 
 
 def _port_free(port: int) -> None:
@@ -83,9 +104,36 @@ def run(args: argparse.Namespace) -> int:
         raise StationError("--documents must be 0 or more")
     if args.port:
         _port_free(args.port)
-    return simulate(Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
-                            exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
-                            power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
-                            pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed, keep=args.keep,
-                            printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
-                            quiet=args.quiet, buses=args.buses, fast=args.fast))
+    options = Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
+                      exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,
+                      power_cycle_every=args.power_cycle_every, cups=args.cups, port=args.port,
+                      pin_ratio=args.pin_ratio, pdf_ratio=args.pdf_ratio, seed=args.seed, keep=args.keep,
+                      printer_ppm=args.printer_ppm or (600 if args.exit_when_done else None), timeout=args.timeout,
+                      quiet=args.quiet, buses=args.buses, fast=args.fast)
+    if args.stations is None:
+        if args.fault:
+            raise StationError("--fault goes with --stations N")
+        return simulate(options)
+    return _fleet(args, options)
+
+
+def _fleet(args: argparse.Namespace, options: Options) -> int:
+    """`--stations N`: the fleet simulation (station/fleet/simulate.py)."""
+    from simulators.prometheus_lab import LabTiming
+
+    from ..fleet.faults import FaultError, parse_fault
+    from ..fleet.simulate import FleetOptions
+    from ..fleet.simulate import run as simulate_fleet
+
+    if not 1 <= args.stations <= 100 or args.cups:
+        raise StationError("--stations takes 1 to 100 (and no --cups)")
+    for text in args.fault:
+        try:
+            parse_fault(text, args.stations)
+        except FaultError as err:
+            raise StationError(str(err)) from None
+    fleet = FleetOptions(stations=args.stations, folder=args.dir, station=options, faults=args.fault,
+                         command_port=args.command_port)
+    if args.realistic_alerts:
+        fleet.timing = LabTiming()
+    return simulate_fleet(fleet)

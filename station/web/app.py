@@ -7,6 +7,7 @@ socket, for what only the daemon can do.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -57,7 +58,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     """The web app for this station's configuration."""
     control = control or ControlClient(cfg.path(cfg.paths.control_socket), timeout=CONTROL_TIMEOUT_S)  # type: ignore[arg-type]
     bus = EventBus()
-    station_metrics = StationMetrics()
+    station_metrics = StationMetrics(cfg)
     # The kiosk key file, read live; tests may give a fixed secret instead.
     kiosk_credential = (KioskKey(cfg.path(cfg.paths.kiosk_key)) if kiosk_secret is None  # type: ignore[arg-type]
                         else (lambda: kiosk_secret))
@@ -70,11 +71,15 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.relay.start()
+        # The metrics' audit counters catch up with the chain now, not during the first scrape.
+        warm_up = asyncio.get_running_loop().run_in_executor(None, station_metrics.spool.catch_up)
         try:
             yield
         finally:
             state.stopping.set()
             await state.relay.stop()
+            await warm_up
+            station_metrics.close()
             state.spool.close()
 
     app = FastAPI(title=f"MPP Station {cfg.station.id}", version=version(), description=API_DESCRIPTION,

@@ -1,113 +1,192 @@
-"""`/metrics` for Prometheus: jobs per state, release latency, device status, alarms.
+"""`/metrics` for Prometheus, through `prometheus_client`, in the web process.
 
-The text exposition format is written by hand (a few lines; no extra
-dependency). Job and alarm counts are read from the spool at scrape time;
-the release latency histogram counts the releases this web process has
-seen on the event stream since it started (`job` events in state
-`released` that carry `latency_s`, the scan-to-door-open time the counter
-measured).
+Three sources, one exposition:
+- the spool, read at scrape time through a read-only connection
+  (`spool_metrics.py`): jobs, slots, outbox, alarms, checkpoint, and
+  counters taken from the audit chain (exact across restarts);
+- the daemon, asked over its control socket at scrape time (bounded by a
+  timeout; `station_daemon_up 0` when it does not answer): devices, the
+  printer's blocking reasons, lock buses, the back-office feed;
+- the daemon's event stream, relayed to this process: the release latency
+  and PIN-entry histograms and the refusals by reason. These live in this
+  process's memory and start from zero when it restarts, which Prometheus's
+  `rate()` and `increase()` take in their stride.
+
+Names follow the Prometheus naming guide: base units (seconds),
+`_total` on counters, `_timestamp_seconds` for "when" (alerts compute ages
+as `time() - x`), `station_` as the namespace.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
+import asyncio
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from spool.alarms import open_counts
-from spool.jobs import count_by_state
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 
-# Scan-to-door-open, seconds: a citizen waiting; beyond 2 s feels broken.
+from station.config import Config
+from station.control import ControlClient, ControlError
+from station.disk import exposition as disk_exposition
+
+from .spool_metrics import SpoolCollector, rfc3339_seconds
+
+# `_created` series would be one more gauge per counter that Prometheus 2.x stores and nobody reads.
+disable_created_metrics()
+# The text format every Prometheus 2.x reads (prometheus_client writes it).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# A scrape never waits long for a busy daemon: at most this, and at most half the time Prometheus gives the
+# scrape (its X-Prometheus-Scrape-Timeout-Seconds header), so that a slow daemon still leaves a scrape that
+# arrives, saying `station_daemon_up 0`.
+DAEMON_TIMEOUT_S = 2.0
+# Token verified to door seen open, seconds: a citizen waiting; beyond 2 s feels broken.
 LATENCY_BUCKETS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+# Time at the PIN pad, seconds: a few seconds to type, a minute for someone who looks for it.
+PIN_BUCKETS = (2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 120.0)
 # The device vocabulary (DESIGN.md) and the lock buses' own words; any other word a device reports gets its line too.
 DEVICE_STATUSES = ("online", "offline", "busy", "hardware_error", "user_error", "starting", "unreachable", "stopped",
                    "unknown")
+# Refusal words of PROTOCOLS.md §4 (and the counter's own); anything else counts as "other".
+REFUSAL_REASONS = frozenset({"malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
+                             "wrong_station", "expired", "not_yet_valid", "lifetime", "unknown_document",
+                             "not_staged", "already_used", "pin_required", "pin_locked", "clock"})
+_REFUSAL_SCREENS = frozenset({"refused", "locked_out"})
+# Printer reasons are IPP keywords; a label value is never free text, and a printer never floods the series.
+_KEYWORD = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MAX_REASONS = 16
 
 
-class Histogram:
-    """A cumulative histogram, safe to observe from any thread."""
+@dataclass(frozen=True)
+class DaemonFacts:
+    """What the daemon said for one scrape (None: it did not answer)."""
 
-    def __init__(self, buckets: tuple[float, ...]) -> None:
-        self.buckets = buckets
-        self.counts = [0] * len(buckets)
-        self.total = 0
-        self.sum = 0.0
-        self._lock = threading.Lock()
-
-    def observe(self, value: float) -> None:
-        """Count one observation."""
-        with self._lock:
-            for index, bound in enumerate(self.buckets):
-                if value <= bound:
-                    self.counts[index] += 1
-            self.total += 1
-            self.sum += value
-
-    def lines(self, name: str) -> list[str]:
-        """The histogram's exposition lines."""
-        with self._lock:
-            out = [f'{name}_bucket{{le="{bound:g}"}} {count}' for bound, count in zip(self.buckets, self.counts,
-                                                                                      strict=True)]
-            out += [f'{name}_bucket{{le="+Inf"}} {self.total}', f"{name}_sum {self.sum:.6f}",
-                    f"{name}_count {self.total}"]
-        return out
+    devices: dict[str, Any] | None
+    backoffice: dict[str, Any] | None
+    disk: dict[str, Any] | None = None
 
 
 class StationMetrics:
     """What the web process exposes to Prometheus."""
 
-    def __init__(self) -> None:
-        self.release_latency = Histogram(LATENCY_BUCKETS)
-        self._counter_measures = False  # the daemon sends latency_s: the kiosk-seen estimate is not used
-        self._checking_at: float | None = None
+    def __init__(self, cfg: Config) -> None:
+        self.spool = SpoolCollector(cfg)
+        self.events = CollectorRegistry(auto_describe=True)
+        self.release_latency = Histogram(
+            "station_release_latency_seconds",
+            "Token verified to door seen open (PIN entry excluded), releases seen since this web process started.",
+            buckets=LATENCY_BUCKETS, registry=self.events)
+        self.pin_entry = Histogram(
+            "station_release_pin_entry_seconds", "Time citizens spent at the PIN pad, releases that asked for one.",
+            buckets=PIN_BUCKETS, registry=self.events)
+        self.refusals = Counter("station_release_refusals", "Scans refused, by reason (PROTOCOLS.md section 4).",
+                                ["reason"], registry=self.events)
 
     def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
-        """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp).
-
-        The latency is the counter's own measure (`latency_s` on the `released`
-        job event) when it sends one; otherwise the kiosk's view of it: from
-        the `checking` screen to the `opening` screen, as the daemon stamped them.
-        """
+        """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp)."""
         if kind == "release":
-            latency = data.get("latency_s")
+            latency, pin = data.get("latency_s"), data.get("pin_s")
             if _plausible(latency):
-                self._counter_measures = True
                 self.release_latency.observe(float(latency))
-        elif kind == "kiosk" and not self._counter_measures and isinstance(at, int | float):
-            screen = data.get("screen")
-            if screen == "checking":
-                self._checking_at = float(at)
-            elif screen == "opening" and self._checking_at is not None:
-                if _plausible(at - self._checking_at):
-                    self.release_latency.observe(at - self._checking_at)
-                self._checking_at = None
-            elif screen != "pin":  # a refusal (or anything else) ends the attempt; a PIN keeps it going
-                self._checking_at = None
+            if _plausible(pin):
+                self.pin_entry.observe(float(pin))
+        elif kind == "kiosk" and data.get("screen") in _REFUSAL_SCREENS and data.get("reason"):
+            reason = data["reason"]
+            self.refusals.labels(reason if reason in REFUSAL_REASONS else "other").inc()
 
-    def render(self, conn: sqlite3.Connection, devices: dict[str, Any] | None) -> str:
-        """The exposition text for one scrape (`devices` is None when the daemon is down)."""
-        out: list[str] = []
+    async def ask_daemon(self, control: ControlClient, scrape_timeout: str | None = None) -> DaemonFacts:
+        """The daemon's devices and back-office status, asked together, within the scrape's time."""
+        timeout = DAEMON_TIMEOUT_S
+        try:
+            timeout = min(timeout, max(0.1, float(scrape_timeout) / 2)) if scrape_timeout else timeout
+        except ValueError:
+            pass
 
-        def family(name: str, kind: str, help_text: str) -> None:
-            out.extend([f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"])
+        async def ask(op: str) -> dict[str, Any] | None:
+            try:
+                reply = await asyncio.wait_for(control.acall(op), timeout)
+            except (ControlError, TimeoutError, OSError):
+                return None
+            return reply if isinstance(reply, dict) else None
 
-        family("station_jobs", "gauge", "Jobs in the spool, by state.")
-        for state, count in count_by_state(conn).items():
-            out.append(f'station_jobs{{state="{state}"}} {count}')
-        family("station_release_latency_seconds", "histogram",
-               "Scan-to-door-open time of releases seen since this web process started.")
-        out.extend(self.release_latency.lines("station_release_latency_seconds"))
-        family("station_alarms_open", "gauge", "Open alarms (neither cleared nor acknowledged), by severity.")
-        for severity, count in open_counts(conn).items():
-            out.append(f'station_alarms_open{{severity="{severity}"}} {count}')
-        family("station_daemon_up", "gauge", "1 when the station daemon answers on its control socket.")
-        out.append(f"station_daemon_up {0 if devices is None else 1}")
-        family("station_device_status", "gauge", "1 for each device's current status.")
-        for device, status in _device_statuses(devices or {}):
-            for word in DEVICE_STATUSES + (() if status in DEVICE_STATUSES else (status,)):
-                out.append(f'station_device_status{{device="{_label(device)}",status="{_label(word)}"}} '
-                           f"{1 if status == word else 0}")
-        return "\n".join(out) + "\n"
+        devices, backoffice, disk = await asyncio.gather(ask("devices"), ask("backoffice"), ask("disk"))
+        return DaemonFacts(devices, backoffice, disk)
+
+    def exposition(self, facts: DaemonFacts) -> bytes:
+        """The text of one scrape (reads the spool: call it off the event loop)."""
+        text = generate_latest(_Scrape((self.spool, self.events, _DaemonCollector(facts))))  # type: ignore[arg-type]
+        # The disk's gauges come from the daemon's memory (station/disk.py): they show a full disk that the
+        # spool cannot record.
+        return text + disk_exposition(facts.disk).encode()
+
+    def close(self) -> None:
+        """Release the spool connection."""
+        self.spool.close()
+
+
+class _Scrape:
+    """The collectors of one scrape, chained (this scrape's daemon facts are its own: no shared state)."""
+
+    def __init__(self, collectors: Iterable[Any]) -> None:
+        self.collectors = collectors
+
+    def collect(self) -> Iterator[Metric]:
+        for collector in self.collectors:
+            yield from collector.collect()
+
+
+class _DaemonCollector:
+    """The daemon's answers as metric families."""
+
+    def __init__(self, facts: DaemonFacts) -> None:
+        self.facts = facts
+
+    def collect(self) -> Iterator[Metric]:
+        devices = self.facts.devices
+        yield GaugeMetricFamily("station_daemon_up", "1 when the station daemon answers on its control socket.",
+                                value=0 if devices is None else 1)
+        yield from _device_families(devices or {})
+        feed = GaugeMetricFamily("station_backoffice_feed_success_timestamp_seconds",
+                                 "When the daemon last took a page from the back office (absent before the first).")
+        status = (self.facts.backoffice or {}).get("feed")
+        stamp = rfc3339_seconds(status.get("last_ok_at")) if isinstance(status, dict) else None
+        if stamp is not None:
+            feed.add_metric([], stamp)
+        yield feed
+
+
+def _device_families(devices: dict[str, Any]) -> Iterator[Metric]:
+    statuses = GaugeMetricFamily("station_device_status", "1 for each device's current status.",
+                                 labels=["device", "status"])
+    for device, status in _device_statuses(devices):
+        for word in DEVICE_STATUSES + (() if status in DEVICE_STATUSES else (status,)):
+            statuses.add_metric([device, word], 1 if status == word else 0)
+    yield statuses
+    printer = devices.get("printer")
+    blocked = GaugeMetricFamily("station_printer_blocked",
+                                "1 while the printer reports a reason that stops paper (jam, empty tray, door, offline).")
+    reasons = GaugeMetricFamily("station_printer_reason", "1 for each reason the printer reports now.",
+                                labels=["reason"])
+    if isinstance(printer, dict):
+        blocked.add_metric([], 1 if _list(printer.get("blocking")) else 0)
+        for reason in _list(printer.get("reasons"))[:MAX_REASONS]:
+            if isinstance(reason, str) and _KEYWORD.match(reason):
+                reasons.add_metric([reason], 1)
+    yield blocked
+    yield reasons
+    buses = GaugeMetricFamily("station_lock_bus_up", "1 while the lock bus's serial port is open and usable.",
+                              labels=["bus"])
+    for bus in _list(devices.get("buses")):
+        if isinstance(bus, dict):
+            buses.add_metric([str(bus.get("name", "?"))], 1 if bus.get("state") == "online" else 0)
+    yield buses
+
+
+def _list(value: Any) -> list[Any]:
+    """A list from the daemon's reply, or an empty one for anything else."""
+    return value if isinstance(value, list) else []
 
 
 def _plausible(seconds: Any) -> bool:
@@ -131,8 +210,3 @@ def _device_statuses(devices: dict[str, Any]) -> list[tuple[str, str]]:
 def _status(device: dict[str, Any]) -> str:
     """A device's status word (the daemon says `state`; `status` is accepted too)."""
     return str(device.get("state", device.get("status", "unknown")))
-
-
-def _label(value: str) -> str:
-    """A label value escaped as the exposition format wants."""
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -187,9 +187,9 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
         _wait(lambda job=job: _state(sim, job["id"]) == "collected", f"{job['id']} collected")
     assert strays == []
     metrics = httpx.get(f"{sim.url}/metrics").text
-    count = int(re.search(r"^station_release_latency_seconds_count (\d+)$", metrics, re.M).group(1))
+    count = int(float(re.search(r"^station_release_latency_seconds_count ([\d.]+)$", metrics, re.M).group(1)))
     assert count >= released + pinned
-    printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1$', metrics, re.M)
+    printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1\.0$', metrics, re.M)
     assert len(printer) == 1 and printer[0] in ("online", "busy"), printer
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from spool.errors import SpoolError
 from station.control import ControlError
-from station.disk import exposition
 
+from ..metrics import CONTENT_TYPE
 from ..models import Health, Readiness
 from ..respond import json_response
 from .common import daemon, web
@@ -72,19 +73,8 @@ async def _missing_devices(request: Request) -> list[str]:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,
             responses={200: {"content": {"text/plain": {"example": 'station_jobs{state="staged"} 12\n'}}}})
-async def metrics(request: Request) -> PlainTextResponse:
-    """Jobs per state, release latency histogram, device status, open alarms, disk space."""
+async def metrics(request: Request) -> Response:
+    """The station's metrics for Prometheus (station/web/metrics.py lists them)."""
     state = web(request)
-    devices, disk = await asyncio.gather(_probe(request, "devices"), _probe(request, "disk"))
-    text = state.metrics.render(state.spool.conn(), devices if isinstance(devices, dict) else None)
-    # The disk's gauges come from the daemon's memory: they show a full disk that the spool cannot record.
-    text += exposition(disk if isinstance(disk, dict) else None)
-    return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
-
-
-async def _probe(request: Request, op: str) -> object:
-    """One daemon command for a scrape; None when it does not answer in time."""
-    try:
-        return await asyncio.wait_for(daemon(request, op), PROBE_TIMEOUT_S)
-    except (ControlError, TimeoutError):
-        return None
+    facts = await state.metrics.ask_daemon(state.control, request.headers.get("X-Prometheus-Scrape-Timeout-Seconds"))
+    return Response(await run_in_threadpool(state.metrics.exposition, facts), media_type=CONTENT_TYPE)
