@@ -112,9 +112,10 @@ class ControlServer:
             return {"id": ident, "ok": False, "error": f"internal error: {type(err).__name__}", "status": 500}
 
     async def _stream(self, writer: asyncio.StreamWriter) -> None:
-        async for event in self.events.subscribe():
-            await _send(writer, {"event": {"id": event.id, "kind": event.kind, "data": event.data,
-                                           "at": event.at}})
+        async with self.events.subscribe() as events:
+            async for event in events:
+                await _send(writer, {"event": {"id": event.id, "kind": event.kind, "data": event.data,
+                                               "at": event.at}})
 
 
 async def _send(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:

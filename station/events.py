@@ -12,7 +12,6 @@ import asyncio
 import itertools
 import threading
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,22 +51,56 @@ class EventBus:
                     self._subscribers.discard((loop, queue))
         return event
 
-    async def subscribe(self) -> AsyncIterator[Event]:
-        """Events from now on, until the caller stops iterating."""
-        queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
-        entry = (asyncio.get_running_loop(), queue)
+    def subscribe(self) -> Subscription:
+        """Events from now on, until the caller stops iterating (or closes the subscription).
+
+        The subscription counts from this call, not from the first read, so a
+        reader can say "I am listening" before it waits and lose nothing between.
+        """
+        return Subscription(self)
+
+    def _add(self, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]) -> None:
         with self._lock:
             self._subscribers.add(entry)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            with self._lock:
-                self._subscribers.discard(entry)
+
+    def _discard(self, entry: tuple[asyncio.AbstractEventLoop, asyncio.Queue[Event]]) -> None:
+        with self._lock:
+            self._subscribers.discard(entry)
 
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+
+class Subscription:
+    """One reader's queue on an `EventBus`: registered when made, removed by `aclose()`."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(QUEUE_LIMIT)
+        self._entry = (asyncio.get_running_loop(), self._queue)
+        bus._add(self._entry)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def __anext__(self) -> Event:
+        try:
+            return await self._queue.get()
+        except asyncio.CancelledError:
+            # A reader cancelled while waiting has stopped reading: nothing more is queued for it.
+            await self.aclose()
+            raise
+
+    async def aclose(self) -> None:
+        """Stop receiving events."""
+        self._bus._discard(self._entry)
 
 
 def _offer(queue: asyncio.Queue[Event], event: Event) -> None:

@@ -64,6 +64,7 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
         "reprints": sum(reprints.values()),
         "daemon_kills": station.kills, "bus_power_cycles": station.power_cycles,
         "backoffice_events": len(events),
+        "backoffice_events_by_kind": dict(Tally(e["event"] for e in events)),
         "events_duplicated": sorted(f"{d}:{e}" for (d, e), n in per_key.items() if n > 1),
         "documents_missing_events": station.missing_events(wanted)[:20],
     }

@@ -100,14 +100,18 @@ def sse_frame(event: Event, data: dict[str, Any]) -> bytes:
 async def sse_stream(bus: EventBus, relay: EventRelay, *, kinds: frozenset[str] | None,
                      shape: Callable[[str, dict[str, Any]], dict[str, Any]],
                      stopping: asyncio.Event) -> AsyncIterator[bytes]:
-    """Events for one page: first whether the station is online, then each event, shaped for its reader."""
-    yield b"retry: 2000\n\n"
-    hello = Event(0, "station", {"online": relay.online})
-    yield sse_frame(hello, hello.data)
+    """Events for one page: first whether the station is online, then each event, shaped for its reader.
+
+    The page listens before it is told hello, so whatever it reads after the
+    hello (its fresh view) and every event from then on fit together.
+    """
     events = bus.subscribe()
     pending: asyncio.Future[Event] | None = None
     stop_wait = asyncio.ensure_future(stopping.wait())
     try:
+        yield b"retry: 2000\n\n"
+        hello = Event(0, "station", {"online": relay.online})
+        yield sse_frame(hello, hello.data)
         while not stopping.is_set():
             if pending is None:
                 pending = asyncio.ensure_future(anext(events))
@@ -124,9 +128,7 @@ async def sse_stream(bus: EventBus, relay: EventRelay, *, kinds: frozenset[str] 
     finally:
         stop_wait.cancel()
         if pending is not None:
-            # Cancelling the pending read ends the subscription (its finally unsubscribes).
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pending
-        with contextlib.suppress(Exception):
-            await events.aclose()
+        await events.aclose()

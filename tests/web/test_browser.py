@@ -21,6 +21,7 @@ def kiosk(chromium, site):
     key = site.server.config.app.state.web.kiosk_key()  # the kiosk's browser is paired once with the station's kiosk key
     page.goto(f"{site.url}/kiosk?key={key}")
     page.wait_for_selector("main[data-screen='idle']")
+    page.wait_for_selector("main[data-live='true']")  # the event stream listens: a scan now is seen
     yield page
     assert strays == [] and errors == []
     page.close()

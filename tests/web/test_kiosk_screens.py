@@ -35,6 +35,7 @@ def _open(chromium, site, size: tuple[int, int]):
     key = site.server.config.app.state.web.kiosk_key()  # the kiosk's browser, paired with the station
     page.goto(f"{site.url}/kiosk?key={key}")
     page.wait_for_selector("main[data-screen='idle']")
+    page.wait_for_selector("main[data-live='true']")
     return page, strays, errors
 
 

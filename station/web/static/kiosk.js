@@ -326,9 +326,11 @@
     await refresh();
     follow("/api/v1/kiosk/events", token, (kind, data) => {
       if (kind === "station") {
-        const wasOnline = online;
+        // Said first on every connection (the stream already listens) and when the daemon comes
+        // or goes: read the view afresh, so nothing that happened before the stream is missed.
         online = Boolean(data.online);
-        if (online && !wasOnline) refresh(); else render(view);
+        screenNode.dataset.live = "true";
+        if (online) refresh(); else render(view);
       } else if (kind === "kiosk") {
         online = true;
         if (data.screen !== "pin") pin = "";
@@ -336,7 +338,7 @@
       }
     }, (connected, status) => {
       if (status === 401) { location.reload(); return; }
-      if (connected) refresh(); else { online = false; render(view); }
+      if (!connected) { screenNode.dataset.live = "false"; online = false; render(view); }
     });
   }
 
