@@ -4,7 +4,7 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
-# The suite mostly waits (on devices, daemons, browsers): three workers, the CUPS lab's tests on one of them.
+# The suite mostly waits (on devices, daemons, browsers): three workers share the machine.
 TEST_WORKERS ?= 3
 STAMP   := $(VENV)/.installed-stamp
 
@@ -36,7 +36,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

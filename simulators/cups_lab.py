@@ -9,44 +9,35 @@ reports pages (`ippeve-print.sh`), and a queue with
 Everything lives in one folder and on ports picked free at start: the lab
 runs its own cupsd (own ServerRoot, spool, logs, domain socket and port),
 never touches a CUPS configuration it did not create, and stops exactly the
-processes it started. Where Avahi already runs, it is used as it is;
-otherwise the lab starts a private bus and Avahi (Avahi's pid file in
-/run/avahi-daemon is the one trace it leaves while running).
+processes it started. Avahi comes from `dns_sd`: the machine's, another
+lab's, or a private one (its pid file in /run/avahi-daemon is the one trace
+the lab leaves while running).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from drivers.errors import DeviceError
 from station.errors import StationError
 
+from .dns_sd import DnsSd
+from .lab_parts import START_TIMEOUT_S, LabError, Process, free_port, tool, wait_until
+
 PRINT_COMMAND = Path(__file__).with_name("ippeve-print.sh")
 TOOLS = ("dbus-daemon", "avahi-daemon", "cupsd", "ippeveprinter", "lpadmin", "ipptool", "pdfinfo")
 FAULTS = ("media-jam", "media-empty", "door-open", "cover-open", "toner-empty", "output-area-full", "short")
 MAINTENANCE_JOB = "mpp-lab-maintenance"
-START_TIMEOUT_S = 20.0
-# Where a lab that started its own bus and Avahi leaves the bus address, so a
-# second lab (a demo beside the tests) can use them instead of failing.
-BUS_NOTE = Path(tempfile.gettempdir()) / "mpp-cups-lab.bus"
-
-
-class LabError(StationError):
-    """The lab cannot start (a tool is missing, a port or daemon is taken, a part did not come up)."""
-
-    exit_code = 4
 
 
 @dataclass(frozen=True)
@@ -57,80 +48,6 @@ class Printed:
     title: str
     pages: int
     file: Path
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Process:
-    """One daemon the lab started, in its own process group (so its children stop with it)."""
-
-    def __init__(self, name: str, argv: list[str], *, log: Path, env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.argv = argv
-        self.log = log
-        self.env = env
-        self.popen: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start it (output to its log file)."""
-        with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                          env=self.env, start_new_session=True)
-
-    @property
-    def running(self) -> bool:
-        """True while the process lives."""
-        return self.popen is not None and self.popen.poll() is None
-
-    def stop(self, *, sig: int = signal.SIGTERM, timeout: float = 10.0, group: bool = True) -> None:
-        """Signal it (or its whole process group), wait, and kill what is left.
-
-        `group=False` signals the leader only, for a daemon that stops its
-        own children in order (cupsd saves its jobs' state that way).
-        """
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                if group:
-                    os.killpg(self.popen.pid, sig)
-                else:
-                    self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(5)
-        # Children (a print command) may outlive the leader: end the group.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen = None
-
-    def log_tail(self, lines: int = 8) -> str:
-        """The end of its log, to explain a failed start."""
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-
-def _wait(what: str, ready: Callable[[], bool], process: Process | None = None,
-          timeout: float = START_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        if process is not None and process.popen is not None and process.popen.poll() is not None:
-            raise LabError(f"{what} exited during start:\n{process.log_tail()}")
-        time.sleep(0.05)
-    raise LabError(f"{what} did not come up within {timeout:.0f} s"
-                   + (f":\n{process.log_tail()}" if process else ""))
 
 
 class CupsLab:
@@ -150,7 +67,7 @@ class CupsLab:
         self.socket = self.cups_dir / "cups.sock"
         self.cups_port = 0
         self.printer_port = 0
-        self._bus_address: str | None = None
+        self._dns_sd = DnsSd(self.root)
         self._processes: dict[str, Process] = {}
         self._fault: str | None = None
 
@@ -201,7 +118,7 @@ class CupsLab:
         self.socket = self.cups_dir / "cups.sock"
         (self.root / "cups-dir").write_text(f"{self.cups_dir}\n")
         try:
-            self._start_dns_sd()
+            self._dns_sd.start()
             self.printer_port = free_port()
             self.start_printer()
             self.cups_port = free_port()
@@ -215,12 +132,11 @@ class CupsLab:
 
     def stop(self) -> None:
         """Stop what the lab started, newest first."""
-        if "avahi" in self._processes:
-            BUS_NOTE.unlink(missing_ok=True)
-        for name in ("cupsd", "printer", "avahi", "dbus"):
+        for name in ("cupsd", "printer"):
             process = self._processes.pop(name, None)
             if process is not None:
                 process.stop()
+        self._dns_sd.stop()
         if self.cups_dir.name.startswith("mpp-cups-lab-") and self.cups_dir.is_dir():
             # Keep cupsd's logs with the lab's own, then drop its tree (job files included).
             for log in (self.cups_dir / "logs").glob("*_log"):
@@ -229,44 +145,14 @@ class CupsLab:
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
-        if self._bus_address:
-            env["DBUS_SYSTEM_BUS_ADDRESS"] = self._bus_address
+        if self._dns_sd.bus_address:
+            env["DBUS_SYSTEM_BUS_ADDRESS"] = self._dns_sd.bus_address
         env["MPP_LAB_CONTROL"] = str(self.control_file)
         env["MPP_LAB_OUT"] = str(self.out_dir)
         return env
 
     def _log(self, name: str) -> Path:
         return self.root / "logs" / f"{name}.log"
-
-    def _start_dns_sd(self) -> None:
-        if subprocess.run([_tool("avahi-daemon"), "--check"], capture_output=True).returncode == 0:
-            if Path("/run/dbus/system_bus_socket").exists():
-                return  # use the machine's own Avahi, as it is
-            shared = _shared_bus()
-            if shared is None:
-                raise LabError("an Avahi daemon runs but not on the system bus; stop it first "
-                               "(its pid is in /run/avahi-daemon/pid)")
-            self._bus_address = shared  # another lab's private bus and Avahi: borrow them
-            return
-        bus_socket = self.root / "bus.sock"
-        bus_socket.unlink(missing_ok=True)
-        bus_conf = self.root / "dbus.conf"
-        bus_conf.write_text(_DBUS_CONF.format(socket=bus_socket))
-        dbus = Process("dbus", [_tool("dbus-daemon"), f"--config-file={bus_conf}", "--nofork"],
-                       log=self._log("dbus"))
-        dbus.start()
-        self._processes["dbus"] = dbus
-        _wait("the private system bus (dbus-daemon)", bus_socket.exists, dbus)
-        self._bus_address = f"unix:path={bus_socket}"
-        avahi_conf = self.root / "avahi-daemon.conf"
-        avahi_conf.write_text(_AVAHI_CONF)
-        avahi = Process("avahi", [_tool("avahi-daemon"), "-f", str(avahi_conf), "--no-drop-root",
-                                  "--no-chroot", "--no-rlimits", "--no-proc-title"],
-                        log=self._log("avahi"), env=self._env())
-        avahi.start()
-        self._processes["avahi"] = avahi
-        _wait("avahi-daemon", lambda: "Server startup complete" in avahi.log_tail(50), avahi)
-        BUS_NOTE.write_text(f"{self._bus_address}\n")
 
     def start_printer(self) -> None:
         """Start (or start again) ippeveprinter on the lab's printer port."""
@@ -276,7 +162,7 @@ class CupsLab:
         spool = self.root / "printer-spool"
         spool.mkdir(exist_ok=True)
         printer = Process("printer", [
-            _tool("ippeveprinter"), "-p", str(self.printer_port), "-n", "localhost", "-d", str(spool),
+            tool("ippeveprinter"), "-p", str(self.printer_port), "-n", "localhost", "-d", str(spool),
             "-c", str(command), "-f", "application/pdf,application/octet-stream", "-F", "application/pdf",
             "-s", "30", "-m", "SimPrinter", self.printer_name], log=self._log("printer"), env=self._env())
         printer.start()
@@ -294,7 +180,7 @@ class CupsLab:
             finally:
                 client.close()
 
-        _wait("ippeveprinter", answers, printer)
+        wait_until("ippeveprinter", answers, printer)
 
     def ensure_running(self) -> None:
         """Start the printer and cupsd again if they were stopped (a test pulled a plug)."""
@@ -320,11 +206,11 @@ class CupsLab:
         """Start (or start again) the lab's cupsd, in the foreground of its own process group."""
         self.socket.unlink(missing_ok=True)
         root = self.cups_dir / "root"
-        cupsd = Process("cupsd", [_tool("cupsd"), "-f", "-c", str(root / "cupsd.conf"),
+        cupsd = Process("cupsd", [tool("cupsd"), "-f", "-c", str(root / "cupsd.conf"),
                                   "-s", str(root / "cups-files.conf")], log=self._log("cupsd"), env=self._env())
         cupsd.start()
         self._processes["cupsd"] = cupsd
-        _wait("cupsd", self._cupsd_answers, cupsd)
+        wait_until("cupsd", self._cupsd_answers, cupsd)
 
     def stop_cupsd(self) -> None:
         """Stop the lab's cupsd the way a service manager does (SIGTERM)."""
@@ -361,7 +247,7 @@ class CupsLab:
         self._lpadmin("-x", name)
 
     def _lpadmin(self, *args: str) -> None:
-        result = subprocess.run([_tool("lpadmin"), "-h", str(self.socket), *args], capture_output=True,
+        result = subprocess.run([tool("lpadmin"), "-h", str(self.socket), *args], capture_output=True,
                                 text=True, timeout=30)
         if result.returncode != 0:
             raise LabError(f"lpadmin {' '.join(args)} failed: {result.stderr.strip()}")
@@ -395,7 +281,7 @@ class CupsLab:
         test.write_text(_MAINTENANCE_TEST)
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
-            result = subprocess.run([_tool("ipptool"), "-f", str(blank), self.printer_uri, str(test)],
+            result = subprocess.run([tool("ipptool"), "-f", str(blank), self.printer_uri, str(test)],
                                     capture_output=True, text=True, timeout=30)
             if result.returncode == 0:
                 break
@@ -403,7 +289,7 @@ class CupsLab:
             if not busy or time.monotonic() > deadline:
                 raise LabError(f"the maintenance job failed: {result.stdout.strip()} {result.stderr.strip()}")
             time.sleep(0.2)
-        _wait("the printer to clear", lambda: not set(self.printer_reasons()) & set(FAULTS), timeout=10)
+        wait_until("the printer to clear", lambda: not set(self.printer_reasons()) & set(FAULTS), timeout=10)
 
     def printer_reasons(self) -> list[str]:
         """The simulated printer's own `printer-state-reasons`, severity suffixes stripped."""
@@ -448,54 +334,6 @@ class CupsLab:
         rows = [line.split("\t") for line in path.read_text(errors="replace").splitlines()]
         return iter([row for row in rows if len(row) == width])
 
-
-def _shared_bus() -> str | None:
-    """The private bus of another running lab (whose Avahi this one may borrow), if any."""
-    try:
-        address = BUS_NOTE.read_text().strip()
-    except OSError:
-        return None
-    socket_path = address.removeprefix("unix:path=")
-    return address if address.startswith("unix:path=") and Path(socket_path).exists() else None
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/bin")
-    if found is None:
-        raise LabError(f"{name} is not installed")
-    return found
-
-
-_DBUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<!-- The CUPS lab's private system bus: only Avahi and ippeveprinter use it. -->
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={socket}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-"""
-
-_AVAHI_CONF = """# The CUPS lab's Avahi: loopback only, publishes nothing of its own.
-[server]
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=lo
-disallow-other-stacks=no
-ratelimit-interval-usec=1000000
-ratelimit-burst=1000
-[wide-area]
-enable-wide-area=no
-[publish]
-publish-hinfo=no
-publish-workstation=no
-"""
 
 _CUPS_FILES_CONF = """# The CUPS lab's private cupsd: every file under {cups}.
 ServerRoot {cups}/root

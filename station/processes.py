@@ -9,16 +9,18 @@ import signal
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Linux: ask the kernel to SIGKILL this process when its parent dies (even by SIGKILL).
 
-    Call it first thing in a child (a `preexec_fn`, a worker initialiser). If the
-    parent is already gone by then, exit at once.
+    Call it first thing in a child (a `preexec_fn`, a worker initialiser) with
+    the pid of the process that started it. If that parent is already gone by
+    then (a spawned worker takes a while to get here), exit at once: an
+    orphan nobody waits for would hold the spool open for ever.
     """
-    parent = os.getppid()
+    expected = os.getppid() if parent is None else parent
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         return
-    if os.getppid() != parent:
+    if os.getppid() != expected:
         os._exit(1)

@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import multiprocessing
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -66,14 +67,14 @@ class Rendered:
 _worker: dict[str, Any] = {}
 
 
-def _start_worker(config_path: str) -> None:
+def _start_worker(config_path: str, daemon_pid: int) -> None:
     """Worker initialiser: the configuration, the live trust store, the station key, the template cache."""
     from . import config as config_module
     from .templates.cache import TemplateCache
     from .templates.versions import SpoolLedger
     from .trust import TrustFile, load_private_key
 
-    die_with_parent()
+    die_with_parent(daemon_pid)
     cfg = config_module.load(config_path)
     conn = spool.connect(cfg.spool_path)
     # The store is read live (one stat per document): a revoked template key renders nothing new.
@@ -187,7 +188,7 @@ class RenderStage:
         # its parent is the daemon itself, so it can die with it (see _start_worker).
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_start_worker,
-                                        initargs=(str(self.config_path),))
+                                        initargs=(str(self.config_path), os.getpid()))
 
     async def stop(self) -> None:
         if self.pool is not None:

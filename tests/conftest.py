@@ -29,11 +29,29 @@ def station_dir(tmp_path: Path) -> Path:
 SLOW_FIRST = ("tests/station/test_end_to_end.py", "tests/printing/test_memory.py")
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        # CUPS labs share one Avahi when several run at once, and the first to stop takes it away:
-        # every test of the lab runs on one worker, one after another.
-        if item.get_closest_marker("cups"):
-            item.add_marker(pytest.mark.xdist_group("cups-lab"))
     items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.nodeid.startswith(SLOW_FIRST)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers, the run starts the CUPS labs' Avahi once, for all of them.
+
+    A lab borrows the Avahi another lab started, and the lab that started it
+    takes it away when it stops: with several labs at once (one per worker,
+    and `station simulate --cups` inside a test) the owner must outlive them all.
+    """
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    if os.geteuid() != 0:
+        return  # the labs skip without root
+    import tempfile
+
+    from simulators.dns_sd import DnsSd
+    from simulators.lab_parts import LabError
+
+    dns_sd = DnsSd(Path(tempfile.mkdtemp(prefix="mpp-test-dns-sd-")))
+    try:
+        dns_sd.start()
+    except LabError:
+        return  # each lab says what is missing when it starts
+    config.add_cleanup(dns_sd.stop)

@@ -18,7 +18,7 @@ from station.web.part import WebPart
 from station.web.serve import info_path
 
 
-def _wait_for(predicate, what: str, seconds: float = 20.0):
+def _wait_for(predicate, what: str, seconds: float = 60.0):
     deadline = time.monotonic() + seconds
     while True:
         value = predicate()
