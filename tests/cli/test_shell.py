@@ -6,14 +6,13 @@ import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from patience import interrupt, wait
 
 import spool
 from spool import alarms, audit, jobs, machine
@@ -43,22 +42,7 @@ class Simulation:
         return spool.connect(self.folder / "spool.db")
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _wait(predicate, what: str, seconds: float = 90.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
-        time.sleep(0.3)
+        interrupt(self.process)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +58,7 @@ def sim(tmp_path_factory):
             finally:
                 conn.close()
             return found if len(found) == 3 else None
-        _wait(staged, "three documents staged")
+        wait(staged, 90, "three documents staged")
         yield sim
     finally:
         sim.stop()
@@ -102,7 +86,7 @@ def test_status_shows_devices_jobs_alarms_and_the_outbox(sim: Simulation) -> Non
 
 def test_jobs_cancel_reprint_move_through_the_daemon(sim: Simulation) -> None:
     conn = sim.conn()
-    first, second, third = sorted((j.id for j in jobs.jobs_in(conn, JobState.STAGED, limit=10)))
+    first, second, third = sorted(j.id for j in jobs.jobs_in(conn, JobState.STAGED, limit=10))
     free = next(row["id"] for row in conn.execute("SELECT id FROM slots WHERE occupant IS NULL"
                                                    " AND out_of_service = 0 ORDER BY id DESC"))
     conn.close()

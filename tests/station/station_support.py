@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
+import patience
 
 import spool
 from spool import jobs
 from spool.states import JobState
 from station.simulate import SimulatedStation
 
-
-def wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `predicate` until it gives something true (returned), or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+wait = patience.wait  # the whole-station tests import it from here
 
 
 def job(station: SimulatedStation, doc_id: str) -> jobs.Job | None:

@@ -32,6 +32,13 @@ def _pending(station: SimulatedStation) -> int:
         conn.close()
 
 
+def _serving(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def _kill(station: SimulatedStation) -> None:
     assert station.daemon is not None
     station.daemon.send_signal(signal.SIGKILL)
@@ -53,6 +60,8 @@ def test_a_report_reaches_the_back_office_once_through_kills(tmp_path: Path) -> 
         station.office.set_faults(down=True)
         station.scanner.send(approval.token)
         wait(lambda: station.counts().get("collected", 0) == 1, 60, "the document collected")
+        # The web process starts beside the daemon, and may come up later than the counter on a busy machine.
+        wait(lambda: _serving(base), 60, "the web app")
 
         reply = httpx.post(f"{base}/api/v1/kiosk/problem", json={"problem": "document_missing"},
                            headers={"Authorization": f"Bearer {token}"}, timeout=10)

@@ -8,24 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
+from patience import wait
 
 from station.web.part import WebPart
 from station.web.serve import info_path
-
-
-def _wait_for(predicate, what: str, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
-        time.sleep(0.05)
 
 
 def _address(cfg) -> dict | None:
@@ -50,7 +40,7 @@ def test_the_part_serves_and_stops_cleanly(station) -> None:
         part = WebPart(station.dir / "station.toml", port=0)
         await part.start(SimpleNamespace(cfg=station.cfg))
         try:
-            address = await asyncio.to_thread(_wait_for, lambda: _address(station.cfg), "web.json")
+            address = await asyncio.to_thread(wait, lambda: _address(station.cfg), 60, "web.json")
             assert address["pid"] == part.process.pid
             assert os.getpriority(os.PRIO_PROCESS, part.process.pid) >= 10  # below the daemon
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{address['port']}", timeout=10) as client:
@@ -75,10 +65,10 @@ def test_a_dead_web_process_is_started_again(station, monkeypatch) -> None:
         part = WebPart(station.dir / "station.toml", port=0)
         await part.start(SimpleNamespace(cfg=station.cfg))
         try:
-            first = await asyncio.to_thread(_wait_for, lambda: _address(station.cfg), "web.json")
+            first = await asyncio.to_thread(wait, lambda: _address(station.cfg), 60, "web.json")
             os.kill(first["pid"], signal.SIGKILL)
             second = await asyncio.to_thread(
-                _wait_for, lambda: (a := _address(station.cfg)) and a["pid"] != first["pid"] and a, "a new web process")
+                wait, lambda: (a := _address(station.cfg)) and a["pid"] != first["pid"] and a, 60, "a new web process")
             assert second["pid"] == part.process.pid
         finally:
             await part.stop()
@@ -94,11 +84,11 @@ def test_the_web_process_stops_when_the_daemon_dies(station) -> None:
             "time.sleep(600)\n")
     parent = subprocess.Popen([sys.executable, "-c", code, str(station.dir / "station.toml")])
     try:
-        address = _wait_for(lambda: _address(station.cfg), "web.json")
+        address = wait(lambda: _address(station.cfg), 60, "web.json")
         assert _alive(address["pid"])
         parent.kill()
         parent.wait()
-        _wait_for(lambda: not _alive(address["pid"]), "the orphaned web process to exit")
+        wait(lambda: not _alive(address["pid"]), 60, "the orphaned web process to exit")
     finally:
         parent.kill()
         parent.wait()

@@ -7,7 +7,6 @@ import json
 import os
 import queue
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -16,8 +15,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from webtest_browser import only_local, screenshot
+from patience import interrupt, wait
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from webtest_browser import only_local, screenshot
 
 import spool
 from spool import audit, machine
@@ -75,23 +75,7 @@ class Simulation:
         raise AssertionError(f"no reply to {text!r}")
 
     def stop(self) -> None:
-        # SIGINT, as Ctrl-C: the simulator then stops its daemon too (SIGTERM would leave it running).
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _wait(predicate, what: str, seconds: float = 90.0):
-    deadline = time.monotonic() + seconds
-    while True:
-        with_value = predicate()
-        if with_value:
-            return with_value
-        assert time.monotonic() < deadline, f"gave up waiting: {what}"
-        time.sleep(0.3)
+        interrupt(self.process)  # as Ctrl-C: the simulator then stops its daemon too
 
 
 def _ready(sim: Simulation) -> bool:
@@ -108,13 +92,13 @@ def sim(tmp_path_factory):
     """The whole station, ready, with its documents staged and an operator's token."""
     sim = Simulation(tmp_path_factory.mktemp("simulate") / "station")
     try:
-        _wait(lambda: _ready(sim), "the station to be ready")
+        wait(lambda: _ready(sim), 90, "the station to be ready")
         out = subprocess.run([sys.executable, "-c", "from station.cli import entry; entry()", "--config",
                               str(sim.folder / "station.toml"), "users", "add", "ops", "--role", "operator"],
                              capture_output=True, text=True, check=True).stdout
         sim.token = out.strip().splitlines()[-1]
         sim.headers = {"Authorization": f"Bearer {sim.token}"}
-        _wait(lambda: _counts(sim)["staged"] >= 2, "documents printed and staged")
+        wait(lambda: _counts(sim)["staged"] >= 2, 90, "documents printed and staged")
         yield sim
     finally:
         sim.stop()
@@ -184,12 +168,12 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
         screens = page.evaluate("window.__screens")
         assert [door] == sorted({d for s, d in screens if s in ("opening", "open") and d}), screens
         assert page.inner_text("#msg-id").startswith("Terima kasih")
-        _wait(lambda job=job: _state(sim, job["id"]) == "collected", f"{job['id']} collected")
+        wait(lambda job=job: _state(sim, job["id"]) == "collected", 90, f"{job['id']} collected")
     assert strays == []
     metrics = httpx.get(f"{sim.url}/metrics").text
-    count = int(float(re.search(r"^station_release_latency_seconds_count ([\d.]+)$", metrics, re.M).group(1)))
+    count = int(float(re.search(r"^station_release_latency_seconds_count ([\d.]+)$", metrics, re.MULTILINE).group(1)))
     assert count >= released + pinned
-    printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1\.0$', metrics, re.M)
+    printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1\.0$', metrics, re.MULTILINE)
     assert len(printer) == 1 and printer[0] in ("online", "busy"), printer
 
 
@@ -222,8 +206,8 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
     page.click(f"button[data-ack='{alarm_id}']")
     page.wait_for_selector(f"#alarm-list li[data-alarm='{alarm_id}']", state="detached")
     page.click("#detail-actions button[data-action='retry']")
-    entries = _wait(lambda: [e for e in audit.entries(conn, job="AKTA-HELD-1") if e.action == "job.retry"],
-                    "the retry in the audit")
+    entries = wait(lambda: [e for e in audit.entries(conn, job="AKTA-HELD-1") if e.action == "job.retry"],
+                   90, "the retry in the audit")
     assert entries[0].actor == "operator:ops" and entries[0].details["to"] == "received"
     acked = conn.execute("SELECT acknowledged_by FROM alarms WHERE id = ?", (int(alarm_id),)).fetchone()[0]
     assert acked == "operator:ops"
