@@ -58,3 +58,12 @@ def test_a_dispenser_under_sigkill_and_power_cycles_hands_nobody_another_persons
                       "--power-cycle-every", "15", "--fast", timeout=1400)
     all_good(report, 20, kind="dispenser")
     assert report["daemon_kills"] >= 10 and report["bus_power_cycles"] >= 2
+
+
+@pytest.mark.timeout(600)
+def test_a_station_folder_run_twice_resumes(tmp_path: Path) -> None:
+    """`station simulate --dir D` again: the same station, back office and paper; the new day adds to the old."""
+    first = simulate(tmp_path, "--documents", "4", "--fast")
+    all_good(first, 4)
+    second = simulate(tmp_path, "--documents", "4", "--fast")
+    all_good(second, 8)  # the first day's documents are still there, collected, and told once
