@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -27,13 +28,39 @@ def station_dir(tmp_path: Path) -> Path:
     return folder
 
 
-# The whole-station runs take minutes each: they start first, so that the
-# other tests fill the workers around them (`make test` runs pytest-xdist).
-SLOW_FIRST = ("tests/station/test_end_to_end.py", "tests/printing/test_memory.py")
+# The whole-station runs take minutes each: they start first, longest first, so
+# that the other tests fill the workers around them (`make test` runs pytest-xdist).
+LONGEST_FIRST = (
+    "tests/station/test_end_to_end.py::test_a_day_of_documents_through_real_cups",
+    "tests/station/test_end_to_end.py::test_sigkill_and_power_cycles_lose_nothing",
+    "tests/station/test_end_to_end.py::test_a_dispenser_under_sigkill",
+    "tests/station/test_end_to_end.py::test_a_dispenser_serves_a_queue",
+    "tests/printing/test_memory.py",
+    "tests/station/test_end_to_end.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    items.sort(key=lambda item: not (item.get_closest_marker("slow") or item.nodeid.startswith(SLOW_FIRST)))
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, start in enumerate(LONGEST_FIRST) if item.nodeid.startswith(start)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)
+
+
+# Tests of one module go to one worker (their module fixtures are made once and their order holds),
+# but the whole-station runs of this module go one by one, to whichever worker is free.
+ONE_BY_ONE = ("tests/station/test_end_to_end.py",)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesAndLongRuns(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return nodeid if nodeid.startswith(ONE_BY_ONE) else nodeid.split("::", 1)[0]
+
+    config.option.loadscopereorder = False  # keep the order above: longest first
+    return ModulesAndLongRuns(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
