@@ -41,8 +41,8 @@ def _temporary_run(tmp_path: Path, *extra: str) -> Path:
             break
     assert folder is not None and (folder / "station.toml").exists() and folder.is_relative_to(tmp_path)
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
-    assert proc.returncode == 0
+    rest, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, rest[-3000:]
     return folder
 
 

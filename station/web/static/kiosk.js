@@ -61,6 +61,7 @@
   let settleTimer = null;
   let countdownTimer = null;
   let announced = "";
+  let kioskEvents = 0;  // kiosk events seen so far (a fresher view than a read in flight)
 
   function caption(screen, doorText) {
     const pair = CAPTIONS[screen] || CAPTIONS.idle;
@@ -310,8 +311,11 @@
   }
 
   async function refresh() {
+    const before = kioskEvents;
     const { status, data } = await api("/api/v1/kiosk", { token });
     if (status === 401) { render({ screen: "disabled" }); return; }
+    // A kiosk event that came while this answer travelled is newer than the answer: it stands.
+    if (kioskEvents !== before) return;
     online = status === 200;
     render(status === 200 && data ? data : view);
   }
@@ -329,9 +333,10 @@
         // Said first on every connection (the stream already listens) and when the daemon comes
         // or goes: read the view afresh, so nothing that happened before the stream is missed.
         online = Boolean(data.online);
-        screenNode.dataset.live = "true";
-        if (online) refresh(); else render(view);
+        const live = () => { screenNode.dataset.live = "true"; };
+        if (online) refresh().then(live); else { render(view); live(); }
       } else if (kind === "kiosk") {
+        kioskEvents += 1;
         online = true;
         if (data.screen !== "pin") pin = "";
         render(data);
