@@ -104,7 +104,7 @@ def _resolve(stage: PrintStage, job: Job, intent: Intent, report: Recovery) -> b
         with write(stage.conn):
             intents.finish(stage.conn, intent.id, "not_sent", actor=stage.actor, audited=False)
             machine.annotate(stage.conn, job.id, "print.abandoned", actor=stage.actor,
-                             details={"attempt": attempt, "reason": "not-submitted"},
+                             details={"attempt": attempt, "reason": "not-at-printer"},
                              print_attempts=max(attempt - 1, 0))
         report.abandoned.append(job.id)
         if job.flow is Flow.DISPENSER and job.state is JobState.PRINTING:

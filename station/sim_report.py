@@ -40,7 +40,11 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
     try:
         verdict = audit.verify(conn)
         actions = Tally(e.action for e in audit.entries(conn))
-        reprints = Tally(e.job for e in audit.entries(conn) if e.action in ("job.reprint", "print.resent"))
+        # Every audited attempt beyond the first may leave a sheet: a reprint, a spooler's resend, and an
+        # attempt written off because the printer held no record of it (a printer that lost power with the
+        # station may have printed it and forgotten).
+        reprints = Tally(e.job for e in audit.entries(conn)
+                         if e.action in ("job.reprint", "print.resent", "print.abandoned"))
         checkpoints_ok, problems = _checkpoints(station, conn)
     finally:
         conn.close()
