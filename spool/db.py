@@ -66,6 +66,10 @@ def _migrate(conn: sqlite3.Connection) -> None:
     version = _check_version(conn)
     for number in range(version, SCHEMA_VERSION):
         with write(conn):
+            # Another process (the daemon, its web process, a command) may have applied it since we
+            # looked: look again under the write lock.
+            if conn.execute("PRAGMA user_version").fetchone()[0] > number:
+                continue
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")

@@ -3,12 +3,11 @@
 Started here, each speaking its real protocol:
 - the back office (HTTP, PROTOCOLS.md §7), which approves documents and issues tokens;
 - the lock buses (CU16, or 8A/80 for a second bus) and a QR scanner on pseudo-terminals;
-- the printer: in the daemon (the in-process simulator, whose paper is
-  followed sheet by sheet), or `--cups` for a real CUPS scheduler with ippeveprinter;
-- the daemon itself, `station run`, as a child process (so it can be killed
-  for real with `--kill-daemon-every`);
-- the world around it (`sim_world`): staff who load the slots, citizens who
-  scan, wait, take their paper or walk away.
+- the printer: in the daemon (the in-process simulator, its paper followed sheet by sheet),
+  or `--cups` for a real CUPS scheduler with ippeveprinter;
+- the daemon itself, `station run`, as a child process (killed for real with `--kill-daemon-every`);
+- the world around it (`sim_world`): staff who load the slots, citizens who scan, wait, take
+  their paper or walk away.
 
 A station folder given with `--dir` is resumed on the next run: the same
 back office (its documents, tokens and cursor) and the paper where it was.
@@ -279,6 +278,12 @@ class SimulatedStation:
                 getattr(self, part).stop()
         return code
 
+    def daemon_log_tail(self, lines: int = 15) -> str:
+        """The last lines of the daemon's log (a temporary folder is gone once the run ends)."""
+        with contextlib.suppress(OSError):
+            return "\n".join((self.folder / "daemon.log").read_text(errors="replace").splitlines()[-lines:])
+        return "(no log)"
+
     def remove_temporary(self) -> None:
         """Remove the station folder made for this run (keys, PDFs with personal data) unless asked to keep it."""
         folder = getattr(self, "folder", None)
@@ -478,8 +483,8 @@ def _run(station: SimulatedStation, options: Options) -> int:
                 print("simulate: timed out before every document was collected", file=sys.stderr)
                 break
             if station.daemon is not None and station.daemon.poll() is not None and not options.kill_every:
-                print(f"simulate: the daemon exited ({station.daemon.returncode}); see "
-                      f"{station.folder / 'daemon.log'}", file=sys.stderr)
+                print(f"simulate: the daemon exited ({station.daemon.returncode}); the end of its log "
+                      f"({station.folder / 'daemon.log'}):\n{station.daemon_log_tail()}", file=sys.stderr)
                 break
     except KeyboardInterrupt:
         interrupted = True
