@@ -19,15 +19,32 @@ import json
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
-
 
 from .errors import REPORTED, StationError
 from .events import EventBus
 
 log = logging.getLogger("station.control")
+
+# An AF_UNIX address holds 107 bytes at most, and a station folder deep in a tree (a temporary
+# one, a test's) makes a longer socket path: then the address goes through the folder's descriptor.
+UNIX_PATH_MAX = 107
+
+
+@contextlib.contextmanager
+def unix_address(path: Path) -> Iterator[str]:
+    """An address for bind() or connect() of the socket at `path`, short enough whatever its length."""
+    if len(os.fsencode(path)) <= UNIX_PATH_MAX:
+        yield str(path)
+        return
+    folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{folder}/{path.name}"
+    finally:
+        os.close(folder)
+
 
 Handler = Callable[[dict[str, Any], str], Awaitable[Any]]
 MAX_LINE = 64 * 1024
@@ -57,7 +74,8 @@ class ControlServer:
         # Socket mode 0600: whoever connects may claim any actor, so only the station's own user may.
         old_umask = os.umask(0o177)
         try:
-            self._server = await asyncio.start_unix_server(self._serve, path=str(self.path), limit=MAX_LINE)
+            with unix_address(self.path) as address:
+                self._server = await asyncio.start_unix_server(self._serve, path=address, limit=MAX_LINE)
         finally:
             os.umask(old_umask)
 
@@ -135,7 +153,8 @@ class ControlClient:
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(self.timeout)
-                sock.connect(str(self.path))
+                with unix_address(self.path) as address:
+                    sock.connect(address)
                 sock.sendall(json.dumps({"id": 1, "op": op, "args": args or {}, "actor": actor}).encode() + b"\n")
                 reply = _read_line(sock)
         except (OSError, TimeoutError) as err:
@@ -146,8 +165,9 @@ class ControlClient:
     async def acall(self, op: str, args: dict[str, Any] | None = None, actor: str = "system") -> Any:
         """One command, from asyncio code."""
         try:
-            reader, writer = await asyncio.wait_for(
-                asyncio.open_unix_connection(str(self.path), limit=MAX_LINE), self.timeout)
+            with unix_address(self.path) as address:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_unix_connection(address, limit=MAX_LINE), self.timeout)
             try:
                 writer.write(json.dumps({"id": 1, "op": op, "args": args or {}, "actor": actor}).encode() + b"\n")
                 await writer.drain()
@@ -162,7 +182,8 @@ class ControlClient:
     async def events(self) -> AsyncIterator[dict[str, Any]]:
         """Live events until the daemon goes away."""
         try:
-            reader, writer = await asyncio.open_unix_connection(str(self.path), limit=MAX_LINE)
+            with unix_address(self.path) as address:
+                reader, writer = await asyncio.open_unix_connection(address, limit=MAX_LINE)
         except OSError as err:
             raise ControlError(f"the station daemon is not reachable: {err}", http_status=503) from None
         try:
