@@ -226,6 +226,7 @@ conn = spool.connect(sys.argv[1])
 store = TrustStore.load(sys.argv[2])
 pages = json.loads(open(sys.argv[3]).read())
 now = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+print("ready", flush=True)
 while True:
     cursor = intake.read_cursor(conn)
     index = 0 if cursor is None else int(cursor.split("-")[1]) + 1
@@ -250,7 +251,9 @@ def test_sigkill_during_intake_leaves_whole_pages(tmp_path: Path) -> None:
     for _ in range(200):
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(tmp_path / "spool.db"), str(tmp_path / "trust.json"),
                                   str(tmp_path / "pages.json")], stdout=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.15, 0.6))
+        assert child.stdout is not None
+        child.stdout.readline()  # started (imports take long on a busy machine): the kill lands in the work
+        time.sleep(rng.uniform(0.05, 0.4))
         if child.poll() is None:
             child.kill()
             kills += 1
