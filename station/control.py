@@ -83,7 +83,8 @@ class ControlServer:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
+                async with asyncio.timeout(2):
+                    await self._server.wait_closed()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
 
@@ -166,12 +167,13 @@ class ControlClient:
         """One command, from asyncio code."""
         try:
             with unix_address(self.path) as address:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_unix_connection(address, limit=MAX_LINE), self.timeout)
+                async with asyncio.timeout(self.timeout):
+                    reader, writer = await asyncio.open_unix_connection(address, limit=MAX_LINE)
             try:
                 writer.write(json.dumps({"id": 1, "op": op, "args": args or {}, "actor": actor}).encode() + b"\n")
                 await writer.drain()
-                line = await asyncio.wait_for(reader.readline(), self.timeout)
+                async with asyncio.timeout(self.timeout):
+                    line = await reader.readline()
             finally:
                 writer.close()
         except (OSError, TimeoutError) as err:

@@ -92,7 +92,8 @@ class Daemon:
     async def _sleep(self, seconds: float) -> None:
         if seconds > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stopping.wait(), seconds)
+                async with asyncio.timeout(seconds):
+                    await self.stopping.wait()
 
     def request_stop(self) -> None:
         """Begin a clean stop (SIGTERM, SIGINT, or a test)."""
@@ -120,7 +121,8 @@ class Daemon:
             log.info("stopping", extra={"fields": {"parts": [p.name for p in self._started]}})
             for part in reversed(self._started):
                 try:
-                    await asyncio.wait_for(part.stop(), 15)
+                    async with asyncio.timeout(15):
+                        await part.stop()
                 except Exception:  # noqa: BLE001 - stop the others regardless
                     log.exception("stopping %s failed", part.name)
             for task in self._loops:

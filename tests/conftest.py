@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return ModulesAndLongRuns(config, log)
 
 
+def _ctrl_c_reaches_children() -> None:
+    """Tests press Ctrl-C (SIGINT) on the commands they start, as a technician at a terminal does.
+
+    A run started in the background by a shell without job control (`make test &`,
+    `nohup`) ignores SIGINT, and every child inherits that: a `station simulate`
+    would never hear the Ctrl-C. A handler of our own is reset to the default at exec.
+    """
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """With workers, the run starts the CUPS labs' Avahi once, for all of them.
 
@@ -70,6 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     takes it away when it stops: with several labs at once (one per worker,
     and `station simulate --cups` inside a test) the owner must outlive them all.
     """
+    _ctrl_c_reaches_children()
     if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
         return
     if os.geteuid() != 0:

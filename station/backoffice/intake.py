@@ -21,6 +21,7 @@ without ever raising for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sqlite3
@@ -373,7 +374,6 @@ class Feed:
         while not stop.is_set():
             pause = await self.step()
             if pause:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=pause)
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(pause):
+                        await stop.wait()

@@ -106,7 +106,8 @@ class StationMetrics:
 
         async def ask(op: str) -> dict[str, Any] | None:
             try:
-                reply = await asyncio.wait_for(control.acall(op), timeout)
+                async with asyncio.timeout(timeout):
+                    reply = await control.acall(op)
             except (ControlError, TimeoutError, OSError):
                 return None
             return reply if isinstance(reply, dict) else None

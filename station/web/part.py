@@ -104,7 +104,8 @@ class WebPart:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_S)
+            async with asyncio.timeout(STOP_TIMEOUT_S):
+                await process.wait()
         except TimeoutError:
             log.warning("web process did not stop within %.0f s: killing it", STOP_TIMEOUT_S)
             with contextlib.suppress(ProcessLookupError):

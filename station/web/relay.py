@@ -24,6 +24,7 @@ log = logging.getLogger("station.web.relay")
 
 RECONNECT_S = (0.5, 5.0)
 KEEPALIVE_S = 15.0
+STOP_RETRY_S = 0.5
 
 
 class EventRelay:
@@ -36,17 +37,22 @@ class EventRelay:
         self.observe = observe
         self.online = False
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start following the daemon (on the running loop)."""
         self._task = asyncio.create_task(self._follow(), name="event-relay")
 
     async def stop(self) -> None:
-        """Stop following."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        """Stop following, for sure: a cancel that lands just as a call completes can be lost, so ask again."""
+        self._stopping = True
+        task = self._task
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_RETRY_S)
+        if task is not None and not task.cancelled():
+            with contextlib.suppress(Exception):
+                task.result()
 
     def publish(self, kind: str, data: dict[str, Any]) -> None:
         """Publish an event that happened in the web process (an action taken here)."""
@@ -59,7 +65,7 @@ class EventRelay:
 
     async def _follow(self) -> None:
         delay = RECONNECT_S[0]
-        while True:
+        while not self._stopping:
             try:
                 # A ping first: the event stream says nothing until something happens.
                 await self.control.acall("ping")

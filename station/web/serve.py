@@ -36,6 +36,7 @@ log = logging.getLogger("station.web")
 # SSE streams end themselves on shutdown; what is still open after this is cut.
 GRACEFUL_STOP_S = 3.0
 PARENT_CHECK_S = 1.0
+ORPHAN_EXIT_S = 10.0  # beyond the graceful stop, before an orphan ends itself
 # Started by a daemon: how long to wait for the address while a killed daemon's web process exits.
 ADDRESS_WAIT_S = 3.0
 
@@ -160,4 +161,8 @@ async def _watch_parent(server: uvicorn.Server, parent_pid: int) -> None:
         if os.getppid() != parent_pid:
             log.warning("the station daemon (pid %s) is gone: stopping the web app", parent_pid)
             server.should_exit = True
-            return
+            # An orphan must not outlive a shutdown that hangs: it would hold the port and the spool.
+            await asyncio.sleep(GRACEFUL_STOP_S + ORPHAN_EXIT_S)
+            log.error("the web app did not stop within %.0f s of its daemon's end: exiting",
+                      GRACEFUL_STOP_S + ORPHAN_EXIT_S)
+            os._exit(1)

@@ -34,14 +34,19 @@ def _temporary_run(tmp_path: Path, *extra: str) -> Path:
     folder = None
     deadline = time.monotonic() + 90
     assert proc.stdout is not None
-    for line in proc.stdout:
-        if "station folder" in line:
-            folder = Path(line.split()[-1])
-        if "Ctrl-C stops" in line or time.monotonic() > deadline:
-            break
-    assert folder is not None and (folder / "station.toml").exists() and folder.is_relative_to(tmp_path)
-    proc.send_signal(signal.SIGINT)
-    rest, _ = proc.communicate(timeout=60)
+    try:
+        for line in proc.stdout:
+            if "station folder" in line:
+                folder = Path(line.split()[-1])
+            if "Ctrl-C stops" in line or time.monotonic() > deadline:
+                break
+        assert folder is not None and (folder / "station.toml").exists() and folder.is_relative_to(tmp_path)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # a failed run leaves no simulator behind
+            proc.kill()
+            proc.wait()
     assert proc.returncode == 0, rest[-3000:]
     return folder
 

@@ -39,7 +39,8 @@ async def readyz(request: Request) -> Response:
     except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
         spool_ok, detail = False, f"spool: {err}"
     try:
-        ping = await asyncio.wait_for(daemon(request, "ping"), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            ping = await daemon(request, "ping")
         daemon_ok = bool(isinstance(ping, dict) and ping.get("ready"))
         if not daemon_ok:
             detail = detail or "daemon: starting"
@@ -62,7 +63,8 @@ async def readyz(request: Request) -> Response:
 async def _missing_devices(request: Request) -> list[str]:
     """The devices a release needs that the daemon does not have (none known if it cannot say)."""
     try:
-        found = await asyncio.wait_for(daemon(request, "readiness"), PROBE_TIMEOUT_S)
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            found = await daemon(request, "readiness")
     except ControlError as err:
         return [] if err.http_status == 501 else [f"devices unknown ({err})"]
     except TimeoutError:
