@@ -361,6 +361,9 @@ WebInterface No
 PreserveJobFiles Yes
 PreserveJobHistory Yes
 MaxJobs 500
+# Queues and job state on disk at once, not 30 s later: a cupsd that dies while it
+# stops (Debian 12's has been seen to) must not take the queues it was given along.
+DirtyCleanInterval 0
 <Location />
   Order allow,deny
   Allow all
