@@ -6,10 +6,12 @@ conftest.py itself is not importable.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -32,3 +34,16 @@ def interrupt(process: subprocess.Popen[Any], timeout: float = 60.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def alive(pid: int) -> bool:
+    """Whether the process runs: a killed one stays a zombie until it is reaped, and that is not alive."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # the state follows the command name, which may hold spaces: read after its closing parenthesis
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")

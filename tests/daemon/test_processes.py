@@ -6,7 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
+
+from patience import alive, wait
 
 CHILD = """
 import os, sys, time
@@ -39,18 +40,4 @@ time.sleep(60)
     child_pid = int(parent.stdout.readline())
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child_pid, 0)
-        except ProcessLookupError:
-            return
-        # A killed child stays a zombie until init reaps it; its state says it is gone.
-        try:
-            with open(f"/proc/{child_pid}/stat") as stat:
-                if stat.read().split()[2] in ("Z", "X"):
-                    return
-        except FileNotFoundError:
-            return
-        time.sleep(0.05)
-    raise AssertionError("the child outlived its killed parent")
+    wait(lambda: not alive(child_pid), 10, "the child to die with its killed parent")

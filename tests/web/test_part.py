@@ -8,11 +8,10 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
-from patience import wait
+from patience import alive, wait
 
 from station.web.part import WebPart
 from station.web.serve import info_path
@@ -23,16 +22,6 @@ def _address(cfg) -> dict | None:
         return json.loads(info_path(cfg).read_text())
     except (FileNotFoundError, ValueError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0): look at its state.
-    status = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] if Path(f"/proc/{pid}").exists() else "X"
-    return status not in ("Z", "X")
 
 
 def test_the_part_serves_and_stops_cleanly(station) -> None:
@@ -85,10 +74,10 @@ def test_the_web_process_stops_when_the_daemon_dies(station) -> None:
     parent = subprocess.Popen([sys.executable, "-c", code, str(station.dir / "station.toml")])
     try:
         address = wait(lambda: _address(station.cfg), 60, "web.json")
-        assert _alive(address["pid"])
+        assert alive(address["pid"])
         parent.kill()
         parent.wait()
-        wait(lambda: not _alive(address["pid"]), 60, "the orphaned web process to exit")
+        wait(lambda: not alive(address["pid"]), 60, "the orphaned web process to exit")
     finally:
         parent.kill()
         parent.wait()
