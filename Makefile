@@ -7,6 +7,8 @@ PY      := $(VENV)/bin/python
 # The suite mostly waits (on devices, daemons, browsers): three workers share the machine.
 TEST_WORKERS ?= 3
 STAMP   := $(VENV)/.installed-stamp
+PIP     := $(PY) -m pip --quiet --disable-pip-version-check
+UV_VERSION ?= 0.13.9
 
 .PHONY: setup system-packages venv demo test bench clean help
 
@@ -23,13 +25,23 @@ system-packages:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# Exactly the lock, every file checked against its hash; then the project itself, with no
+	@# dependency resolution and the locked setuptools (no unlocked build environment).
+	$(PIP) install --require-hashes --no-deps -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Refresh the lock on purpose: after changing a dependency in pyproject.toml, or to take
+# security fixes (README, "Dependencies"). Run `make test` and `make test-latest` after it.
+lock: venv
+	$(PIP) install uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip compile pyproject.toml scripts/lock-build.in --extra test --universal \
+	  --python-version 3.11 --generate-hashes --upgrade --custom-compile-command "make lock" -o requirements.lock
+	@echo "requirements.lock refreshed: raise pyproject.toml's upper bounds to the versions tested"
 
 demo: setup
 	$(VENV)/bin/station simulate

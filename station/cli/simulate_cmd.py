@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import StationError
 from .common import add_command
+
+if TYPE_CHECKING:
+    from ..simulate import Options
 
 DESCRIPTION = """\
 Run the whole station on simulators: a back office that approves documents
@@ -102,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.documents < 0:
         raise StationError("--documents must be 0 or more")
-    if args.port:
+    if args.port and args.stations is None:  # a fleet's stations take free ports of their own
         _port_free(args.port)
     options = Options(folder=args.dir, kind=args.kind, documents=args.documents, auto_collect=args.auto_collect,
                       exit_when_done=args.exit_when_done, kill_every=args.kill_daemon_every,

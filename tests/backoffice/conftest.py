@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 # Helpers beside the tests (importlib import mode adds no path).
-sys.path.insert(0, str(Path(__file__).parent))
 
 import spool  # noqa: E402
 from backoffice_support import BEARER, STATION  # noqa: E402

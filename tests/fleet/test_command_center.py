@@ -17,7 +17,6 @@ from station.fleet.app import create_app
 from station.fleet.faults import FaultError, parse_fault
 from station.fleet.view import build_rows
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from fleet_support import tool  # noqa: E402
 

@@ -11,17 +11,13 @@ fires StationDown. Then the command-center page, in headless Chromium.
 from __future__ import annotations
 
 import json
-import sys
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from patience import wait
 
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
 from fleet_support import tool  # noqa: E402
 
@@ -37,19 +33,8 @@ JAMMED, KILLED = 3, 2
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = WAIT_S) -> Any:
-    """Poll `check` until it returns something true; fail with `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = check()
-        except httpx.HTTPError as err:
-            last = err
-        else:
-            if last:
-                return last
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+    """The suite's one wait, read as a sentence here: a scrape or an HTTP error means "not yet"."""
+    return wait(check, timeout, what, interval=0.5, retry_on=(httpx.HTTPError,))
 
 
 @pytest.fixture(scope="module")

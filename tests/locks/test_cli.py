@@ -15,7 +15,8 @@ from simulators.lockbus import LockBusSim
 from station import config as config_module
 from station.cli import main
 
-from .conftest import Rig, wait_until
+from patience import wait
+from .conftest import Rig
 
 STATION = [str(Path(sys.executable).with_name("station"))]
 
@@ -113,7 +114,7 @@ def test_sim_bus_command_line(tmp_path: Path) -> None:
                              "--latch-ms", "20", "--fault", "jam@2-01"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(link.exists, timeout=10, what="the simulator's link")
+        wait(link.exists, timeout=10, what="the simulator's link")
         run = [*STATION, "locker", "open", "--port", str(link)]
         assert subprocess.run([*run, "2-01"], capture_output=True, text=True).stdout.strip() == "jammed"
         assert proc.stdin is not None and proc.stdout is not None

@@ -17,7 +17,8 @@ from station.config import BoardSection, BusSection
 from station.devices import locker_for
 from drivers.errors import DeviceConfigError as ConfigError
 
-from .conftest import Rig, wait_until
+from patience import wait
+from .conftest import Rig
 
 
 def test_two_buses_of_two_families(rig: Rig) -> None:
@@ -124,8 +125,8 @@ def test_a_missing_port_at_start_then_found(tmp_path: Path) -> None:
         with pytest.raises(UnlockNotSent):
             locker.unlock("A-1-01")
         sim.start()
-        wait_until(lambda: locker.bus_states()["A"] is BusState.ONLINE, timeout=10, what="the bus found")
-        wait_until(lambda: locker.status("A-1-01").door is Door.CLOSED, what="first read")
+        wait(lambda: locker.bus_states()["A"] is BusState.ONLINE, timeout=10, what="the bus found")
+        wait(lambda: locker.status("A-1-01").door is Door.CLOSED, what="first read")
         assert [e.kind.value for e in events][:2] == ["bus_unreachable", "bus_back"]
         assert locker.unlock("A-1-01") is Outcome.OPENED
     finally:
@@ -136,15 +137,15 @@ def test_a_missing_port_at_start_then_found(tmp_path: Path) -> None:
 def test_change_only_events(rig: Rig) -> None:
     sim = rig.sim("cu16")
     bus = rig.bus(sim)
-    wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="first read")
+    wait(lambda: bus.status(1, 1).door is Door.CLOSED, what="first read")
     assert rig.events == []  # the first reading is a state, not a change
     sim.put_item("A-1-01")
-    wait_until(lambda: bus.status(1, 1).item is Item.PRESENT, what="item seen")
+    wait(lambda: bus.status(1, 1).item is Item.PRESENT, what="item seen")
     bus.unlock(1, 1)
     sim.take_item("A-1-01")
     sim.close_door("A-1-01")
-    wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="door shut")
-    wait_until(lambda: len(rig.events) >= 4, what="events")
+    wait(lambda: bus.status(1, 1).door is Door.CLOSED, what="door shut")
+    wait(lambda: len(rig.events) >= 4, what="events")
     kinds = rig.kinds("A-1-01")
     assert kinds[:2] == ["item_changed", "door_opened"]
     assert sorted(kinds[2:]) == ["door_closed", "item_changed"]  # one read may see both
@@ -164,4 +165,4 @@ def test_a_failing_listener_does_not_stop_the_bus(rig: Rig) -> None:
     bus.start(require_port=True)
     sim.open_door("A-1-02")
     assert bus.unlock(1, 3) is Outcome.OPENED
-    wait_until(lambda: bus.status(1, 2).door is Door.OPEN, what="the forced door seen")
+    wait(lambda: bus.status(1, 2).door is Door.OPEN, what="the forced door seen")

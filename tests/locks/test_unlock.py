@@ -10,13 +10,14 @@ import pytest
 from drivers.locks import BusState, Door, Outcome, UnlockNotSent
 from drivers.locks.errors import UnknownSlot
 
-from .conftest import Rig, wait_until
+from patience import wait
+from .conftest import Rig
 
 
 def test_unlock_opens_a_closed_door(rig: Rig, family: str) -> None:
     sim = rig.sim(family, boards=2)
     bus = rig.bus(sim)
-    wait_until(lambda: bus.status(2, 3).door is Door.CLOSED, what="first poll")
+    wait(lambda: bus.status(2, 3).door is Door.CLOSED, what="first poll")
     assert bus.unlock(2, 3) is Outcome.OPENED
     assert sim.door_open("A-2-03")
     assert bus.status(2, 3).door is Door.OPEN
@@ -35,7 +36,7 @@ def test_unlock_of_an_open_door_is_already_open(rig: Rig, family: str) -> None:
 def test_jammed_latch(rig: Rig, family: str) -> None:
     sim = rig.sim(family, faults=["jam@1-04"])
     bus = rig.bus(sim)
-    wait_until(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
+    wait(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
     assert bus.unlock(1, 4) is Outcome.JAMMED
     assert not sim.door_open("A-1-04")
     assert sim.unlock_count("A-1-04") == 1
@@ -45,11 +46,11 @@ def test_a_power_cut_during_the_pulse_is_unknown_not_jammed(rig: Rig) -> None:
     """The board takes the unlock, loses power before the latch moves and comes back: no jam alarm."""
     sim = rig.sim("cu16")
     bus = rig.bus(sim)
-    wait_until(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
+    wait(lambda: bus.status(1, 4).door is Door.CLOSED, what="first poll")
     outcome: list[Outcome] = []
     worker = threading.Thread(target=lambda: outcome.append(bus.unlock(1, 4)))
     worker.start()
-    wait_until(lambda: sim.snapshot()["slots"]["1-04"]["energised"], timeout=2, what="the latch pulse")
+    wait(lambda: sim.snapshot()["slots"]["1-04"]["energised"], timeout=2, what="the latch pulse")
     sim.add_fault("powercycle@1=0.5")
     worker.join(10)
     assert outcome == [Outcome.UNKNOWN]
@@ -61,13 +62,13 @@ def test_unknown_outcome_is_never_sent_again(rig: Rig, family: str) -> None:
     """The board opens the lock and its replies are lost: outcome unknown, one unlock frame, ever."""
     sim = rig.sim(family)
     bus = rig.bus(sim)
-    wait_until(lambda: bus.status(1, 1).door is Door.CLOSED, what="first poll")
+    wait(lambda: bus.status(1, 1).door is Door.CLOSED, what="first poll")
     sim.add_fault("noreply@1")
     assert bus.unlock(1, 1) is Outcome.UNKNOWN
     assert sim.door_open("A-1-01")  # it did open: only the driver cannot tell
     time.sleep(2 * bus.confirm_seconds)  # polls go on; nothing may resend the unlock
     sim.clear_fault("noreply")
-    wait_until(lambda: bus.status(1, 1).door is Door.OPEN, what="the board to answer again")
+    wait(lambda: bus.status(1, 1).door is Door.OPEN, what="the board to answer again")
     assert sim.unlock_count("A-1-01") == 1
     assert "door_forced" not in rig.kinds("A-1-01")  # the opening is the unlock's, not a break-in
 
@@ -166,4 +167,4 @@ def test_an_internal_error_still_answers_the_caller(rig: Rig, left: bool) -> Non
     else:
         with pytest.raises(UnlockNotSent):
             future.result(5)
-    wait_until(lambda: bus.state is BusState.ONLINE, what="the bus reopened")
+    wait(lambda: bus.state is BusState.ONLINE, what="the bus reopened")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 import spool
+from patience import wait
 from drivers.locks.locker import Locker
 from simulators.lockbus import LockBusSim
 from spool import machine, slots
@@ -70,15 +70,6 @@ class Rig:
             conn.close()
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, str] | None = None,
              items: tuple[str, ...] = ()) -> Rig:
     """A station with its counter running; `items` are in their slots already (paper that survived a restart)."""
@@ -101,7 +92,7 @@ def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, s
     counter_box: list[Counter] = []
     locker = locker_for(cfg, on_event=lambda e: counter_box[0].on_lock_event(e) if counter_box else None)
     locker.start()
-    wait_for(lambda: all(s.value == "online" for s in locker.bus_states().values()), what="bus online")
+    wait(lambda: all(s.value == "online" for s in locker.bus_states().values()), what="bus online")
     counter = Counter(cfg, trust.TrustStore.load(cfg.path(cfg.paths.trust_store)), locker,
                       lambda kind, data: events.append((kind, data)))
     counter_box.append(counter)

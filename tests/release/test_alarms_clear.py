@@ -6,7 +6,8 @@ from pathlib import Path
 
 from spool import alarms, slots
 
-from .conftest import make_rig, stop_rig, wait_for
+from patience import wait
+from .conftest import make_rig, stop_rig
 from .test_loading import Staff, _loader, _printed
 
 
@@ -22,8 +23,8 @@ def test_bus_unreachable_clears_when_the_bus_answers_again(tmp_path: Path) -> No
     rig = make_rig(tmp_path)
     try:
         rig.sim.add_fault("vanish=1.5")  # the USB adapter is pulled out, then plugged back
-        wait_for(lambda: len(_open(rig, "bus_unreachable")) == 1, timeout=10, what="bus_unreachable raised")
-        wait_for(lambda: _open(rig, "bus_unreachable") == [], timeout=15, what="bus_unreachable cleared")
+        wait(lambda: len(_open(rig, "bus_unreachable")) == 1, timeout=10, what="bus_unreachable raised")
+        wait(lambda: _open(rig, "bus_unreachable") == [], timeout=15, what="bus_unreachable cleared")
         conn = rig.conn
         alarm = alarms.list_alarms(conn)[0]
         conn.close()
@@ -44,11 +45,11 @@ def test_no_free_slot_clears_once_a_slot_is_free(tmp_path: Path) -> None:
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-FULL")
-        wait_for(lambda: len(_open(rig, "no_free_slot")) == 1, timeout=10, what="no_free_slot raised")
+        wait(lambda: len(_open(rig, "no_free_slot")) == 1, timeout=10, what="no_free_slot raised")
         conn = rig.conn
         slots.set_service(conn, everything[-1], False, actor="technician:budi")
         conn.close()
-        wait_for(lambda: rig.state("NIB-FULL") == "staged", timeout=30, what="loaded into the free slot")
+        wait(lambda: rig.state("NIB-FULL") == "staged", timeout=30, what="loaded into the free slot")
         assert _open(rig, "no_free_slot") == []
     finally:
         loader.stop()

@@ -10,7 +10,8 @@ from spool import alarms, audit, intents  # noqa: F401 - spool.intents below
 from station import trust
 from station.kiosk import Screen
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+from .conftest import Rig, make_rig, stop_rig
 
 
 def _audit_actions(rig: Rig, job: str) -> list[str]:
@@ -27,7 +28,7 @@ def test_valid_scan_opens_the_door_and_collection_is_recorded(rig: Rig) -> None:
     assert view.screen is Screen.OPEN and view.slot == "A-1-03" and view.door == 3
     assert view.job["masked_name"] == "S*** A*****"
     assert rig.sim.unlock_count("A-1-03") == 1
-    wait_for(lambda: rig.state("AKTA-1") == "collected", what="collected")
+    wait(lambda: rig.state("AKTA-1") == "collected", what="collected")
     actions = _audit_actions(rig, "AKTA-1")
     assert actions[-3:] == ["job.released", "unlock.opened", "job.collected"]
     kiosk = [d["screen"] for k, d in rig.events if k == "kiosk"]
@@ -39,7 +40,7 @@ def test_replay_forgery_and_wrong_document_never_open(rig: Rig) -> None:
     rig.stage("AKTA-3", "A-1-05")
     text = rig.token("AKTA-2")
     assert rig.scan(text).screen is Screen.OPEN
-    wait_for(lambda: rig.state("AKTA-2") == "collected")
+    wait(lambda: rig.state("AKTA-2") == "collected")
     assert rig.scan(text).reason == "already_used"
     forged = rig.token("AKTA-3", key=trust.new_private_key())
     assert rig.scan(forged).reason == "unknown_key"
@@ -56,7 +57,7 @@ def test_item_left_in_slot_goes_back_to_staged(tmp_path: Path) -> None:
         rig.stage("KK-1", "A-1-06")
         rig.sim.add_fault("keepitem@1-06")
         assert rig.scan(rig.token("KK-1")).screen is Screen.OPEN
-        wait_for(lambda: rig.state("KK-1") == "staged", what="back to staged")
+        wait(lambda: rig.state("KK-1") == "staged", what="back to staged")
         assert "release.closed_with_item" in _audit_actions(rig, "KK-1")
         # the same token is spent; a fresh one opens again
         assert rig.scan(rig.token("KK-1")).screen is Screen.OPEN
@@ -133,10 +134,10 @@ def _grace_reopen_once(rig: Rig) -> None:
     rig.stage("AKTA-G", "A-1-12")
     text = rig.token("AKTA-G")
     assert rig.scan(text).screen is Screen.OPEN
-    wait_for(lambda: rig.state("AKTA-G") == "collected")
+    wait(lambda: rig.state("AKTA-G") == "collected")
     assert rig.scan(text).screen is Screen.OPEN  # forgot something: once more
     assert rig.sim.unlock_count("A-1-12") == 2
-    wait_for(lambda: not rig.sim.door_open("A-1-12"))
+    wait(lambda: not rig.sim.door_open("A-1-12"))
     assert rig.scan(text).reason == "already_used"
     assert "job.reopened" in _audit_actions(rig, "AKTA-G")
 

@@ -28,7 +28,7 @@ from station.devices import locker_for
 from station.kiosk import Screen
 from station.printing import PrintStage
 
-from .conftest import wait_for
+from patience import wait
 
 STATION = "MPP-DISP-01"
 
@@ -61,7 +61,7 @@ class Dispenser:
     def start(self) -> None:
         self.locker = locker_for(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
         self.locker.start()
-        wait_for(lambda: all(s.value == "online" for s in self.locker.bus_states().values()))
+        wait(lambda: all(s.value == "online" for s in self.locker.bus_states().values()))
         self.counter = Counter(self.cfg, trust.TrustFile(self.folder / "trust.json"), self.locker,
                                lambda kind, data: None)
         self.counter.start()
@@ -175,7 +175,7 @@ def test_token_then_print_then_present_then_collected(tmp_path: Path, one_page_p
         assert station.sim.unlock_count(station.shutter) == 0
         view = station.scan(text, who="NIB-D1")
         assert view.screen is Screen.PRINTING
-        wait_for(lambda: station.state("NIB-D1") == "collected", timeout=20, what="collected")
+        wait(lambda: station.state("NIB-D1") == "collected", timeout=20, what="collected")
         assert station.sim.unlock_count(station.shutter) == 1
         assert station.scan(text).reason == "already_used"
         station.assert_nobody_saw_another_persons_paper()
@@ -190,7 +190,7 @@ def test_a_walks_away_then_b_scans(tmp_path: Path, one_page_pdf: Path) -> None:
         a, b = station.add("NIB-A", one_page_pdf), station.add("NIB-B", one_page_pdf)
         station.turn = None  # A walks away: nobody takes the paper
         station.scan(a)
-        wait_for(lambda: station.state("NIB-A") == "retained", timeout=20, what="A's paper retained")
+        wait(lambda: station.state("NIB-A") == "retained", timeout=20, what="A's paper retained")
         station.sim.close_door(station.shutter)  # the shutter closes on it
         assert station.bin == ["NIB-A"]
         refused = station.scan(b, who="NIB-B")
@@ -198,8 +198,8 @@ def test_a_walks_away_then_b_scans(tmp_path: Path, one_page_pdf: Path) -> None:
         assert station.state("NIB-B") == "rendered" and not station.token_spent(b)
         assert {"document_retained", "bin_not_empty"} <= station.open_alarms()
         assert station.staff_empty_the_bin() == ["NIB-A"]
-        wait_for(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
-        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        wait(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
+        wait(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
         assert [(turn, sheets) for turn, sheets in station.shown if turn is not None] == [("NIB-B", ["NIB-B"])]
         assert all(sheets == ["NIB-A"] for turn, sheets in station.shown if turn is None)  # A's own presentation
     finally:
@@ -216,9 +216,9 @@ def test_a_and_b_scan_back_to_back(tmp_path: Path, one_page_pdf: Path) -> None:
         assert busy.reason == "busy" and busy.retry_after_s and busy.retry_after_s > 0
         assert "detik" in busy.message["id"] and "seconds" in busy.message["en"]
         assert station.state("NIB-B") == "rendered" and not station.token_spent(b)
-        wait_for(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
+        wait(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
         assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
-        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        wait(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
         assert [o.title for o in station.printer.output] == ["NIB-A", "NIB-B"]
         assert station.shown == [("NIB-A", ["NIB-A"]), ("NIB-B", ["NIB-B"])]
         station.assert_nobody_saw_another_persons_paper()
@@ -247,10 +247,10 @@ def test_a_restart_with_a_s_paper_in_the_bin(tmp_path: Path, one_page_pdf: Path)
     try:
         busy = station.scan(b)  # B, meanwhile
         assert busy.reason in ("busy", "bin_not_empty") and not station.token_spent(b)
-        wait_for(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
+        wait(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
         assert station.shown == [("NIB-A", ["NIB-A"])]
         assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
-        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        wait(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
         station.assert_nobody_saw_another_persons_paper()
         assert [o.title for o in station.printer.output] == ["NIB-B"], "A's paper was not printed again"
     finally:
@@ -267,11 +267,11 @@ def test_paper_in_the_bin_after_a_restart_with_nobody_served_is_never_shown(tmp_
     try:
         refused = station.scan(b, who="NIB-B")
         assert refused.reason == "bin_not_empty" and not station.token_spent(b)
-        wait_for(lambda: "bin_not_empty" in station.open_alarms(), timeout=5, what="the alarm")
+        wait(lambda: "bin_not_empty" in station.open_alarms(), timeout=5, what="the alarm")
         assert station.sim.unlock_count(station.shutter) == 0 and station.printer.output == []
         station.staff_empty_the_bin()
-        wait_for(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
-        wait_for(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
+        wait(lambda: station.scan(b, who="NIB-B").screen is Screen.PRINTING, timeout=10, what="B served")
+        wait(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
         station.assert_nobody_saw_another_persons_paper()
     finally:
         station.close()

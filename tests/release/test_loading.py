@@ -10,7 +10,8 @@ from spool import alarms, jobs, machine, slots
 from spool.states import Flow
 from station.loading import Loader
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+from .conftest import Rig, make_rig, stop_rig
 
 
 class Staff:
@@ -65,7 +66,7 @@ def test_printed_documents_are_loaded_one_slot_each(tmp_path: Path) -> None:
     try:
         for n in range(3):
             _printed(rig, f"NIB-{n}")
-        wait_for(lambda: all(rig.state(f"NIB-{n}") == "staged" for n in range(3)), timeout=30, what="staged")
+        wait(lambda: all(rig.state(f"NIB-{n}") == "staged" for n in range(3)), timeout=30, what="staged")
         conn = rig.conn
         held = {jobs.get_job(conn, f"NIB-{n}").slot for n in range(3)}
         conn.close()
@@ -83,7 +84,7 @@ def test_door_closed_empty_leaves_the_document_printed(tmp_path: Path) -> None:
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-E")
-        wait_for(lambda: "slot.vacated" in _actions(rig, "NIB-E"), timeout=20, what="vacated")
+        wait(lambda: "slot.vacated" in _actions(rig, "NIB-E"), timeout=20, what="vacated")
         assert rig.state("NIB-E") == "printed"
     finally:
         loader.stop()
@@ -97,7 +98,7 @@ def test_a_slot_that_is_not_empty_is_skipped_and_taken_out_of_service(tmp_path: 
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-S")
-        wait_for(lambda: rig.state("NIB-S") == "staged", timeout=20, what="staged")
+        wait(lambda: rig.state("NIB-S") == "staged", timeout=20, what="staged")
         conn = rig.conn
         assert jobs.get_job(conn, "NIB-S").slot != "A-1-01"
         assert slots.get_slot(conn, "A-1-01").out_of_service
@@ -125,7 +126,7 @@ def test_a_latch_that_does_not_open_takes_its_slot_out_of_service(tmp_path: Path
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-J")
-        wait_for(lambda: rig.state("NIB-J") == "staged", timeout=30, what="staged elsewhere")
+        wait(lambda: rig.state("NIB-J") == "staged", timeout=30, what="staged elsewhere")
         conn = rig.conn
         assert jobs.get_job(conn, "NIB-J").slot != "A-1-01"
         assert slots.get_slot(conn, "A-1-01").out_of_service
@@ -147,7 +148,7 @@ def test_a_door_that_opens_late_for_loading_is_still_staged(tmp_path: Path) -> N
     loader = _loader(rig)
     try:
         _printed(rig, "NIB-L")
-        wait_for(lambda: rig.state("NIB-L") == "staged", timeout=30, what="staged")
+        wait(lambda: rig.state("NIB-L") == "staged", timeout=30, what="staged")
         conn = rig.conn
         slot = jobs.get_job(conn, "NIB-L").slot
         assert slot is not None and not slots.get_slot(conn, slot).out_of_service

@@ -19,7 +19,8 @@ from spool import audit, jobs
 from station import trust
 from station.release.screens import STATE_REASONS
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+from .conftest import Rig, make_rig, stop_rig
 
 DOCS = {f"DOC-{n}": f"A-1-{n + 1:02d}" for n in range(4)}
 
@@ -92,7 +93,7 @@ class ReleaseMachine(RuleBasedStateMachine):
             self.rig.sim.take_item(slot)
         self.rig.sim.close_door(slot)
         target = "collected" if take else "staged"
-        wait_for(lambda: self._state(doc) in (target, "held"), what=f"{doc} {target}")
+        wait(lambda: self._state(doc) in (target, "held"), what=f"{doc} {target}")
 
     @precondition(lambda self: bool(self.fresh))
     @rule(data=st.data())

@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 from tls_support import make_certificate  # noqa: E402
 

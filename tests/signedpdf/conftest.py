@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
 # Helpers beside the tests (importlib import mode adds no path).
-sys.path.insert(0, str(Path(__file__).parent))
 
 from simulators.backoffice.pki import Hierarchy  # noqa: E402
 from station.signedpdf.cabundle import Bundle, parse  # noqa: E402

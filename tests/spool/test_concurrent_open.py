@@ -6,18 +6,12 @@ import multiprocessing
 import sqlite3
 from pathlib import Path
 
+from spool_workers import open_spool
+
 import spool
+
 from spool.db import _statements
 from spool.schema import MIGRATIONS, SCHEMA_VERSION
-
-
-def _open(path: str, start: multiprocessing.synchronize.Barrier, results: multiprocessing.Queue) -> None:
-    start.wait()
-    try:
-        spool.connect(path).close()
-        results.put("ok")
-    except Exception as err:  # noqa: BLE001 - the test reports what each process met
-        results.put(f"{type(err).__name__}: {err}")
 
 
 def _spool_of_version_1(path: Path) -> None:
@@ -36,7 +30,7 @@ def test_many_processes_opening_an_older_spool_at_once_all_succeed(tmp_path: Pat
         path = tmp_path / f"spool-{round_}.db"
         _spool_of_version_1(path)
         start, results = context.Barrier(6), context.Queue()
-        workers = [context.Process(target=_open, args=(str(path), start, results)) for _ in range(6)]
+        workers = [context.Process(target=open_spool, args=(str(path), start, results)) for _ in range(6)]
         for worker in workers:
             worker.start()
         for worker in workers:

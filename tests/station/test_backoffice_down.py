@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
+from patience import wait
 
 import spool
 from spool import jobs
@@ -14,31 +14,22 @@ from station.sim_report import report
 from station.simulate import Options, SimulatedStation
 
 
-def _wait(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.mark.timeout(600)
 def test_releases_go_on_without_the_back_office(tmp_path: Path) -> None:
     station = SimulatedStation(Options(folder=tmp_path / "station", documents=6, port=0, pin_ratio=0.0,
                                        printer_ppm=600, seed=3))
     station.start()
     try:
-        _wait(lambda: station.counts().get("staged", 0) == 6, 240, "six staged documents")
+        wait(lambda: station.counts().get("staged", 0) == 6, 240, "six staged documents")
         station.server.stop()  # the back office goes away (connection refused)
         for approval in station.office.approvals():
             station.world.scan(approval.id, approval.token)  # the citizen, at the kiosk
-            _wait(lambda: approval.id not in _staged(station), 60, f"{approval.id} released")
-        _wait(lambda: station.counts().get("collected", 0) == 6, 120, "all collected")
+            wait(lambda: approval.id not in _staged(station), 60, f"{approval.id} released")
+        wait(lambda: station.counts().get("collected", 0) == 6, 120, "all collected")
         heard = {(e["document_id"], e["event"]) for e in station.office.events()}
         assert not any(event == "collected" for _, event in heard)  # nothing could reach it
         station.server.start()  # back: the outbox delivers what waited, once each
-        _wait(lambda: station.done(), 120, "every event delivered")
+        wait(lambda: station.done(), 120, "every event delivered")
         summary, good = report(station)
         assert summary["events_duplicated"] == [] and summary["audit_intact"] and good
     finally:

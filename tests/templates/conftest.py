@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import pytest
 
 # The helpers are a plain module beside the tests (importlib import mode adds no path).
-sys.path.insert(0, str(Path(__file__).parent))
 
 from templates_support import NOW, STATION_ID, TEMPLATES, Lab  # noqa: E402
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 # The corpus is a plain module beside the tests (importlib import mode adds no path).
-sys.path.insert(0, str(Path(__file__).parent))
 
 import token_corpus  # noqa: E402
 from token_fixtures import Issuer  # noqa: E402

@@ -1,7 +1,8 @@
 """Waiting in tests: poll for a condition, and stop a child process the way a person does (Ctrl-C).
 
-A module of its own, on the path of every test folder (tests/conftest.py):
-conftest.py itself is not importable.
+The one wait of the suite (tests/support/ is on pytest's `pythonpath`). A test
+waits for a condition it can see, never for a time it hopes is enough: the
+timeout only turns a hang into a clear failure.
 """
 
 from __future__ import annotations
@@ -15,15 +16,26 @@ from pathlib import Path
 from typing import Any
 
 
-def wait(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
-    """Poll `predicate` until it gives something true (returned), or fail after `timeout` seconds."""
+def wait(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition", *,
+         interval: float = 0.05, retry_on: tuple[type[BaseException], ...] = ()) -> Any:
+    """Poll `predicate` until it gives something true (returned), or fail after `timeout` seconds.
+
+    `retry_on`: exceptions that mean "not yet" (a server still starting); the last one is named
+    in the failure, as is the last value seen.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    last: Any = None
+    while True:
+        try:
+            last = predicate()
+        except retry_on as err:
+            last = err
+        else:
+            if last:
+                return last
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+        time.sleep(interval)
 
 
 def interrupt(process: subprocess.Popen[Any], timeout: float = 60.0) -> None:
