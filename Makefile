@@ -10,11 +10,14 @@ STAMP   := $(VENV)/.installed-stamp
 PIP     := $(PY) -m pip --quiet --disable-pip-version-check
 UV_VERSION ?= 0.13.9
 
-.PHONY: setup system-packages venv demo test bench clean help
+.PHONY: setup system-packages venv lock demo test check test-latest bench clean help
 
 help:
 	@echo "make demo   - set up, then run the whole station on simulators"
 	@echo "make test   - set up, then run the full test suite"
+	@echo "make check  - the fast loop before each commit: import contracts, ruff, in-process tests (< 60 s)"
+	@echo "make lock   - refresh requirements.lock on purpose (then make test and make test-latest)"
+	@echo "make test-latest - the suite against the newest release of every dependency (not in CI)"
 	@echo "make setup  - Debian packages (as root, when missing), .venv, the project with test extras"
 	@echo "make bench  - run the benchmarks in bench/"
 
@@ -49,6 +52,17 @@ demo: setup
 test: setup
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q -n $(TEST_WORKERS)
+
+# The fast tier: no child process, browser, CUPS or whole station (tests/support/tiers.py keeps
+# the line: a test that starts a child process here fails and says to mark it).
+FAST := not integration and not slow and not browser and not cups
+check: setup
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check station spool drivers simulators tests bench scripts
+	MPP_FAST_TIER=1 $(PY) -m pytest -q -n 2 -m "$(FAST)"
+
+test-latest: system-packages
+	sh scripts/test-latest.sh
 
 bench: setup
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 
+pytest_plugins = ["tiers"]  # tests/support/tiers.py: what `make check` runs, and its guard
+
 settings.register_profile("ci", deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None, max_examples=50)

@@ -1,0 +1,73 @@
+"""The suite's tiers: which tests `make check` runs, and a guard that keeps that line honest.
+
+`make check` runs the tests that start no child process, browser, CUPS or whole
+station: it deselects the markers `integration`, `slow`, `browser` and `cups`.
+Tests mark themselves where they can (`pytestmark`); the modules listed in
+`INTEGRATION` below start child processes in their fixtures or helpers and are
+marked here, in one place.
+
+The guard: with `MPP_FAST_TIER=1` (as `make check` sets it), a test that starts
+a child process anyway fails and says to mark it. With `MPP_TIER_AUDIT=FILE`,
+every test that starts one is written to FILE (one node id a line), which is
+how the list below was made.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.process
+import os
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Test modules (or single tests, by node id prefix) that start child processes.
+INTEGRATION: tuple[str, ...] = (
+)
+
+_spawned: list[str] = []
+
+
+def _watch(owner: Any, name: str) -> None:
+    original = getattr(owner, name)
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        _spawned.append(f"{getattr(owner, '__name__', owner)}.{name}")
+        return original(*args, **kwargs)
+
+    setattr(owner, name, watched)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("MPP_FAST_TIER") or os.environ.get("MPP_TIER_AUDIT"):
+        _watch(subprocess.Popen, "_execute_child")
+        _watch(multiprocessing.process.BaseProcess, "start")
+        _watch(os, "fork")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(INTEGRATION):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    _spawned.clear()  # module fixtures start their processes in the setup of the module's first test
+    yield
+    audit = os.environ.get("MPP_TIER_AUDIT")
+    if _spawned and audit:
+        with open(audit, "a") as out:
+            out.write(item.nodeid + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if _spawned and os.environ.get("MPP_FAST_TIER") and report.passed and not hasattr(item, "_tier_failed"):
+        item._tier_failed = True  # type: ignore[attr-defined]  # said once, in the phase that started it
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} starts a child process ({_spawned[0]}) in the fast tier: "
+                           "mark it integration (tests/support/tiers.py), or keep it in process")
