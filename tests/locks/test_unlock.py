@@ -50,7 +50,7 @@ def test_a_power_cut_during_the_pulse_is_unknown_not_jammed(rig: Rig) -> None:
     outcome: list[Outcome] = []
     worker = threading.Thread(target=lambda: outcome.append(bus.unlock(1, 4)))
     worker.start()
-    wait(lambda: sim.snapshot()["slots"]["1-04"]["energised"], timeout=2, what="the latch pulse")
+    wait(lambda: sim.snapshot()["slots"]["1-04"]["energised"], timeout=2, what="the latch pulse", interval=0.002)
     sim.add_fault("powercycle@1=0.5")
     worker.join(10)
     assert outcome == [Outcome.UNKNOWN]

@@ -23,7 +23,7 @@ from station.control import ControlClient
 from station.files import exposed
 from station.simulate import Options, SimulatedStation
 
-from ..station.station_support import job, state, wait
+from station_support import job, state, wait
 
 STATION = str(Path(sys.executable).with_name("station"))
 POISON_FIELD = "nik.3174012345678901"  # a field name holding a 16-digit run (a NIK's shape)

@@ -17,7 +17,7 @@ from typing import Any
 
 
 def wait(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition", *,
-         interval: float = 0.05, retry_on: tuple[type[BaseException], ...] = ()) -> Any:
+         interval: float = 0.02, retry_on: tuple[type[BaseException], ...] = ()) -> Any:
     """Poll `predicate` until it gives something true (returned), or fail after `timeout` seconds.
 
     `retry_on`: exceptions that mean "not yet" (a server still starting); the last one is named
