@@ -1,0 +1,63 @@
+"""Issue 21, point 1: the station prints exactly the bytes it verified, never bytes appended after the signature.
+
+pyHanko looks back about 1 KiB for `%%EOF`: an update appended after the
+signed revision without a final `%%EOF` was invisible to it, while poppler
+and printers follow the last `startxref` and show the forged text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+
+import pytest
+import signedpdf_support as pdfs
+
+from station.signedpdf import verify_pdf
+from station.signedpdf.revision import check_tail, signed_end
+from station.signedpdf.verdict import PdfRefused
+
+
+def _signed_length(data: bytes) -> int:
+    return len(pdfs.signed_revision(data))
+
+
+@pytest.mark.parametrize("final_eof", [False, True], ids=["no-final-eof", "final-eof"])
+def test_an_update_appended_after_the_signed_revision_is_refused(ca, bundle, final_eof):
+    forged = pdfs.appended_update(pdfs.signed(ca), final_eof=final_eof)
+    shown = subprocess.run(["pdftotext", "-", "-"], input=forged, capture_output=True, timeout=60).stdout
+    assert b"PALSU" in shown, "the forgery must be what a viewer shows, for this test to mean anything"
+    verdict = verify_pdf(forged, bundle)
+    assert verdict.reason == "pdf_modified", verdict
+    assert verdict.printed_size is None and verdict.printed_sha256 is None
+
+
+def test_validation_data_after_the_signature_is_accepted_and_only_the_signed_revision_is_printed(ca, bundle):
+    data = pdfs.signed(ca)  # PAdES: the signature, then a DSS update with the CRLs
+    end = _signed_length(data)
+    assert end < len(data), "the DSS update follows the signed revision"
+    verdict = verify_pdf(data, bundle)
+    assert verdict.accepted, verdict
+    assert (verdict.printed_size, verdict.printed_sha256) == (end, hashlib.sha256(data[:end]).hexdigest())
+    assert data[:end].rstrip().endswith(b"%%EOF")
+
+
+def test_whitespace_after_the_last_eof_is_allowed_and_anything_else_refused(ca, bundle):
+    data = pdfs.signed(ca)
+    assert verify_pdf(data + b"\r\n \n", bundle).accepted
+    assert verify_pdf(data + b"% a comment\n", bundle).reason == "pdf_modified"
+    assert verify_pdf(data + b"\n1 0 obj\n(x)\nendobj\n", bundle).reason == "pdf_modified"
+
+
+@pytest.mark.parametrize(("byte_range", "size", "message"), [
+    ([5, 10, 20, 30], 100, "first byte"), ([0, 10, 20, 90], 100, "past the end"), ([0, 10, -5, 3], 100, "first byte")])
+def test_a_byte_range_that_is_not_a_whole_prefix_is_refused(byte_range, size, message):
+    with pytest.raises(PdfRefused, match=message) as refused:
+        signed_end(byte_range, size)
+    assert refused.value.reason == "pdf_modified"
+
+
+def test_a_signed_part_that_does_not_end_with_eof_is_refused():
+    with pytest.raises(PdfRefused, match="up to its %%EOF"):
+        check_tail(b"%PDF-1.7\n...startxref\n9\n%%EOF\nmore", len(b"%PDF-1.7\n...startxref\n9\n%%EOF\nmo"))
+    check_tail(b"%PDF-1.7\n...%%EOF\n\nstartxref 12 %%EOF\n", len(b"%PDF-1.7\n...%%EOF\n"))
