@@ -141,7 +141,7 @@ class Hierarchy:
         return Signer(key, cert, (self.intermediate.cert, self.root.cert))
 
     def tsa(self, common_name: str = "Otoritas Cap Waktu Simulasi") -> Signer:
-        """A timestamp authority's certificate from the intermediate (timeStamping only; CRL, no OCSP).
+        """A timestamp authority's certificate from the root (timeStamping only; the root's CRL covers it).
 
         RSA: pyHanko's in-process TSA (`DummyTimeStamper`) signs with RSA only.
         """
@@ -150,12 +150,11 @@ class Hierarchy:
         usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                               data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
                               encipher_only=False, decipher_only=False)
-        cert = _certificate(_name(common_name, "Simulasi Certificate Authority"), self.intermediate.cert.subject,
-                            key.public_key(), self.intermediate.key, not_before=start,
+        cert = _certificate(_name(common_name, "Simulasi Certificate Authority"), self.root.cert.subject,
+                            key.public_key(), self.root.key, not_before=start,
                             not_after=start + timedelta(days=3650), ca=False, key_usage=usage,
-                            extended=[ExtendedKeyUsageOID.TIME_STAMPING],
-                            crl_url=f"{REVOCATION_BASE}/intermediate.crl")
-        return Signer(key, cert, (self.intermediate.cert, self.root.cert))
+                            extended=[ExtendedKeyUsageOID.TIME_STAMPING], crl_url=f"{REVOCATION_BASE}/root.crl")
+        return Signer(key, cert, (self.root.cert,))
 
     def revoke(self, signer: Signer, at: datetime | None = None) -> None:
         """Revoke a signer's certificate (from `at`, by default an hour ago)."""

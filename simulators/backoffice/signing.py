@@ -98,7 +98,7 @@ def sign(pdf: bytes, signer: Signer, ca: Hierarchy, *, revocation: Revocation = 
     signer writes; `revinfo`: DER CRLs and OCSP responses in place of `ca`'s.
     """
     chosen = revinfo
-    revinfo = _revinfo(signer, ca, revocation, timestamped=tsa is not None)
+    revinfo = _revinfo(signer, ca, revocation)
     if chosen is not None:
         from asn1crypto import crl as asn1_crl
         from asn1crypto import ocsp as asn1_ocsp
@@ -132,10 +132,10 @@ def sign(pdf: bytes, signer: Signer, ca: Hierarchy, *, revocation: Revocation = 
     return signed.getvalue()
 
 
-def _revinfo(signer: Signer, ca: Hierarchy, revocation: Revocation, *, timestamped: bool = False) -> dict[str, list[Any]]:
+def _revinfo(signer: Signer, ca: Hierarchy, revocation: Revocation) -> dict[str, list[Any]]:
     """CRLs for the whole chain, or an OCSP response for the signer plus the root's CRL (for the intermediate).
 
-    A timestamp authority (under the intermediate, CRL only) needs the intermediate's CRL in both forms.
+    The root's CRL also covers the timestamp authority (`Hierarchy.tsa`).
     """
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
@@ -143,7 +143,6 @@ def _revinfo(signer: Signer, ca: Hierarchy, revocation: Revocation, *, timestamp
     if revocation == "crl":
         return {"crls": [asn1_crl.CertificateList.load(c) for c in ca.crls()], "ocsps": []}
     if revocation == "ocsp":
-        crls = [ca.crl(ca.root)] + ([ca.crl(ca.intermediate)] if timestamped else [])
-        return {"crls": [asn1_crl.CertificateList.load(c) for c in crls],
+        return {"crls": [asn1_crl.CertificateList.load(ca.crl(ca.root))],
                 "ocsps": [asn1_ocsp.OCSPResponse.load(ca.ocsp_response(signer))]}
     return {"crls": [], "ocsps": []}

@@ -203,6 +203,7 @@ def _validate(signature: EmbeddedPdfSignature, embedded: list[EmbeddedPdfSignatu
             if when is not None and when > now + CLOCK_SKEW:
                 raise PdfRefused("pdf_signing_time", f"signed at {when.isoformat()}, after now")
         # Judged at the TSA's time, or now: never at the time the signer declares (/M can be backdated).
+        _check_validity(signature.signer_cert, stamped or now)
         # Revocation data fetched after a trusted timestamp still speaks for that time (PAdES B-LT).
         signer_context = _context(dss, settings | ({"moment": stamped, "retroactive_revinfo": True}
                                                    if stamped is not None else {}))
@@ -217,6 +218,13 @@ def _validate(signature: EmbeddedPdfSignature, embedded: list[EmbeddedPdfSignatu
     except Exception as err:  # noqa: BLE001 - pyHanko and asn1crypto raise many kinds for a broken signature
         log.info("signature does not parse: %s", type(err).__name__)
         raise PdfRefused("pdf_malformed", f"the signature does not parse ({type(err).__name__})") from None
+
+
+def _check_validity(cert: asn1_x509.Certificate, moment: datetime) -> None:
+    """The signer's own certificate valid at `moment` (named before any revocation trouble up its chain)."""
+    validity = cert["tbs_certificate"]["validity"]
+    if not validity["not_before"].native <= moment <= validity["not_after"].native:
+        raise PdfRefused("pdf_expired", _TRUST_MESSAGES["pdf_expired"])
 
 
 def _context(dss: DocumentSecurityStore | None, settings: dict[str, Any]) -> ValidationContext:
