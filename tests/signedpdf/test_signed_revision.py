@@ -25,7 +25,7 @@ def _signed_length(data: bytes) -> int:
 @pytest.mark.parametrize("final_eof", [False, True], ids=["no-final-eof", "final-eof"])
 def test_an_update_appended_after_the_signed_revision_is_refused(ca, bundle, final_eof):
     forged = pdfs.appended_update(pdfs.signed(ca), final_eof=final_eof)
-    shown = subprocess.run(["pdftotext", "-", "-"], input=forged, capture_output=True, timeout=60).stdout
+    shown = subprocess.run(["pdftotext", "-", "-"], input=forged, capture_output=True, timeout=60, check=True).stdout
     assert b"PALSU" in shown, "the forgery must be what a viewer shows, for this test to mean anything"
     verdict = verify_pdf(forged, bundle)
     assert verdict.reason == "pdf_modified", verdict
