@@ -8,10 +8,13 @@ and printers follow the last `startxref` and show the forged text.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 
 import pytest
 import signedpdf_support as pdfs
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from station.signedpdf import verify_pdf
 from station.signedpdf.revision import check_tail, signed_end
@@ -61,3 +64,34 @@ def test_a_signed_part_that_does_not_end_with_eof_is_refused():
     with pytest.raises(PdfRefused, match="up to its %%EOF"):
         check_tail(b"%PDF-1.7\n...startxref\n9\n%%EOF\nmore", len(b"%PDF-1.7\n...startxref\n9\n%%EOF\nmo"))
     check_tail(b"%PDF-1.7\n...%%EOF\n\nstartxref 12 %%EOF\n", len(b"%PDF-1.7\n...%%EOF\n"))
+
+
+SIGNED = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\nstartxref\n9\n%%EOF\n"
+WHITESPACE = st.binary(max_size=40).map(lambda b: bytes(b" \t\r\n\x0c\x00"[x % 6] for x in b))
+
+
+@settings(max_examples=300, deadline=None)
+@given(tail=st.binary(max_size=300), space=WHITESPACE)
+def test_any_tail_is_refused_unless_it_is_whitespace_or_ends_as_a_revision(tail, space):
+    """Property: after the signed part, either whitespace, or bytes that end with `startxref N %%EOF`."""
+    data = SIGNED + tail + space
+    ends_as_revision = re.search(rb"startxref[\x00\t\n\x0c\r ]+[0-9]{1,12}[\x00\t\n\x0c\r ]+%%EOF[\x00\t\n\x0c\r ]*\Z",
+                                 tail + space) is not None
+    if not (tail + space).strip(b"\x00\t\n\x0c\r ") or ends_as_revision:
+        check_tail(data, len(SIGNED))
+    else:
+        with pytest.raises(PdfRefused):
+            check_tail(data, len(SIGNED))
+
+
+@settings(max_examples=100, deadline=None)
+@given(junk=st.binary(min_size=1, max_size=300).filter(lambda b: b.strip(b"\x00\t\n\x0c\r ")))
+def test_bytes_appended_to_a_signed_pdf_without_a_final_eof_are_refused(ca, bundle, junk):
+    """Property, on a real signed file: appended bytes that do not end as a revision never pass."""
+    data = SIGNED_PDF.get(ca) or SIGNED_PDF.setdefault(ca, pdfs.signed(ca, revocation="ocsp"))
+    if re.search(rb"%%EOF[\x00\t\n\x0c\r ]*\Z", junk):
+        return  # whole revisions are pyHanko's to judge (the tests above)
+    assert verify_pdf(data + junk, bundle).reason in ("pdf_modified", "pdf_malformed", "pdf_hostile")
+
+
+SIGNED_PDF: dict = {}
