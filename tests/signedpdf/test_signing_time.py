@@ -87,3 +87,22 @@ def test_the_signers_declared_time_is_shown_but_not_used(ca, bundle):
     verdict = verify_pdf(data, bundle)
     assert verdict.accepted and not verdict.timestamped
     assert abs(verdict.signed_at - (NOW - timedelta(hours=3))) < timedelta(seconds=2)
+
+
+def test_a_document_timestamp_after_the_signature_also_gives_the_time(ca, bundle):
+    """PAdES B-LTA style: signature, DSS, then a document timestamp; the signed revision alone is printed."""
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers import PdfTimeStamper
+
+    from simulators.backoffice.signing import timestamper
+
+    short = ca.signer("Pejabat Sebentar", not_before=NOW - timedelta(days=1), not_after=NOW + timedelta(days=1))
+    signed = pdfs.sign(pdfs.plain(), short, ca)
+    stamped = PdfTimeStamper(timestamper(ca.tsa())).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(signed)), "sha256").getvalue()
+    verdict = verify_pdf(stamped, bundle, now=NOW + timedelta(days=2))
+    assert verdict.accepted and verdict.timestamped, verdict
+    assert verdict.printed_size == len(pdfs.signed_revision(signed)) < len(signed) < len(stamped)
+    assert verify_pdf(signed, bundle, now=NOW + timedelta(days=2)).reason == "pdf_expired"
