@@ -63,6 +63,9 @@ def main() -> None:
     print(summary("verify, accepted (CRLs in the DSS)", good, page_s, "one page at 30 ppm"))
     print(summary("verify, accepted (OCSP in the DSS)", timed(ocsp, bundle, args.count, None), page_s,
                   "one page at 30 ppm"))
+    stamped = sign(page, signer, ca, revocation="crl", tsa=ca.tsa())  # what the back-office simulator sends
+    print(summary("verify, accepted (CRLs, signature timestamp)", timed(stamped, bundle, args.count, None), page_s,
+                  "one page at 30 ppm"))
     print(summary("verify, refused: untrusted root", timed(untrusted, bundle, args.count, "pdf_untrusted_signer")))
     print(summary("verify, refused: JavaScript (raw pass)", timed(hostile, bundle, args.count, "pdf_hostile")))
     share = statistics.median(good) / page_s

@@ -9,6 +9,7 @@ Relative paths are resolved against the folder of the configuration file.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -97,6 +98,17 @@ class PdfSection(Section):
     max_bytes: int = Field(8 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_pages: int = Field(50, ge=1, le=1000)
     max_objects: int = Field(20_000, ge=100, le=1_000_000)
+    # Who may sign a document (PROTOCOLS §7.2): an EKU or certificate policy OID from this list.
+    signer_oids: list[str] = Field(default_factory=lambda: ["1.3.6.1.4.1.311.10.3.12", "1.3.6.1.5.5.7.3.36"],
+                                   min_length=1, max_length=32)
+
+    @field_validator("signer_oids")
+    @classmethod
+    def _dotted_oids(cls, value: list[str]) -> list[str]:
+        for oid in value:
+            if not re.fullmatch(r"[0-2](\.(0|[1-9][0-9]{0,9})){1,30}", oid):
+                raise ValueError(f"not a dotted OID: {oid[:40]!r}")
+        return value
 
     @field_validator("ca_bundle", mode="before")
     @classmethod

@@ -456,7 +456,9 @@ class PrintStage:
         else:
             try:
                 pages = pdf_pages(job.pdf_path)
-                if job.pdf_sha256 and sha256_of(job.pdf_path) != job.pdf_sha256:
+                # The bytes printed are the bytes rendered or verified: an agency-signed PDF with no
+                # recorded digest cannot be checked, so it is not printed either (fail closed).
+                if (job.pdf_sha256 or job.kind == "pdf") and sha256_of(job.pdf_path) != job.pdf_sha256:
                     problem = "document-changed"
             except BadDocument:
                 problem = "document-unreadable"

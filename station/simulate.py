@@ -134,7 +134,9 @@ class SimulatedStation:
 
     def setup(self) -> None:
         opts = self.options
-        self.folder = opts.folder or Path(tempfile.mkdtemp(prefix="mpp-simulate-")) / "station"
+        # Absolute: the paths handed to the daemon (configuration, CA bundle) must not be read again
+        # relative to the station folder (issue 21: `--dir sim3` looked for sim3/sim3/pdf-ca.pem).
+        self.folder = (opts.folder or Path(tempfile.mkdtemp(prefix="mpp-simulate-")) / "station").absolute()
         config_path = self.folder / "station.toml"
         self.resumed = config_path.exists()
         if not self.resumed:

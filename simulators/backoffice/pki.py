@@ -3,7 +3,9 @@
 It stands in for a national CA such as BSrE, offline: the back-office
 simulator makes one at start, and tests make one per test with the faults
 they need (a revoked signer, an expired one, a signer key usage that is not
-for signing, a root the station does not trust). Everything is made with
+for signing, a TLS or code-signing certificate, a CA, a root the station
+does not trust). Its timestamp authority (`tsa`) stamps signatures (RFC
+3161, PAdES B-T), so that a station judges the signer at a trusted time. Everything is made with
 `cryptography`; keys are ECDSA P-256 (quick to make, and what pyHanko and
 real CAs both support).
 """
@@ -15,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
@@ -48,7 +50,7 @@ class Authority:
 class Signer:
     """A signing certificate, its key and the chain above it (intermediate first, root last)."""
 
-    key: ec.EllipticCurvePrivateKey
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
     cert: x509.Certificate
     chain: tuple[x509.Certificate, ...]
 
@@ -59,7 +61,11 @@ class Signer:
                                       serialization.NoEncryption())
 
 
-def _certificate(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey,
+# The document-signing EKUs a station accepts by default (PROTOCOLS §7.2): Microsoft's, and RFC 9336's.
+DOCUMENT_SIGNING = [x509.ObjectIdentifier("1.3.6.1.4.1.311.10.3.12"), x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]
+
+
+def _certificate(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
                  issuer_key: ec.EllipticCurvePrivateKey, *, not_before: datetime, not_after: datetime,
                  ca: bool, key_usage: x509.KeyUsage, extended: list[x509.ObjectIdentifier] | None = None,
                  issuer_public: ec.EllipticCurvePublicKey | None = None, crl_url: str | None = None,
@@ -73,7 +79,9 @@ def _certificate(subject: x509.Name, issuer: x509.Name, public_key: ec.EllipticC
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                    issuer_public or issuer_key.public_key()), critical=False))
     if extended:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(extended), critical=False)
+        # RFC 3161: a TSA's certificate has exactly the timeStamping EKU, marked critical.
+        builder = builder.add_extension(x509.ExtendedKeyUsage(extended),
+                                        critical=extended == [ExtendedKeyUsageOID.TIME_STAMPING])
     # Where revocation data would be fetched (never, here: the station is offline and the names are
     # .invalid); a validator looks for OCSP data only for a certificate that names a responder.
     if crl_url:
@@ -117,38 +125,64 @@ class Hierarchy:
 
     def signer(self, common_name: str, organisation: str = "Dinas Kependudukan dan Pencatatan Sipil", *,
                not_before: datetime | None = None, not_after: datetime | None = None,
-               key_usage: x509.KeyUsage = SIGNING_USAGE) -> Signer:
-        """A signing certificate from the intermediate (valid from a day ago for two years by default)."""
+               key_usage: x509.KeyUsage = SIGNING_USAGE, extended: list[x509.ObjectIdentifier] | None = None,
+               ca: bool = False) -> Signer:
+        """A signing certificate from the intermediate (valid from a day ago for two years by default).
+
+        `extended`: its EKUs (the document-signing ones by default); `ca`: a CA certificate instead.
+        """
         key = ec.generate_private_key(ec.SECP256R1())
         start = not_before or self.now - timedelta(days=1)
         cert = _certificate(_name(common_name, organisation), self.intermediate.cert.subject, key.public_key(),
                             self.intermediate.key, not_before=start,
-                            not_after=not_after or start + timedelta(days=730), ca=False, key_usage=key_usage,
-                            extended=[ExtendedKeyUsageOID.EMAIL_PROTECTION],
+                            not_after=not_after or start + timedelta(days=730), ca=ca, key_usage=key_usage,
+                            extended=DOCUMENT_SIGNING if extended is None else extended,
                             crl_url=f"{REVOCATION_BASE}/intermediate.crl", ocsp_url=f"{REVOCATION_BASE}/ocsp")
         return Signer(key, cert, (self.intermediate.cert, self.root.cert))
+
+    def tsa(self, common_name: str = "Otoritas Cap Waktu Simulasi") -> Signer:
+        """A timestamp authority's certificate from the root (timeStamping only; the root's CRL covers it).
+
+        RSA: pyHanko's in-process TSA (`DummyTimeStamper`) signs with RSA only.
+        """
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        start = self.now - timedelta(days=1)
+        usage = x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
+                              data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                              encipher_only=False, decipher_only=False)
+        cert = _certificate(_name(common_name, "Simulasi Certificate Authority"), self.root.cert.subject,
+                            key.public_key(), self.root.key, not_before=start,
+                            not_after=start + timedelta(days=3650), ca=False, key_usage=usage,
+                            extended=[ExtendedKeyUsageOID.TIME_STAMPING], crl_url=f"{REVOCATION_BASE}/root.crl")
+        return Signer(key, cert, (self.root.cert,))
 
     def revoke(self, signer: Signer, at: datetime | None = None) -> None:
         """Revoke a signer's certificate (from `at`, by default an hour ago)."""
         self.intermediate.revoked[signer.cert.serial_number] = at or self.now - timedelta(hours=1)
 
-    def crl(self, authority: Authority | None = None, *, valid_days: float = 7) -> bytes:
-        """A DER CRL of `authority` (the intermediate by default), issued a minute ago."""
+    def crl(self, authority: Authority | None = None, *, valid_days: float = 7,
+            issued: datetime | None = None) -> bytes:
+        """A DER CRL of `authority` (the intermediate by default), issued a minute ago (or at `issued`).
+
+        It lists the revocations made before it was issued.
+        """
         authority = authority or self.intermediate
-        issued = self.now - timedelta(minutes=1)
+        issued = issued or self.now - timedelta(minutes=1)
         builder = (x509.CertificateRevocationListBuilder().issuer_name(authority.cert.subject)
                    .last_update(issued).next_update(issued + timedelta(days=valid_days))
                    .add_extension(x509.CRLNumber(1), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
                        authority.key.public_key()), critical=False))
         for serial, when in authority.revoked.items():
+            if when > issued:
+                continue
             builder = builder.add_revoked_certificate(
                 x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
         return builder.sign(authority.key, HASH).public_bytes(serialization.Encoding.DER)
 
-    def crls(self) -> list[bytes]:
+    def crls(self, issued: datetime | None = None) -> list[bytes]:
         """CRLs for the whole chain: the root's (covering the intermediate) and the intermediate's."""
-        return [self.crl(self.root), self.crl(self.intermediate)]
+        return [self.crl(self.root, issued=issued), self.crl(self.intermediate, issued=issued)]
 
     def ocsp_response(self, signer: Signer, *, valid_days: float = 7) -> bytes:
         """A DER OCSP response for a signer, signed by the intermediate itself (good, or revoked)."""

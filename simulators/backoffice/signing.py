@@ -5,20 +5,26 @@ signed PDF, and what tests do to make good and bad PDFs: pyHanko signs, and
 the revocation data (a CRL or an OCSP response made by the simulated CA,
 `pki.Hierarchy`) goes into the document, so that a station can check it
 offline: in the document security store (DSS) for PAdES, or inside the
-signature (`adbe-revocationInfoArchival`) for `adbe.pkcs7.detached`.
+signature (`adbe-revocationInfoArchival`) for `adbe.pkcs7.detached`. With
+a timestamp authority (`tsa`), the signature carries an RFC 3161 signature
+timestamp (PAdES B-T), and the station judges the signer at its time.
+Tests also make forgeries here: a signing time the signer backdates
+(`declared`), revocation data chosen by the forger (`revinfo`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -58,8 +64,29 @@ def pyhanko_signer(signer: Signer) -> signers.SimpleSigner:
         cert_registry=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in signer.chain]))
 
 
+def timestamper(tsa: Signer) -> DummyTimeStamper:
+    """An RFC 3161 timestamp authority (pyHanko's in-process one) with `tsa`'s certificate and key."""
+    return DummyTimeStamper(tsa_cert=_asn1_cert(tsa.cert), tsa_key=asn1_keys.PrivateKeyInfo.load(tsa.key_der),
+                            certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(c) for c in tsa.chain]))
+
+
+class _Declaring(signers.PdfSigner):
+    """A signer that writes the signing time it chooses (`/M` and `signingTime`), as a forger would."""
+
+    def __init__(self, *args: Any, declared: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._declared = declared
+
+    def init_signing_session(self, *args: Any, **kwargs: Any) -> Any:
+        session = super().init_signing_session(*args, **kwargs)
+        session.system_time = self._declared
+        return session
+
+
 def sign(pdf: bytes, signer: Signer, ca: Hierarchy, *, revocation: Revocation = "crl",
-         subfilter: Literal["pades", "adobe"] = "pades", reason: str = "Dokumen resmi") -> bytes:
+         subfilter: Literal["pades", "adobe"] = "pades", reason: str = "Dokumen resmi",
+         tsa: Signer | None = None, declared: datetime | None = None,
+         revinfo: dict[str, list[bytes]] | None = None) -> bytes:
     """`pdf` signed by `signer`, with `ca`'s revocation data for the chain embedded as asked.
 
     PAdES: the signature, then the CRLs or OCSP response in the DSS (an
@@ -67,8 +94,17 @@ def sign(pdf: bytes, signer: Signer, ca: Hierarchy, *, revocation: Revocation = 
     adobe: pyHanko collects the same data through a validation context and
     puts it in the signature itself; it checks the chain as it does so, so
     this form is only for signers in good standing.
+    `tsa`: stamp the signature (PAdES B-T); `declared`: the signing time the
+    signer writes; `revinfo`: DER CRLs and OCSP responses in place of `ca`'s.
     """
+    chosen = revinfo
     revinfo = _revinfo(signer, ca, revocation)
+    if chosen is not None:
+        from asn1crypto import crl as asn1_crl
+        from asn1crypto import ocsp as asn1_ocsp
+
+        revinfo = {"crls": [asn1_crl.CertificateList.load(c) for c in chosen.get("crls", [])],
+                   "ocsps": [asn1_ocsp.OCSPResponse.load(o) for o in chosen.get("ocsps", [])]}
     if subfilter == "adobe":
         context = ValidationContext(trust_roots=[_asn1_cert(ca.root.cert)],
                                     other_certs=[_asn1_cert(c) for c in signer.chain],
@@ -82,16 +118,25 @@ def sign(pdf: bytes, signer: Signer, ca: Hierarchy, *, revocation: Revocation = 
                                 signer=pyhanko_signer(signer)).getvalue()
     meta = signers.PdfSignatureMetadata(field_name="Signature1", reason=reason,
                                         subfilter=fields.SigSeedSubFilter.PADES)
-    signed = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=pyhanko_signer(signer))
+    stamper = timestamper(tsa) if tsa is not None else None
+    if declared is None:
+        pdf_signer = signers.PdfSigner(meta, signer=pyhanko_signer(signer), timestamper=stamper)
+    else:
+        pdf_signer = _Declaring(meta, signer=pyhanko_signer(signer), timestamper=stamper, declared=declared)
+    signed = pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)))
+    certs = [*signer.chain, *(tsa.chain if tsa else ()), *([tsa.cert] if tsa else [])]
     if revocation == "none":
         return signed.getvalue()
-    DocumentSecurityStore.add_dss(signed, sig_contents=None, certs=[_asn1_cert(c) for c in signer.chain],
+    DocumentSecurityStore.add_dss(signed, sig_contents=None, certs=[_asn1_cert(c) for c in certs],
                                   crls=revinfo["crls"], ocsps=revinfo["ocsps"])
     return signed.getvalue()
 
 
-def _revinfo(signer: Signer, ca: Hierarchy, revocation: Revocation) -> dict[str, list[bytes]]:
-    """CRLs for the whole chain, or an OCSP response for the signer plus the root's CRL (for the intermediate)."""
+def _revinfo(signer: Signer, ca: Hierarchy, revocation: Revocation) -> dict[str, list[Any]]:
+    """CRLs for the whole chain, or an OCSP response for the signer plus the root's CRL (for the intermediate).
+
+    The root's CRL also covers the timestamp authority (`Hierarchy.tsa`).
+    """
     from asn1crypto import crl as asn1_crl
     from asn1crypto import ocsp as asn1_ocsp
 

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
 DESCRIPTION = """\
 Verify an agency-signed PDF exactly as the station does before printing it
 (PROTOCOLS.md section 7.2): size, page and object limits; no encryption,
-JavaScript or embedded files; a signature that covers the file with no
-change after signing; a signer whose chain reaches a CA of the station's
-[pdf] ca_bundle, valid at the signing time, fit for signing, and not
-revoked according to the revocation data embedded in the file (nothing is
-fetched). Prints the decision and the reason word, the signer, the signing
-time and the chain. Exit 0 when accepted, 1 when refused."""
+JavaScript or embedded files; a signature whose revision ends with its
+%%EOF, followed by nothing but whitespace or validation data (the station
+prints the signed revision alone); a signer whose chain reaches a CA of
+the station's [pdf] ca_bundle, valid and not revoked (by the revocation
+data embedded in the file; nothing is fetched) at the time of a trusted
+RFC 3161 timestamp, else now (the signer's own /M is never trusted); a
+document signer by [pdf] signer_oids, never a CA. Prints the decision and
+the reason word, the signer, the signing time and the chain. Exit 0 when
+accepted, 1 when refused."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_verify(args: argparse.Namespace) -> int:
     """Verify; 0 accepted, 1 refused."""
     from ..signedpdf import BundleFile, Limits, verify_pdf  # pyHanko only when verifying
+    from ..signedpdf.signer_policy import DOCUMENT_SIGNING_OIDS
     from ..signedpdf.stage import limits_of
 
     try:
@@ -53,7 +57,8 @@ def run_verify(args: argparse.Namespace) -> int:
             data = handle.read(limits.max_bytes + 1)  # one byte over says "too large" without reading it all
     except OSError as err:
         raise StationError(f"cannot read {args.file}: {err.strerror}") from None
-    verdict = verify_pdf(data, bundle, limits=limits)
+    oids = tuple(cfg.pdf.signer_oids) if cfg is not None else DOCUMENT_SIGNING_OIDS
+    verdict = verify_pdf(data, bundle, limits=limits, signer_oids=oids)
     if args.json:
         print_json(verdict.as_dict())
     else:
@@ -64,8 +69,14 @@ def run_verify(args: argparse.Namespace) -> int:
 def _print(verdict: Verdict, trusting: str) -> None:
     decision = "accepted" if verdict.accepted else f"refused: {verdict.reason}"
     print(f"{decision} ({verdict.message})")
-    rows = [("signer", verdict.signer), ("signed at", verdict.signed_at.isoformat() if verdict.signed_at else None),
-            ("pages", verdict.pages), ("size", f"{verdict.size} bytes"), ("sha256", verdict.sha256),
+    signed_at = None
+    if verdict.signed_at is not None:  # only a trusted timestamp's time is used; the signer's own is only shown
+        signed_at = verdict.signed_at.isoformat() + (" (trusted timestamp)" if verdict.timestamped else
+                                                     " (declared by the signer, not trusted: checked at now)")
+    printed = (f"the first {verdict.printed_size} bytes (the signed revision), sha256 {verdict.printed_sha256}"
+               if verdict.printed_size is not None and verdict.printed_size != verdict.size else None)
+    rows = [("signer", verdict.signer), ("signed at", signed_at), ("pages", verdict.pages),
+            ("size", f"{verdict.size} bytes"), ("sha256", verdict.sha256), ("printed", printed),
             ("CA bundle", trusting)]
     for name, value in rows:
         if value is not None:

@@ -1,9 +1,10 @@
 """The render stage's part for agency-signed PDFs: check, verify, then write the bytes unchanged.
 
 Runs in the render worker process. Nothing is drawn and nothing added (the
-station's seal is for what it renders itself): the file written is the one
-the agency signed, byte for byte, with its SHA-256 and page count for the
-print stage. A refusal is a reason word from `verdict.REASONS`; the render
+station's seal is for what it renders itself): the file written is the
+revision the agency signed, byte for byte (validation data appended after
+the signature is not kept), with its SHA-256 and page count; the print
+stage checks that SHA-256 again before it sends the file. A refusal is a reason word from `verdict.REASONS`; the render
 stage holds the job with it and the back office hears `held`.
 """
 
@@ -60,15 +61,18 @@ def accept(document: dict[str, Any], cfg: Config, path: Path) -> dict[str, Any]:
     except ConfigError as err:
         _alarm(cfg, "pdf.ca_bundle_unreadable", f"signed PDFs are held: {err}")
         return {"refused": "pdf_untrusted_signer"}
-    verdict = verify_pdf(data, bundle, limits=limits_of(cfg))
+    verdict = verify_pdf(data, bundle, limits=limits_of(cfg), signer_oids=tuple(cfg.pdf.signer_oids))
     if bundle.empty:
         _alarm(cfg, "pdf.no_ca_bundle", "a signed PDF came and no CA is trusted for signed PDFs:"
                                         " set [pdf] ca_bundle in the station's configuration")
     if not verdict.accepted:
         log.info("signed PDF refused: %s", verdict.reason)
         return {"refused": verdict.reason}
-    write_atomic(path, data, mode=0o600)
-    return {"path": str(path), "sha256": verdict.sha256, "pages": verdict.pages}
+    signed = data[:verdict.printed_size]
+    if verdict.printed_size is None or hashlib.sha256(signed).hexdigest() != verdict.printed_sha256:
+        return {"refused": "pdf_modified"}  # cannot happen: the verdict names the bytes it verified
+    write_atomic(path, signed, mode=0o600)
+    return {"path": str(path), "sha256": verdict.printed_sha256, "pages": verdict.pages}
 
 
 def _alarm(cfg: Config, kind: str, message: str) -> None:

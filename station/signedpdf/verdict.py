@@ -22,6 +22,7 @@ REASONS = (
     "pdf_key_usage",           # the signer's certificate is not for signing
     "pdf_revocation_unknown",  # no usable revocation data in the file (the station checks offline)
     "pdf_signing_time",        # signed in the future (by the station's clock)
+    "pdf_signer_policy",       # not a document signer: a CA, or no document-signing EKU or policy the station lists
 )
 
 
@@ -56,6 +57,11 @@ class Verdict:
 
     `signer`, `signed_at` and `chain` are filled in as far as the checks got
     (a refused PDF may still name its signer, for the technician).
+    `signed_at` is a trusted timestamp's time when `timestamped`, else the
+    time the signer declares (shown, not trusted). `sha256` and `size` are
+    the file's; `printed_size` and `printed_sha256` (accepted only) are the
+    signed revision's: the first `printed_size` bytes, what the station
+    stores and prints.
     """
 
     reason: str | None
@@ -66,6 +72,9 @@ class Verdict:
     signer: str | None = None
     signed_at: datetime | None = None
     chain: tuple[ChainLink, ...] = field(default=())
+    timestamped: bool = False
+    printed_size: int | None = None
+    printed_sha256: str | None = None
 
     @property
     def accepted(self) -> bool:
@@ -77,4 +86,6 @@ class Verdict:
         return {"decision": "accepted" if self.accepted else "refused", "reason": self.reason,
                 "message": self.message, "sha256": self.sha256, "size": self.size, "pages": self.pages,
                 "signer": self.signer, "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+                "timestamped": self.timestamped, "printed_size": self.printed_size,
+                "printed_sha256": self.printed_sha256,
                 "chain": [link.as_dict() for link in self.chain]}

@@ -5,20 +5,27 @@ The order, stopping at the first failure:
 2. a strict parse, bounded decoding, then hostile content and pages on the
    parsed objects (`limits.inspect`);
 3. at least one signature (`pdf_unsigned`);
-4. for each signature: the signed bytes unchanged and the signature
+4. the last signature's byte range ends with its revision's `%%EOF`, and
+   what follows is whitespace or whole revisions that pyHanko reads
+   (`revision`, `pdf_modified`): the signed revision alone is what the
+   station stores and prints (`Verdict.printed_size`, `printed_sha256`);
+5. for each signature: the signed bytes unchanged and the signature
    good, and for the last one, nothing after it but validation data (a DSS
    update or a document timestamp) and what its DocMDP level allows
    (`pdf_modified`). Visible changes after signing would be printed as if
    signed, so form filling or annotations added later are refused;
-5. the signer's chain to a root of the CA bundle, valid at the signing
+6. the signer's chain to a root of the CA bundle, valid at the signing
    time, the key usage fit for signing, and revocation checked with the
    data embedded in the file, never fetched (`pdf_untrusted_signer`,
    `pdf_expired`, `pdf_key_usage`, `pdf_signer_revoked`,
-   `pdf_revocation_unknown`).
+   `pdf_revocation_unknown`);
+7. the signer policy: a document-signing certificate, never a CA's
+   (`signer_policy`, `pdf_signer_policy`).
 
-The signing time is the time the signer declared (the signed
-`signingTime`, else the signature's `/M`), or now when it declares none; a
-time in the future is refused (`pdf_signing_time`).
+The signing time is the earliest RFC 3161 timestamp by a TSA under the CA
+bundle (`signing_time`); without one, the time of the check. The time the
+signer declares (`/M`, `signingTime`) is shown, never trusted; a declared
+or stamped time in the future is refused (`pdf_signing_time`).
 """
 
 from __future__ import annotations
@@ -57,6 +64,9 @@ from pyhanko_certvalidator.policy_decl import (
 
 from .cabundle import Bundle
 from .limits import Limits, inspect, prescan
+from .revision import check_tail, signed_end
+from .signer_policy import DOCUMENT_SIGNING_OIDS, check_signer
+from .signing_time import trusted_time
 from .verdict import ChainLink, PdfRefused, Verdict
 
 log = logging.getLogger("station.signedpdf")
@@ -95,9 +105,13 @@ _TRUST_MESSAGES = {
 }
 
 
-def verify_pdf(data: bytes, bundle: Bundle, *, limits: Limits | None = None,
-               now: datetime | None = None) -> Verdict:
-    """The station's decision on one PDF; never raises for what is in the file."""
+def verify_pdf(data: bytes, bundle: Bundle, *, limits: Limits | None = None, now: datetime | None = None,
+               signer_oids: tuple[str, ...] = DOCUMENT_SIGNING_OIDS) -> Verdict:
+    """The station's decision on one PDF; never raises for what is in the file.
+
+    `signer_oids`: the EKUs or certificate policies a document signer must
+    name (one of them), `[pdf] signer_oids`.
+    """
     limits = limits or Limits()
     digest = hashlib.sha256(data).hexdigest()
     found: dict[str, Any] = {}
@@ -105,10 +119,11 @@ def verify_pdf(data: bytes, bundle: Bundle, *, limits: Limits | None = None,
         prescan(data, limits)
         reader = _read(data)
         found["pages"] = _inspect(reader, limits)
-        _check_signatures(reader, bundle, now or datetime.now(UTC), found)
+        end = _check_signatures(reader, data, bundle, now or datetime.now(UTC), signer_oids, found)
     except PdfRefused as err:
         return Verdict(err.reason, err.detail, digest, len(data), **found)
-    return Verdict(None, "signature good, signer trusted", digest, len(data), **found)
+    return Verdict(None, "signature good, signer trusted", digest, len(data), printed_size=end,
+                   printed_sha256=hashlib.sha256(data[:end]).hexdigest(), **found)
 
 
 def _read(data: bytes) -> PdfFileReader:
@@ -131,21 +146,31 @@ def _inspect(reader: PdfFileReader, limits: Limits) -> int:
         raise PdfRefused("pdf_malformed", f"does not parse: {type(err).__name__}") from None
 
 
-def _check_signatures(reader: PdfFileReader, bundle: Bundle, now: datetime, found: dict[str, Any]) -> None:
+def _check_signatures(reader: PdfFileReader, data: bytes, bundle: Bundle, now: datetime,
+                      signer_oids: tuple[str, ...], found: dict[str, Any]) -> int:
+    """Check every signature; returns where the last one's signed revision ends (what is printed)."""
     try:
-        signatures = [s for s in reader.embedded_signatures if s.sig_object_type == "/Sig"]
+        embedded = list(reader.embedded_signatures)
+        signatures = [s for s in embedded if s.sig_object_type == "/Sig"]
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise PdfRefused("pdf_malformed", f"its signature fields do not parse: {type(err).__name__}") from None
     if not signatures:
         raise PdfRefused("pdf_unsigned", "the PDF carries no signature")
     if len(signatures) > MAX_SIGNATURES:
         raise PdfRefused("pdf_hostile", f"{len(signatures)} signatures, over {MAX_SIGNATURES}")
+    try:
+        end = signed_end([int(n) for n in signatures[-1].byte_range], len(data))
+    except (TypeError, ValueError) as err:
+        raise PdfRefused("pdf_malformed", f"its byte range does not parse: {type(err).__name__}") from None
+    check_tail(data, end)
     dss = _dss(reader)
     for number, signature in enumerate(signatures, 1):
         last = number == len(signatures)
-        status = _validate(signature, bundle, dss, now, found if last else {})
+        status = _validate(signature, embedded, bundle, dss, now, found if last else {})
         _check_integrity(status, last)
         _check_trust(status, bundle)
+        check_signer(status.signing_cert, signer_oids)
+    return end
 
 
 def _dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
@@ -157,24 +182,33 @@ def _dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
         raise PdfRefused("pdf_malformed", f"its validation data does not parse: {type(err).__name__}") from None
 
 
-def _validate(signature: EmbeddedPdfSignature, bundle: Bundle, dss: DocumentSecurityStore | None,
-              now: datetime, found: dict[str, Any]) -> PdfSignatureStatus:
-    """pyHanko's verdict on one signature, at its signing time, with the file's own revocation data."""
+def _validate(signature: EmbeddedPdfSignature, embedded: list[EmbeddedPdfSignature], bundle: Bundle,
+              dss: DocumentSecurityStore | None, now: datetime, found: dict[str, Any]) -> PdfSignatureStatus:
+    """pyHanko's verdict on one signature, at its trusted signing time, with the file's own revocation data."""
     try:
-        signed_at = signature.self_reported_timestamp or now
+        declared = signature.self_reported_timestamp
         found["signer"] = signature.signer_cert.subject.human_friendly
-        found["signed_at"] = signed_at
+        found["signed_at"] = declared
         found["chain"] = _chain(signature)
-        if signed_at > now + CLOCK_SKEW:
-            raise PdfRefused("pdf_signing_time", f"signed at {signed_at.isoformat()}, after now")
         crls, ocsps = _archived_revocation(signature)
         if dss is None and not crls and not ocsps:
             raise PdfRefused("pdf_revocation_unknown", "the file carries no revocation data (CRL or OCSP)"
                                                        " to check the signer offline")
-        settings: dict[str, Any] = dict(trust_roots=list(bundle.roots), allow_fetching=False, moment=signed_at,
+        settings: dict[str, Any] = dict(trust_roots=list(bundle.roots), allow_fetching=False, moment=now,
                                         revinfo_policy=_REVOCATION, crls=crls, ocsps=ocsps)
-        context = dss.as_validation_context(settings) if dss is not None else ValidationContext(**settings)
-        return validate_pdf_signature(signature, context, key_usage_settings=_KEY_USAGE)
+        stamped = trusted_time(signature, embedded, _context(dss, settings))
+        if stamped is not None:
+            found["signed_at"], found["timestamped"] = stamped, True
+        for when in (declared, stamped):
+            if when is not None and when > now + CLOCK_SKEW:
+                raise PdfRefused("pdf_signing_time", f"signed at {when.isoformat()}, after now")
+        # Judged at the TSA's time, or now: never at the time the signer declares (/M can be backdated).
+        _check_validity(signature.signer_cert, stamped or now)
+        # Revocation data fetched after a trusted timestamp still speaks for that time (PAdES B-LT).
+        signer_context = _context(dss, settings | ({"moment": stamped, "retroactive_revinfo": True}
+                                                   if stamped is not None else {}))
+        return validate_pdf_signature(signature, signer_context, ts_validation_context=_context(dss, settings),
+                                      key_usage_settings=_KEY_USAGE)
     except PdfRefused:
         raise
     except PdfDecodeLimitError:
@@ -184,6 +218,18 @@ def _validate(signature: EmbeddedPdfSignature, bundle: Bundle, dss: DocumentSecu
     except Exception as err:  # noqa: BLE001 - pyHanko and asn1crypto raise many kinds for a broken signature
         log.info("signature does not parse: %s", type(err).__name__)
         raise PdfRefused("pdf_malformed", f"the signature does not parse ({type(err).__name__})") from None
+
+
+def _check_validity(cert: asn1_x509.Certificate, moment: datetime) -> None:
+    """The signer's own certificate valid at `moment` (named before any revocation trouble up its chain)."""
+    validity = cert["tbs_certificate"]["validity"]
+    if not validity["not_before"].native <= moment <= validity["not_after"].native:
+        raise PdfRefused("pdf_expired", _TRUST_MESSAGES["pdf_expired"])
+
+
+def _context(dss: DocumentSecurityStore | None, settings: dict[str, Any]) -> ValidationContext:
+    """A fresh validation context (they cache what they validated) with the file's DSS, if any."""
+    return dss.as_validation_context(settings) if dss is not None else ValidationContext(**settings)
 
 
 def _archived_revocation(signature: EmbeddedPdfSignature) -> tuple[list[Any], list[Any]]:

@@ -1,4 +1,10 @@
-"""An agency-signed PDF through the real CUPS scheduler and ippeveprinter: the paper gets the signed bytes."""
+"""An agency-signed PDF through the real CUPS scheduler and ippeveprinter: the paper gets the verified bytes.
+
+The agency's file carries validation data after its signature (a DSS
+update): the station keeps and prints the signed revision alone, and what
+ippeveprinter received is byte for byte the bytes the station verified
+(their SHA-256 recorded at verification).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,8 @@ from spool.jobs import get_job
 from spool.states import Flow, JobState
 from station import config as config_module
 from station.printing import PrintStage
+from station.signedpdf import verify_pdf
+from station.signedpdf.cabundle import parse
 from station.signedpdf.stage import accept
 
 from .conftest import drive, states
@@ -31,11 +39,15 @@ def test_a_signed_pdf_is_verified_then_printed_byte_for_byte(conn, lab, queue, t
     document = {"kind": "pdf", "pdf": base64.b64encode(signed).decode(), "sha256": hashlib.sha256(signed).hexdigest()}
     written = accept(document, cfg, tmp_path / "documents" / "PDF-CUPS-1.pdf")
     assert written.get("pages") == 1, written
+    verdict = verify_pdf(signed, parse(ca.root.pem, "lab"))
+    verified = signed[:verdict.printed_size]
+    assert verdict.accepted and len(verified) < len(signed), "the DSS after the signature is not printed"
+    assert written["sha256"] == verdict.printed_sha256 == hashlib.sha256(verified).hexdigest()
     machine.create_job(conn, "PDF-CUPS-1", flow=Flow.LOCKER, template="", template_version=0, kind="pdf")
     machine.transition(conn, "PDF-CUPS-1", JobState.RENDERED, actor="system", pdf_path=written["path"],
                        pdf_sha256=written["sha256"], pages=written["pages"])
     stage = PrintStage(conn, CupsPrinter(queue, server=lab.server, printer_uri=lab.printer_uri))
     drive(stage, lambda: states(conn)["PDF-CUPS-1"] == "printed")
     [out] = [p for p in lab.printed() if p.title == "PDF-CUPS-1"]
-    assert out.file.read_bytes() == signed, "the printer got other bytes than the agency signed"
+    assert out.file.read_bytes() == verified, "the printer got other bytes than the station verified"
     assert filecmp.cmp(out.file, get_job(conn, "PDF-CUPS-1").pdf_path, shallow=False)

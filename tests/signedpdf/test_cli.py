@@ -64,3 +64,16 @@ def test_bad_input_gets_one_clear_line(tmp_path: Path, ca: Hierarchy):
         assert shown.returncode == code, (args, shown.stdout, shown.stderr)
         assert "Traceback" not in shown.stderr + shown.stdout
         assert len((shown.stderr or shown.stdout).strip().splitlines()) <= 8
+
+
+def test_verify_says_where_the_signing_time_comes_from_and_what_is_printed(tmp_path: Path, ca: Hierarchy):
+    (tmp_path / "ca.pem").write_bytes(ca.root.pem)
+    (tmp_path / "stamped.pdf").write_bytes(pdfs.sign(pdfs.plain(), ca.signer("Kepala Dinas Uji"), ca, tsa=ca.tsa()))
+    (tmp_path / "plain.pdf").write_bytes(pdfs.signed(ca))
+    stamped = station("pdf", "verify", "stamped.pdf", "--ca-bundle", "ca.pem", cwd=tmp_path)
+    assert stamped.returncode == 0, stamped.stderr
+    assert any(line.strip().startswith("signed at:") and "(trusted timestamp)" in line
+               for line in stamped.stdout.splitlines())
+    assert "the signed revision" in stamped.stdout, "a DSS follows the signature: the printed part is named"
+    shown = json.loads(station("pdf", "verify", "plain.pdf", "--ca-bundle", "ca.pem", "--json", cwd=tmp_path).stdout)
+    assert shown["timestamped"] is False and shown["printed_size"] < shown["size"] and shown["printed_sha256"]

@@ -25,3 +25,19 @@ def test_a_day_of_template_documents_and_signed_pdfs(tmp_path: Path) -> None:
     kinds = report["documents_by_kind"]
     assert kinds.get("pdf", 0) >= 5 and kinds.get("template", 0) >= 5, kinds
     assert report["counts"] == {"collected": 20} and report["audit_intact"]
+
+
+def test_a_relative_station_folder_gives_the_daemon_the_right_ca_bundle(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21, point 13: `--dir sim3` from the current folder once made the daemon look for sim3/sim3/pdf-ca.pem."""
+    from station.simulate import Options, SimulatedStation
+
+    monkeypatch.chdir(tmp_path)
+    station = SimulatedStation(Options(folder=Path("sim3"), documents=1, port=0, pdf_ratio=1.0, fast=True))
+    try:
+        station.setup()
+        bundle = station.cfg.path(station.cfg.pdf.ca_bundle)  # as the daemon resolves it, environment included
+        assert bundle == tmp_path / "sim3" / "pdf-ca.pem" and bundle.read_bytes().startswith(b"-----BEGIN")
+        assert Path(station.env["STATION_CONFIG"]).is_absolute()
+    finally:
+        station.stop()

@@ -89,6 +89,8 @@ def test_good_pdfs_are_printed_byte_for_byte_and_bad_ones_held_with_their_reason
         "PDF-GOOD": (good, None),
         "PDF-GOOD-OCSP": (pdfs.signed(ca, revocation="ocsp"), None),
         "PDF-UPDATED": (pdfs.incremental_update_after_signing(pdfs.signed(ca)), "pdf_modified"),
+        "PDF-APPENDED": (pdfs.appended_update(pdfs.signed(ca), final_eof=False), "pdf_modified"),
+        "PDF-APPENDED-EOF": (pdfs.appended_update(pdfs.signed(ca), final_eof=True), "pdf_modified"),
         "PDF-UNTRUSTED": (pdfs.signed(Hierarchy("Asing")), "pdf_untrusted_signer"),
         "PDF-REVOKED": (pdfs.signed(ca, revoked), "pdf_signer_revoked"),
         "PDF-EXPIRED": (pdfs.signed(ca, ca.signer("Pejabat Lama", not_before=ca.now - timedelta(days=400),
@@ -110,7 +112,9 @@ def test_good_pdfs_are_printed_byte_for_byte_and_bad_ones_held_with_their_reason
         assert job.kind == "pdf" and job_summary(job)["kind"] == "pdf"
         if reason is None:
             assert job.state is JobState.RENDERED and job.pages == 1
-            assert Path(job.pdf_path).read_bytes() == cases[doc_id][0], "written exactly as signed"
+            signed_revision = pdfs.signed_revision(cases[doc_id][0])  # validation data after it is not kept
+            assert Path(job.pdf_path).read_bytes() == signed_revision, "written exactly as signed"
+            assert job.pdf_sha256 == hashlib.sha256(signed_revision).hexdigest()
         else:
             assert (job.state, job.held_reason, job.pdf_path) == (JobState.HELD, reason, None), doc_id
 
@@ -124,7 +128,9 @@ def test_good_pdfs_are_printed_byte_for_byte_and_bad_ones_held_with_their_reason
         print_all(conn, printer, ["PDF-GOOD", "PDF-GOOD-OCSP"])
         assert sorted(o.title for o in printer.output) == ["PDF-GOOD", "PDF-GOOD-OCSP"], "nothing refused is printed"
         by_title = {o.title: o for o in printer.output}
-        assert by_title["PDF-GOOD"].sha256 == hashlib.sha256(good).hexdigest()
+        for doc_id in ("PDF-GOOD", "PDF-GOOD-OCSP"):  # what the printer received is what was verified
+            assert by_title[doc_id].sha256 == get_job(conn, doc_id).pdf_sha256
+        assert by_title["PDF-GOOD"].sha256 == hashlib.sha256(pdfs.signed_revision(good)).hexdigest()
     finally:
         printer.close()
 
@@ -160,3 +166,25 @@ def test_a_ca_bundle_changed_on_disk_takes_effect_without_a_restart(station, ca)
                               pdf_document("PDF-NEW-CA", pdfs.signed(other))])
     assert get_job(station.conn, "PDF-AFTER").held_reason == "pdf_untrusted_signer"
     assert get_job(station.conn, "PDF-NEW-CA").state is JobState.RENDERED
+
+
+@pytest.mark.parametrize("digest", ["changed", "missing"])
+def test_a_signed_pdf_whose_bytes_differ_from_the_verified_ones_is_held_at_print_time(station, ca, digest):
+    """The print stage checks the SHA-256 recorded at verification: another file, or none recorded, never prints."""
+    take_and_render(station, [pdf_document("PDF-SWAP", pdfs.signed(ca))])
+    job = get_job(station.conn, "PDF-SWAP")
+    if digest == "changed":  # the file swapped for another one after it was verified
+        Path(job.pdf_path).write_bytes(pdfs.appended_update(Path(job.pdf_path).read_bytes(), final_eof=True))
+    else:  # a row with no recorded digest (an older spool, an edit): nothing says what was verified
+        station.conn.execute("UPDATE jobs SET pdf_sha256 = NULL WHERE id = 'PDF-SWAP'")
+        station.conn.commit()
+    printer = SimPrinter("sim", pages_per_minute=6000)
+    try:
+        stage = PrintStage(station.conn, printer)
+        for _ in range(5):
+            stage.step()
+        job = get_job(station.conn, "PDF-SWAP")
+        assert (job.state, job.held_reason) == (JobState.HELD, "document-changed")
+        assert printer.output == [], "nothing is printed"
+    finally:
+        printer.close()

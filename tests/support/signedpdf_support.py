@@ -100,3 +100,35 @@ def many_objects(count: int = 100_000) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def appended_update(pdf: bytes, *, final_eof: bool) -> bytes:
+    """The issue-21 attack: about 200 bytes after the signed file's `%%EOF` that replace the page's content.
+
+    A new version of the page's content stream, an xref section for it and a
+    `startxref`, with or without a last `%%EOF`: viewers and printers follow
+    the last `startxref` and show the forged text; no key is needed.
+    """
+    import re
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    contents = reader.root["/Pages"]["/Kids"][0].get_object().raw_get("/Contents")
+    number = (contents[0] if isinstance(contents, generic.ArrayObject) else contents).idnum
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    root = reader.trailer.raw_get("/Root")
+    text = b"BT /F1 30 Tf 72 400 Td (PALSU) Tj ET"
+    obj = b"\n%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (number, len(text), text)
+    offset = len(pdf) + 1  # the object starts after the newline
+    xref_at = len(pdf) + len(obj)
+    tail = (b"xref\n%d 1\n%010d 00000 n \ntrailer\n<< /Size %d /Root %d %d R /Prev %d >>\nstartxref\n%d\n"
+            % (number, offset, int(reader.trailer["/Size"]), root.idnum, root.generation, prev, xref_at))
+    return pdf + obj + tail + (b"%%EOF\n" if final_eof else b"")
+
+
+def signed_revision(pdf: bytes) -> bytes:
+    """The bytes the last signature covers (its /ByteRange up to the end), read from the file itself."""
+    import re
+
+    ranges = re.findall(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", pdf)
+    _, _, start, length = map(int, ranges[-1])
+    return pdf[:start + length]
