@@ -324,7 +324,12 @@ class Feed:
         except DocumentRefused as err:
             await self._failed(f"documents: malformed reply: {err}", alarm="backoffice.malformed_reply")
             return None
-        result = await asyncio.to_thread(take, self.conn, page.items, self.trust(), flow=self.flow,
+        trust = self.trust()
+        if trust.unreadable is not None:
+            # Refusing the page would record good documents as refused: leave it for when the store reads.
+            await self._failed("intake: the trust store cannot be read; documents wait")
+            return None
+        result = await asyncio.to_thread(take, self.conn, page.items, trust, flow=self.flow,
                                          cursor=page.cursor)
         self.status.pages += 1
         self.status.stored += len(result.stored)
