@@ -281,7 +281,9 @@ class BackOffice:
         """Send a withdrawal of a document (signed by the issuer key)."""
         with self._lock:
             approval = self._approvals[document_id]
-            item = withdrawal.make(document_id, reason, self.issuer_key)
+            # Bound to what it withdraws (issue 21): the station and the revision the citizen's document is at.
+            item = withdrawal.make(document_id, reason, self.issuer_key, station=approval.station,
+                                   revision=int(approval.document.get("revision", 0)))
             approval.withdrawn = True
             self._queue_notice(approval, f"{document_id}#withdrawn", item)
             return item
