@@ -86,9 +86,10 @@ def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
     return checkpoint
 
 
-def stored(conn: sqlite3.Connection, station_id: str) -> list[Checkpoint]:
-    """The checkpoints this station made, oldest first."""
-    rows = conn.execute("SELECT seq, hash, at, kid, signature FROM checkpoints ORDER BY seq").fetchall()
+def stored(conn: sqlite3.Connection, station_id: str, *, unsent: bool = False) -> list[Checkpoint]:
+    """The checkpoints this station made (only those not yet sent to the back office: `unsent`), oldest first."""
+    rows = conn.execute("SELECT seq, hash, at, kid, signature FROM checkpoints"
+                        + (" WHERE sent_at IS NULL" if unsent else "") + " ORDER BY seq").fetchall()
     return [Checkpoint(station_id, row["seq"], row["hash"], row["at"], row["kid"], row["signature"]) for row in rows]
 
 
@@ -134,3 +135,24 @@ def verify(conn: sqlite3.Connection, checkpoint: Checkpoint, trust_store: TrustS
                               f" {checkpoint.at} signed: rows were cut off")
     if row["hash"] != checkpoint.hash:
         raise CheckpointError(f"row {checkpoint.seq} differs from the checkpoint of {checkpoint.at}")
+
+
+def verify_stored(conn: sqlite3.Connection, station_id: str, trust_store: TrustStore,
+                  now: datetime | None = None) -> list[Checkpoint]:
+    """The spool's own checkpoints, each verified; `CheckpointError` when the chain lost rows under one.
+
+    `make` records a checkpoint and its `audit.checkpoint` entry (the row
+    right after the head it signed) in one transaction: a tail cut anywhere
+    up to that entry leaves a checkpoint without its rows. Only a copy held
+    outside the spool (the back office's) also catches a spool restored
+    whole from an old copy, or the checkpoints deleted with the rows.
+    """
+    found = stored(conn, station_id)
+    for checkpoint in found:
+        verify(conn, checkpoint, trust_store, now)
+        row = conn.execute("SELECT action, details FROM audit WHERE seq = ?", (checkpoint.seq + 1,)).fetchone()
+        recorded = row is not None and row["action"] == "audit.checkpoint" and json.loads(row["details"])
+        if not recorded or recorded.get("seq") != checkpoint.seq:
+            raise CheckpointError(f"the chain no longer has the record (row {checkpoint.seq + 1}) of the"
+                                  f" checkpoint of {checkpoint.at}: rows were cut off")
+    return found

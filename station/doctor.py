@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from . import owners
 from .config import Config
 from .errors import StationError
 from .files import exposed
@@ -58,13 +59,16 @@ Check = Callable[[Config], Iterator[Problem]]
 
 
 def check_files(cfg: Config) -> Iterator[Problem]:
-    """The station's folder, spool, documents, keys, trust store and log: the owner's only."""
+    """The station's folder, spool, documents, keys, trust store and log (and what links point to): the station
+    user's own, and open to no one else."""
     roots = {cfg.base_dir.resolve()}
     for value in (cfg.paths.spool, cfg.paths.documents, cfg.paths.trust_store, cfg.paths.station_key,
                   cfg.paths.kiosk_key, cfg.paths.log, cfg.backoffice.token_file):
         path = cfg.path(value)
         if path is not None and path.exists() and not _inside(path.resolve(), cfg.base_dir.resolve()):
             roots.add(path.resolve())
+    for problem, fix in owners.problems(sorted(roots)):  # (issue 21) a file another user owns is theirs to change
+        yield Problem("files", problem, fix)
     found = [item for root in sorted(roots) for item in exposed(root)]
     for path, mode in found[:MAX_LISTED]:
         wanted = "700" if path.is_dir() else "600"
@@ -115,8 +119,8 @@ def check_trust(cfg: Config) -> Iterator[Problem]:
     try:
         store = TrustStore.load(path)  # type: ignore[arg-type]
     except TrustStoreError as err:
-        yield Problem("trust", str(err), "restore trust.json from its backup (the station refuses every token"
-                      " and document until it loads)")
+        yield Problem("trust", f"trust_store_unreadable: {err}", "restore trust.json from its backup (the station"
+                      " refuses every token and document, and raises a critical alarm, until it loads)")
         return
     for purpose, why in (("issuer", "no pickup token or document can verify"),
                          ("template", "no template can verify")):

@@ -105,6 +105,8 @@ def render_one(job_id: str, payload: str | None) -> Rendered:
         result = render_document(template, document["data"], document_id=job_id, station_id=cfg.station.id,
                                  station_key=_worker["key"], now=datetime.now(UTC))
     except StationError as err:
+        if getattr(err, "reason", None) == "trust_store_unreadable":
+            return Rendered(job_id, retry=True)  # the station's trust store, not the document (an alarm is up)
         return Rendered(job_id, refused=reason_word(getattr(err, "reason", None)))
     except (KeyError, TypeError, ValueError):
         return Rendered(job_id, refused="document_malformed")

@@ -64,6 +64,9 @@ class TechnicianPart:
         handler = self.daemon.control.handlers.get("devices")
         devices = await handler(args, actor) if handler else {}
         missing = missing_for_release(devices, self.daemon.cfg.station.kind)
+        trust = getattr(self.daemon, "trust", None)
+        if trust is not None and trust.unreadable is not None:  # (issue 21) nothing verifies: no release
+            missing.append("trust store (unreadable: no token verifies)")
         return {"ready": self.daemon.ready_at is not None and not missing, "missing": missing}
 
     async def _alarms(self, args: dict, actor: str) -> dict[str, Any]:

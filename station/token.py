@@ -51,7 +51,9 @@ KNOWN_CLAIMS = frozenset((*REQUIRED_CLAIMS, PIN))
 VERIFY_REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
                   "wrong_station", "expired", "not_yet_valid", "lifetime")
 RELEASE_REASONS = ("unknown_document", "not_staged", "already_used", "pin_required", "pin_locked")
-REASONS = VERIFY_REASONS + RELEASE_REASONS
+# The station's own trust store does not read (PROTOCOLS §3): no token verifies, whatever it is.
+STORE_REASONS = ("trust_store_unreadable",)
+REASONS = VERIFY_REASONS + RELEASE_REASONS + STORE_REASONS
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,8 @@ _CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
                      " a staff member."),
     "pin_required": ("Masukkan PIN yang Anda terima untuk mengambil dokumen ini.",
                      "Enter the PIN you received to collect this document."),
+    "trust_store_unreadable": ("Mesin belum dapat memeriksa kode QR. Silakan minta bantuan petugas.",
+                               "The machine cannot check QR codes right now. Please ask a staff member."),
     "pin_locked": ("PIN yang dimasukkan salah terlalu banyak. Silakan minta bantuan petugas.",
                    "The PIN was wrong too many times. Please ask a staff member for help."),
 }

@@ -163,6 +163,8 @@ class TrustStore:
 
     keys: tuple[TrustedKey, ...] = ()
     version: int = STORE_VERSION
+    # Set when the file could not be read or parsed: such a store verifies nothing (fails closed).
+    unreadable: str | None = None
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:
@@ -228,6 +230,8 @@ class TrustStore:
         `revoked_key` (only revoked keys, or good only under a revoked key),
         `bad_signature`.
         """
+        if self.unreadable is not None:
+            raise TrustError("trust_store_unreadable", f"the trust store cannot be read: {self.unreadable}")
         found = self.candidates(kid, purpose)
         if not found:
             raise TrustError("unknown_key", f"no {purpose} key {kid} in the trust store")
@@ -327,7 +331,9 @@ class TrustFile:
     granularity can keep all four, so while the file's times are younger
     than `RECENT_NS` its content hash is compared on every call as well.
     Safe to call from several threads. `on_change(old, new)` is called
-    (outside the lock) after each reload that changed the keys.
+    (outside the lock) after each reload that changed the keys. While the
+    file cannot be read or parsed, a call returns a store that verifies
+    nothing (`trust_store_unreadable`), never the last good one (§3).
     """
 
     # Coarse file-system clocks (ext4 on some kernels: a jiffy; FAT: 2 s) stay within this.
@@ -339,50 +345,49 @@ class TrustFile:
         self._lock = threading.Lock()
         self._stamp: tuple[int, ...] | None = None
         self._digest: bytes | None = None
-        self._store: TrustStore | None = None
-        self._failed: tuple[int, ...] | str | None = None
+        self._store: TrustStore | None = None  # the last store read (kept only to describe the next change)
+        self._broken: TrustStore | None = None  # the store in force while the file does not read
 
     def __call__(self) -> TrustStore:
-        """The current trust store (the last good one while a new file does not load)."""
+        """The current trust store; one that verifies nothing while the file does not read (never an older one)."""
         changed: tuple[TrustStore, TrustStore] | None = None
         with self._lock:
             try:
                 info = os.stat(self.path)
                 stamp = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-                if stamp != self._stamp or self._store is None or _recent(info, self.RECENT_NS):
+                if (stamp != self._stamp or self._store is None or self._broken is not None
+                        or _recent(info, self.RECENT_NS)):
                     changed = self._reload(stamp)
+                store = self._store
             except (OSError, TrustStoreError) as err:
-                if self._store is None:
-                    raise TrustStoreError(f"trust store {self.path}: {err}") from None
-                self._report_failure(err)
-            store = self._store
+                store = self._fail(err)
         if changed is not None and self.on_change is not None:
             self.on_change(*changed)
+        assert store is not None
         return store
+
+    @property
+    def unreadable(self) -> str | None:
+        """Why the file did not read at the last use (None: it read)."""
+        return None if self._broken is None else self._broken.unreadable
 
     def _reload(self, stamp: tuple[int, ...]) -> tuple[TrustStore, TrustStore] | None:
         data = self.path.read_bytes()
         digest = hashlib.sha256(data).digest()
         if digest == self._digest and self._store is not None:
-            self._stamp = stamp  # touched, or rewritten with the same bytes
+            self._stamp, self._broken = stamp, None  # touched, rewritten with the same bytes, or restored
             return None
         store = TrustStore.from_bytes(data, str(self.path))
-        old, self._store, self._stamp, self._digest, self._failed = self._store, store, stamp, digest, None
+        old, self._store, self._stamp, self._digest, self._broken = self._store, store, stamp, digest, None
         return None if old is None else (old, store)
 
-    def _report_failure(self, err: Exception) -> None:
-        # Once per broken version of the file, not once per scan.
-        key = self._stamp_now() or str(err)
-        if key != self._failed:
-            self._failed = key
-            log.error("trust store %s not reloaded, keeping the last good one: %s", self.path, err)
-
-    def _stamp_now(self) -> tuple[int, ...] | None:
-        try:
-            info = os.stat(self.path)
-        except OSError:
-            return None
-        return (info.st_ino, info.st_size, info.st_mtime_ns)
+    def _fail(self, err: Exception) -> TrustStore:
+        # One store object (and one log line) per broken version of the file, not one per scan.
+        why = f"{self.path}: {err.strerror or err}" if isinstance(err, OSError) else str(err)
+        if self._broken is None or self._broken.unreadable != why:
+            self._broken = TrustStore(unreadable=why)
+            log.error("trust store %s does not read; verifying nothing until it does: %s", self.path, why)
+        return self._broken
 
 
 def _recent(info: os.stat_result, window_ns: int) -> bool:

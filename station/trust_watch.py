@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
-from spool import audit
+from spool import alarms, audit
 
-from .trust import TrustFile, TrustStore, TrustStoreError
+from .trust import TrustFile, TrustStore
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -58,9 +58,16 @@ def describe_change(old: TrustStore, new: TrustStore) -> dict[str, Any]:
 
 
 class TrustWatch:
-    """Daemon part: logs and audits each change of the trust store within `WATCH_S`."""
+    """Daemon part: logs and audits each change of the trust store within `WATCH_S`.
+
+    A store that does not read (missing, truncated, a bad entry) verifies
+    nothing anywhere (`TrustFile`): this part raises a critical alarm for
+    it, which `/readyz` and `station status` show, and clears it by itself
+    once the file reads again.
+    """
 
     name = "trust"
+    ALARM = "trust_store_unreadable"
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -68,19 +75,32 @@ class TrustWatch:
         self.conn = spool.connect(cfg.spool_path)
         path: Path = cfg.path(cfg.paths.trust_store)  # type: ignore[assignment]
         self.file = TrustFile(path, on_change=self._changed)
-        try:
-            self.file()
-        except TrustStoreError as err:
-            log.error("trust store: %s", err)
+        daemon.trust = self  # type: ignore[attr-defined]  # readiness asks `unreadable`
+        await asyncio.to_thread(self.file)  # known before the station says ready; the loop alarms
         daemon.loop("trust-watch", self.step)
 
+    @property
+    def unreadable(self) -> str | None:
+        """Why the trust store does not read now (None: it reads)."""
+        return self.file.unreadable
+
     async def step(self) -> float:
-        try:
-            await asyncio.to_thread(self.file)
-        except TrustStoreError as err:  # none loaded yet (missing at start): keep looking
-            log.error("trust store: %s", err)
-            return 5.0
+        await asyncio.to_thread(self.file)
+        event = await asyncio.to_thread(self._alarm, self.file.unreadable)
+        if event is not None:
+            self.daemon.events.publish("alarm", event)
         return WATCH_S
+
+    def _alarm(self, why: str | None) -> dict[str, Any] | None:
+        """Raise the alarm while the store does not read, clear it once it does; the event to publish, if any."""
+        if why is None:
+            cleared = alarms.clear(self.conn, self.ALARM, device="trust", why="the trust store reads again")
+            return {"cleared": [a.id for a in cleared]} if cleared else None
+        if alarms.open_alarms(self.conn, self.ALARM, device="trust"):
+            return None
+        return alarms.raise_alarm(self.conn, self.ALARM, "the trust store cannot be read: no token, document or"
+                                  " template verifies until it is fixed (station doctor)",
+                                  severity="critical", device="trust").as_dict()
 
     def _changed(self, old: TrustStore, new: TrustStore) -> None:
         details = describe_change(old, new)

@@ -6,6 +6,8 @@
   (the pickup QR as inline SVG); `POST /citizen/{id}/scan` hands the token to
   the orchestrator's scan hook.
 - `POST /api/v1/stations/{station}/complaints`: a §7.1 complaint that names no document.
+- `POST /api/v1/stations/{station}/checkpoints`: a signed audit checkpoint (§7.3); kept, and served
+  back by `GET /sim/checkpoints/{station}` and `GET /sim/checkpoints/{station}/latest` (for an auditor).
 - `/sim/...` for tests and technicians: `GET /sim/events`, `GET /sim/complaints`, `GET /sim/documents`,
   `GET /sim/documents/{id}`, `POST /sim/approve`, `GET|PUT /sim/faults`,
   `POST /sim/documents/{id}/correct` (`{"data": {...}}`, optional) and
@@ -93,6 +95,32 @@ def create_app(office: BackOffice) -> FastAPI:
         except ValueError:
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
         return _answer(office.record_complaint(station, None, body))
+
+    @app.post("/api/v1/stations/{station}/checkpoints")
+    async def station_checkpoints(station: str, request: Request) -> Response:
+        trouble = await misbehave()
+        if trouble is not None:
+            return trouble
+        if office.station_for(request.headers.get("authorization")) != station:
+            return unauthorized()
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        status, why = office.checkpoints.record(station, body)
+        return Response(status_code=204) if why is None else JSONResponse({"detail": why}, status_code=status)
+
+    @app.get("/sim/checkpoints/{station}")
+    def sim_checkpoints(station: str) -> JSONResponse:
+        return JSONResponse(office.checkpoints.listed(station))
+
+    @app.get("/sim/checkpoints/{station}/latest")
+    def sim_latest_checkpoint(station: str) -> JSONResponse:
+        """The newest checkpoint the station sent: a file for `station audit verify --checkpoint FILE`."""
+        latest = office.checkpoints.latest(station)
+        if latest is None:
+            return JSONResponse({"detail": f"no checkpoint from {station}"}, status_code=404)
+        return JSONResponse(latest)
 
     @app.get("/sim/complaints")
     def sim_complaints(station: str | None = None) -> JSONResponse:

@@ -32,6 +32,7 @@ from station.pin import make_verifier
 from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
 
 from . import complaints
+from .checkpoints import CheckpointBox
 from .citizens import Citizens
 from .faults import Faults
 from .forms import Form, fallback_forms, fill, load_forms
@@ -152,6 +153,7 @@ class BackOffice:
         self._notices: dict[str, dict[str, Any]] = {}
         self._seq = 0
         self.complaints = complaints.ComplaintBox()
+        self.checkpoints = CheckpointBox()  # §7.3: each station's signed audit checkpoints
 
     # --- keys and stations ----------------------------------------------------
 
@@ -279,7 +281,9 @@ class BackOffice:
         """Send a withdrawal of a document (signed by the issuer key)."""
         with self._lock:
             approval = self._approvals[document_id]
-            item = withdrawal.make(document_id, reason, self.issuer_key)
+            # Bound to what it withdraws (issue 21): the station and the revision the citizen's document is at.
+            item = withdrawal.make(document_id, reason, self.issuer_key, station=approval.station,
+                                   revision=int(approval.document.get("revision", 0)))
             approval.withdrawn = True
             self._queue_notice(approval, f"{document_id}#withdrawn", item)
             return item

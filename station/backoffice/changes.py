@@ -15,7 +15,13 @@ through `spool.machine` only:
 - a **withdrawal** before release cancels the job (`cancelled`, by the
   office), staff told to pull its paper;
 - after release any of them is refused and reported to the back office as
-  `held`, once each.
+  `held`, once each;
+- (issue 21) a withdrawal acts only on the station and revision it names,
+  and only if issued at or after that revision's `issued_at`; a correction
+  only if issued at or after the revision it replaces. Otherwise it is
+  refused and reported the same way (`withdrawal_wrong_station`,
+  `withdrawal_wrong_revision`, `withdrawal_before_document`,
+  `correction_before_document`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import json
 import logging
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +72,39 @@ class Effects:
             path.unlink(missing_ok=True)
 
 
-def revision_of(job: Job) -> int | None:
-    """The revision of the document a job holds (None when its payload is gone)."""
+def _stored(job: Job) -> dict[str, Any] | None:
+    """The document a job holds, as stored (None when its payload is gone or unreadable)."""
     if job.payload is None:
         return None
     try:
         stored = json.loads(job.payload)
     except ValueError:
         return None
-    revision = stored.get("revision", 0) if isinstance(stored, dict) else None
+    return stored if isinstance(stored, dict) else None
+
+
+def revision_of(job: Job) -> int | None:
+    """The revision of the document a job holds (None when its payload is gone)."""
+    stored = _stored(job)
+    revision = stored.get("revision", 0) if stored is not None else None
     return revision if type(revision) is int else None
+
+
+def issued_of(job: Job) -> datetime | None:
+    """When the back office issued the revision a job holds (None when unknown)."""
+    stored = _stored(job)
+    text = stored.get("issued_at") if stored is not None else None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _issued_before(issued: datetime, job: Job) -> bool:
+    """True when a change was issued before the revision it acts on (unknown counts as before: fail closed)."""
+    held = issued_of(job)
+    return held is None or issued < held
 
 
 def before_release(job: Job) -> bool:
@@ -99,6 +129,8 @@ def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_co
         return _conflict(conn, job, doc, actor)
     if not before_release(job):
         return refuse_late(conn, job, "correction", doc.rev, actor)
+    if _issued_before(doc.issued, job):
+        return refuse_unbound(conn, job, "correction", "before_document", doc.rev, actor)
     _correct(conn, job, doc, held, actor, effects)
     return "corrected"
 
@@ -139,11 +171,22 @@ def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> 
     return Refused(job.id, "conflict", message)
 
 
-def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, actor: str) -> str | Refused:
-    """A withdrawal: `withdrawn`, `duplicate` (already cancelled), `unknown` (no such job), or refused."""
+def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, station: str | None,
+             actor: str) -> str | Refused:
+    """A withdrawal: `withdrawn`, `duplicate` (already cancelled), `unknown` (no such job), or refused.
+
+    It must name this station (`station`; None: none may act) and the
+    revision held, and be issued at or after that revision was.
+    """
     if job is None:
         log.info("withdrawal of document %s, which this station does not hold: ignored", item.document_id)
         return "unknown"
+    if item.station != station:
+        return refuse_unbound(conn, job, "withdrawal", "wrong_station", item.revision, actor)
+    if item.revision != revision_of(job):
+        return refuse_unbound(conn, job, "withdrawal", "wrong_revision", item.revision, actor)
+    if _issued_before(item.issued, job):
+        return refuse_unbound(conn, job, "withdrawal", "before_document", item.revision, actor)
     if job.state is JobState.CANCELLED:
         return "duplicate"
     if not before_release(job):
@@ -190,6 +233,19 @@ def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, ac
     if outbox.enqueue(conn, job.id, "held", detail=detail, key=f"{what}:{revision}"):
         _record_refusal(conn, job.id, reason, actor, {"revision": revision, "state": job.state.value})
         log.info("document %s: %s", job.id, message)
+    return Refused(job.id, reason, message)
+
+
+def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revision: int, actor: str) -> Refused:
+    """A correction or withdrawal not bound to the document held: refused, reported `held` once, an alarm."""
+    reason = f"{what}_{why}"
+    message = f"{reason}: the {what} of document {job.id} does not apply to the revision this station holds"
+    detail = {"reason": reason, "state": job.state.value, "revision": revision}
+    if outbox.enqueue(conn, job.id, "held", detail=detail, key=f"{what}:{why}:{revision}"):
+        _record_refusal(conn, job.id, reason, actor, {"revision": revision, "state": job.state.value})
+        alarms.raise_alarm(conn, f"backoffice.{reason}", f"a {what} of document {job.id} came and was refused"
+                           f" ({reason})", severity="warning", job=job.id, device="backoffice", actor=actor)
+        log.warning("document %s: %s", job.id, message)
     return Refused(job.id, reason, message)
 
 

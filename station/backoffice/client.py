@@ -167,6 +167,11 @@ class BackofficeClient:
         return await self._request("POST", f"/api/v1/stations/{quote(station, safe='')}/complaints",
                                    json_body=body)
 
+    async def post_checkpoint(self, station: str, body: dict[str, Any]) -> Reply:
+        """`POST /api/v1/stations/{station}/checkpoints`: a signed audit checkpoint (§7.3)."""
+        return await self._request("POST", f"/api/v1/stations/{quote(station, safe='')}/checkpoints",
+                                   json_body=body)
+
     async def _request(self, method: str, path: str, *, params: dict[str, str] | None = None,
                        json_body: Any = None) -> Reply:
         try:

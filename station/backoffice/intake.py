@@ -128,11 +128,12 @@ def check_items(items: Iterable[Any], trust: TrustStore, *, now: datetime | None
 
 
 def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | str,
-          cursor: str | None = None, actor: str = "system") -> IntakeResult:
+          cursor: str | None = None, actor: str = "system", station: str | None = None) -> IntakeResult:
     """Store verified documents, apply withdrawals and record refusals, with the cursor, in one durable transaction.
 
     Only items that came out of `check_items` may be passed here: this
     function trusts them. `cursor=None` leaves the cursor alone (file import).
+    `station` is this station's id: a withdrawal acts only when it names it.
     """
     flow = Flow(flow)
     checked = list(checked)
@@ -145,7 +146,7 @@ def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | 
         for item in checked:
             if isinstance(item, Withdrawal):
                 _note(result, item.document_id, changes.withdraw(conn, find_job(conn, item.document_id), item,
-                                                                 actor=actor))
+                                                                 station=station, actor=actor))
             elif isinstance(item, Document):
                 _note(result, item.id, _store_one(conn, item, flow, actor, effects))
         for item in checked:
@@ -170,9 +171,10 @@ def _note(result: IntakeResult, doc_id: str, outcome: str | Refusal | changes.Re
 
 
 def take(conn: sqlite3.Connection, items: Iterable[Any], trust: TrustStore, *, flow: Flow | str,
-         cursor: str | None = None, actor: str = "system", now: datetime | None = None) -> IntakeResult:
+         cursor: str | None = None, actor: str = "system", now: datetime | None = None,
+         station: str | None = None) -> IntakeResult:
     """Check then store: the whole intake of one page (or one file)."""
-    return store(conn, check_items(items, trust, now=now), flow=flow, cursor=cursor, actor=actor)
+    return store(conn, check_items(items, trust, now=now), flow=flow, cursor=cursor, actor=actor, station=station)
 
 
 def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
@@ -324,8 +326,13 @@ class Feed:
         except DocumentRefused as err:
             await self._failed(f"documents: malformed reply: {err}", alarm="backoffice.malformed_reply")
             return None
-        result = await asyncio.to_thread(take, self.conn, page.items, self.trust(), flow=self.flow,
-                                         cursor=page.cursor)
+        trust = self.trust()
+        if trust.unreadable is not None:
+            # Refusing the page would record good documents as refused: leave it for when the store reads.
+            await self._failed("intake: the trust store cannot be read; documents wait")
+            return None
+        result = await asyncio.to_thread(take, self.conn, page.items, trust, flow=self.flow,
+                                         cursor=page.cursor, station=self.station)
         self.status.pages += 1
         self.status.stored += len(result.stored)
         self.status.refused += len(result.refused)

@@ -25,7 +25,7 @@ from spool.db import write
 from spool.states import JobState
 
 from ..errors import StationError
-from . import complaints
+from . import checkpoint_send, complaints
 from .client import Backoff, BackofficeClient, Reply
 
 log = logging.getLogger("station.backoffice.outbox")
@@ -273,6 +273,10 @@ class Sender:
         # Citizens' complaints first: a person is waiting at the station, and a complaint does not
         # depend on the order of the documents' progress events.
         delivered = await self._send_complaints()
+        sent, must_wait = await checkpoint_send.deliver(self.conn, self.client, self.station)  # §7.3
+        if must_wait is not None:
+            raise _MustWait(must_wait)
+        delivered += sent
         while True:
             events = await asyncio.to_thread(pending, self.conn, self.batch)
             if not events:

@@ -1,7 +1,8 @@
 """The §7.1 Withdrawal: the back office takes a document back, in the same feed as documents.
 
 ```
-Withdrawal = {"withdraw": tstr /* document id */, "reason": tstr,
+Withdrawal = {"withdraw": tstr /* document id */, "station": tstr,
+              "revision": uint /* the revision withdrawn */, "reason": tstr,
               "issued_at": "<RFC 3339>", "kid": "<hex>", "signature": "<base64>"}
 ```
 
@@ -9,6 +10,10 @@ signed by an issuer key over `"MPP1/withdrawal\\n"` followed by the canonical
 JSON of the withdrawal without `kid` and `signature`. It is checked as
 strictly as a document (shape, key, signature, key window, time); a refusal
 is a `DocumentRefused` whose `document_id` is the withdrawn id when readable.
+A withdrawal without `station` and `revision` (the form before issue 21) is
+malformed: it names nothing it could be bound to, so it cancels nothing
+(docs/adr/0110-withdrawals-are-bound.md). Whether it is bound to the held
+document (station, revision, issue time) is decided by `changes.withdraw`.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from . import document
 from .document import DocumentRefused
 
 SIGNING_PREFIX = b"MPP1/withdrawal\n"
-FIELDS = ("withdraw", "reason", "issued_at", "kid", "signature")
+FIELDS = ("withdraw", "station", "revision", "reason", "issued_at", "kid", "signature")
 MAX_REASON = 500
 # The office's reason reaches the audit only when it is a plain word (it is free text otherwise).
 _REASON_WORD = re.compile(r"[a-z][a-z0-9_-]{0,63}")
@@ -40,6 +45,8 @@ class Withdrawal:
     """A §7.1 withdrawal whose shape has been checked (its signature only by `verify`)."""
 
     document_id: str
+    station: str
+    revision: int
     reason: str
     issued_at: str
     kid: str
@@ -47,8 +54,13 @@ class Withdrawal:
 
     def to_json(self) -> dict[str, Any]:
         """The withdrawal in its §7.1 JSON form."""
-        return {"withdraw": self.document_id, "reason": self.reason, "issued_at": self.issued_at,
-                "kid": self.kid, "signature": self.signature}
+        return {"withdraw": self.document_id, "station": self.station, "revision": self.revision,
+                "reason": self.reason, "issued_at": self.issued_at, "kid": self.kid, "signature": self.signature}
+
+    @property
+    def issued(self) -> datetime:
+        """`issued_at` as an aware datetime."""
+        return document._parse_time(self.issued_at, "issued_at", self.document_id)
 
     def signing_bytes(self) -> bytes:
         """The bytes the issuer signed."""
@@ -86,6 +98,11 @@ def parse(item: Any) -> Withdrawal:
         raise refuse(f"missing {', '.join(missing) or 'nothing'}; unknown {', '.join(u[:40] for u in unknown[:5]) or 'nothing'}")
     if doc_id is None:
         raise refuse("withdraw must be a document id")
+    station, revision = item["station"], item["revision"]
+    if type(station) is not str or not document.is_document_id(station):
+        raise refuse("station must be a station id")
+    if type(revision) is not int or not 0 <= revision <= document.MAX_REVISION:
+        raise refuse(f"revision must be an integer from 0 to {document.MAX_REVISION}")
     reason = item["reason"]
     if type(reason) is not str or not 0 < len(reason) <= MAX_REASON or not reason.isprintable():
         raise refuse(f"reason must be 1 to {MAX_REASON} printable characters")
@@ -99,7 +116,7 @@ def parse(item: Any) -> Withdrawal:
     signature = item["signature"]
     if type(signature) is not str or document._b64_strict(signature) is None:
         raise refuse("signature must be the base64 of 64 bytes")
-    return Withdrawal(doc_id, reason, issued_at, kid, signature)
+    return Withdrawal(doc_id, station, revision, reason, issued_at, kid, signature)
 
 
 def signing_bytes(withdrawal: Mapping[str, Any]) -> bytes:
@@ -114,9 +131,11 @@ def sign(fields: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     return {**body, "kid": kid_of(public_raw(key)), "signature": base64.b64encode(signature).decode()}
 
 
-def make(document_id: str, reason: str, key: Ed25519PrivateKey, *, now: datetime | None = None) -> dict[str, Any]:
-    """A signed withdrawal of `document_id`, issued now."""
-    return sign({"withdraw": document_id, "reason": reason, "issued_at": format_time(now or datetime.now(UTC))}, key)
+def make(document_id: str, reason: str, key: Ed25519PrivateKey, *, station: str, revision: int,
+         now: datetime | None = None) -> dict[str, Any]:
+    """A signed withdrawal of revision `revision` of `document_id` at `station`, issued now."""
+    return sign({"withdraw": document_id, "station": station, "revision": revision, "reason": reason,
+                 "issued_at": format_time(now or datetime.now(UTC))}, key)
 
 
 def verify(item: Withdrawal, trust: TrustStore, *, now: datetime | None = None,

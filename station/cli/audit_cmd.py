@@ -21,10 +21,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         group, "verify", help="check the chain end to end",
         description="Recompute every hash of the audit chain. Exit 0 when intact; exit 1\n"
                     "when not, naming the first bad sequence number.\n\n"
-                    "With --checkpoint FILE, also check each signed checkpoint in FILE (as the\n"
-                    "station sent them to the back office): signed by a trusted station key, and\n"
-                    "its row still in the chain with the same hash, so that rows cut off the end\n"
-                    "are detected too.", run=run_verify)
+                    "Then check the spool's own signed checkpoints: each signed by a trusted\n"
+                    "station key, its row still in the chain with the same hash, and its own\n"
+                    "record after it, so that rows cut off the end are detected too. With\n"
+                    "--checkpoint FILE, also check each checkpoint in FILE (as the back office\n"
+                    "keeps them): a spool restored from an old copy, or cut together with its\n"
+                    "checkpoints, is caught by the newest one the back office holds.", run=run_verify)
     verifier.add_argument("--json", action="store_true", help="the verdict as JSON")
     verifier.add_argument("--checkpoint", type=Path, metavar="FILE",
                           help="checkpoint(s): one JSON object, a list, or JSON lines")
@@ -47,23 +49,38 @@ def run_verify(args: argparse.Namespace) -> int:
                               "broken_at": verdict.bad_seq, "reason": verdict.reason}
     lines = [f"audit chain BROKEN at sequence {verdict.bad_seq}: {verdict.reason}" if not verdict.ok
              else f"audit chain intact: {verdict.count} entries, head {verdict.head}"]
-    if verdict.ok and args.checkpoint is not None:
-        store = TrustStore.load(args.trust or cfg.path(cfg.paths.trust_store))
-        found = checkpoints.load(args.checkpoint)
-        try:
-            for item in found:
-                checkpoints.verify(conn, item, store)
-            newest = max(c.seq for c in found)
-            report["checkpoints"] = {"matched": len(found), "newest_seq": newest}
-            lines.insert(0, f"audit chain matches {len(found)} checkpoint(s), newest at sequence {newest}")
-        except checkpoints.CheckpointError as err:
-            report.update(intact=False, reason=f"checkpoint: {err}")
-            lines = [f"audit chain does NOT match checkpoint: {err}"]
+    if verdict.ok:
+        report, lines = _checkpoints(cfg, conn, args, report, lines)
     if args.json:
         print_json(report)
     else:
         print("\n".join(lines))
     return 0 if report["intact"] else 1
+
+
+def _checkpoints(cfg: Any, conn: Any, args: argparse.Namespace, report: dict[str, Any],
+                 lines: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The spool's own checkpoints, then those of `--checkpoint FILE`: a cut tail shows as rows missing under one."""
+    outside = checkpoints.load(args.checkpoint) if args.checkpoint is not None else []
+    if not outside and not checkpoints.stored(conn, cfg.station.id):
+        return report, lines  # nothing signed yet: the chain alone
+    store = TrustStore.load(args.trust or cfg.path(cfg.paths.trust_store))
+    where = "its own stored checkpoints"
+    try:
+        own = checkpoints.verify_stored(conn, cfg.station.id, store)
+        where = f"the checkpoints of {args.checkpoint}"
+        for item in outside:
+            checkpoints.verify(conn, item, store)
+    except checkpoints.CheckpointError as err:
+        report.update(intact=False, reason=f"checkpoint: {err}")
+        return report, [f"audit chain CUT or changed: it does NOT match {where}: {err}"]
+    if own or outside:
+        newest = max(c.seq for c in [*own, *outside])
+        report["checkpoints"] = {"stored": len(own), "outside": len(outside), "matched": len(own) + len(outside),
+                                 "newest_seq": newest}
+        lines.insert(0, f"audit chain matches {len(own)} stored and {len(outside)} outside checkpoint(s),"
+                        f" newest at sequence {newest}")
+    return report, lines
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     reports = []
     try:
         for path in args.files:
-            reports.append(_import_file(conn, path, trust, Flow(cfg.station.kind), actor, dry_run=args.dry_run))
+            reports.append(_import_file(conn, path, trust, Flow(cfg.station.kind), actor, dry_run=args.dry_run,
+                                        station=cfg.station.id))
     finally:
         conn.close()
     if args.json:
@@ -105,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(r["error"] or r["refused"] for r in reports) else 0
 
 
-def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, dry_run: bool) -> dict[str, Any]:
+def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, dry_run: bool,
+                 station: str | None = None) -> dict[str, Any]:
     """Check one file's documents, store the good ones, audit the refusals as one entry."""
     from ..backoffice import intake
 
@@ -125,7 +127,7 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
         report["stored"], report["dry_run"] = [doc.id for doc in good], True
         return report
     with spool.write(conn):
-        result = intake.store(conn, good, flow=flow, actor=actor)
+        result = intake.store(conn, good, flow=flow, actor=actor, station=station)
         report["stored"], report["duplicates"] = result.stored, result.duplicates
         report["refused"] += [{"item": None, "document": r.document_id, "reason": r.reason, "why": _why(r)}
                               for r in result.refused]

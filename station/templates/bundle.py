@@ -45,7 +45,7 @@ _KID = re.compile(r"^[0-9a-f]{16}$")
 
 # Reasons a bundle is refused, as machine words.
 REASONS = ("unsigned", "malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
-           "missing_file", "unlisted_file", "file_changed", "rollback", "invalid_template")
+           "missing_file", "unlisted_file", "file_changed", "rollback", "invalid_template", "trust_store_unreadable")
 
 
 class BundleRefused(Refused):

@@ -1,8 +1,9 @@
 """What each caller may see of personal data.
 
 Personal data lives only in a job's payload (`data`, the template fields).
-Operators and above see it; viewers see names masked (`S*** N****`) and
-every other value hidden; the kiosk sees at most a masked name.
+Operators and above see it; viewers see names masked (`S*** N****`),
+every other value hidden and no field name (issue 21); the kiosk sees at
+most a masked name.
 """
 
 from __future__ import annotations
@@ -31,15 +32,22 @@ def payload_data(payload: str | None) -> dict[str, Any]:
 
 
 def mask_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Document data as a viewer sees it: names masked, every other value hidden."""
+    """Document data as a viewer sees it: no field name, a name masked, every other value hidden.
+
+    A field's name is document text like its value (`catatan.3175046108240003`
+    carries a NIK), so a viewer sees each field by its place instead:
+    `name-1` for a field that holds a person's name, `field-2` for any other.
+    """
     masked: dict[str, Any] = {}
-    for key, value in data.items():
+    for number, (key, value) in enumerate(data.items(), 1):
+        is_name = any(hint in str(key).lower() for hint in _NAME_HINTS)
+        label = f"{'name' if is_name else 'field'}-{number}"
         if value is None:
-            masked[key] = None
-        elif any(hint in str(key).lower() for hint in _NAME_HINTS) and isinstance(value, str):
-            masked[key] = mask_name(value)
+            masked[label] = None
+        elif is_name and isinstance(value, str):
+            masked[label] = mask_name(value)
         else:
-            masked[key] = "[masked]"
+            masked[label] = "[masked]"
     return masked
 
 

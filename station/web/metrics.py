@@ -52,7 +52,8 @@ DEVICE_STATUSES = ("online", "offline", "busy", "hardware_error", "user_error", 
 # Refusal words of PROTOCOLS.md §4 (and the counter's own); anything else counts as "other".
 REFUSAL_REASONS = frozenset({"malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
                              "wrong_station", "expired", "not_yet_valid", "lifetime", "unknown_document",
-                             "not_staged", "already_used", "pin_required", "pin_locked", "clock"})
+                             "not_staged", "already_used", "pin_required", "pin_locked", "clock",
+                             "trust_store_unreadable"})
 _REFUSAL_SCREENS = frozenset({"refused", "locked_out"})
 # Printer reasons are IPP keywords; a label value is never free text, and a printer never floods the series.
 _KEYWORD = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -111,7 +111,7 @@ ACTIONS = ("retry", "cancel", "reprint", "move", "extend")
 class JobDetail(BaseModel):
     """A job, its document data (masked for viewers), its audit trail and what the caller may do."""
 
-    model_config = _example({"job": JOB_EXAMPLE, "data": {"nama": "S*** N*********", "nik": "[masked]"},
+    model_config = _example({"job": JOB_EXAMPLE, "data": {"name-1": "S*** N*********", "field-2": "[masked]"},
                              "masked": True, "audit": [], "actions": []})
     job: JobSummary
     data: dict[str, Any]

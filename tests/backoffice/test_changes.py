@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -33,21 +33,26 @@ DOC = "AK-C-00001"
 S = JobState
 
 
-def signed(revision: int | None = None, *, name: str = "SITI RAHAYU", key: Any = KEY) -> dict[str, Any]:
+STATION = "MPP-TEST-01"
+
+
+def signed(revision: int | None = None, *, name: str = "SITI RAHAYU", key: Any = KEY,
+           issued_at: str = "2026-03-01T08:00:00Z") -> dict[str, Any]:
     fields: dict[str, Any] = {"id": DOC, "template": "akta-kelahiran", "template_version": 3,
                               "data": {"nama": name, "nomor_akta": "3174-LT-01022026-0001"},
-                              "pickup_expires": "2026-03-15T00:00:00Z", "issued_at": "2026-03-01T08:00:00Z"}
+                              "pickup_expires": "2026-03-15T00:00:00Z", "issued_at": issued_at}
     if revision is not None:
         fields["revision"] = revision
     return document.sign(fields, key)
 
 
-def withdrawn(reason: str = "data_error", *, key: Any = KEY) -> dict[str, Any]:
-    return withdrawal.make(DOC, reason, key, now=datetime(2026, 3, 1, 8, 30, tzinfo=UTC))
+def withdrawn(reason: str = "data_error", *, key: Any = KEY, station: str = STATION, revision: int = 0,
+              at: datetime = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)) -> dict[str, Any]:
+    return withdrawal.make(DOC, reason, key, station=station, revision=revision, now=at)
 
 
 def take(conn: sqlite3.Connection, *items: Any) -> intake.IntakeResult:
-    return intake.take(conn, list(items), STORE, flow=Flow.LOCKER, now=NOW)
+    return intake.take(conn, list(items), STORE, flow=Flow.LOCKER, now=NOW, station=STATION)
 
 
 @pytest.fixture
@@ -225,6 +230,81 @@ def test_a_withdrawal_after_its_document_in_one_page_applies_in_order(conn: sqli
     result = take(conn, signed(), withdrawn())
     assert result.stored == [DOC] and result.withdrawn == [DOC]
     assert jobs.get_job(conn, DOC).state is S.CANCELLED
+
+
+# --- (issue 21, point 11) withdrawals and corrections are bound to what they change ---------------------
+
+def _unbound(conn: sqlite3.Connection, item: dict[str, Any], reason: str, revision: int = 0) -> None:
+    """`item` changes nothing: refused, recorded, reported `held` once, an alarm raised."""
+    before = jobs.get_job(conn, DOC)
+    result = take(conn, item)
+    assert [(r.document_id, r.reason) for r in result.refused] == [(DOC, reason)]
+    after = jobs.get_job(conn, DOC)
+    assert (after.state, after.payload) == (before.state, before.payload)
+    assert (DOC, reason) in {(r["document_id"], r["reason"]) for r in intake.refused(conn)}
+    held = [detail for event, _, detail in outbox_events(conn) if event == "held"]
+    assert held == [{"reason": reason, "state": before.state.value, "revision": revision}]
+    assert f"backoffice.{reason}" in open_kinds(conn)
+    take(conn, item)  # the same again: reported once
+    assert len([e for e, _, _ in outbox_events(conn) if e == "held"]) == 1
+    assert audit.verify(conn).ok
+
+
+def test_a_withdrawal_issued_before_the_document_it_names_is_refused(conn: sqlite3.Connection) -> None:
+    """The old station cancelled a document with a withdrawal issued a day before it."""
+    walk(conn, [S.RENDERED])
+    _unbound(conn, withdrawn(at=datetime(2026, 2, 28, 8, 0, tzinfo=UTC)), "withdrawal_before_document")
+
+
+def test_a_withdrawal_for_another_station_is_refused(conn: sqlite3.Connection) -> None:
+    walk(conn, [S.RENDERED])
+    _unbound(conn, withdrawn(station="MPP-OTHER-01"), "withdrawal_wrong_station")
+
+
+def test_a_withdrawal_of_another_revision_is_refused(conn: sqlite3.Connection) -> None:
+    walk(conn, [])
+    take(conn, signed(1, name="BARU", issued_at="2026-03-01T08:10:00Z"))  # revision 1 is held now
+    _unbound(conn, withdrawn(revision=0), "withdrawal_wrong_revision")
+    assert take(conn, withdrawn(revision=1)).withdrawn == [DOC]  # the one it names, issued after it: acts
+
+
+def test_a_withdrawal_in_the_old_form_is_refused_as_malformed(conn: sqlite3.Connection) -> None:
+    """Fail closed (docs/adr/0110): a withdrawal naming no station and no revision cancels nothing."""
+    walk(conn, [S.RENDERED])
+    old_form = withdrawal.sign({"withdraw": DOC, "reason": "data_error", "issued_at": "2026-03-01T08:30:00Z"}, KEY)
+    result = take(conn, old_form)
+    assert [(r.document_id, r.reason) for r in result.refused] == [(DOC, "malformed")]
+    assert jobs.get_job(conn, DOC).state is S.RENDERED
+    assert (DOC, "withdrawal:malformed") in {(r["document_id"], r["reason"]) for r in intake.refused(conn)}
+    assert "backoffice.withdrawal_malformed" in open_kinds(conn)
+
+
+def test_a_station_that_cannot_name_itself_lets_no_withdrawal_act(conn: sqlite3.Connection) -> None:
+    walk(conn, [S.RENDERED])
+    result = intake.take(conn, [withdrawn()], STORE, flow=Flow.LOCKER, now=NOW)  # no station given
+    assert [r.reason for r in result.refused] == ["withdrawal_wrong_station"]
+    assert jobs.get_job(conn, DOC).state is S.RENDERED
+
+
+def test_a_correction_issued_before_the_revision_it_replaces_is_refused(conn: sqlite3.Connection) -> None:
+    walk(conn, [S.RENDERED])
+    _unbound(conn, signed(1, name="BARU", issued_at="2026-02-28T08:00:00Z"), "correction_before_document", 1)
+
+
+@given(minutes=st.integers(-3000, 60))  # up to NOW: later would be not_yet_valid
+@settings(max_examples=30, deadline=None)
+def test_a_withdrawal_acts_exactly_when_issued_at_or_after_its_revision(tmp_path_factory: Any, minutes: int) -> None:
+    import spool
+
+    conn = spool.connect(tmp_path_factory.mktemp("bound") / "spool.db", create=True)
+    try:
+        take(conn, signed())
+        at = datetime(2026, 3, 1, 8, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+        result = take(conn, withdrawn(at=at))
+        assert (result.withdrawn == [DOC]) is (minutes >= 0)
+        assert (jobs.get_job(conn, DOC).state is S.CANCELLED) is (minutes >= 0)
+    finally:
+        conn.close()
 
 
 # --- the render stage ----------------------------------------------------------

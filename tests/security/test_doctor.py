@@ -126,3 +126,48 @@ def test_the_printer_checks_ask_a_real_cups_scheduler(station_dir: Path, tmp_pat
         subprocess.run(["lpadmin", "-h", lab.server, "-p", lab.queue, "-o", "printer-error-policy=stop-printer"],
                        check=True, capture_output=True, timeout=30)
         assert any("printer-error-policy is stop-printer" in p for p in printer_problems())
+
+
+def test_files_another_user_owns_and_link_targets_others_may_write_are_problems(station_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    """(issue 21, point 9) The old doctor looked at modes only: a trust store or a station key owned by
+    another user passed as "all good"."""
+    if os.geteuid() != 0:
+        pytest.skip("chown to another user needs root")
+    cfg = config.load(station_dir / "station.toml", environ={})
+    _trust_issuer(cfg, trust.entry_for(trust.new_private_key(), "issuer"))
+    fds = _plug_ports(station_dir)
+    try:
+        assert doctor(station_dir, "--only", "files").returncode == 0
+        store_path, key_path = cfg.path(cfg.paths.trust_store), cfg.path(cfg.paths.station_key)
+        os.chown(store_path, 65534, 65534)  # mode 0600 still: only the owner changed
+        os.chown(key_path, 65534, -1)
+        # The kiosk key through a link to a file of the station's user that the group may write,
+        # and a spare link to a file another user owns.
+        outside = tmp_path / "outside"
+        outside.mkdir(mode=0o700)
+        kiosk_key = cfg.path(cfg.paths.kiosk_key)
+        shared = outside / "kiosk.key"
+        shared.write_bytes(kiosk_key.read_bytes())
+        shared.chmod(0o620)
+        kiosk_key.unlink()
+        kiosk_key.symlink_to(shared)
+        theirs = outside / "theirs.pem"
+        theirs.write_text("x")
+        theirs.chmod(0o600)
+        os.chown(theirs, 65534, 65534)
+        (station_dir / "keys" / "spare.pem").symlink_to(theirs)
+        done = doctor(station_dir, "--json", "--only", "files")
+        assert done.returncode == 1, done.stdout + done.stderr
+        problems = [(p["problem"], p["fix"]) for p in json.loads(done.stdout)["problems"]]
+        text = "\n".join(f"{p} | {f}" for p, f in problems)
+        expected = [(f"{store_path} belongs to nobody", f"chown root {store_path}"),
+                    (f"{key_path} belongs to nobody", f"chown root {key_path}"),
+                    (f"{theirs} (a link points there) belongs to nobody", f"chown root {theirs}"),
+                    (f"{shared} (a link points there) is mode 0620", f"chmod go-w {shared}")]
+        for problem, fix in expected:
+            assert any(p.startswith(problem) and f == fix for p, f in problems), f"missing {problem}\n{text}"
+        assert doctor(station_dir).stdout.count("    fix: chown root ") == 3
+    finally:
+        for fd in fds:
+            os.close(fd)

@@ -3,6 +3,7 @@ and a rewrite that keeps the old time stamp and size is still seen."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -56,18 +57,50 @@ def test_a_same_size_rewrite_with_the_old_mtime_is_seen(tmp_path: Path) -> None:
     assert [k.status for k in live().candidates(kid, "issuer")] == ["revoked"]
 
 
-def test_a_broken_file_keeps_the_last_good_store_and_says_so_once(tmp_path: Path,
+@pytest.mark.parametrize("break_it", ["malformed entry", "truncated", "deleted", "not json", "unreadable"])
+def test_a_broken_file_verifies_nothing_never_the_last_good_store(tmp_path: Path, break_it: str,
                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """(issue 21) The old TrustFile kept the last good store in force: a revocation written beside a bad
+    entry, or a truncated or deleted file, left the revoked issuer key opening doors."""
     path, store, kid = _store_with_issuer(tmp_path)
     live = trust.TrustFile(path)
-    good = live()
-    path.write_text("{ not json")
+    assert live().check_signature  # a good store first
+    text = path.read_text()
+    if break_it == "malformed entry":  # the revocation, and one entry that does not parse
+        entries = store.with_revoked(kid).to_json()
+        entries["keys"].append({"kid": "00", "purpose": "issuer", "public_key": "AAAA"})
+        path.write_text(json.dumps(entries))
+    elif break_it == "truncated":
+        path.write_text(text[: len(text) // 2])
+    elif break_it == "deleted":
+        path.unlink()
+    elif break_it == "not json":
+        path.write_text("{ not json")
+    else:
+        path.chmod(0o000)
+        path.rename(tmp_path / "elsewhere")
+        (tmp_path / "trust.json").mkdir()  # a folder where the file was: reading it fails
     with caplog.at_level(logging.ERROR, logger="station.trust"):
-        assert live() is good and live() is good
-    assert len([r for r in caplog.records if "not reloaded" in r.getMessage()]) == 1
-    path.unlink()
-    with pytest.raises(trust.TrustStoreError):
-        trust.TrustFile(path)()  # nothing good to fall back on: a clear error
+        broken = live()
+        assert live() is broken  # the same broken store: one log line, not one per scan
+    assert broken.unreadable and live.unreadable and broken.keys == ()
+    with pytest.raises(trust.TrustError) as caught:
+        broken.check_signature(kid, "issuer", b"message", bytes(64))
+    assert caught.value.reason == "trust_store_unreadable"
+    assert len([r for r in caplog.records if "verifying nothing" in r.getMessage()]) == 1
+    # Fixed: the store reads again at the next use, with no restart.
+    if path.is_dir():
+        path.rmdir()
+    store.with_revoked(kid).save(path)
+    assert [k.status for k in live().candidates(kid, "issuer")] == ["revoked"]
+    assert live.unreadable is None
+
+
+def test_a_store_missing_from_the_start_verifies_nothing(tmp_path: Path) -> None:
+    live = trust.TrustFile(tmp_path / "trust.json")
+    assert live().unreadable and "trust.json" in str(live.unreadable)
+    _store_with_issuer(tmp_path)
+    assert live().unreadable is None and live.unreadable is None
 
 
 def test_describe_change_names_each_kind_of_change() -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from webtest_jobs import make_job
 
-from spool import alarms, audit
+from spool import alarms, audit, machine
 from spool.states import Flow, JobState
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
@@ -40,7 +41,7 @@ def test_job_list_filters_and_pages(station, client) -> None:
 def test_job_detail_masks_personal_data_for_viewers(station, client) -> None:
     seen = client.get("/api/v1/jobs/JOB-STAGED", headers=station.auth("viewer")).json()
     assert seen["masked"] is True
-    assert seen["data"] == {"nama": "S*** N********", "nik": "[masked]", "tempat_lahir": "[masked]"}
+    assert seen["data"] == {"name-1": "S*** N********", "field-2": "[masked]", "field-3": "[masked]"}
     assert "3171234567890123" not in str(seen) and "Jakarta" not in str(seen)
     assert seen["actions"] == []
     assert [e["action"] for e in seen["audit"]][:2] == ["job.received", "job.rendered"]
@@ -186,3 +187,20 @@ def test_dispenser_retry_targets(station, client) -> None:
     make_job(conn, "DISP-2", [S.RENDERED, S.RELEASED, S.PRINTING, S.HELD], flow=Flow.DISPENSER)
     assert client.post("/api/v1/jobs/DISP-1/retry", headers=station.auth("operator")).json()["job"]["state"] == "rendered"
     assert client.post("/api/v1/jobs/DISP-2/retry", headers=station.auth("operator")).status_code == 409
+
+
+def test_a_viewer_sees_no_field_name_a_nik_in_one_included(station, client) -> None:
+    """(issue 21, point 10) Values were masked, names were not: a field named like this showed a NIK."""
+    payload = json.dumps({"id": "JOB-NOTE", "data": {"nama": "Siti Nurhaliza",
+                                                     "catatan.3175046108240003": "ada"}})
+    conn = station.conn()
+    machine.create_job(conn, "JOB-NOTE", flow=Flow.LOCKER, template="akta-kelahiran", template_version=3,
+                       payload=payload, pickup_expires="2026-12-31T09:00:00Z")
+    conn.close()
+    seen = client.get("/api/v1/jobs/JOB-NOTE", headers=station.auth("viewer"))
+    assert seen.status_code == 200
+    assert seen.json()["data"] == {"name-1": "S*** N********", "field-2": "[masked]"}
+    for text in ("3175046108240003", "catatan", "ada", "Siti"):
+        assert text not in seen.text, text
+    full = client.get("/api/v1/jobs/JOB-NOTE", headers=station.auth("operator")).json()
+    assert full["data"]["catatan.3175046108240003"] == "ada"  # operators see the document as it came
