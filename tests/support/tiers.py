@@ -24,6 +24,8 @@ import pytest
 
 # Test modules (or single tests, by node id prefix) that start child processes.
 INTEGRATION: tuple[str, ...] = (
+    "tests/signedpdf/test_signed_revision.py",
+    "tests/security/test_trust_fails_closed.py",
     "tests/locks/test_transport.py::test_permission_denied_is_a_configuration_error",  # forks to drop root
     "tests/templates/test_properties.py::test_any_value_renders_and_reads_back_or_is_refused_by_name",  # pdftoppm
     "tests/backoffice/test_changes.py",
