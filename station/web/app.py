@@ -27,6 +27,7 @@ from station.events import EventBus
 from station.version import version
 
 from .auth import SECURITY_SCHEMES
+from .gate import BodyLimits, Gate
 from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
@@ -96,6 +97,8 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     app.add_exception_handler(DeviceError, error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Outermost of our own: the caller is known, and the body bounded, before any route reads it.
+    app.add_middleware(Gate, state=lambda: state, limits=BodyLimits.from_config(cfg))
     return app
 
 
