@@ -1,13 +1,15 @@
-"""The web app's door: who is asking, and how much they may send, before any body is read.
+"""A web app's door: who is asking, and how much they may send, before any body is read.
 
 A pure ASGI middleware in front of every route:
 
-1. A path under `/api/` needs a credential (a staff bearer token or the
-   kiosk key, from the headers alone): without one the caller gets 401
-   before a byte of the body is read. The caller found is handed on in the
-   scope (`scope["user"]`); the route's `Requirement` then checks the role.
-2. A declared `Content-Length` over the path's cap is 413 at once. Other
-   paths (probes, pages, static files) take no body at all.
+1. The app's `guard` looks at the path and the headers alone and names
+   the caller (handed on as `scope["user"]`), or refuses with a
+   StationError's status (401 without a credential) before a byte of the
+   body is read. The station's app guards everything under `/api/` with
+   a staff bearer token or the kiosk key (the route's `Requirement` then
+   checks the role); the command center guards its Alertmanager webhook.
+2. A declared `Content-Length` over the path's cap is 413 at once; paths
+   with a cap of 0 (probes, pages, static files) take no body at all.
 3. A body within the cap is read here, counting bytes as they arrive (a
    chunked body is cut the moment it passes the cap: 413), within a time
    limit (408), and handed to the app whole. Memory per request is bounded
@@ -27,10 +29,13 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from station.config import Config
+from station.errors import StationError
 
-from .auth import AuthError, identify
 from .respond import problem_response
-from .state import WebState
+
+# Who is asking, from the path and headers: the caller, or None for a path anyone may use; raises a
+# StationError (its http_status: 401, 415...) to refuse.
+Guard = Callable[[str, Headers], Any]
 
 API_PREFIX = "/api/"
 KIOSK_PREFIX = "/api/v1/kiosk"
@@ -70,10 +75,11 @@ class _Gone(Exception):
 class Gate:
     """Authenticate from the headers, then read a bounded body; see the module's story."""
 
-    def __init__(self, app: ASGIApp, *, state: Callable[[], WebState], limits: BodyLimits) -> None:
+    def __init__(self, app: ASGIApp, *, guard: Guard, cap: Callable[[str], int], timeout_s: float) -> None:
         self.app = app
-        self.state = state
-        self.limits = limits
+        self.guard = guard
+        self.cap = cap
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -82,14 +88,15 @@ class Gate:
         path: str = scope["path"]
         headers = Headers(scope=scope)
         try:
-            if path.startswith(API_PREFIX):
-                scope["user"] = identify(headers.get("authorization", ""), self.state())
-            cap = self.limits.cap(path)
+            caller = self.guard(path, headers)
+            if caller is not None:
+                scope["user"] = caller
+            cap = self.cap(path)
             if not _has_body(headers, cap):
                 await self.app(scope, receive, send)
                 return
             body = await self._read(receive, cap)
-        except AuthError as err:
+        except StationError as err:
             await _answer(scope, receive, send, err.http_status, str(err))
             return
         except _Refused as err:
@@ -104,7 +111,7 @@ class Gate:
         chunks: list[bytes] = []
         size = 0
         try:
-            async with asyncio.timeout(self.limits.timeout_s):
+            async with asyncio.timeout(self.timeout_s):
                 while True:
                     message = await receive()
                     if message["type"] == "http.disconnect":
@@ -117,7 +124,7 @@ class Gate:
                     if not message.get("more_body", False):
                         return b"".join(chunks)
         except TimeoutError:
-            raise _Refused(408, f"the request body did not arrive within {self.limits.timeout_s:g} s") from None
+            raise _Refused(408, f"the request body did not arrive within {self.timeout_s:g} s") from None
 
 
 def _has_body(headers: Headers, cap: int) -> bool:
