@@ -224,3 +224,17 @@ def test_typed_commands_that_are_wrong_say_so_in_one_line(tmp_path: Path) -> Non
                         ("approve 0", "approve takes a count"), ("melt 2", "bad fault 'melt 2'")):
         assert simulation.command(typed).splitlines()[0].startswith(says.split(" '")[0]), typed
     assert [s.station_id for s in simulation.sites] == ["MPP-BDG-01", "MPP-SBY-01", "MPP-JKT-01"]
+
+
+@given(st.text(max_size=80), st.binary(max_size=60))
+def test_any_authorization_header_is_the_secret_or_a_401(header: str, raw: bytes) -> None:
+    from station.errors import StationError
+
+    credential = WebhookCredential(SECRET)
+    for given in (header, "Basic " + base64.b64encode(raw).decode(), "Bearer " + header):
+        try:
+            credential.check(given)
+        except StationError as err:
+            assert err.http_status == 401 and "\n" not in str(err)
+        else:
+            assert SECRET in given or base64.b64encode(f"alertmanager:{SECRET}".encode()).decode() in given
