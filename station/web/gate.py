@@ -92,9 +92,9 @@ class Gate:
             if caller is not None:
                 scope["user"] = caller
             cap = self.cap(path)
-            if not _has_body(headers, cap):
-                await self.app(scope, receive, send)
-                return
+            _check_declared(headers, cap)
+            # Always through the counted read, whatever the headers say a body is (none, a length,
+            # chunked): what reaches the app is what was counted here.
             body = await self._read(receive, cap)
         except StationError as err:
             await _answer(scope, receive, send, err.http_status, str(err))
@@ -127,16 +127,14 @@ class Gate:
             raise _Refused(408, f"the request body did not arrive within {self.timeout_s:g} s") from None
 
 
-def _has_body(headers: Headers, cap: int) -> bool:
-    """Whether a body follows the headers; 413 at once when its declared length is over `cap`."""
+def _check_declared(headers: Headers, cap: int) -> None:
+    """413 at once when the declared Content-Length is over `cap` (a chunked body is counted as it comes)."""
     length = headers.get("content-length")
     if length is not None:
         if not length.isdigit():
             raise _Refused(400, "Content-Length is not a number")
         if int(length) > cap:
             raise _Refused(413, _too_large(cap))
-        return int(length) > 0
-    return "chunked" in headers.get("transfer-encoding", "").lower()
 
 
 def _too_large(cap: int) -> str:
