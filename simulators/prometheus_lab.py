@@ -81,10 +81,13 @@ def _duration(seconds: float) -> str:
 class PrometheusLab:
     """Prometheus and Alertmanager in a folder of their own, watching the stations it is told of."""
 
-    def __init__(self, root: Path, *, timing: LabTiming | None = None, webhook_base: str | None = None) -> None:
+    def __init__(self, root: Path, *, timing: LabTiming | None = None, webhook_base: str | None = None,
+                 webhook_secret_file: Path | None = None) -> None:
+        """`webhook_secret_file`: the command center's webhook secret, sent as the shipped http_config says."""
         self.root = Path(root).resolve()
         self.timing = timing or LabTiming()
         self.webhook_base = webhook_base
+        self.webhook_secret_file = webhook_secret_file
         self.prometheus_port = 0
         self.alertmanager_port = 0
         self._processes: dict[str, Process] = {}
@@ -210,6 +213,11 @@ class PrometheusLab:
                     hook["url"] = hook["url"].replace(SHIPPED_WEBHOOK, self.webhook_base.rstrip("/"))
                 else:
                     hook["url"] = hook["url"].replace(SHIPPED_WEBHOOK, "http://127.0.0.1:9")  # discard
+                # The shipped credential's file, or none for a lab whose notifications go nowhere.
+                if self.webhook_secret_file is not None:
+                    hook["http_config"]["authorization"]["credentials_file"] = str(self.webhook_secret_file)
+                else:
+                    hook.pop("http_config", None)
         path = self.root / "alertmanager.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path

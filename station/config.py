@@ -123,6 +123,10 @@ class ApiSection(Section):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow_plain_http: bool = False
+    # Request bodies: the most a caller may send (checked as the bytes arrive, after the credential).
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    kiosk_max_body_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024)
+    body_timeout_seconds: float = Field(30.0, gt=0, le=600)
 
 
 class LogSection(Section):

@@ -62,6 +62,7 @@ class ControlServer:
         self.events = events
         self.handlers: dict[str, Handler] = {}
         self._server: asyncio.AbstractServer | None = None
+        self._bound: tuple[int, int] | None = None  # (st_dev, st_ino) of the socket this server made
 
     def register(self, op: str, handler: Handler) -> None:
         """Make `op` callable; the handler gets `(args, actor)` and returns JSON-able data."""
@@ -78,6 +79,7 @@ class ControlServer:
                 self._server = await asyncio.start_unix_server(self._serve, path=address, limit=MAX_LINE)
         finally:
             os.umask(old_umask)
+        self._bound = _identity(self.path)
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -85,8 +87,11 @@ class ControlServer:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2):
                     await self._server.wait_closed()
-        with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+        # Only the socket this server made: one bound here since by someone else is theirs to keep.
+        if self._bound is not None and _identity(self.path) == self._bound:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+        self._bound = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -135,6 +140,15 @@ class ControlServer:
             async for event in events:
                 await _send(writer, {"event": {"id": event.id, "kind": event.kind, "data": event.data,
                                                "at": event.at}})
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of what is at `path` now, None when nothing is."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 async def _send(writer: asyncio.StreamWriter, message: dict[str, Any]) -> None:

@@ -32,6 +32,45 @@ def write_atomic(path: Path, data: bytes, mode: int = PRIVATE_FILE) -> None:
         os.close(dir_fd)
 
 
+class NotAPlainFile(OSError):
+    """The path names something other than a regular file (a FIFO, a device, a folder), or one too large."""
+
+
+def read_capped(path: Path, limit: int, *, follow: bool = True) -> bytes:
+    """A regular file's bytes, at most `limit`: NotAPlainFile for anything else or anything larger.
+
+    The checks are made on the opened descriptor (fstat), not on the path, and
+    the read stops at `limit + 1` bytes whatever the size said: a file swapped
+    or growing between a look and a read, a FIFO, or a link to /dev/zero
+    costs no more than the cap. O_NONBLOCK keeps open() of a FIFO with no
+    writer from waiting forever.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotAPlainFile(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise NotAPlainFile(f"{info.st_size} bytes, over {limit}")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise NotAPlainFile(f"more than {limit} bytes")
+    return data
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
 def make_private(root: Path) -> None:
     """Take group and other permissions off `root` and everything under it (symbolic links untouched)."""
     for path in [root, *_walk(root)]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..errors import StationError
 from .common import add_command, add_group
 
 DESCRIPTION = """\
@@ -13,6 +15,14 @@ alarms, firing alerts), built from Prometheus's HTTP API, with a link to each
 station's own operations page. It also takes Alertmanager's webhooks
 (POST /alerts/on-call, /alerts/ops-desk, /alerts/command-center; see
 deploy/prometheus/alertmanager.yml) and lists the latest notifications.
+
+The webhook takes only Alertmanager's calls: the secret in
+--webhook-secret-file, sent as the receivers' http_config says (bearer
+credentials_file, or basic_auth as user "alertmanager" with that password),
+and only application/json. Without the file no webhook is taken.
+
+Off loopback it serves HTTPS only (--tls-cert and --tls-key): the secret and
+the page never cross the network in clear.
 
 Prometheus finds the stations through deploy/prometheus/stations.json (file_sd).
 Nothing else is configured here: the page reads what Prometheus knows."""
@@ -28,6 +38,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=9099, help="port (default: %(default)s, where the shipped"
                         " alertmanager.yml sends its webhooks)")
+    parser.add_argument("--webhook-secret-file", type=Path, metavar="FILE",
+                        help="the secret Alertmanager sends (its receivers' credentials_file / password_file)")
+    parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="HTTPS certificate (with its chain)")
+    parser.add_argument("--tls-key", type=Path, metavar="PEM", help="HTTPS private key")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,10 +49,35 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..fleet.app import create_app
+    from ..fleet.webhook import WebhookCredential
+    from ..web.serve import bind
 
     if not args.prometheus.startswith(("http://", "https://")):
-        raise SystemExit(f"station fleet serve: --prometheus must be an http(s) URL, not {args.prometheus!r}")
-    print(f"command center on http://{args.host}:{args.port}/ (Prometheus: {args.prometheus})", flush=True)
-    uvicorn.run(create_app(args.prometheus, alertmanager=args.alertmanager), host=args.host, port=args.port,
-                log_level="warning", access_log=False)
+        raise StationError(f"--prometheus must be an http(s) URL, not {args.prometheus!r}")
+    tls = _tls(args)
+    webhook = WebhookCredential.from_file(args.webhook_secret_file) if args.webhook_secret_file else None
+    scheme = "https" if tls else "http"
+    sock = bind(args.host, args.port)  # bound here: --port 0 works, and the line below names the real port
+    port = sock.getsockname()[1]
+    print(f"command center on {scheme}://{args.host}:{port}/ (Prometheus: {args.prometheus}; webhooks: "
+          f"{'with the secret' if webhook else 'off, no --webhook-secret-file'})", flush=True)
+    app = create_app(args.prometheus, alertmanager=args.alertmanager, webhook=webhook)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, **tls)).run(sockets=[sock])
     return 0
+
+
+def _tls(args: argparse.Namespace) -> dict[str, str]:
+    """uvicorn's TLS options; plain HTTP only on loopback, as the station's own web app."""
+    from ..web.serve import is_loopback
+
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise StationError("--tls-cert and --tls-key go together: give both, or neither")
+    if args.tls_cert is not None:
+        for flag, path in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+            if not path.is_file():
+                raise StationError(f"{flag}: no file at {path}")
+        return {"ssl_certfile": str(args.tls_cert), "ssl_keyfile": str(args.tls_key)}
+    if not is_loopback(args.host):
+        raise StationError(f"refusing to serve plain HTTP on {args.host}: the webhook secret and the page would"
+                           " cross the network in clear. Give --tls-cert and --tls-key, or listen on 127.0.0.1")
+    return {}

@@ -20,6 +20,7 @@ from spool import audit
 from spool.states import Flow
 
 from ..errors import StationError
+from ..files import NotAPlainFile, read_capped
 from .common import add_command, open_spool, print_json
 from .shell import technician
 
@@ -56,16 +57,18 @@ def register(group: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON document with every file's result")
 
 
-def read_items(path: Path) -> list[Any]:
-    """The would-be documents in one file; StationError when the file is not one of the three forms."""
+def read_items(path: Path) -> tuple[list[Any], bytes]:
+    """The would-be documents in one file, and the bytes read; StationError when the file is not one of the
+    three forms."""
     from ..backoffice import document
     from ..backoffice.document import DocumentRefused
 
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise StationError(f"{size} bytes, over {MAX_FILE_BYTES}: not a file of documents")
-        value = document.loads(path.read_bytes())
+        # One bounded read of the opened file: its checks are made on that descriptor, not on the path.
+        data = read_capped(path, MAX_FILE_BYTES)
+        value = document.loads(data)
+    except NotAPlainFile as err:
+        raise StationError(f"{err}: not a file of documents") from None
     except DocumentRefused as err:
         raise StationError(f"not a file of documents ({err.detail})") from None
     except FileNotFoundError:
@@ -81,7 +84,7 @@ def read_items(path: Path) -> list[Any]:
         raise StationError('expected a document, a list of documents, or {"documents": [...]}')
     if len(items) > MAX_DOCUMENTS_PER_FILE:
         raise StationError(f"{len(items)} documents, over {MAX_DOCUMENTS_PER_FILE} in one file")
-    return items
+    return items, data
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,7 +117,7 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
     report: dict[str, Any] = {"file": str(path), "error": None, "documents": 0, "stored": [], "duplicates": [],
                               "refused": []}
     try:
-        items = read_items(path)
+        items, data = read_items(path)
     except StationError as err:
         report["error"] = str(err)
         return report
@@ -133,7 +136,7 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
                               for r in result.refused]
         if report["refused"]:
             entry = audit.append(conn, actor, "import.refused", details={
-                "file_sha256": _digest(path), "documents": len(checked), "refused": len(report["refused"]),
+                "file_sha256": hashlib.sha256(data).hexdigest(), "documents": len(checked), "refused": len(report["refused"]),
                 "reasons": dict(Counter(r["reason"] for r in report["refused"]))})
             # Refused documents that name themselves are remembered (the ops page lists them); junk
             # without an id is only counted above. None is reported `held`: the file came from a
@@ -151,13 +154,6 @@ def _why(refusal: Any) -> str:
     """The refusal's sentence without its leading reason word (the field at fault is named in it)."""
     prefix = f"{refusal.reason}: "
     return refusal.message[len(prefix):] if refusal.message.startswith(prefix) else refusal.message
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return "unreadable"
 
 
 def _print_report(report: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ import asyncio
 
 from .. import config as config_module
 from .. import logs
+from ..station_lock import StationLock, lock_path
 from .common import add_command, load_config
 
 DESCRIPTION = """\
@@ -29,10 +30,15 @@ def run(args: argparse.Namespace) -> int:
     from ..daemon import Daemon
 
     cfg = load_config(args)
-    logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
-    config_path = config_module.resolve_path(getattr(args, "config", None)).resolve()
+    # One daemon per station: the lock comes before the spool, the control socket and the log.
+    lock = StationLock(lock_path(cfg.spool_path)).acquire()
+    try:
+        logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
+        config_path = config_module.resolve_path(getattr(args, "config", None)).resolve()
 
-    async def main() -> int:
-        return await Daemon(cfg, build_parts(cfg, config_path)).run()
+        async def main() -> int:
+            return await Daemon(cfg, build_parts(cfg, config_path)).run()
 
-    return asyncio.run(main())
+        return asyncio.run(main())
+    finally:
+        lock.release()

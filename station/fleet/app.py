@@ -6,7 +6,9 @@
   latest notifications; 502 with one sentence when Prometheus is away;
 - `POST /alerts/{receiver}`: Alertmanager's webhook (`alertmanager.yml`
   routes `on-call`, `ops-desk` and `command-center` here): the page lists
-  what was sent, to whom, firing or resolved.
+  what was sent, to whom, firing or resolved. Only Alertmanager, with the
+  shared secret, posting JSON (`webhook.py`), at most 1 MB, known before
+  the body is read (the station's gate, station/web/gate.py).
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from station.web.gate import Gate
+
 from .view import PrometheusUnreachable, fleet
+from .webhook import WEBHOOK_PREFIX, WebhookCredential
 
 STATIC = Path(__file__).with_name("static")
 RECEIVERS = ("on-call", "ops-desk", "command-center")
 KEEP_NOTIFICATIONS = 100
 MAX_WEBHOOK_BYTES = 1_000_000
+WEBHOOK_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,16 @@ def _text(value: Any, limit: int = 300) -> str:
 Address = str | Callable[[], str | None] | None
 
 
-def create_app(prometheus: Address, *, alertmanager: Address = None) -> FastAPI:
-    """The command center for the Prometheus at `prometheus` (or where a callable says, once it is known)."""
+def create_app(prometheus: Address, *, alertmanager: Address = None,
+               webhook: WebhookCredential | None = None) -> FastAPI:
+    """The command center for the Prometheus at `prometheus` (or where a callable says, once it is known).
+
+    `webhook`: the secret Alertmanager presents; without one the webhook takes nothing.
+    """
     app = FastAPI(title="MPP command center", docs_url=None, redoc_url=None, openapi_url=None)
+    credential = webhook or WebhookCredential(None)
+    app.add_middleware(Gate, guard=credential.guard, timeout_s=WEBHOOK_TIMEOUT_S,
+                       cap=lambda path: MAX_WEBHOOK_BYTES if path.startswith(WEBHOOK_PREFIX) else 0)
     notifications = Notifications()
     app.state.notifications = notifications
 
@@ -114,9 +127,7 @@ def create_app(prometheus: Address, *, alertmanager: Address = None) -> FastAPI:
     async def webhook(receiver: str, request: Request) -> Response:
         if receiver not in RECEIVERS:
             return JSONResponse({"error": f"no receiver {receiver!r}: one of {', '.join(RECEIVERS)}"}, status_code=404)
-        data = await request.body()
-        if len(data) > MAX_WEBHOOK_BYTES:
-            return JSONResponse({"error": "webhook body too large"}, status_code=413)
+        data = await request.body()  # the gate has read it already, bounded
         try:
             taken = notifications.take(receiver, json.loads(data))
         except (ValueError, UnicodeDecodeError, RecursionError) as err:

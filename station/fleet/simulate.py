@@ -47,6 +47,7 @@ from ..simulate import OFFICE_STATE, Options, SimulatedStation
 from .app import create_app
 from .faults import Fault, FaultError, describe, is_number, parse_fault
 from .view import PrometheusUnreachable, fleet
+from .webhook import WebhookCredential
 
 # (code, site, province): where the simulated stations stand, in turn.
 SITES = (
@@ -127,11 +128,13 @@ class FleetSimulation:
             self.stations.append(station)
             station.start()
         self._wait_ready()
+        secret_file = self.folder / "monitoring" / "webhook.secret"  # new each run; Alertmanager reads it
         self.center = AppServer(create_app(lambda: self.lab.prometheus_url if self.lab else None,
-                                           alertmanager=lambda: self.lab.alertmanager_url if self.lab else None),
+                                           alertmanager=lambda: self.lab.alertmanager_url if self.lab else None,
+                                           webhook=WebhookCredential.new_file(secret_file)),
                                 port=self.options.command_port, name="command-center").start()
         self.lab = PrometheusLab(self.folder / "monitoring", timing=self.options.timing,
-                                 webhook_base=self.center.url).start(self.inventory())
+                                 webhook_base=self.center.url, webhook_secret_file=secret_file).start(self.inventory())
         for text in self.options.faults:
             print(self.inject(parse_fault(text, len(self.stations))), flush=True)
         threading.Thread(target=self._feed, name="fleet-feeder", daemon=True).start()

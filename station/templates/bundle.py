@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from spool.audit import canonical_json
 
 from ..errors import Refused, StationError
-from ..files import write_atomic
+from ..files import NotAPlainFile, read_capped, write_atomic
 from ..trust import TrustError, TrustStore, format_time, kid_of, public_raw
 from .manifest import TEMPLATE_ID
 
@@ -190,19 +189,11 @@ def read_files(folder: Path) -> dict[str, bytes]:
 def _read_plain(path: Path, rel: str, limit: int) -> bytes:
     """A regular file's bytes, never following a link, at most `limit` bytes."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        return read_capped(path, limit, follow=False)
+    except NotAPlainFile as err:
+        raise BundleRefused("malformed", f"{rel}: {err}") from None
     except OSError as err:
         raise BundleRefused("malformed", f"cannot open {rel}: {err.strerror}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise BundleRefused("malformed", f"{rel} is not a plain file")
-        if info.st_size > limit:
-            raise BundleRefused("malformed", f"{rel} is larger than {limit} bytes")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise BundleRefused("malformed", f"{rel} is larger than {limit} bytes")
-    return data
 
 
 def sign_bundle(folder: str | Path, key: Ed25519PrivateKey, *, template: str, version: int) -> Signature:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 
 from drivers.errors import DeviceError
@@ -26,7 +27,8 @@ from station.errors import StationError
 from station.events import EventBus
 from station.version import version
 
-from .auth import SECURITY_SCHEMES
+from .auth import SECURITY_SCHEMES, Principal, identify
+from .gate import API_PREFIX, BodyLimits, Gate
 from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
@@ -96,7 +98,16 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     app.add_exception_handler(DeviceError, error_handler)
     app.add_exception_handler(HTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Outermost of our own: the caller is known, and the body bounded, before any route reads it.
+    limits = BodyLimits.from_config(cfg)
+    app.add_middleware(Gate, guard=lambda path, headers: _caller(path, headers, state), cap=limits.cap,
+                       timeout_s=limits.timeout_s)
     return app
+
+
+def _caller(path: str, headers: Headers, state: WebState) -> Principal | None:
+    """Everything under /api/ needs a credential, known from the headers alone (the gate asks before the body)."""
+    return identify(headers.get("authorization", ""), state) if path.startswith(API_PREFIX) else None
 
 
 def _serve_docs(app: FastAPI) -> None:

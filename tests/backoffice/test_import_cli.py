@@ -142,3 +142,59 @@ def test_a_missing_trust_store_is_a_clear_error(tmp_path: Path, cfg_path: Path, 
     path = write(tmp_path / "doc.json", office.approve(1)[0].document)
     result = station("spool", "import", str(path), cfg=cfg_path)
     assert result.returncode != 0 and result.stderr.startswith("station: error: no trust store at")
+
+
+def _bounded(*args: str, cfg: Path) -> subprocess.CompletedProcess[str]:
+    """`station` with its address space capped at 1 GiB: a read without a limit fails here, not on the machine."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    command = Path(sys.executable).with_name("station")
+    return subprocess.run([str(command), "--config", str(cfg), *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "STATION_CONFIG": ""}, preexec_fn=cap)
+
+
+def test_what_is_not_a_regular_file_is_refused_unread(tmp_path: Path, cfg_path: Path) -> None:
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)  # no writer: an open() that waits for one would hang the command
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")  # endless bytes behind a size of 0
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    result = _bounded("spool", "import", str(fifo), str(zero), str(folder), cfg=cfg_path)
+    assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{fifo}: error: not a regular file (a FIFO): not a file of documents",
+        f"{zero}: error: not a regular file (a character device): not a file of documents",
+        f"{folder}: error: not a regular file (a folder): not a file of documents"]
+
+
+def test_a_fifo_with_a_writer_is_not_read_past_the_cap(tmp_path: Path, cfg_path: Path) -> None:
+    import threading
+
+    from station.cli.import_cmd import MAX_FILE_BYTES
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    written = []
+
+    def writer() -> None:  # 20 MiB more than the cap, as the review did; stops when the reader goes
+        try:
+            with open(fifo, "wb") as pipe:
+                for _ in range((MAX_FILE_BYTES + 20 * 1024 * 1024) // 65536):
+                    pipe.write(b" " * 65536)
+                    written.append(65536)
+        except (BrokenPipeError, OSError):
+            pass
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    result = _bounded("spool", "import", str(fifo), cfg=cfg_path)
+    if thread.is_alive():  # the command never opened the FIFO for reading: unblock the writer's open()
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    thread.join(10)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == f"{fifo}: error: not a regular file (a FIFO): not a file of documents\n"
+    assert sum(written) <= 1024 * 1024  # at most what a pipe buffers: nothing was read

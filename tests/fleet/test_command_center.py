@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from simulators.prometheus_lab import free_port
 from station.fleet.app import create_app
 from station.fleet.faults import FaultError, parse_fault
 from station.fleet.view import build_rows
+from station.fleet.webhook import WebhookCredential
 
 
 from fleet_support import tool  # noqa: E402
@@ -69,8 +72,13 @@ def test_whatever_prometheus_answers_the_rows_are_built(results: dict) -> None:
         assert row.as_dict()["status"] in ("ok", "warning", "critical", "down")
 
 
+SECRET = "s3cret-for-the-webhook-tests"
+AUTH = {"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"}
+
+
 def test_the_webhook_takes_alertmanager_bodies_and_nothing_else() -> None:
-    client = TestClient(create_app(f"http://127.0.0.1:{free_port()}"))
+    client = TestClient(create_app(f"http://127.0.0.1:{free_port()}", webhook=WebhookCredential(SECRET)),
+                        headers=AUTH)
     body = {"receiver": "ops-desk", "status": "firing", "alerts": [
         {"status": "firing", "labels": {"alertname": "PrinterBlocked", "station": "MPP-A-01", "severity": "warning"},
          "annotations": {"summary": "Printer di stasiun MPP-A-01 terhenti", "summary_en": "The printer is blocked"}}]}
@@ -81,6 +89,8 @@ def test_the_webhook_takes_alertmanager_bodies_and_nothing_else() -> None:
         reply = client.post("/alerts/on-call", content=bad)
         assert reply.status_code == 400 and set(reply.json()) == {"error"}, bad[:20]
     assert client.post("/alerts/on-call", content=b" " * 1_000_001).status_code == 413
+    chunked = client.post("/alerts/on-call", content=iter([b" " * 500_000] * 3))  # no Content-Length: cut as it comes
+    assert chunked.status_code == 413
     notes = client.app.state.notifications.latest()
     assert [(n["receiver"], n["alertname"], n["station"]) for n in notes] == [("ops-desk", "PrinterBlocked",
                                                                              "MPP-A-01")]
@@ -116,6 +126,79 @@ def test_any_typed_text_is_a_fault_or_one_clear_line(text: str, stations: int) -
         assert 1 <= fault.station <= stations and str(fault) == " ".join(text.split())
 
 
+def test_the_webhook_refuses_callers_without_the_secret_and_bodies_not_json() -> None:
+    """A page in a staff browser can post a cross-origin text/plain "simple request": it is refused."""
+    body = b'{"alerts": [{"status": "firing", "labels": {"alertname": "StationDown"}}]}'
+    client = TestClient(create_app(f"http://127.0.0.1:{free_port()}", webhook=WebhookCredential(SECRET)))
+    cross_origin = {"Origin": "https://evil.example", "Content-Type": "text/plain"}
+    for headers, status in ((cross_origin, 401), ({"Content-Type": "application/json"}, 401),
+                            ({**cross_origin, "Authorization": "Bearer wrong-secret-of-some-length"}, 401),
+                            ({**cross_origin, "Authorization": f"Bearer {SECRET}"}, 415),
+                            ({"Authorization": f"Bearer {SECRET}", "Content-Type": "application/x-www-form-urlencoded"},
+                             415),
+                            ({"Authorization": f"Bearer {SECRET}"}, 415)):
+        reply = client.post("/alerts/on-call", content=body, headers=headers)
+        assert reply.status_code == status, (headers, reply.text)
+        assert reply.headers["content-type"] == "application/problem+json"
+    assert client.app.state.notifications.latest() == []
+    # Basic auth as Alertmanager's basic_auth sends it: user "alertmanager", the secret as password.
+    basic = base64.b64encode(f"alertmanager:{SECRET}".encode()).decode()
+    wrong_user = base64.b64encode(f"admin:{SECRET}".encode()).decode()
+    json_type = {"Content-Type": "application/json; charset=utf-8"}
+    assert client.post("/alerts/on-call", content=body,
+                       headers={**json_type, "Authorization": f"Basic {wrong_user}"}).status_code == 401
+    assert client.post("/alerts/on-call", content=body,
+                       headers={**json_type, "Authorization": f"Basic {basic}"}).json() == {"taken": 1}
+    # Without a configured secret nothing is taken.
+    closed = TestClient(create_app(f"http://127.0.0.1:{free_port()}"))
+    assert closed.post("/alerts/on-call", content=body, headers=AUTH).status_code == 401
+
+
+def test_fleet_serve_off_loopback_without_tls_is_one_clear_line(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", "from station.cli import entry; entry()", "fleet", "serve",
+                           "--host", "0.0.0.0", "--port", "0"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "refusing to serve plain HTTP on 0.0.0.0" in done.stderr
+
+
+def test_fleet_serve_with_tls_serves_https_and_takes_the_webhook(tmp_path: Path) -> None:
+    import ssl
+    import time
+
+    import httpx
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "security"))
+    from tls_support import make_certificate
+
+    cert, key, _, _ = make_certificate(tmp_path, "center")
+    secret = tmp_path / "webhook.secret"
+    secret.write_text(SECRET + "\n")
+    process = subprocess.Popen([sys.executable, "-c", "from station.cli import entry; entry()", "fleet", "serve",
+                                "--host", "127.0.0.1", "--port", "0", "--tls-cert", str(cert), "--tls-key",
+                                str(key), "--webhook-secret-file", str(secret)],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("command center on https://127.0.0.1:"), line
+        port = int(line.split("https://127.0.0.1:")[1].split("/")[0])
+        verify = ssl.create_default_context(cafile=str(cert))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                reply = httpx.post(f"https://127.0.0.1:{port}/alerts/ops-desk", json={"alerts": []}, headers=AUTH,
+                                   verify=verify, timeout=5)
+                break
+            except httpx.ConnectError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert reply.json() == {"taken": 0}
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 @pytest.mark.slow
 def test_simulate_three_stations_exits_0_when_every_document_is_collected(tmp_path: Path) -> None:
     tool("prometheus")
@@ -138,3 +221,17 @@ def test_typed_commands_that_are_wrong_say_so_in_one_line(tmp_path: Path) -> Non
                         ("approve 0", "approve takes a count"), ("melt 2", "bad fault 'melt 2'")):
         assert simulation.command(typed).splitlines()[0].startswith(says.split(" '")[0]), typed
     assert [s.station_id for s in simulation.sites] == ["MPP-BDG-01", "MPP-SBY-01", "MPP-JKT-01"]
+
+
+@given(st.text(max_size=80), st.binary(max_size=60))
+def test_any_authorization_header_is_the_secret_or_a_401(header: str, raw: bytes) -> None:
+    from station.errors import StationError
+
+    credential = WebhookCredential(SECRET)
+    for given in (header, "Basic " + base64.b64encode(raw).decode(), "Bearer " + header):
+        try:
+            credential.check(given)
+        except StationError as err:
+            assert err.http_status == 401 and "\n" not in str(err)
+        else:
+            assert SECRET in given or base64.b64encode(f"alertmanager:{SECRET}".encode()).decode() in given

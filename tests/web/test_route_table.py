@@ -7,6 +7,7 @@ import re
 from fastapi.routing import APIRoute
 
 from station.web.auth import Requirement, Role
+from station.web.gate import API_PREFIX
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 # Routes anyone may reach: probes and metrics (no personal data), and the pages themselves.
@@ -40,8 +41,11 @@ def test_every_route_declares_who_may_call_it(client) -> None:
         requirement = _requirement(route)
         if route.path in PUBLIC:
             assert requirement is None and not (route.methods & MUTATING), route.path
+            assert not route.path.startswith(API_PREFIX), route.path
             continue
         assert requirement is not None, f"{route.path} has no role requirement"
+        # The gate (station/web/gate.py) knows the caller of every /api/ path before its body is read.
+        assert route.path.startswith(API_PREFIX), f"{route.path} needs a role but is outside {API_PREFIX}"
         if route.methods & MUTATING:
             assert requirement.role >= Role.OPERATOR, f"{route.path}: a viewer may not act"
     document = client.get("/openapi.json").json()
