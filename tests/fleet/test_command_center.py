@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import subprocess
 import sys
@@ -228,10 +227,10 @@ def test_any_authorization_header_is_the_secret_or_a_401(header: str, raw: bytes
     from station.errors import StationError
 
     credential = WebhookCredential(SECRET)
-    for given in (header, "Basic " + base64.b64encode(raw).decode(), "Bearer " + header):
+    for sent in (header, "Basic " + base64.b64encode(raw).decode(), "Bearer " + header):
         try:
-            credential.check(given)
+            credential.check(sent)
         except StationError as err:
             assert err.http_status == 401 and "\n" not in str(err)
         else:
-            assert SECRET in given or base64.b64encode(f"alertmanager:{SECRET}".encode()).decode() in given
+            assert SECRET in sent or base64.b64encode(f"alertmanager:{SECRET}".encode()).decode() in sent
