@@ -24,11 +24,8 @@ import pytest
 
 # Test modules (or single tests, by node id prefix) that start child processes.
 INTEGRATION: tuple[str, ...] = (
-    "tests/signedpdf/test_signed_revision.py",
-    "tests/security/test_trust_fails_closed.py",
     "tests/locks/test_transport.py::test_permission_denied_is_a_configuration_error",  # forks to drop root
     "tests/templates/test_properties.py::test_any_value_renders_and_reads_back_or_is_refused_by_name",  # pdftoppm
-    "tests/backoffice/test_changes.py",
     "tests/backoffice/test_import_cli.py",
     "tests/backoffice/test_intake.py",
     "tests/backoffice/test_sim_cli.py",
@@ -44,12 +41,14 @@ INTEGRATION: tuple[str, ...] = (
     "tests/daemon/test_control_long_path.py",
     "tests/daemon/test_daemon_ops.py",
     "tests/daemon/test_job_rules.py",
+    "tests/daemon/test_one_daemon.py",
     "tests/daemon/test_processes.py",
     "tests/devices/test_late_scanner.py",
     "tests/fleet/test_command_center.py",
     "tests/fleet/test_fleet_alerts.py",
     "tests/fleet/test_metrics.py",
     "tests/fleet/test_prometheus_config.py",
+    "tests/fleet/test_webhook_delivery.py",
     "tests/locks/test_cli.py",
     "tests/locks/test_locker.py",
     "tests/printing/test_cli_printer.py",
@@ -58,11 +57,12 @@ INTEGRATION: tuple[str, ...] = (
     "tests/security/test_https.py",
     "tests/security/test_private_files.py",
     "tests/security/test_station_security.py",
+    "tests/security/test_trust_fails_closed.py",
     "tests/security/test_unit.py",
     "tests/signedpdf/test_cli.py",
     "tests/signedpdf/test_document.py",
+    "tests/signedpdf/test_signed_revision.py",
     "tests/signedpdf/test_simulate.py",
-    "tests/signedpdf/test_stage.py",
     "tests/spool/test_audit_tamper.py",
     "tests/spool/test_cli.py",
     "tests/spool/test_concurrent_open.py",
@@ -77,6 +77,7 @@ INTEGRATION: tuple[str, ...] = (
     "tests/tokens/test_cli.py",
     "tests/tokens/test_corpus.py",
     "tests/web/test_actions.py",
+    "tests/web/test_body_gate.py",
     "tests/web/test_browser.py",
     "tests/web/test_events.py",
     "tests/web/test_kiosk_screens.py",
