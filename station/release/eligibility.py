@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from datetime import UTC, datetime
 
 from spool import jobs, tokens
+from spool.errors import SpoolError
 from spool.states import Flow, JobState
 
 from .. import token as tokens_module
 from ..kiosk import Screen
 from .screens import STATE_REASONS
+from .ports import Desk
 from .session import Refusal
 
 # What a job's state tells a citizen whose token cannot release it now.
@@ -32,6 +35,25 @@ def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind
         if used_by == job.id and _grace_allows(job, kind, now, grace_seconds):
             return job, True
         raise Refusal("already_used", f"token {claims.cti_hex} was used")
+    _refuse_unless_ready(job, kind)
+    return job, False
+
+
+def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
+    """The job as it is now, still waiting for its citizen; else the `Refusal` that tells its true state.
+
+    (issue 22) Between a scan and the release a withdrawal, a correction, the
+    expiry timer or an operator may move the job: the PIN pad and the release
+    ask again, inside the release's own transaction, so no illegal move is tried.
+    """
+    job = jobs.find_job(conn, job_id)
+    if job is None:
+        raise Refusal("unknown_document", job_id)
+    _refuse_unless_ready(job, kind)
+    return job
+
+
+def _refuse_unless_ready(job: jobs.Job, kind: Flow) -> None:
     ready = JobState.STAGED if kind is Flow.LOCKER else JobState.RENDERED
     if job.flow is not kind or (job.state is ready and kind is Flow.LOCKER and job.slot is None):
         raise Refusal("not_ready", job.state.value, progress=job.state.value)
@@ -39,7 +61,6 @@ def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind
         reason = _STATE_REASON.get(job.state, "not_ready")
         raise Refusal(reason, job.state.value, progress=job.state.value,
                       screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
-    return job, False
 
 
 def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -> bool:
@@ -57,3 +78,18 @@ def moment(text: str | None) -> float | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
     except ValueError:
         return None
+
+
+def internal_alarm(desk: Desk, job_id: str | None, err: BaseException) -> None:
+    """(issue 22) An internal error at the counter always raises an alarm naming the job and the cause.
+
+    The cause is the error's type, with the spool's own words for a spool error
+    (ids and states only); other errors' text may carry document text and is left out.
+    """
+    cause = type(err).__name__ + (f": {str(err)[:200]}" if isinstance(err, SpoolError) else "")
+    what = f"document {job_id}" if job_id else "a scan"
+    try:
+        desk.alarm("internal_error", f"internal error while serving {what}: {cause}", job=job_id,
+                   severity="critical")
+    except Exception:  # noqa: BLE001 - a spool that cannot take the alarm is its own outage; the log has it
+        logging.getLogger("station.counter").exception("the internal-error alarm could not be recorded")

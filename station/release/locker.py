@@ -26,9 +26,10 @@ from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Ou
 from spool import intents, jobs, machine, slots, tokens
 from spool.intents import Kind
 from spool.slots import parse_slot_id
-from spool.states import JobState
+from spool.states import Flow, JobState
 
 from ..kiosk import KioskView, Screen
+from .eligibility import ready_now
 from .ports import Desk
 from .screens import message
 from .session import Refusal, Session
@@ -85,9 +86,12 @@ class LockerRelease:
     def release(self, session: Session) -> KioskView:
         """Record, durably, then drive the lock: the write-ahead rule."""
         conn = self.desk.conn
-        job = jobs.get_job(conn, session.job_id)
-        slot = self.slot_for(job, session.reopen)
         with spool.write(conn):
+            # The job as it is now, in the release's own transaction: a withdrawal or a timer at the PIN pad
+            # ends the session with the job's true state, never with an illegal move (issue 22).
+            job = jobs.get_job(conn, session.job_id) if session.reopen else ready_now(conn, session.job_id,
+                                                                                      Flow.LOCKER)
+            slot = self.slot_for(job, session.reopen)
             if session.reopen:
                 machine.annotate(conn, job.id, "job.reopened", actor="citizen",
                                  details={"slot": slot, "grace_seconds": self.desk.cfg.release.reopen_grace_seconds},
