@@ -44,7 +44,9 @@ def settle(conn: sqlite3.Connection, job: Job, action: Action, *, actor: str) ->
         if open_unlock is not None:  # the unlock a crash cut off: its outcome is what staff found
             intents.finish(conn, open_unlock.id, "settled_by_staff", actor=actor,
                            audit_details={"found": _FOUND[action]})
+        # The reason travels to the back office with the event (`collected`, `staged` or `retained`).
         done = machine.transition(conn, job.id, target, actor=actor, action=f"job.{action.value}",
+                                  reason=f"settled by staff: {_FOUND[action]}",
                                   details={"by": "operator", "found": _FOUND[action], "slot": job.slot})
         alarms.clear(conn, SLOT_CHECK, job=job.id, actor=actor, why=f"staff found: {_FOUND[action]}")
     return done
