@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spool.states import Flow, JobState
 from station.kiosk import PROBLEMS, Screen
@@ -352,7 +352,7 @@ class TrayCheckBody(BaseModel):
     """What staff found in the printer's tray: one extra copy, destroyed (true), or none (false)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"found": True}]})
-    found: bool
+    found: StrictBool  # "yes" is not an answer: only true or false
 
 
 class MoveBody(BaseModel):
