@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from simulators.printer import SimPrinter
+
 from spool import alarms
+from spool.jobs import get_job
 from station import tray_check
 from station.errors import StationError
 
@@ -31,3 +34,20 @@ def test_a_written_off_attempt_printed_again_asks_staff_to_check_the_tray(conn, 
     assert not alarms.open_alarms(conn, tray_check.EXTRA_COPY)
     with pytest.raises(StationError):
         tray_check.confirm(conn, job.id, found=False, actor="operator:rina")  # answered already
+
+
+def test_a_job_the_printer_forgot_and_printed_again_asks_staff_to_check_the_tray(conn, add_job):
+    """The issue's case: the printer lost power with the station and forgot the job it was printing."""
+    printer = SimPrinter("slow", pages_per_minute=600)
+    try:
+        job = add_job("doc-forgot", pages=2)
+        stage = stage_for(conn, printer)
+        drive(stage, lambda: states(conn)["doc-forgot"] == "printing")
+        printer.forget(get_job(conn, job.id).printer_job_id)
+        drive(stage, lambda: states(conn)["doc-forgot"] == "printed")
+        [task] = tray_check.open_checks(conn, job.id)
+        assert "extra copy of document doc-forgot" in task.message
+        tray_check.confirm(conn, job.id, found=False, actor="operator:rina")
+        assert "print.extra_copy_none" in actions(conn, job.id)
+    finally:
+        printer.close()
