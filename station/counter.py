@@ -31,14 +31,14 @@ from . import token as tokens_module
 from .config import Config
 from .kiosk import KioskView, Screen
 from .release.dispenser import DispenserRelease
-from .release.eligibility import internal_alarm, moment, releasable
+from .release.eligibility import moment, releasable
 from .release.inbox import Inbox
 from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
 from .release.ports import LockPort, ReleaseFlow
 from .release.screens import job_view, message, waiting
-from .release.session import Refusal, Session
+from .release.session import Refusal, Session, internal_alarm
 from .trust import TrustStore
 
 log = logging.getLogger("station.counter")

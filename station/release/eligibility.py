@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from datetime import UTC, datetime
 
 from spool import jobs, tokens
-from spool.errors import SpoolError
 from spool.states import Flow, JobState
 
 from .. import token as tokens_module
 from ..kiosk import Screen
 from .screens import STATE_REASONS
-from .ports import Desk
 from .session import Refusal
 
 # What a job's state tells a citizen whose token cannot release it now.
@@ -79,17 +76,3 @@ def moment(text: str | None) -> float | None:
     except ValueError:
         return None
 
-
-def internal_alarm(desk: Desk, job_id: str | None, err: BaseException) -> None:
-    """(issue 22) An internal error at the counter always raises an alarm naming the job and the cause.
-
-    The cause is the error's type, with the spool's own words for a spool error
-    (ids and states only); other errors' text may carry document text and is left out.
-    """
-    cause = type(err).__name__ + (f": {str(err)[:200]}" if isinstance(err, SpoolError) else "")
-    what = f"document {job_id}" if job_id else "a scan"
-    try:
-        desk.alarm("internal_error", f"internal error while serving {what}: {cause}", job=job_id,
-                   severity="critical")
-    except Exception:  # noqa: BLE001 - a spool that cannot take the alarm is its own outage; the log has it
-        logging.getLogger("station.counter").exception("the internal-error alarm could not be recorded")

@@ -109,6 +109,9 @@ def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, s
                       lambda kind, data: events.append((kind, data)))
     counter_box.append(counter)
     counter.start()
+    # As the daemon does once the buses have read: settle what closed while the station was down. (A watch
+    # the tick settles later would move a job under a test's feet.)
+    counter.resume_watches().result(timeout=10)
     return Rig(folder, cfg, issuer, sim, locker, counter, events)
 
 
