@@ -131,6 +131,10 @@ class Action(StrEnum):
     REPRINT = "reprint"  # printed again (damaged paper): out of its slot, back to the print queue
     MOVE = "move"        # a staged document to another slot
     EXTEND = "extend"    # the pickup window moved later
+    # (issue 22) a released document the station cannot settle by itself (a board without item sensors,
+    # the door never seen open): staff open the slot and look, then say what they found.
+    CONFIRM_COLLECTED = "confirm_collected"  # the slot (or bin) is empty: the citizen took it
+    PAPER_INSIDE = "paper_inside"            # the paper is still there: re-staged (locker), retained (dispenser)
 
 
 # Where a retry sends a held job, by the state it was held from: back to the
@@ -166,4 +170,15 @@ def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None
         found.add(Action.REPRINT)
     if flow is Flow.LOCKER and state is S.STAGED and in_slot:
         found.add(Action.MOVE)
+    if state is SETTLED_BY_STAFF.get(flow):
+        found |= {Action.CONFIRM_COLLECTED, Action.PAPER_INSIDE}
     return frozenset(found)
+
+
+# (issue 22) The state staff settle a document from, by flow, and where each finding sends it: a locker's
+# released document (the door opened, or may have), a dispenser's presented one (printed into the bin).
+SETTLED_BY_STAFF: dict[Flow, JobState] = {Flow.LOCKER: S.RELEASED, Flow.DISPENSER: S.PRINTED}
+SETTLE_TARGET: dict[Flow, dict[Action, JobState]] = {
+    Flow.LOCKER: {Action.CONFIRM_COLLECTED: S.COLLECTED, Action.PAPER_INSIDE: S.STAGED},
+    Flow.DISPENSER: {Action.CONFIRM_COLLECTED: S.COLLECTED, Action.PAPER_INSIDE: S.RETAINED},
+}

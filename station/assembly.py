@@ -20,7 +20,7 @@ from drivers.locks.model import Item
 from spool import alarms, jobs, slots
 from spool.states import Flow
 
-from . import operations
+from . import operations, tray_check
 from .config import Config
 from .counter import Counter
 from .devices import DevicesPart, _need_role
@@ -69,7 +69,8 @@ class JobOpsPart:
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         for op, handler in (("job_retry", self._retry), ("job_cancel", self._cancel), ("job_extend", self._extend),
-                            ("reprint", self._reprint)):
+                            ("reprint", self._reprint), ("job_confirm_collected", self._confirm_collected),
+                            ("job_paper_inside", self._paper_inside), ("tray_checked", self._tray_checked)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -95,6 +96,24 @@ class JobOpsPart:
         old_slot = jobs.get_job(self.daemon.conn, _job_arg(args)).slot
         done = operations.reprint(self.daemon.conn, _job_arg(args), actor=_operator(actor))
         return {**self._done(done), "old_slot": old_slot}
+
+    async def _confirm_collected(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the slot: empty."""
+        return self._done(operations.confirm_collected(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+
+    async def _paper_inside(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the slot: the paper is still there."""
+        return self._done(operations.paper_inside(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+
+    async def _tray_checked(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the printer's tray for an extra copy: found and destroyed, or none."""
+        found = args.get("found")
+        if not isinstance(found, bool):
+            raise StationError("a tray check needs 'found': true (one copy found and destroyed) or false (none)",
+                               http_status=422)
+        job = _job_arg(args)
+        alarm = tray_check.confirm(self.daemon.conn, job, found=found, actor=_operator(actor))
+        return {"job": job, "alarm": alarm.id, "found": found}
 
     @staticmethod
     def _done(job: jobs.Job) -> dict:

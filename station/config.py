@@ -75,6 +75,8 @@ class ReleaseSection(Section):
     refused_scans_per_minute: int = Field(5, ge=1)
     scanner_lockout_seconds: float = Field(60, ge=0)
     pin_attempts: int = Field(5, ge=1)
+    # (issue 22) an act of the ledger (unlock, print, load, presentation...) open longer than this raises an alarm
+    intent_alarm_seconds: float = Field(600, gt=0)
 
 
 class DispenserSection(Section):

@@ -38,7 +38,7 @@ from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
 from .release.ports import LockPort, ReleaseFlow
 from .release.screens import job_view, message, waiting
-from .release.session import Refusal, Session
+from .release.session import Refusal, Session, internal_alarm
 from .trust import TrustStore
 
 log = logging.getLogger("station.counter")
@@ -71,6 +71,7 @@ class Counter:
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
         self._clock_high_water = 0.0
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
+        self.serving: str | None = None  # (issue 22) the job the input at hand is about, named by an internal error
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -132,6 +133,7 @@ class Counter:
                     "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
+                self.serving = None
                 result = self._safely(handlers[item.kind], item.payload)
                 if not item.reply.done():
                     item.reply.set_result(result)
@@ -143,8 +145,9 @@ class Counter:
             return handler(*args)
         except Refusal as refusal:
             return self._refuse(refusal)
-        except Exception:  # noqa: BLE001 - bad input or a device fault never stops the counter
+        except Exception as err:  # noqa: BLE001 - bad input or a device fault never stops the counter
             log.exception("counter: %s failed", getattr(handler, "__name__", handler))
+            internal_alarm(self, self.serving, err)
             return self.show(KioskView(Screen.ASK_STAFF, reason="internal", message=message("internal")),
                              hold=RESULT_SCREEN_S)
 
@@ -162,6 +165,7 @@ class Counter:
         self._check_clock(now)
         claims = self._verify(text, now)
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
+        self.serving = job.id
         if not reopen:
             self.flow.check_ready()  # busy, or paper in the bin: refused before the token is spent
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
@@ -183,6 +187,7 @@ class Counter:
         session = self.session
         if session is None or session.id != session_id or session.waiting_pin_until is None:
             return self._refuse(Refusal("pin_required", "no PIN was asked for"), count=False)
+        self.serving = session.job_id
         view = self.pins.check(session, pin)
         return self._release(session) if view is None else view
 
@@ -211,6 +216,11 @@ class Counter:
         if session and session.waiting_pin_until and now > session.waiting_pin_until:
             self.session = None
             self.show(KioskView(Screen.IDLE))
+        elif session and session.waiting_pin_until:
+            try:
+                self.pins.follow(session)
+            except Refusal as moved:  # (issue 22) the job moved while the pad waited: say where it is now
+                self._refuse(moved, count=False)
         self.flow.tick()
         if self._view_until is not None and now > self._view_until and self.session is None:
             back = self.flow.current_view()

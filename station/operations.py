@@ -13,11 +13,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import spool
-from spool import machine, slots
+from spool import intents, machine, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, get_job
 from spool.states import Action, JobState, actions_allowed, retry_target
 
+from . import settling
 from .errors import StationError
 from .trust import format_time
 
@@ -51,7 +52,8 @@ def check(job: Job, action: Action) -> None:
     else:
         hint = {Action.REPRINT: " (only a printed or staged locker document with its PDF is reprinted;"
                                 " retry a held one)",
-                Action.MOVE: " (only a staged document moves)"}.get(action, "")
+                Action.MOVE: " (only a staged document moves)",
+                Action.CONFIRM_COLLECTED: _SETTLE_HINT, Action.PAPER_INSIDE: _SETTLE_HINT}.get(action, "")
         message = f"job {job.id} is {job.state.value}: it cannot be {_PAST[action]} now{hint}"
     raise StationError(message, http_status=409)
 
@@ -105,6 +107,25 @@ def reprint(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
                                   details={"old_slot": job.slot})
 
 
+def confirm_collected(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
+    """(issue 22) Staff looked: the slot (or bin) is empty, the citizen took the document."""
+    return _settle(conn, job_id, Action.CONFIRM_COLLECTED, actor=actor)
+
+
+def paper_inside(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
+    """(issue 22) Staff looked: the paper is still there; a locker document waits again, a dispenser's is retained."""
+    return _settle(conn, job_id, Action.PAPER_INSIDE, actor=actor)
+
+
+def _settle(conn: sqlite3.Connection, job_id: str, action: Action, *, actor: str) -> Job:
+    job = get_job(conn, job_id)
+    check(job, action)
+    if intents.open_for(conn, job_id, intents.Kind.PRESENT) is not None:
+        raise StationError(f"job {job_id} is being presented now: the station settles it when the shutter closes",
+                           http_status=409)
+    return settling.settle(conn, job, action, actor=actor)
+
+
 def _parse(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -115,4 +136,6 @@ def _parse(text: str | None) -> datetime | None:
 
 
 _PAST = {Action.RETRY: "retried", Action.CANCEL: "cancelled", Action.REPRINT: "reprinted", Action.MOVE: "moved",
-         Action.EXTEND: "extended"}
+         Action.EXTEND: "extended", Action.CONFIRM_COLLECTED: "confirmed collected",
+         Action.PAPER_INSIDE: "found with its paper inside"}
+_SETTLE_HINT = " (only a released locker document, or a dispenser's printed one, is settled by staff)"

@@ -19,6 +19,7 @@ from spool.intents import Intent, Kind
 from spool.jobs import Job, find_job, get_job
 from spool.states import Flow, JobState
 
+from . import tray_check
 from .print_attempt import Document, Flight, Recovery
 
 
@@ -106,6 +107,8 @@ def _resolve(stage: PrintStage, job: Job, intent: Intent, report: Recovery) -> b
             machine.annotate(stage.conn, job.id, "print.abandoned", actor=stage.actor,
                              details={"attempt": attempt, "reason": "not-at-printer"},
                              print_attempts=max(attempt - 1, 0))
+            if job.flow is Flow.LOCKER:  # it may have printed all the same: staff look in the tray (issue 22)
+                tray_check.ask(stage.conn, job.id, attempt)
         report.abandoned.append(job.id)
         if job.flow is Flow.DISPENSER and job.state is JobState.PRINTING:
             stage.retry[job.id] = None

@@ -52,6 +52,7 @@ from spool.states import Flow, JobState
 
 from .config import Config
 from .print_attempt import Document, Flight, OptionsFor, Recovery, StepReport, default_options, failures_in_a_row, judge
+from . import tray_check
 from .print_recovery import LOST, recover
 
 # The printer has no record of a job it was given (restarted, purged): reprint it, up to this many times.
@@ -322,6 +323,8 @@ class PrintStage:
         with write(self.conn):
             intents.finish(self.conn, intent, "lost" if lost else "failed", actor=self.actor, audited=False,
                            detail={"reason": reason, "held": held})
+            if lost and job.flow is Flow.LOCKER:  # it may have printed all the same: staff look in the tray (issue 22)
+                tray_check.ask(self.conn, job.id, int(details.get("attempt") or 0))
             if held:
                 machine.transition(self.conn, job.id, JobState.HELD, actor=self.actor, reason=reason,
                                    details=details)

@@ -6,9 +6,9 @@ from collections import Counter as Tally
 from typing import Any, Protocol
 
 import spool
-from spool import audit
+from spool import alarms, audit, jobs
 
-from . import checkpoint, trust
+from . import checkpoint, tray_check, trust
 from .config import Config
 from .errors import StationError
 from .sim_world import World
@@ -23,6 +23,9 @@ class SimulatedStation(Protocol):
     office: Any
     kills: int
     power_cycles: int
+
+    def finished(self) -> set[Any]:
+        """The states a document ends a scripted day in."""
 
     def counts(self) -> dict[str, int]:
         """Jobs per state now."""
@@ -46,12 +49,22 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
         reprints = Tally(e.job for e in audit.entries(conn)
                          if e.action in ("job.reprint", "print.resent", "print.abandoned"))
         checkpoints_ok, problems = _checkpoints(station, conn)
+        # (issue 22) documents whose tray the station asked staff to check, and what is still asked
+        tray_tasks = {a.job_id for a in alarms.list_alarms(conn, limit=100_000) if a.kind == tray_check.EXTRA_COPY}
+        tray_open = sorted({a.job_id or "" for a in alarms.open_alarms(conn, tray_check.EXTRA_COPY)})
+        states = {j.id: j.state for j in jobs.list_jobs(conn, limit=100_000)}
     finally:
         conn.close()
     paper = station.world.paper
     # A sheet printed more often than its audited attempts allow is paper nobody accounted for.
     unaccounted = sorted(doc for doc, n in paper.printed.items() if n > 1 + reprints[doc])
     wanted = {a.id for a in station.office.approvals(station.cfg.station.id)}  # a fleet shares one back office
+    # (issue 22) A sheet left in the tray that no task asked staff to look for is paper nobody counted; a document
+    # not in a state it ends a day in (collected; retained at a dispenser) did not settle.
+    with station.world._lock:
+        left = sorted(doc for doc, n in station.world.tray.items() if n > 0)
+    untasked = [doc for doc in left if doc not in tray_tasks]
+    unsettled = sorted(doc for doc in wanted if states.get(doc) not in station.finished())
     events = [e for e in station.office.events() if e["document_id"] in wanted]
     per_key = Tally((e["document_id"], e["event"]) for e in events)
     summary = {
@@ -64,6 +77,9 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
         "released_twice": paper.report()["opened_twice"],
         **{k: v for k, v in paper.report().items() if k != "opened_twice"},
         "printed_without_audited_reprint": unaccounted,
+        "sheets_left_in_tray": left[:20], "sheets_left_in_tray_without_task": untasked[:20],
+        "tray_checks_open": tray_open[:20], "documents_unsettled": unsettled[:20],
+        "documents_unsettled_by_state": dict(Tally(str(states.get(d, "missing")) for d in unsettled)),
         "releases_recovered": actions.get("release.recovered", 0),
         "reprints": sum(reprints.values()),
         "daemon_kills": station.kills, "bus_power_cycles": station.power_cycles,
@@ -75,7 +91,7 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
     good = (station.done() and verdict.ok and not problems and not summary["released_twice"]
             and not summary["events_duplicated"] and not summary["documents_missing_events"]
             and not summary["paper_to_wrong_person"] and not summary["door_opened_without_its_citizen"]
-            and not unaccounted)
+            and not unaccounted and not untasked and not unsettled)
     return summary, good
 
 

@@ -29,7 +29,7 @@ import spool
 from spool import alarms, jobs, machine
 from spool.states import Action, JobState
 
-from . import operations, token
+from . import operations, sim_staff, token
 from .control import ControlClient, ControlError
 
 LOOP_S = 0.05
@@ -46,12 +46,14 @@ class Paper:
     opened_with: Tally[str] = field(default_factory=Tally)   # a door or shutter opened on it
     taken: Tally[str] = field(default_factory=Tally)         # citizens took it
     cleared: Tally[str] = field(default_factory=Tally)       # staff took it out of a bin (retained)
+    destroyed: Tally[str] = field(default_factory=Tally)     # staff found an extra copy in the tray (issue 22)
     wrong_person: list[str] = field(default_factory=list)    # "DOC to a citizen waiting for OTHER"
     unexpected_openings: list[str] = field(default_factory=list)  # a door opened on paper nobody asked for
 
     def report(self) -> dict[str, Any]:
         return {"papers_printed": sum(self.printed.values()), "papers_taken": sum(self.taken.values()),
                 "papers_cleared_by_staff": sum(self.cleared.values()),
+                "extra_copies_destroyed": sum(self.destroyed.values()),
                 "opened_twice": sorted(d for d, n in self.opened_with.items() if n > 1),
                 "paper_to_wrong_person": self.wrong_person[:20],
                 "door_opened_without_its_citizen": self.unexpected_openings[:20]}
@@ -106,7 +108,7 @@ class World:
             return {"tray": dict(self.tray), "slots": dict(self.slots), "bin": list(self.bin),
                     "output_seen": self.output_seen, "printed": dict(paper.printed),
                     "opened_with": dict(paper.opened_with), "taken": dict(paper.taken),
-                    "cleared": dict(paper.cleared)}
+                    "cleared": dict(paper.cleared), "destroyed": dict(paper.destroyed)}
 
     def restore(self, path: Path) -> None:
         """Put the paper back where a previous run left it (the simulated sensors see it again)."""
@@ -117,8 +119,8 @@ class World:
         self.slots.update(state["slots"])
         self.bin.extend(state["bin"])
         self.output_seen = int(state["output_seen"])
-        for name in ("printed", "opened_with", "taken", "cleared"):
-            getattr(self.paper, name).update(state[name])
+        for name in ("printed", "opened_with", "taken", "cleared", "destroyed"):
+            getattr(self.paper, name).update(state.get(name, {}))
         for slot in self.slots:
             self.bus.put_item(slot)
         if self.bin and self.shutter:
@@ -329,6 +331,9 @@ class World:
                         retries[job.id] += 1
                         machine.transition(conn, job.id, JobState.STAGED, actor="operator:sim-staff",
                                            action="job.latch_freed", details={"reason": job.held_reason})
+                if self.options.auto_collect:  # (issue 22) the tasks the station gives staff
+                    sim_staff.look_in_slots(self, conn)
+                    sim_staff.look_in_tray(self, conn)
                 if self.shutter and self._presented() is None and any(
                         a.kind == "bin_not_empty" for a in alarms.list_alarms(conn, open_only=True)):
                     self._clear_bin(conn)  # paper nobody is being served: staff take it out

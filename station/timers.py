@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import spool
 
-from . import checkpoint, housekeeping
+from . import checkpoint, housekeeping, settling
 from .trust import load_private_key
 
 if TYPE_CHECKING:
@@ -51,6 +51,11 @@ class Timers:
     async def conditions(self) -> float:
         """Clear the alarms about documents and slots whose condition ended (a slot emptied, a conflict resolved)."""
         cleared = await asyncio.to_thread(housekeeping.clear_ended, self.conn)
+        raised, ended = await asyncio.to_thread(settling.check_open_acts, self.conn,
+                                                self.daemon.cfg.release.intent_alarm_seconds, datetime.now(UTC))
+        for alarm in raised:  # (issue 22) nothing waits forever without a person told
+            self.daemon.events.publish("alarm", alarm.as_dict())
+        cleared += ended
         devices = getattr(self.daemon, "devices", None)
         if devices is not None:
             buses = {name: state.value for name, state in devices.locker.bus_states().items()}

@@ -1,4 +1,4 @@
-"""`station jobs cancel|retry|reprint|move`: a technician acts on jobs through the running daemon."""
+"""`station jobs cancel|retry|reprint|move|confirm-collected|paper-inside|tray-checked`: a technician acts on jobs through the running daemon."""
 
 from __future__ import annotations
 
@@ -14,13 +14,19 @@ allow it, or no such job: the line says why); 69 the daemon is not running."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    group = add_group(commands, "jobs", help="cancel, retry, reprint or move a job (through the daemon)",
+    group = add_group(commands, "jobs", help="cancel, retry, reprint, move or settle a job (through the daemon)",
                       description="Act on one job through the running daemon.\n\n" + EXIT)
     for name, help_text, op in (
             ("cancel", "withdraw a job before release (with a reason)", "job_cancel"),
             ("retry", "send a held job back to the stage that failed", "job_retry"),
             ("reprint", "print a printed or staged document again (damaged paper)", "reprint"),
-            ("move", "move a staged document to another slot (both doors open, one after the other)", "move_job")):
+            ("move", "move a staged document to another slot (both doors open, one after the other)", "move_job"),
+            ("confirm-collected", "staff looked: a released document's slot is empty (collected)",
+             "job_confirm_collected"),
+            ("paper-inside", "staff looked: a released document is still in its slot (waits again; a dispenser"
+             " retains it)", "job_paper_inside"),
+            ("tray-checked", "staff looked in the printer's tray for an extra copy (--found or --none)",
+             "tray_checked")):
         parser = add_command(group, name, help=help_text, description=f"{help_text[0].upper()}{help_text[1:]}.\n\n"
                              + EXIT, run=run)
         parser.set_defaults(op=op)
@@ -29,6 +35,11 @@ def register(commands: argparse._SubParsersAction) -> None:
             parser.add_argument("--reason", required=True, help="why (no personal data); audited")
         if name == "move":
             parser.add_argument("slot", metavar="SLOT", help="the slot to move it to")
+        if name == "tray-checked":
+            found = parser.add_mutually_exclusive_group(required=True)
+            found.add_argument("--found", dest="found", action="store_true", default=None,
+                               help="one copy found and destroyed")
+            found.add_argument("--none", dest="found", action="store_false", help="no copy in the tray")
         shell.add_actor_option(parser)
         parser.add_argument("--json", action="store_true", help="JSON instead of one line")
 
@@ -41,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         body["reason"] = args.reason
     if getattr(args, "slot", None) is not None:
         body["slot"] = args.slot
+    if getattr(args, "found", None) is not None:
+        body["found"] = args.found
     result = shell.call(cfg, args.op, body, actor=shell.technician(args.actor))
     if args.json:
         print_json(result)

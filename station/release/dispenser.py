@@ -28,9 +28,10 @@ from drivers.locks.errors import LockError
 from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
 from spool import alarms, intents, jobs, machine, tokens
 from spool.intents import Intent, Kind
-from spool.states import JobState
+from spool.states import Flow, JobState
 
 from ..kiosk import KioskView, Screen
+from .eligibility import ready_now
 from .ports import Desk
 from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message
 from .session import Refusal, Session
@@ -98,6 +99,7 @@ class DispenserRelease:
         self.check_ready()
         conn = self.desk.conn
         with spool.write(conn):
+            ready_now(conn, session.job_id, Flow.DISPENSER)  # moved since the scan: its true state (issue 22)
             tokens.record_use(conn, session.claims.cti_hex, session.job_id)
             machine.transition(conn, session.job_id, JobState.RELEASED, actor="citizen",
                                details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})

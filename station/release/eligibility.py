@@ -32,6 +32,25 @@ def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind
         if used_by == job.id and _grace_allows(job, kind, now, grace_seconds):
             return job, True
         raise Refusal("already_used", f"token {claims.cti_hex} was used")
+    _refuse_unless_ready(job, kind)
+    return job, False
+
+
+def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
+    """The job as it is now, still waiting for its citizen; else the `Refusal` that tells its true state.
+
+    (issue 22) Between a scan and the release a withdrawal, a correction, the
+    expiry timer or an operator may move the job: the PIN pad and the release
+    ask again, inside the release's own transaction, so no illegal move is tried.
+    """
+    job = jobs.find_job(conn, job_id)
+    if job is None:
+        raise Refusal("unknown_document", job_id)
+    _refuse_unless_ready(job, kind)
+    return job
+
+
+def _refuse_unless_ready(job: jobs.Job, kind: Flow) -> None:
     ready = JobState.STAGED if kind is Flow.LOCKER else JobState.RENDERED
     if job.flow is not kind or (job.state is ready and kind is Flow.LOCKER and job.slot is None):
         raise Refusal("not_ready", job.state.value, progress=job.state.value)
@@ -39,7 +58,6 @@ def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind
         reason = _STATE_REASON.get(job.state, "not_ready")
         raise Refusal(reason, job.state.value, progress=job.state.value,
                       screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
-    return job, False
 
 
 def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -> bool:
@@ -57,3 +75,4 @@ def moment(text: str | None) -> float | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
     except ValueError:
         return None
+

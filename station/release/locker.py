@@ -26,9 +26,11 @@ from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Ou
 from spool import intents, jobs, machine, slots, tokens
 from spool.intents import Kind
 from spool.slots import parse_slot_id
-from spool.states import JobState
+from spool.states import Flow, JobState
 
+from .. import settling
 from ..kiosk import KioskView, Screen
+from .eligibility import ready_now
 from .ports import Desk
 from .screens import message
 from .session import Refusal, Session
@@ -51,6 +53,7 @@ class DoorWatch:
     reopen: bool = False
     seen_open: bool = False
     alarmed: bool = False
+    asked_staff: bool = False        # (issue 22) a `slot_check` task was raised: staff settle it if the door won't
     since: float = 0.0  # wall-clock time the unlock was asked for: older lock events are not about it
 
 
@@ -85,9 +88,12 @@ class LockerRelease:
     def release(self, session: Session) -> KioskView:
         """Record, durably, then drive the lock: the write-ahead rule."""
         conn = self.desk.conn
-        job = jobs.get_job(conn, session.job_id)
-        slot = self.slot_for(job, session.reopen)
         with spool.write(conn):
+            # The job as it is now, in the release's own transaction: a withdrawal or a timer at the PIN pad
+            # ends the session with the job's true state, never with an illegal move (issue 22).
+            job = jobs.get_job(conn, session.job_id) if session.reopen else ready_now(conn, session.job_id,
+                                                                                      Flow.LOCKER)
+            slot = self.slot_for(job, session.reopen)
             if session.reopen:
                 machine.annotate(conn, job.id, "job.reopened", actor="citizen",
                                  details={"slot": slot, "grace_seconds": self.desk.cfg.release.reopen_grace_seconds},
@@ -181,8 +187,12 @@ class LockerRelease:
         """Alarm for doors not closed in time; settle unknown unlocks the boards can now answer for."""
         now = time.monotonic()
         for watch in list(self.watches.values()):
+            if not watch.reopen and not self._still_released(watch):
+                continue
             if watch.intent is not None and not watch.seen_open:
                 self._settle_unknown(watch)
+            elif not watch.session and watch.seen_open:
+                self._closed_meanwhile(watch)
             if not watch.alarmed and now - watch.opened_at > self.desk.cfg.release.door_watch_seconds:
                 watch.alarmed = True
                 self.desk.alarm("door_not_closed", f"door {watch.slot} not seen closed after its release",
@@ -198,6 +208,8 @@ class LockerRelease:
             return
         if status.door is Door.OPEN:
             self._seen_open(watch)
+        elif status.door is Door.CLOSED and status.item is Item.UNKNOWN and not watch.reopen:
+            self._ask_staff(watch)  # no item sensor: shut now, never seen open; only a person can tell
         elif status.door is Door.CLOSED and status.item is not Item.UNKNOWN:
             # Shut on the paper: it never opened. Shut and empty: opened and emptied meanwhile.
             taken = status.item is Item.ABSENT
@@ -210,11 +222,37 @@ class LockerRelease:
                                        action="release.recovered", details={"slot": watch.slot,
                                                                             "item": status.item.value})
 
+    def _still_released(self, watch: DoorWatch) -> bool:
+        """False (and the watch dropped) once the job moved on without this door: staff settled it (issue 22)."""
+        job = jobs.find_job(self.desk.conn, watch.job_id)
+        if job is not None and job.state is JobState.RELEASED:
+            return True
+        del self.watches[watch.slot]
+        return False
+
+    def _closed_meanwhile(self, watch: DoorWatch) -> None:
+        """A recovered watch of a door seen open: a board read after the restart showing it shut settles it."""
+        try:
+            status = self.desk.locker.status(watch.slot)
+        except LockError:
+            return
+        if status.door is Door.CLOSED and (status.read_at or 0.0) > watch.since:
+            self._door_closed(watch)
+
+    def _ask_staff(self, watch: DoorWatch) -> None:
+        if watch.asked_staff:
+            return
+        watch.asked_staff = True
+        alarm = settling.ask_staff(self.desk.conn, watch.job_id, watch.slot)
+        self.desk.publish("alarm", alarm.as_dict())
+
     def _door_closed(self, watch: DoorWatch) -> None:
         conn = self.desk.conn
         status = self.desk.locker.status(watch.slot)
         if status.door is not Door.CLOSED:
             return  # an old event: the door is open now
+        if not watch.reopen and not self._still_released(watch):
+            return
         del self.watches[watch.slot]
         item = status.item
         if watch.reopen:
@@ -270,6 +308,12 @@ class LockerRelease:
                 intents.finish(conn, intent.id, Outcome.OPENED.value, audit_details={"recovered": True})
                 machine.transition(conn, job.id, JobState.COLLECTED, actor="system", action="release.recovered",
                                    details={"slot": slot, "item": "absent"})
+        elif door is Door.CLOSED:
+            # (issue 22) A board without item sensors, its door shut and never seen open after the release:
+            # collected or not, only a person can tell. The door is still watched (seen open later, it settles).
+            watch = DoorWatch(job.id, slot, "", time.monotonic(), intent=intent.id, since=_moment(intent.created_at))
+            self.watches[slot] = watch
+            self._ask_staff(watch)
         else:
             self.watches[slot] = DoorWatch(job.id, slot, "", time.monotonic(), intent=intent.id,
                                            since=_moment(intent.created_at))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 from spool import jobs, machine
+from spool.states import Flow
 
 from ..kiosk import KioskView, Screen
 from ..pin import PinVerifierError, check_pin
+from .eligibility import ready_now
 from .ports import Desk
 from .screens import document_of, message
 from .session import Refusal, Session
@@ -31,9 +33,13 @@ class PinPad:
                                         message=message("pin_required"),
                                         job={"attempts_left": self.attempts - job.pin_failures}))
 
+    def follow(self, session: Session) -> jobs.Job:
+        """The session's job while the pad waits; the `Refusal` with its true state once it moved (issue 22)."""
+        return ready_now(self.desk.conn, session.job_id, Flow(self.desk.cfg.station.kind))
+
     def check(self, session: Session, pin: str) -> KioskView | None:
         """None when the PIN is right (the release goes on); the pad again when wrong; `pin_locked` at the limit."""
-        job = jobs.get_job(self.desk.conn, session.job_id)
+        job = self.follow(session)  # withdrawn, corrected or expired at the pad: its true state, not a PIN check
         if job.pin_failures >= self.attempts:
             raise Refusal("pin_locked", job.id)
         verifier = document_of(job).get("pin_verifier")

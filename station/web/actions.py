@@ -12,12 +12,17 @@ from spool import alarms, intents, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, find_job
 from spool.states import Action
-from station import operations
+from station import operations, tray_check
 
 # The job actions, done the one way the daemon does them too.
 retry = operations.retry
 cancel = operations.cancel
 extend = operations.extend
+confirm_collected = operations.confirm_collected  # (issue 22) staff settle a released document
+paper_inside = operations.paper_inside
+tray_checked = tray_check.confirm                 # (issue 22) staff looked in the printer's tray
+# The ops page's two answers to an open tray check (one route, `/tray_check`, with `found`).
+TRAY_ACTIONS = ("tray_found", "tray_none")
 
 
 def set_slot_service(conn: sqlite3.Connection, slot_id: str, out_of_service: bool, *, actor: str,
@@ -36,6 +41,11 @@ def allowed_actions(job: Job, *, can_operate: bool) -> list[str]:
     if not can_operate:
         return []
     return [action.value for action in Action if action in operations.allowed(job)]
+
+
+def tray_actions(conn: sqlite3.Connection, job: Job, *, can_operate: bool) -> list[str]:
+    """The answers the ops page offers while a tray check for this job is open (operators and above)."""
+    return list(TRAY_ACTIONS) if can_operate and tray_check.open_checks(conn, job.id) else []
 
 
 def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,

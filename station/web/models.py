@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spool.states import Flow, JobState
 from station.kiosk import PROBLEMS, Screen
@@ -105,7 +105,8 @@ class AuditEntry(BaseModel):
     hash: str
 
 
-ACTIONS = ("retry", "cancel", "reprint", "move", "extend")
+ACTIONS = ("retry", "cancel", "reprint", "move", "extend", "confirm_collected", "paper_inside", "tray_found",
+           "tray_none")
 
 
 class JobDetail(BaseModel):
@@ -117,7 +118,8 @@ class JobDetail(BaseModel):
     data: dict[str, Any]
     masked: bool
     audit: list[AuditEntry]
-    actions: list[Literal["retry", "cancel", "reprint", "move", "extend"]]
+    actions: list[Literal["retry", "cancel", "reprint", "move", "extend", "confirm_collected", "paper_inside",
+                          "tray_found", "tray_none"]]
 
 
 class JobResult(BaseModel):
@@ -344,6 +346,13 @@ class CancelBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "withdrawn at the counter"}]})
     reason: str = NOTE
+
+
+class TrayCheckBody(BaseModel):
+    """What staff found in the printer's tray: one extra copy, destroyed (true), or none (false)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"found": True}]})
+    found: StrictBool  # "yes" is not an answer: only true or false
 
 
 class MoveBody(BaseModel):

@@ -53,7 +53,8 @@ async def _accepts(client: ControlClient, job: jobs.Job, action: str, target: st
     until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     op, args = {"retry": ("job_retry", {}), "cancel": ("job_cancel", {"reason": "checked"}),
                 "extend": ("job_extend", {"until": until}), "reprint": ("reprint", {}),
-                "move": ("move_job", {"slot": target})}[action]
+                "move": ("move_job", {"slot": target}), "confirm_collected": ("job_confirm_collected", {}),
+                "paper_inside": ("job_paper_inside", {})}[action]
     await client.acall(op, {"job": job.id, **args}, actor=OPERATOR)
 
 

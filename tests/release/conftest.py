@@ -71,11 +71,14 @@ class Rig:
 
 
 def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, str] | None = None,
-             items: tuple[str, ...] = ()) -> Rig:
-    """A station with its counter running; `items` are in their slots already (paper that survived a restart)."""
+             items: tuple[str, ...] = (), bus: str | None = None) -> Rig:
+    """A station with its counter running; `items` are in their slots already (paper that survived a restart).
+
+    `bus` (`B:8a80:1x8`) makes its one lock bus of another family (8A/80 boards have no item sensor).
+    """
     folder = tmp_path / "station"
     if not (folder / "station.toml").exists():
-        assert main(["init", str(folder), "--station-id", STATION]) == 0
+        assert main(["init", str(folder), "--station-id", STATION, *(["--bus", bus] if bus else [])]) == 0
         issuer = trust.new_private_key()
         trust.save_private_key(issuer, folder / "keys" / "issuer.pem")
         store = trust.TrustStore.load(folder / "trust.json").with_key(trust.entry_for(issuer, "issuer"))
@@ -97,6 +100,9 @@ def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, s
                       lambda kind, data: events.append((kind, data)))
     counter_box.append(counter)
     counter.start()
+    # As the daemon does once the buses have read: settle what closed while the station was down. (A watch
+    # the tick settles later would move a job under a test's feet.)
+    counter.resume_watches().result(timeout=10)
     return Rig(folder, cfg, issuer, sim, locker, counter, events)
 
 

@@ -30,6 +30,8 @@ def all_good(report: dict, documents: int, *, kind: str = "locker") -> None:
     assert report["released_twice"] == [] and report["paper_to_wrong_person"] == []
     assert report["door_opened_without_its_citizen"] == [] and report["printed_without_audited_reprint"] == []
     assert report["events_duplicated"] == [] and report["documents_missing_events"] == []
+    # (issue 22) every document settled; no sheet left in the printer's tray that no task asked staff to look for
+    assert report["documents_unsettled"] == [] and report["sheets_left_in_tray_without_task"] == []
     by_kind = report["backoffice_events_by_kind"]
     # A hold on the way (a latch that jammed, a printer that failed) is told once and the document goes on:
     # a correct run may have some; nothing else is told beyond each document's steps.

@@ -204,3 +204,37 @@ def test_a_viewer_sees_no_field_name_a_nik_in_one_included(station, client) -> N
         assert text not in seen.text, text
     full = client.get("/api/v1/jobs/JOB-NOTE", headers=station.auth("operator")).json()
     assert full["data"]["catatan.3175046108240003"] == "ada"  # operators see the document as it came
+
+
+def test_staff_settle_a_released_document_and_answer_a_tray_check(station, client) -> None:
+    """(issue 22) `confirm_collected` / `paper_inside` on a released document; the tray check's two answers."""
+    from station import settling, tray_check
+
+    conn = station.conn()
+    path = [JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED, JobState.RELEASED]
+    make_job(conn, "JOB-OPENED", path, slot="A-1-07")
+    make_job(conn, "JOB-INSIDE", path, slot="A-1-08")
+    settling.ask_staff(conn, "JOB-OPENED", "A-1-07")
+    operator = station.auth("operator")
+    seen = client.get("/api/v1/jobs/JOB-OPENED", headers=operator).json()
+    assert set(seen["actions"]) == {"confirm_collected", "paper_inside"}
+    assert client.get("/api/v1/jobs/JOB-OPENED", headers=station.auth("viewer")).json()["actions"] == []
+    assert client.post("/api/v1/jobs/JOB-OPENED/confirm_collected",
+                       headers=station.auth("viewer")).status_code == 403
+    done = client.post("/api/v1/jobs/JOB-OPENED/confirm_collected", headers=operator)
+    assert done.status_code == 200 and done.json()["job"]["state"] == "collected", done.text
+    entry = [e for e in audit.entries(station.conn(), job="JOB-OPENED") if e.action == "job.confirm_collected"][-1]
+    assert (entry.actor, entry.details["to"], entry.details["found"]) == ("operator:operator-1", "collected", "empty")
+    assert not alarms.open_alarms(station.conn(), settling.SLOT_CHECK)
+    assert client.post("/api/v1/jobs/JOB-OPENED/paper_inside", headers=operator).status_code == 409
+    inside = client.post("/api/v1/jobs/JOB-INSIDE/paper_inside", headers=operator)
+    assert inside.status_code == 200 and inside.json()["job"]["state"] == "staged"
+    # The tray check: offered while open, answered once, audited on the job.
+    tray_check.ask(conn, "JOB-INSIDE", 1)
+    assert {"tray_found", "tray_none"} <= set(client.get("/api/v1/jobs/JOB-INSIDE", headers=operator).json()["actions"])
+    assert client.post("/api/v1/jobs/JOB-INSIDE/tray_check", json={"found": "yes"}, headers=operator).status_code == 422
+    checked = client.post("/api/v1/jobs/JOB-INSIDE/tray_check", json={"found": False}, headers=operator)
+    assert checked.status_code == 200, checked.text
+    assert _last_audit(station, "JOB-INSIDE").action == "alarm.acknowledged"
+    assert client.post("/api/v1/jobs/JOB-INSIDE/tray_check", json={"found": True}, headers=operator).status_code == 409
+    assert "tray_found" not in client.get("/api/v1/jobs/JOB-INSIDE", headers=operator).json()["actions"]

@@ -162,3 +162,27 @@ def test_a_bad_token_is_refused_at_sign_in(chromium, site) -> None:
     page.fill("#token", "not-a-token")
     page.click("#login button[type=submit]")
     page.wait_for_selector("#login-error:text('not valid')")
+
+
+def test_an_operator_answers_a_tray_check_and_settles_a_released_document(station, chromium, site) -> None:
+    """(issue 22) The ops page offers the answers of the station's tasks: the tray, then the slot."""
+    from webtest_jobs import make_job
+
+    from spool.states import JobState
+    from station import settling, tray_check
+
+    conn = station.conn()
+    make_job(conn, "JOB-OPENED", [JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED,
+                                  JobState.RELEASED], slot="A-1-07")
+    settling.ask_staff(conn, "JOB-OPENED", "A-1-07")
+    tray_check.ask(conn, "JOB-OPENED", 1)
+    page, strays = _sign_in(chromium, site, station.tokens["operator"])
+    page.click("tr[data-job='JOB-OPENED']")
+    page.click("#detail-actions button[data-action='tray_found']")
+    page.wait_for_selector("#detail-actions button[data-action='tray_found']", state="detached")
+    assert "print.extra_copy_destroyed" in [e.action for e in audit.entries(station.conn(), job="JOB-OPENED")]
+    page.click("#detail-actions button[data-action='confirm_collected']")
+    page.wait_for_selector("#detail-state[data-state='collected']")
+    entry = [e for e in audit.entries(station.conn(), job="JOB-OPENED") if e.action == "job.confirm_collected"][-1]
+    assert entry.actor == "operator:operator-1"
+    assert strays == []

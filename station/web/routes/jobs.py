@@ -14,7 +14,7 @@ from spool.states import JobState
 from .. import actions
 from ..auth import OPERATOR, VIEWER, Principal, Role
 from ..masking import mask_data, payload_data
-from ..models import CancelBody, DaemonResult, ExtendBody, JobDetail, JobPage, JobResult, MoveBody
+from ..models import CancelBody, DaemonResult, ExtendBody, JobDetail, JobPage, JobResult, MoveBody, TrayCheckBody
 from ..respond import json_response, protected
 from ..views import job_page_json, job_summary
 from .common import daemon, web
@@ -53,7 +53,8 @@ async def job_detail(request: Request, job_id: JobId, principal: Annotated[Princ
     return json_response({
         "job": job_summary(job), "data": mask_data(data) if principal.masked else data,
         "masked": principal.masked, "audit": trail,
-        "actions": actions.allowed_actions(job, can_operate=principal.at_least(Role.OPERATOR))})
+        "actions": actions.allowed_actions(job, can_operate=principal.at_least(Role.OPERATOR))
+        + actions.tray_actions(conn, job, can_operate=principal.at_least(Role.OPERATOR))})
 
 
 def _changed(request: Request, job_id: str, state: str) -> None:
@@ -87,6 +88,38 @@ def job_extend(request: Request, job_id: JobId, body: ExtendBody,
     job = actions.extend(web(request).spool.conn(), job_id, body.pickup_expires, actor=principal.actor)
     _changed(request, job.id, job.state.value)
     return json_response({"job": job_summary(job)})
+
+
+@router.post("/{job_id}/confirm_collected", summary="Staff found a released document's slot empty",
+             response_model=None, responses={200: {"model": JobResult}, **protected(404, 409)},
+             openapi_extra=OPERATOR.describe())
+def job_confirm_collected(request: Request, job_id: JobId,
+                          principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
+    """A released document the station could not settle: staff opened the slot, it was empty (collected)."""
+    job = actions.confirm_collected(web(request).spool.conn(), job_id, actor=principal.actor)
+    _changed(request, job.id, job.state.value)
+    return json_response({"job": job_summary(job)})
+
+
+@router.post("/{job_id}/paper_inside", summary="Staff found a released document still inside",
+             response_model=None, responses={200: {"model": JobResult}, **protected(404, 409)},
+             openapi_extra=OPERATOR.describe())
+def job_paper_inside(request: Request, job_id: JobId, principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
+    """The paper is still there: a locker document waits in its slot again, a dispenser's is retained."""
+    job = actions.paper_inside(web(request).spool.conn(), job_id, actor=principal.actor)
+    _changed(request, job.id, job.state.value)
+    return json_response({"job": job_summary(job)})
+
+
+@router.post("/{job_id}/tray_check", summary="Staff looked in the printer's tray for an extra copy",
+             response_model=None, responses={200: {"model": JobResult}, **protected(404, 409)},
+             openapi_extra=OPERATOR.describe())
+def job_tray_check(request: Request, job_id: JobId, body: TrayCheckBody,
+                   principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
+    """One copy found and destroyed (`found: true`), or none: closes the job's oldest open tray check."""
+    conn = web(request).spool.conn()
+    actions.tray_checked(conn, job_id, found=body.found, actor=principal.actor)
+    return json_response({"job": job_summary(get_job(conn, job_id))})
 
 
 @router.post("/{job_id}/reprint", summary="Print a job again", response_model=None,

@@ -173,6 +173,12 @@
         if (reason) await act(path, { reason }, t("cancelled", job.id));
       },
       reprint: async () => act(path, undefined, t("reprinted", job.id)),
+      confirm_collected: async () => act(path, undefined, t("settled", job.id)),
+      paper_inside: async () => act(path, undefined, t("settled", job.id)),
+      tray_found: async () => act(`/api/v1/jobs/${encodeURIComponent(job.id)}/tray_check`, { found: true },
+                                  t("trayChecked", job.id)),
+      tray_none: async () => act(`/api/v1/jobs/${encodeURIComponent(job.id)}/tray_check`, { found: false },
+                                 t("trayChecked", job.id)),
       move: async () => {
         const slot = await ask(t("moveTitle", job.id), t("moveText", job.slot), t("moveLabel"),
                                { pattern: "[A-Za-z0-9]+(-[0-9]+)+" });
