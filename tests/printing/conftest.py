@@ -13,9 +13,11 @@ from pathlib import Path
 import pytest
 
 import spool
-from spool import machine
+from simulators.printer import SimPrinter
+from spool import intents, machine
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
+from station.printing import PrintStage
 
 
 def make_pdf(path: Path, pages: int, label: str = "") -> Path:
@@ -131,3 +133,24 @@ def queue(lab, request) -> Iterator[str]:
         lab.remove_queue(name)
     except Exception:  # noqa: BLE001 - a queue left behind dies with the lab
         pass
+
+
+FAST = 6000.0  # pages per minute: 10 ms a page
+
+
+@pytest.fixture
+def sim():
+    printer = SimPrinter("sim", pages_per_minute=FAST)
+    yield printer
+    printer.close()
+
+
+def stage_for(conn: sqlite3.Connection, printer, **kwargs) -> PrintStage:
+    return PrintStage(conn, printer, **kwargs)
+
+
+def crashed_after_intent(conn: sqlite3.Connection, job_id: str) -> None:
+    """What the stage writes before it submits, and nothing after (it died there)."""
+    with spool.write(conn):
+        machine.annotate(conn, job_id, "print.submitting", actor="system", details={"attempt": 1}, print_attempts=1)
+        intents.record(conn, intents.Kind.PRINT, job=job_id, detail={"attempt": 1}, audited=False)

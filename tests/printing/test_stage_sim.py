@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
-import pytest
 
 from drivers.printer import DeviceState, print_options
 from simulators.printer import SimPrinter
 import spool
-from spool import alarms, audit, intents, machine
+from spool import alarms, audit, machine
 from spool.jobs import get_job
 from spool.states import Flow, JobState
 from station.printing import PrintStage
 
-from .conftest import actions, drive, sha256, states
-
-FAST = 6000.0  # pages per minute: 10 ms a page
-
-
-@pytest.fixture
-def sim():
-    printer = SimPrinter("sim", pages_per_minute=FAST)
-    yield printer
-    printer.close()
-
-
-def stage_for(conn: sqlite3.Connection, printer, **kwargs) -> PrintStage:
-    return PrintStage(conn, printer, **kwargs)
-
+from .conftest import actions, crashed_after_intent, drive, sha256, stage_for, states
 
 def all_in(conn, state: JobState, ids) -> bool:
     now = states(conn)
@@ -291,13 +275,6 @@ def test_recovery_resumes_jobs_in_flight(conn, add_job):
         printer.close()
 
 
-def crashed_after_intent(conn: sqlite3.Connection, job_id: str) -> None:
-    """What the stage writes before it submits, and nothing after (it died there)."""
-    with spool.write(conn):
-        machine.annotate(conn, job_id, "print.submitting", actor="system", details={"attempt": 1}, print_attempts=1)
-        intents.record(conn, intents.Kind.PRINT, job=job_id, detail={"attempt": 1}, audited=False)
-
-
 def test_recovery_adopts_a_job_submitted_just_before_a_crash(conn, add_job, sim):
     job = add_job("doc-orphan", pages=2)
     # The stage recorded its intent and submitted, then died before recording the outcome.
@@ -335,7 +312,6 @@ def test_recovery_of_a_dispenser_job_between_attempts(conn, add_job, sim):
 
 
 def test_the_stage_runs_in_its_own_thread(conn, add_job, sim, tmp_path):
-    import spool
 
     ids = [add_job(f"doc-{n}").id for n in range(3)]
     stage = PrintStage(spool.connect(tmp_path / "spool.db"), sim)

@@ -11,8 +11,7 @@ from spool.jobs import get_job
 from station import tray_check
 from station.errors import StationError
 
-from .conftest import actions, drive, states
-from .test_stage_sim import crashed_after_intent, sim, stage_for  # noqa: F401 - the fixture
+from .conftest import actions, crashed_after_intent, drive, stage_for, states
 
 
 def test_a_written_off_attempt_printed_again_asks_staff_to_check_the_tray(conn, add_job, sim):
