@@ -24,14 +24,15 @@ from typing import Any
 
 import spool
 from drivers.locks.model import EventKind, LockEvent
-from spool import alarms, audit, jobs
+from spool import alarms, jobs
 from spool.states import Flow
 
 from . import token as tokens_module
 from .config import Config
 from .kiosk import KioskView, Screen
+from .release.clock_guard import ClockGuard
 from .release.dispenser import DispenserRelease
-from .release.eligibility import moment, releasable
+from .release.eligibility import releasable
 from .release.inbox import Inbox
 from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
@@ -45,7 +46,6 @@ log = logging.getLogger("station.counter")
 
 TICK_S = 0.2
 RESULT_SCREEN_S = 8.0
-CLOCK_TOLERANCE_S = 1.0
 class Counter:
     """The release story of one kiosk; the `Desk` its release flow works at."""
 
@@ -69,7 +69,7 @@ class Counter:
         self._view_until: float | None = None
         self.session: Session | None = None
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
-        self._clock_high_water = 0.0
+        self.clock_guard = ClockGuard(self, lambda: self.clock())  # (issue 22) durable: the spool keeps the mark
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
 
     @property
@@ -82,7 +82,7 @@ class Counter:
     def start(self) -> None:
         """Open the spool, pick up what a crash interrupted, and start the counter thread."""
         self._conn = spool.connect(self.cfg.spool_path)
-        self._clock_high_water = moment(audit.last_at(self.conn)) or 0.0
+        self.clock_guard.start()
         try:
             self.locker.refresh(timeout=3.0)
         except Exception as err:  # noqa: BLE001 - recovery asks each slot; unknown stays unknown
@@ -159,7 +159,7 @@ class Counter:
             return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
-        self._check_clock(now)
+        self.clock_guard.check(now)
         claims = self._verify(text, now)
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         if not reopen:
@@ -212,6 +212,7 @@ class Counter:
             self.session = None
             self.show(KioskView(Screen.IDLE))
         self.flow.tick()
+        self.clock_guard.tick()
         if self._view_until is not None and now > self._view_until and self.session is None:
             back = self.flow.current_view()
             if back is not None:
@@ -219,14 +220,8 @@ class Counter:
             elif self.flow.idle():
                 self.show(KioskView(Screen.IDLE))
 
-    def _check_clock(self, now: float) -> None:
-        if now < self._clock_high_water - CLOCK_TOLERANCE_S:
-            self.alarm("clock_behind", "the station clock is behind the latest recorded time;"
-                       " releases are stopped until it is set right", severity="critical")
-            raise Refusal("clock", "station clock behind its records", screen=Screen.ASK_STAFF)
-
     def note_clock(self) -> None:
-        self._clock_high_water = max(self._clock_high_water, self.clock())
+        """Nothing to do: every recorded entry raises the spool's mark (`audit.latest_time`)."""
 
     # -- screens, refusals, alarms ------------------------------------------------
 
