@@ -38,6 +38,7 @@ from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
 from .release.ports import LockPort, ReleaseFlow
+from .release.repeats import Repeats, not_a_scan, repeat_view
 from .release.screens import job_view, message, waiting
 from .release.session import Refusal, Session
 from .trust import TrustStore
@@ -68,6 +69,7 @@ class Counter:
         self.view = KioskView(Screen.IDLE)
         self._view_until: float | None = None
         self.session: Session | None = None
+        self.repeats = Repeats()  # (issue 22) a continuous-mode scanner's repeats are no refusals
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
         self.clock_guard = ClockGuard(self, lambda: self.clock())  # (issue 22) durable: the spool keeps the mark
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
@@ -104,9 +106,9 @@ class Counter:
 
     # -- inputs (any thread) ---------------------------------------------------
 
-    def scan(self, text: str, *, received_at: float | None = None) -> Future:
-        """A scan line arrived (from the scanner, or typed at the kiosk); the future gives the view."""
-        return self._inbox.put(1, "scan", (text, received_at or time.monotonic()))
+    def scan(self, text: str, *, received_at: float | None = None, typed: bool = False) -> Future:
+        """A scan line arrived (from the scanner, or `typed` at the kiosk); the future gives the view."""
+        return self._inbox.put(1, "scan", (text, received_at or time.monotonic(), typed))
 
     def enter_pin(self, session: str, pin: str) -> Future:
         """The citizen entered a PIN on the kiosk's pad."""
@@ -150,9 +152,11 @@ class Counter:
 
     # -- the story ---------------------------------------------------------------
 
-    def _on_scan(self, payload: tuple[str, float]) -> KioskView:
-        text, scanned_at = payload
+    def _on_scan(self, payload: tuple[str, float, bool]) -> KioskView:
+        text, scanned_at, typed = payload
         now = self.clock()
+        if (screened := not_a_scan(self.repeats, text, self.view, self.publish, typed=typed)) is not None:
+            return screened  # (issue 22) noise is dropped and counted, a repeat is the citizen's own scan
         if self.lockout.locked():
             return self.view  # the scanner is ignored for a while; the screen already says so
         if self.out_of_service:
@@ -167,6 +171,7 @@ class Counter:
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
                           reopen=reopen)
         self.session = session
+        self.repeats.scanned(session.id, text)
         if claims.pin and not reopen:
             return self.pins.ask(session, job)
         return self._release(session)
@@ -184,11 +189,15 @@ class Counter:
         if session is None or session.id != session_id or session.waiting_pin_until is None:
             return self._refuse(Refusal("pin_required", "no PIN was asked for"), count=False)
         view = self.pins.check(session, pin)
+        if view is not None and view.reason == "pin_wrong" and self.lockout.refused("pin_wrong"):
+            return self._locked_out("pin_wrong")  # (issue 22) a wrong PIN is attack-like
         return self._release(session) if view is None else view
 
     def _release(self, session: Session) -> KioskView:
         self.session = None
-        return self.flow.release(session)
+        view = self.flow.release(session)
+        self.repeats.released(session.id, view, time.monotonic())
+        return view
 
     def _on_lock(self, event: LockEvent) -> None:
         if event.kind is EventKind.DOOR_FORCED:
@@ -227,17 +236,23 @@ class Counter:
 
     def _refuse(self, refusal: Refusal, *, count: bool = True) -> KioskView:
         self.session = None
+        if self.repeats.excuses(refusal.reason):  # (issue 22) the citizen's own scan again: no refusal
+            return self.show(repeat_view(), hold=RESULT_SCREEN_S)
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):
-            seconds = self.cfg.release.scanner_lockout_seconds
-            self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
-                       device="scanner", severity="info")
-            return self.show(KioskView(Screen.LOCKED_OUT, reason=refusal.reason, message=message("locked_out"),
-                                       retry_after_s=seconds), hold=seconds)
+            return self._locked_out(refusal.reason)
         progress = {"state": refusal.progress} if refusal.progress else None
         text = waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason)
         return self.show(KioskView(refusal.screen, reason=refusal.reason, message=text, job=progress,
                                    retry_after_s=refusal.retry_after_s), hold=RESULT_SCREEN_S)
+
+    def _locked_out(self, reason: str) -> KioskView:
+        self.session = None
+        seconds = self.cfg.release.scanner_lockout_seconds
+        self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
+                   device="scanner", severity="info")
+        return self.show(KioskView(Screen.LOCKED_OUT, reason=reason, message=message("locked_out"),
+                                   retry_after_s=seconds), hold=seconds)
 
     def alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
               slot: str | None = None, device: str | None = None) -> None:

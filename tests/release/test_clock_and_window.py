@@ -38,9 +38,9 @@ def _open_alarms(rig: Rig, kind: str) -> list[alarms.Alarm]:
 
 
 def test_a_document_past_its_window_is_refused_expired_whatever_the_timer_did(tmp_path: Path) -> None:
-    start = time.time()
-    now = [start]
+    now = [time.time()]
     rig = make_rig(tmp_path, clock=lambda: now[0])
+    start = now[0] = time.time()  # after the issuer key's signing window began (tokens issued now)
     try:
         rig.stage("AKTA-W1", "A-1-02", pickup_expires=_rfc3339(start + 75))  # a 75 s pickup window
         rig.stage("AKTA-W3", "A-1-04", pickup_expires=_rfc3339(start + 86400))
@@ -60,8 +60,10 @@ def test_a_document_past_its_window_is_refused_expired_whatever_the_timer_did(tm
 
 
 def test_inside_the_window_the_door_opens(tmp_path: Path) -> None:
+    now = [time.time()]
+    rig = make_rig(tmp_path, clock=lambda: now[0])
     start = time.time()
-    rig = make_rig(tmp_path, clock=lambda: start + 74)
+    now[0] = start + 74
     try:
         rig.stage("AKTA-W4", "A-1-05", pickup_expires=_rfc3339(start + 75))
         view = rig.scan(_week_token(rig, "AKTA-W4", start))
