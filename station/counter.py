@@ -38,7 +38,7 @@ from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
 from .release.ports import LockPort, ReleaseFlow
-from .release.repeats import Repeats, not_a_scan, repeat_view
+from .release.repeats import Repeats, not_a_scan
 from .release.screens import job_view, message, waiting
 from .release.session import Refusal, Session
 from .trust import TrustStore
@@ -155,7 +155,8 @@ class Counter:
     def _on_scan(self, payload: tuple[str, float, bool]) -> KioskView:
         text, scanned_at, typed = payload
         now = self.clock()
-        if (screened := not_a_scan(self.repeats, text, self.view, self.publish, typed=typed)) is not None:
+        if (screened := not_a_scan(self.repeats, text, self.view, self.publish,
+                                   lambda view: self.show(view, hold=RESULT_SCREEN_S), typed=typed)) is not None:
             return screened  # (issue 22) noise is dropped and counted, a repeat is the citizen's own scan
         if self.lockout.locked():
             return self.view  # the scanner is ignored for a while; the screen already says so
@@ -236,8 +237,6 @@ class Counter:
 
     def _refuse(self, refusal: Refusal, *, count: bool = True) -> KioskView:
         self.session = None
-        if self.repeats.excuses(refusal.reason):  # (issue 22) the citizen's own scan again: no refusal
-            return self.show(repeat_view(), hold=RESULT_SCREEN_S)
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):
             return self._locked_out(refusal.reason)

@@ -2,9 +2,11 @@
 
 The same token text seen again within `WINDOW_S` of its release (or of its
 last repeat: a phone held in front of the scanner) is that citizen's own
-scan again. It is shown as their door being open and never counted toward
-the lockout. The same token after a longer gap is a used token presented
-later, refused `already_used` as before.
+scan again. It is shown as their door being open (the release's own screen
+while it lasts, then "this code has already opened your door"); it is
+never a refusal, never counted toward the lockout, and never a grace
+re-open. The same token after a longer gap is a deliberate scan: a grace
+re-open, or a used token presented later, refused `already_used`.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ class Repeats:
         self.window_s = window_s
         self._scanned: tuple[str, bytes] | None = None  # (session id, text key) of the scan in progress
         self._released: dict[bytes, float] = {}
-        self.last_was_repeat = False  # the scan in progress repeats a recent release
 
     def scanned(self, session_id: str, text: str) -> None:
         """A scan became a session (it may release now, or after its PIN)."""
@@ -56,20 +57,15 @@ class Repeats:
         """True for a repeat of a recent release (and its window runs on from now)."""
         key = _key(text)
         seen = self._released.get(key)
-        self.last_was_repeat = seen is not None and now - seen <= self.window_s
-        if self.last_was_repeat:
-            self._released[key] = now
-        else:
+        if seen is None or now - seen > self.window_s:
             self._released.pop(key, None)
-        return self.last_was_repeat
-
-    def excuses(self, reason: str) -> bool:
-        """`already_used` for a repeat whose release has ended: no refusal either (a grace re-open went first)."""
-        return reason == "already_used" and self.last_was_repeat
+            return False
+        self._released[key] = now
+        return True
 
 
-def not_a_scan(repeats: Repeats, text: str, current: KioskView, publish: Callable[[str, dict], Any], *,
-               typed: bool = False) -> KioskView | None:
+def not_a_scan(repeats: Repeats, text: str, current: KioskView, publish: Callable[[str, dict], Any],
+               show: Callable[[KioskView], KioskView], *, typed: bool = False) -> KioskView | None:
     """The view for a line that is no new scan (noise, dropped and counted; a repeat); None for a real scan.
 
     Text `typed` at the kiosk comes from a person who waits for an answer: it is counted as noise but goes
@@ -80,11 +76,10 @@ def not_a_scan(repeats: Repeats, text: str, current: KioskView, publish: Callabl
         publish("scan_noise", {"reason": word})  # the metric
         if not typed:
             return current  # dropped: the screen stays as it is
-    if repeats.repeat(text, time.monotonic()) and current.screen in RELEASE_SCREENS:
-        return current  # the citizen's own release goes on: nothing to say
-    return None  # a release that has ended: a grace re-open, else `excuses` spares the refusal
-
-
-def repeat_view() -> KioskView:
-    """What a repeat of a release that has ended shows: the code did open the door."""
-    return KioskView(Screen.THANKS, reason="repeat", message=message("repeat"))
+    if repeats.repeat(text, time.monotonic()):
+        if current.screen in RELEASE_SCREENS:
+            return current  # the citizen's own release goes on: nothing to say
+        # The release has ended: no refusal, and no grace re-open either (that takes a deliberate scan,
+        # after the scanner has stopped seeing the code for the window).
+        return show(KioskView(Screen.THANKS, reason="repeat", message=message("repeat")))
+    return None
