@@ -44,6 +44,9 @@ def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # (issue 22) What is deleted or overwritten (personal data cleared by retention) is zeroed on disk,
+        # not left in free space for anyone who reads the file.
+        conn.execute("PRAGMA secure_delete = ON")
         if not readonly:
             _migrate(conn)
         else:
@@ -101,6 +104,35 @@ def after_commit(conn: sqlite3.Connection, callback: Callable[[], None]) -> None
         _AFTER_COMMIT.setdefault(id(conn), []).append(callback)
     else:
         callback()
+
+
+def truncate_wal(conn: sqlite3.Connection) -> bool:
+    """Copy the WAL into the database and truncate it to zero bytes; False when a reader kept it from finishing.
+
+    (issue 22) The WAL keeps old page images (personal data that retention cleared) until it is
+    checkpointed and cut: after each retention pass.
+    """
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
+
+
+def vacuum(conn: sqlite3.Connection) -> None:
+    """Rebuild the database file (free pages dropped), then cut the WAL the rebuild wrote."""
+    conn.execute("VACUUM")
+    truncate_wal(conn)
+
+
+def station_value(conn: sqlite3.Connection, key: str) -> str | None:
+    """One of the station's facts (`station` table), None when not set."""
+    row = conn.execute("SELECT value FROM station WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row["value"]
+
+
+def set_station_value(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Set one of the station's facts, durably."""
+    with write(conn):
+        conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (key, value))
 
 
 # (issue 22) Who hears that the disk refused a write: a read-only file system, an I/O error, a full disk.

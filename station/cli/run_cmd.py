@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     from ..daemon import Daemon
 
     cfg = load_config(args)
-    logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
+    logs.setup(cfg.log.level, cfg.path(cfg.paths.log), keep_days=cfg.log.keep_days)
     config_path = config_module.resolve_path(getattr(args, "config", None)).resolve()
 
     async def main() -> int:
