@@ -53,10 +53,15 @@ def station_folder(tmp_path: Path) -> Iterator[Path]:
     try:
         yield folder
     finally:
-        while _run("findmnt", "-n", str(folder)).returncode == 0:
-            if _run("umount", str(folder)).returncode != 0:
-                _run("umount", "-l", str(folder))
-                break
+        lift(folder)
+
+
+def lift(folder: Path) -> None:
+    """Take every mount off `folder` (writable again)."""
+    while _run("findmnt", "-n", str(folder)).returncode == 0:
+        if _run("umount", str(folder)).returncode != 0:
+            _run("umount", "-l", str(folder))
+            break
 
 
 def make_read_only(folder: Path) -> None:
@@ -102,7 +107,7 @@ def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
         assert kiosk["reason"] == "disk_unwritable"
         station.scanner.send(approval.token)  # a citizen comes: nothing opens, nothing is spent
 
-        _run("umount", str(station_folder))  # writable again
+        lift(station_folder)  # writable again
         ready = wait(lambda: _get(web, "/readyz", 200), 60, "/readyz ready again")
         assert ready["disk"] is True
         wait(lambda: _screen(web, viewer, "idle"), 30, "the kiosk serving again")
@@ -113,6 +118,7 @@ def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
         wait(lambda: job(station, approval.id).state in (JobState.RELEASED, JobState.COLLECTED), 30, "released")
         web.close()
     finally:
+        lift(station_folder)  # the simulator saves its state there when it stops
         station.stop()
     conn = spool.connect(station.cfg.spool_path)
     try:
