@@ -203,9 +203,14 @@ class DiskWatch:
     @property
     def out_of_service(self) -> str | None:
         """`disk_unwritable` or `disk_full` while the counter must not start a release, else None."""
-        if self.writes.failure is not None:
+        if self.writes.failure is not None and not self._full:
             return "disk_unwritable"
         return "disk_full" if self.critical else None
+
+    @property
+    def _full(self) -> bool:
+        """No space: the free-space level or a write that says so (`disk_full` covers it, not `disk_unwritable`)."""
+        return self.volumes[0].level is Level.CRITICAL or self.writes.failure == "disk_full"
 
     def summary(self) -> dict[str, Any]:
         """The state of every volume, for `/readyz`, `/metrics` and the operations page."""
@@ -215,7 +220,7 @@ class DiskWatch:
                 "unwritable": self.writes.failure, "reason": self._reason()}
 
     def _reason(self) -> str | None:
-        if self.writes.failure is not None:
+        if self.writes.failure is not None and self.volumes[0].level is not Level.CRITICAL:
             return self.writes.describe(self.volumes[0].path)
         worst = max(self.volumes, key=lambda v: v.level)
         return None if worst.level is Level.OK else self._describe(worst)
@@ -233,9 +238,9 @@ class DiskWatch:
     async def step(self, first: bool = False) -> float:
         """Read every volume, act on level changes, write the alarms the spool can take."""
         was_out = self.out_of_service
-        await self._probe()
         for volume in self.volumes:
             self._read(volume, first)
+        await self._probe()  # after the levels: a full volume's refused writes are `disk.full`, not another alarm
         self._render_gate(first)
         if self.out_of_service != was_out or first:
             for listener in self._listeners:
@@ -266,7 +271,8 @@ class DiskWatch:
             self.writes.failed("io_error", f"a probe write did not finish in {PROBE_TIMEOUT_S:g} s")
         except OSError as err:
             log.warning("disk: the probe write failed: %s", err)
-        failure = self.writes.failure
+        # A full station volume has its own alarm (`disk.full`); any other refused write is `disk.unwritable`.
+        failure = None if self.volumes[0].level is Level.CRITICAL else self.writes.failure
         if failure is not None and not self._write_alarmed:
             log.critical("disk: alarm %s: %s", UNWRITABLE, self.writes.describe(self.volumes[0].path))
             self._pending.append(_Write(False, UNWRITABLE, "station", "critical",
