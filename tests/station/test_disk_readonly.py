@@ -131,6 +131,78 @@ def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
+@pytest.fixture
+def ext4_image(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """An ext4 file system in a file, loop-mounted with `errors=remount-ro`: (mount point, its error trigger)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting needs root")
+    image, mount = tmp_path / "ext4.img", tmp_path / "disk"
+    mount.mkdir()
+    with open(image, "wb") as handle:
+        handle.truncate(96 << 20)
+    for command in (("mkfs.ext4", "-q", "-F", str(image)),
+                    ("mount", "-o", "loop,errors=remount-ro", str(image), str(mount))):
+        done = _run(*command)
+        if done.returncode != 0:
+            pytest.skip(f"no ext4 loop mount here: {done.stderr.strip()}")
+    try:
+        device = Path(_run("findmnt", "-n", "-o", "SOURCE", str(mount)).stdout.strip()).name
+        trigger = Path("/sys/fs/ext4") / device / "trigger_fs_error"
+        if not trigger.exists():
+            pytest.skip("this kernel has no ext4 trigger_fs_error")
+        yield mount, trigger
+    finally:
+        lift(mount)
+
+
+@pytest.mark.timeout(600)
+def test_ext4_remounted_read_only_by_an_error_is_seen_and_the_alarm_held_in_memory(
+        ext4_image: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's own case: ext4 `errors=remount-ro` after an error. The spool's writes fail too (SQLite
+    I/O error), so the critical alarm is held in the daemon's memory. (On this kernel the file system is
+    then `emergency_ro` until unmounted: the resume is proven by the test above.)"""
+    mount, trigger = ext4_image
+    monkeypatch.setenv("STATION_DISK_CHECK_SECONDS", str(CHECK_SECONDS))
+    for key, value in {"WARNING_FREE_MB": "16", "CRITICAL_FREE_MB": "8", "RENDER_STOP_FREE_MB": "16",
+                       "RENDER_RESUME_FREE_MB": "24"}.items():  # a small image: plenty of room all the same
+        monkeypatch.setenv(f"STATION_DISK_{key}", value)
+    station = SimulatedStation(Options(folder=mount / "station", documents=1, port=0, pin_ratio=0.0,
+                                       printer_ppm=600, seed=8, fast=True))
+    station.start()
+    try:
+        conn = spool.connect(station.cfg.spool_path)
+        viewer = {"Authorization": f"Bearer {add_user(conn, 'ext4-test', 'viewer')}"}
+        conn.close()
+        web = httpx.Client(base_url=f"http://127.0.0.1:{station.options.port}", timeout=10)
+        wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
+        [approval] = station.office.approvals()
+        wait(lambda: getattr(job(station, approval.id), "state", None) is JobState.STAGED, 180, "staged")
+        slot = job(station, approval.id).slot
+        opened = station.bus.unlock_count(slot)
+
+        trigger.write_text("issue 22\n")  # an ext4 error: the kernel remounts it read-only
+        not_ready = wait(lambda: _get(web, "/readyz", 503), 30, "/readyz not ready")
+        # SQLite says "disk I/O error" for a write to a file open before the remount; the probe says EROFS.
+        assert "cannot be written: " in not_ready["detail"], not_ready
+        held = wait(lambda: _gauge(web, "station_disk_alarms_unwritten") or None, 30, "the alarm held in memory")
+        assert held >= 1 and _gauge(web, "station_disk_writable") == 0
+        wait(lambda: _screen(web, viewer, "out_of_service"), 30, "the kiosk out of service")
+        station.scanner.send(approval.token)
+        wait(lambda: _screen(web, viewer, "out_of_service"), 30, "still out of service after a scan")
+        assert station.bus.unlock_count(slot) == opened  # nothing opened
+        web.close()
+    finally:
+        monkeypatch.setattr(station, "_save_state", lambda: None)  # the simulator's own files cannot be saved
+        station.stop()
+
+
+def _gauge(web: httpx.Client, name: str) -> float | None:
+    for line in web.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
 def _get(web: httpx.Client, path: str, status: int) -> dict[str, Any] | None:
     try:
         reply = web.get(path)
