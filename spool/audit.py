@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .db import write
 from .errors import PersonalDataInAudit, SpoolError
 
 GENESIS = bytes(32)
@@ -207,6 +208,15 @@ LATEST_KEY = "latest_time"
 def _raise_latest(conn: sqlite3.Connection, at: str) -> None:
     conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
                  " WHERE julianday(excluded.value) > julianday(station.value)", (LATEST_KEY, at))
+
+
+def seed_latest(conn: sqlite3.Connection) -> None:
+    """Write the mark once for a spool from before it existed (else each read would scan the chain)."""
+    if conn.execute("SELECT 1 FROM station WHERE key = ?", (LATEST_KEY,)).fetchone() is None:
+        at = latest_time(conn)
+        if at is not None:
+            with write(conn):
+                _raise_latest(conn, at)
 
 
 def latest_time(conn: sqlite3.Connection) -> str | None:

@@ -38,6 +38,7 @@ class ClockGuard:
 
     def start(self) -> None:
         """At start: a clock behind the mark raises the alarm now, not at the first citizen's scan."""
+        audit.seed_latest(self.desk.conn)
         self.behind = bool(alarms.open_alarms(self.desk.conn, KIND))  # left open by the last run
         if self._is_behind(self.clock()):
             self._raise()
