@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .db import write
 from .errors import PersonalDataInAudit, SpoolError
 
 GENESIS = bytes(32)
@@ -124,6 +125,7 @@ def append(conn: sqlite3.Connection, actor: str, action: str, *, job: str | None
         "INSERT INTO audit (seq, at, actor, action, job_id, slot_id, details, prev_hash, hash)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, action, job, slot, canonical_json(details).decode(), prev.hex(), digest.hex()))
+    _raise_latest(conn, at)
     return Entry(seq, at, actor, action, job, slot, details, prev.hex(), digest.hex())
 
 
@@ -193,6 +195,35 @@ def head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 
 def last_at(conn: sqlite3.Connection) -> str | None:
-    """When the newest entry was written (the station's clock may never go back behind it)."""
+    """When the newest entry was written."""
     row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    return None if row is None else row["at"]
+
+
+# (issue 22) The latest time the station has ever recorded, kept apart from the chain: entries written
+# while the clock ran behind carry earlier times, so the newest entry's time cannot be the mark.
+LATEST_KEY = "latest_time"
+
+
+def _raise_latest(conn: sqlite3.Connection, at: str) -> None:
+    conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+                 " WHERE julianday(excluded.value) > julianday(station.value)", (LATEST_KEY, at))
+
+
+def seed_latest(conn: sqlite3.Connection) -> None:
+    """Write the mark once for a spool from before it existed (else each read would scan the chain)."""
+    if conn.execute("SELECT 1 FROM station WHERE key = ?", (LATEST_KEY,)).fetchone() is None:
+        at = latest_time(conn)
+        if at is not None:
+            with write(conn):
+                _raise_latest(conn, at)
+
+
+def latest_time(conn: sqlite3.Connection) -> str | None:
+    """The latest time the station has recorded: the station's clock may never go back behind it."""
+    row = conn.execute("SELECT value FROM station WHERE key = ?", (LATEST_KEY,)).fetchone()
+    if row is not None:
+        return row["value"]
+    # A spool written before the mark existed: the latest time in its chain (one scan, until the next entry).
+    row = conn.execute("SELECT at FROM audit ORDER BY julianday(at) DESC LIMIT 1").fetchone()
     return None if row is None else row["at"]

@@ -44,6 +44,9 @@ def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # (issue 22) What is deleted or overwritten (personal data cleared by retention) is zeroed on disk,
+        # not left in free space for anyone who reads the file.
+        conn.execute("PRAGMA secure_delete = ON")
         if not readonly:
             _migrate(conn)
         else:
@@ -103,6 +106,60 @@ def after_commit(conn: sqlite3.Connection, callback: Callable[[], None]) -> None
         callback()
 
 
+def truncate_wal(conn: sqlite3.Connection) -> bool:
+    """Copy the WAL into the database and truncate it to zero bytes; False when a reader kept it from finishing.
+
+    (issue 22) The WAL keeps old page images (personal data that retention cleared) until it is
+    checkpointed and cut: after each retention pass.
+    """
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return not busy
+
+
+def vacuum(conn: sqlite3.Connection) -> None:
+    """Rebuild the database file (free pages dropped), then cut the WAL the rebuild wrote."""
+    conn.execute("VACUUM")
+    truncate_wal(conn)
+
+
+def station_value(conn: sqlite3.Connection, key: str) -> str | None:
+    """One of the station's facts (`station` table), None when not set."""
+    row = conn.execute("SELECT value FROM station WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row["value"]
+
+
+def set_station_value(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Set one of the station's facts, durably."""
+    with write(conn):
+        conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (key, value))
+
+
+# (issue 22) Who hears that the disk refused a write: a read-only file system, an I/O error, a full disk.
+_STORAGE_LISTENERS: list[Callable[[str, str], None]] = []
+# SQLite's primary result codes for each (the extended code's low byte).
+_STORAGE_CODES = {8: "read_only", 10: "io_error", 13: "disk_full", 14: "io_error"}
+
+
+def on_storage_error(listener: Callable[[str, str], None]) -> Callable[[], None]:
+    """Call `listener(word, detail)` whenever a spool write fails for the disk's sake; returns the unsubscribe."""
+    _STORAGE_LISTENERS.append(listener)
+    return lambda: _STORAGE_LISTENERS.remove(listener) if listener in _STORAGE_LISTENERS else None
+
+
+def storage_error(err: BaseException) -> str | None:
+    """`read_only`, `io_error` or `disk_full` when `err` is the disk refusing a write, else None."""
+    code = getattr(err, "sqlite_errorcode", None)
+    return _STORAGE_CODES.get(code & 0xFF) if isinstance(err, sqlite3.Error) and isinstance(code, int) else None
+
+
+def _report(err: BaseException) -> None:
+    word = storage_error(err)
+    if word is not None:
+        for listener in list(_STORAGE_LISTENERS):
+            listener(word, str(err))
+
+
 @contextlib.contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One durable write transaction: all of it commits, or none of it."""
@@ -111,13 +168,20 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         # an error anywhere rolls the whole unit back).
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as err:
+        _report(err)
+        raise
     try:
         yield conn
-    except BaseException:
+        conn.execute("COMMIT")
+    except BaseException as err:
         _AFTER_COMMIT.pop(id(conn), None)
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a failed COMMIT (disk I/O) may have rolled back already
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+        _report(err)
         raise
-    conn.execute("COMMIT")
     for callback in _AFTER_COMMIT.pop(id(conn), ()):
         callback()

@@ -165,7 +165,7 @@ class CounterPart:
         text = args.get("text")
         if not isinstance(text, str):
             raise StationError("scan needs the scanned text", http_status=422)
-        view = await asyncio.wrap_future(self.counter.scan(text))
+        view = await asyncio.wrap_future(self.counter.scan(text, typed=True))
         return view.as_event()
 
     async def _pin(self, args: dict, actor: str) -> dict:

@@ -18,7 +18,7 @@ import binascii
 import json
 import sqlite3
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
     """Sign the current head of the chain and record the checkpoint in the spool (audited)."""
     with write(conn):
         seq, head = audit.head(conn)
-        at = format_time(now or datetime.now(UTC))
+        at = format_time(_not_behind(now or datetime.now(UTC), audit.latest_time(conn)))
         unsigned = Checkpoint(station_id, seq, head, at, kid_of(public_raw(key)), "")
         signature = base64.b64encode(key.sign(unsigned.signed_bytes())).decode()
         checkpoint = Checkpoint(station_id, seq, head, at, unsigned.kid, signature)
@@ -84,6 +84,18 @@ def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
                      (seq, head, at, checkpoint.kid, signature))
         audit.append(conn, "system", "audit.checkpoint", details={"seq": seq, "hash": head})
     return checkpoint
+
+
+def _not_behind(now: datetime, latest: str | None) -> datetime:
+    """(issue 22) `now`, or the latest time recorded if the clock is behind it (rounded up to the second that
+    `format_time` keeps): a checkpoint signed while the clock ran behind must still fall in the key's window."""
+    try:
+        mark = parse_time(latest, "latest_time") if latest else None
+    except StationError:
+        mark = None
+    if mark is None or now >= mark:
+        return now
+    return mark + timedelta(microseconds=1_000_000 - mark.microsecond) if mark.microsecond else mark
 
 
 def stored(conn: sqlite3.Connection, station_id: str, *, unsent: bool = False) -> list[Checkpoint]:

@@ -93,6 +93,10 @@ class LoadingSection(Section):
 class RetentionSection(Section):
     pdf_days: float = Field(7, ge=0)
     personal_data_days: float = Field(90, ge=0)
+    # (issue 22) How often retention runs; after each pass the WAL is checkpointed and cut to zero bytes.
+    check_seconds: float = Field(3600, gt=0)
+    # The spool file is rebuilt (VACUUM) after a pass at most this often: it holds the writers for its length.
+    vacuum_days: float = Field(7, gt=0)
 
 
 class PdfSection(Section):
@@ -133,6 +137,8 @@ class ApiSection(Section):
 
 class LogSection(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
+    # (issue 22) A `[paths] log` file rotates at local midnight and keeps this many old files (journald: its own).
+    keep_days: int = Field(7, ge=1)
 
 
 class DiskSection(Section):

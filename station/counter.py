@@ -24,19 +24,21 @@ from typing import Any
 
 import spool
 from drivers.locks.model import EventKind, LockEvent
-from spool import alarms, audit, jobs
+from spool import alarms, jobs
 from spool.states import Flow
 
 from . import token as tokens_module
 from .config import Config
 from .kiosk import KioskView, Screen
+from .release.clock_guard import ClockGuard
 from .release.dispenser import DispenserRelease
-from .release.eligibility import moment, releasable
+from .release.eligibility import releasable
 from .release.inbox import Inbox
 from .release.locker import LockerRelease
 from .release.lockout import ScanLockout
 from .release.pin_pad import PinPad
 from .release.ports import LockPort, ReleaseFlow
+from .release.repeats import Repeats, not_a_scan
 from .release.screens import job_view, message, waiting
 from .release.session import Refusal, Session, internal_alarm
 from .trust import TrustStore
@@ -45,7 +47,6 @@ log = logging.getLogger("station.counter")
 
 TICK_S = 0.2
 RESULT_SCREEN_S = 8.0
-CLOCK_TOLERANCE_S = 1.0
 class Counter:
     """The release story of one kiosk; the `Desk` its release flow works at."""
 
@@ -68,8 +69,9 @@ class Counter:
         self.view = KioskView(Screen.IDLE)
         self._view_until: float | None = None
         self.session: Session | None = None
+        self.repeats = Repeats()  # (issue 22) a continuous-mode scanner's repeats are no refusals
         self.lockout = ScanLockout(cfg.release.refused_scans_per_minute, cfg.release.scanner_lockout_seconds)
-        self._clock_high_water = 0.0
+        self.clock_guard = ClockGuard(self, lambda: self.clock())  # (issue 22) durable: the spool keeps the mark
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
         self.serving: str | None = None  # (issue 22) the job the input at hand is about, named by an internal error
 
@@ -83,7 +85,7 @@ class Counter:
     def start(self) -> None:
         """Open the spool, pick up what a crash interrupted, and start the counter thread."""
         self._conn = spool.connect(self.cfg.spool_path)
-        self._clock_high_water = moment(audit.last_at(self.conn)) or 0.0
+        self.clock_guard.start()
         try:
             self.locker.refresh(timeout=3.0)
         except Exception as err:  # noqa: BLE001 - recovery asks each slot; unknown stays unknown
@@ -105,9 +107,9 @@ class Counter:
 
     # -- inputs (any thread) ---------------------------------------------------
 
-    def scan(self, text: str, *, received_at: float | None = None) -> Future:
-        """A scan line arrived (from the scanner, or typed at the kiosk); the future gives the view."""
-        return self._inbox.put(1, "scan", (text, received_at or time.monotonic()))
+    def scan(self, text: str, *, received_at: float | None = None, typed: bool = False) -> Future:
+        """A scan line arrived (from the scanner, or `typed` at the kiosk); the future gives the view."""
+        return self._inbox.put(1, "scan", (text, received_at or time.monotonic(), typed))
 
     def enter_pin(self, session: str, pin: str) -> Future:
         """The citizen entered a PIN on the kiosk's pad."""
@@ -153,16 +155,19 @@ class Counter:
 
     # -- the story ---------------------------------------------------------------
 
-    def _on_scan(self, payload: tuple[str, float]) -> KioskView:
-        text, scanned_at = payload
+    def _on_scan(self, payload: tuple[str, float, bool]) -> KioskView:
+        text, scanned_at, typed = payload
         now = self.clock()
+        if (screened := not_a_scan(self.repeats, text, self.view, self.publish,
+                                   lambda view: self.show(view, hold=RESULT_SCREEN_S), typed=typed)) is not None:
+            return screened  # (issue 22) noise is dropped and counted, a repeat is the citizen's own scan
         if self.lockout.locked():
             return self.view  # the scanner is ignored for a while; the screen already says so
         if self.out_of_service:
             return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
-        self._check_clock(now)
+        self.clock_guard.check(now)
         claims = self._verify(text, now)
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         self.serving = job.id
@@ -171,6 +176,7 @@ class Counter:
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
                           reopen=reopen)
         self.session = session
+        self.repeats.scanned(session.id, text)
         if claims.pin and not reopen:
             return self.pins.ask(session, job)
         return self._release(session)
@@ -189,11 +195,15 @@ class Counter:
             return self._refuse(Refusal("pin_required", "no PIN was asked for"), count=False)
         self.serving = session.job_id
         view = self.pins.check(session, pin)
+        if view is not None and view.reason == "pin_wrong" and self.lockout.refused("pin_wrong"):
+            return self._locked_out("pin_wrong")  # (issue 22) a wrong PIN is attack-like
         return self._release(session) if view is None else view
 
     def _release(self, session: Session) -> KioskView:
         self.session = None
-        return self.flow.release(session)
+        view = self.flow.release(session)
+        self.repeats.released(session.id, view, time.monotonic())
+        return view
 
     def _on_lock(self, event: LockEvent) -> None:
         if event.kind is EventKind.DOOR_FORCED:
@@ -222,6 +232,7 @@ class Counter:
             except Refusal as moved:  # (issue 22) the job moved while the pad waited: say where it is now
                 self._refuse(moved, count=False)
         self.flow.tick()
+        self.clock_guard.tick()
         if self._view_until is not None and now > self._view_until and self.session is None:
             back = self.flow.current_view()
             if back is not None:
@@ -229,14 +240,8 @@ class Counter:
             elif self.flow.idle():
                 self.show(KioskView(Screen.IDLE))
 
-    def _check_clock(self, now: float) -> None:
-        if now < self._clock_high_water - CLOCK_TOLERANCE_S:
-            self.alarm("clock_behind", "the station clock is behind the latest recorded time;"
-                       " releases are stopped until it is set right", severity="critical")
-            raise Refusal("clock", "station clock behind its records", screen=Screen.ASK_STAFF)
-
     def note_clock(self) -> None:
-        self._clock_high_water = max(self._clock_high_water, self.clock())
+        """Nothing to do: every recorded entry raises the spool's mark (`audit.latest_time`)."""
 
     # -- screens, refusals, alarms ------------------------------------------------
 
@@ -244,15 +249,19 @@ class Counter:
         self.session = None
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):
-            seconds = self.cfg.release.scanner_lockout_seconds
-            self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
-                       device="scanner", severity="info")
-            return self.show(KioskView(Screen.LOCKED_OUT, reason=refusal.reason, message=message("locked_out"),
-                                       retry_after_s=seconds), hold=seconds)
+            return self._locked_out(refusal.reason)
         progress = {"state": refusal.progress} if refusal.progress else None
         text = waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason)
         return self.show(KioskView(refusal.screen, reason=refusal.reason, message=text, job=progress,
                                    retry_after_s=refusal.retry_after_s), hold=RESULT_SCREEN_S)
+
+    def _locked_out(self, reason: str) -> KioskView:
+        self.session = None
+        seconds = self.cfg.release.scanner_lockout_seconds
+        self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
+                   device="scanner", severity="info")
+        return self.show(KioskView(Screen.LOCKED_OUT, reason=reason, message=message("locked_out"),
+                                   retry_after_s=seconds), hold=seconds)
 
     def alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
               slot: str | None = None, device: str | None = None) -> None:

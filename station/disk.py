@@ -13,6 +13,12 @@ flapping). What follows from the levels:
 - rendering ahead pauses below `render_stop_free_mb` and resumes above
   `render_resume_free_mb` (an info alarm says so meanwhile).
 
+(issue 22) A station folder that cannot be written at all (read-only file
+system, I/O errors) is the same outage: `disk_writes.py` hears every spool
+write the disk refuses and probes with a write of its own each round; a
+critical `disk.unwritable` alarm, `/readyz` false with the reason, the
+kiosk out of service, until writes succeed again.
+
 An alarm cannot be written to a spool whose disk is full. The watcher keeps
 the condition in memory (health, metrics and the kiosk read it from here,
 never from the disk) and queues the alarm writes in order; they are written
@@ -37,9 +43,11 @@ from typing import TYPE_CHECKING, Any
 import spool
 from spool import alarms
 from spool.audit import now_text
+from spool.db import on_storage_error
 from spool.errors import SpoolError
 
 from .config import Config, DiskSection
+from .disk_writes import WriteWatch
 
 if TYPE_CHECKING:
     from .daemon import Daemon
@@ -51,6 +59,9 @@ MB = 1024 * 1024
 MARGIN = 0.10
 # Alarm writes waiting for space: a flapping disk cannot grow this without bound.
 MAX_PENDING = 64
+# A probe write that takes longer than this is a disk that does not write (a dying disk can block for minutes).
+PROBE_TIMEOUT_S = 5.0
+UNWRITABLE = "disk.unwritable"
 
 
 class Level(IntEnum):
@@ -114,6 +125,7 @@ class _Write:
     severity: str = "warning"
     message: str = ""
     detected_at: str = field(default_factory=now_text)
+    why: str = "disk space is back"
 
 
 def watched(cfg: Config) -> list[Volume]:
@@ -152,6 +164,10 @@ class DiskWatch:
         self._listeners: list[Callable[[str | None], Any]] = []
         self._conn: sqlite3.Connection | None = None
         self.daemon: Daemon | None = None
+        self.writes = WriteWatch(self.volumes[0].path)
+        self._write_alarmed = False  # the `disk.unwritable` raise is queued or written
+        self._probing: asyncio.Future[bool] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     # -- the part -------------------------------------------------------------
 
@@ -160,11 +176,14 @@ class DiskWatch:
         self.daemon = daemon
         daemon.disk = self  # type: ignore[attr-defined]
         daemon.control.register("disk", self._report)
+        self._unsubscribe = on_storage_error(self._write_failed)
         self._conn = spool.connect(self.cfg.spool_path)
         await self.step(first=True)
         daemon.loop("disk", self.step, first_delay=self.section.check_seconds)
 
     async def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -178,22 +197,31 @@ class DiskWatch:
 
     @property
     def critical(self) -> bool:
-        """True while the station's own volume is critical (the spool may not take writes)."""
-        return self.volumes[0].level is Level.CRITICAL
+        """True while the station's own volume is critical or cannot be written (the spool may not take writes)."""
+        return self.volumes[0].level is Level.CRITICAL or self.writes.failure is not None
 
     @property
     def out_of_service(self) -> str | None:
-        """`disk_full` while the counter must not start a release, else None."""
+        """`disk_unwritable` or `disk_full` while the counter must not start a release, else None."""
+        if self.writes.failure is not None and not self._full:
+            return "disk_unwritable"
         return "disk_full" if self.critical else None
+
+    @property
+    def _full(self) -> bool:
+        """No space: the free-space level or a write that says so (`disk_full` covers it, not `disk_unwritable`)."""
+        return self.volumes[0].level is Level.CRITICAL or self.writes.failure == "disk_full"
 
     def summary(self) -> dict[str, Any]:
         """The state of every volume, for `/readyz`, `/metrics` and the operations page."""
         worst = max(v.level for v in self.volumes)
         return {"level": worst.word, "critical": self.critical, "render_paused": self.render_paused,
                 "alarms_unwritten": len(self._pending), "volumes": [v.as_dict() for v in self.volumes],
-                "reason": self._reason()}
+                "unwritable": self.writes.failure, "reason": self._reason()}
 
     def _reason(self) -> str | None:
+        if self.writes.failure is not None and self.volumes[0].level is not Level.CRITICAL:
+            return self.writes.describe(self.volumes[0].path)
         worst = max(self.volumes, key=lambda v: v.level)
         return None if worst.level is Level.OK else self._describe(worst)
 
@@ -212,6 +240,7 @@ class DiskWatch:
         was_out = self.out_of_service
         for volume in self.volumes:
             self._read(volume, first)
+        await self._probe()  # after the levels: a full volume's refused writes are `disk.full`, not another alarm
         self._render_gate(first)
         if self.out_of_service != was_out or first:
             for listener in self._listeners:
@@ -221,6 +250,37 @@ class DiskWatch:
         if self.daemon is not None and (first or was_out != self.out_of_service):
             self.daemon.events.publish("disk", self.summary())
         return self.section.check_seconds
+
+    def _write_failed(self, word: str, detail: str) -> None:
+        """A spool write failed for the disk's sake (any thread): out of service now, the alarm at the next round."""
+        was_out = self.out_of_service
+        if self.writes.failed(word, detail):
+            log.critical("%s", self.writes.describe(self.volumes[0].path))
+        if self.out_of_service != was_out:
+            for listener in self._listeners:
+                listener(self.out_of_service)
+
+    async def _probe(self) -> None:
+        """The probe write of this round (none while the last one still hangs), and the alarm it calls for."""
+        if self._probing is None or self._probing.done():
+            self._probing = asyncio.ensure_future(asyncio.to_thread(self.writes.probe))
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await asyncio.shield(self._probing)
+        except TimeoutError:
+            self.writes.failed("io_error", f"a probe write did not finish in {PROBE_TIMEOUT_S:g} s")
+        except OSError as err:
+            log.warning("disk: the probe write failed: %s", err)
+        # A full station volume has its own alarm (`disk.full`); any other refused write is `disk.unwritable`.
+        failure = None if self.volumes[0].level is Level.CRITICAL else self.writes.failure
+        if failure is not None and not self._write_alarmed:
+            log.critical("disk: alarm %s: %s", UNWRITABLE, self.writes.describe(self.volumes[0].path))
+            self._pending.append(_Write(False, UNWRITABLE, "station", "critical",
+                                        self.writes.describe(self.volumes[0].path)))
+        elif failure is None and self._write_alarmed:
+            log.info("disk: the station folder takes writes again")
+            self._pending.append(_Write(True, UNWRITABLE, "station", why="writes succeed again"))
+        self._write_alarmed = failure is not None
 
     def _read(self, volume: Volume, first: bool) -> None:
         try:
@@ -282,7 +342,7 @@ class DiskWatch:
             device = f"disk:{item.volume}"
             try:
                 if item.clear:
-                    alarms.clear(self._conn, item.kind, device=device, why="disk space is back")
+                    alarms.clear(self._conn, item.kind, device=device, why=item.why)
                 else:
                     raised = alarms.raise_alarm(self._conn, item.kind, item.message, severity=item.severity,
                                                 device=device, details={"detected_at": item.detected_at})
@@ -319,7 +379,10 @@ def exposition(summary: dict[str, Any] | None) -> str:
             f"station_rendering_paused {int(bool(summary.get('render_paused')))}",
             "# HELP station_disk_alarms_unwritten Disk alarms held in memory until the spool can take them.",
             "# TYPE station_disk_alarms_unwritten gauge",
-            f"station_disk_alarms_unwritten {int(summary.get('alarms_unwritten') or 0)}"]
+            f"station_disk_alarms_unwritten {int(summary.get('alarms_unwritten') or 0)}",
+            "# HELP station_disk_writable 0 while the station folder cannot be written (read-only, I/O errors).",
+            "# TYPE station_disk_writable gauge",
+            f"station_disk_writable {int(not summary.get('unwritable'))}"]
     return "\n".join(out) + "\n"
 
 

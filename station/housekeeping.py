@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from spool import alarms, jobs, machine
+from spool import db as spool_db
 from spool.states import Flow, JobState
 
 from .backoffice.changes import CONFLICT_ALARM, OLD_PAPER_ALARM, WITHDRAWN_PAPER_ALARM
@@ -68,6 +69,26 @@ def clear_personal_data(conn: sqlite3.Connection, now: datetime, keep_days: floa
                          details={"retention_days": keep_days}, payload=None)
         count += 1
     return count
+
+
+VACUUM_KEY = "last_vacuum"
+
+
+def compact(conn: sqlite3.Connection, now: datetime, vacuum_days: float) -> bool:
+    """After a retention pass: cut the WAL to zero bytes, and rebuild the file when the last rebuild is
+    `vacuum_days` old; returns whether it rebuilt. (The spool zeroes what it deletes: `secure_delete`.)"""
+    last = _parse(spool_db.station_value(conn, VACUUM_KEY))
+    if last is None:  # the first pass starts the schedule (no rebuild at a daemon's first start)
+        spool_db.set_station_value(conn, VACUUM_KEY, format_time(now))
+    if last is None or now - last < timedelta(days=vacuum_days):
+        if not spool_db.truncate_wal(conn):
+            log.info("retention: a reader kept the WAL from being cut; the next pass tries again")
+        return False
+    spool_db.vacuum(conn)
+    spool_db.set_station_value(conn, VACUUM_KEY, format_time(now))
+    spool_db.truncate_wal(conn)
+    log.info("retention: spool file rebuilt (VACUUM)")
+    return True
 
 
 def remind_expired(conn: sqlite3.Connection, now: datetime) -> alarms.Alarm | None:

@@ -12,12 +12,20 @@ names), lines go to journald with a `<priority>` prefix, and not to a log
 file: the journal keeps logging when the station's own disk is full. A log
 file that cannot be written (disk full) drops lines with one notice instead
 of a traceback for each.
+
+(issue 22) Journald only is the default under systemd: the journal rotates
+and expires lines by its own settings and keeps logging when the station's
+disk is full or read-only. A log file (`[paths] log`, for a station run
+without systemd) rotates at local midnight in the daemon and keeps
+`[log] keep_days` old files; other processes writing the same file reopen
+it when it was rotated (they never rotate it themselves).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import os
 import re
 import sys
@@ -128,14 +136,30 @@ class _LogFile(logging.FileHandler):
                                                        " not be written"}))
 
 
-def setup(level: str = "info", path: Path | None = None) -> None:
-    """Send the station's logs, as masked JSON lines, to journald (under systemd), `path`, or standard error."""
+class _RotatingLogFile(_LogFile, logging.handlers.TimedRotatingFileHandler):
+    """The daemon's log file: rotated at local midnight, `keep_days` old files kept."""
+
+
+class _WatchedLogFile(_LogFile, logging.handlers.WatchedFileHandler):
+    """Another process's view of the same file: reopened once the daemon rotated it."""
+
+
+def setup(level: str = "info", path: Path | None = None, *, keep_days: int | None = None) -> None:
+    """Send the station's logs, as masked JSON lines, to journald (under systemd), `path`, or standard error.
+
+    With `keep_days` this process rotates the file (the daemon); without, it follows the rotations.
+    """
     handler: logging.Handler
     if under_journald():
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JournalFormatter())
     else:
-        handler = _LogFile(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+        if path is None:
+            handler = logging.StreamHandler(sys.stderr)
+        elif keep_days:
+            handler = _RotatingLogFile(path, when="midnight", backupCount=keep_days, encoding="utf-8")
+        else:
+            handler = _WatchedLogFile(path, encoding="utf-8")
         handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

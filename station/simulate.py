@@ -168,7 +168,6 @@ class SimulatedStation:
         self.bus = Buses({bus.name: LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                                                latch_ms=20 if opts.fast else None).start()
                           for bus in self.cfg.bus})
-        self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
         if opts.port == 0:
             opts.port = _free_port()
         self.env = {**os.environ, "STATION_CONFIG": str(config_path), "STATION_BACKOFFICE_URL": self.server.url,
@@ -189,6 +188,8 @@ class SimulatedStation:
             for key, value in self.cups_lab.printer_settings().items():
                 self.env[f"STATION_PRINTER_{key.upper()}"] = str(value)
         self.cfg = config.load(config_path, environ=self.env)  # what the daemon runs with
+        # The scanner at the baud the daemon reads it at (`STATION_SCANNER_BAUD` too).
+        self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
         self.world = World(self, self.rng)
         self.world.restore(self.folder / WORLD_STATE)
 

@@ -19,11 +19,11 @@ log = logging.getLogger("station.timers")
 
 EXPIRY_EVERY_S = 30.0
 CONDITIONS_EVERY_S = 5.0
-RETENTION_EVERY_S = 3600.0
 
 
 class Timers:
-    """Expiry every half minute, ended conditions every 5 s, retention hourly, a checkpoint every `checkpoint_seconds`."""
+    """Expiry every half minute, ended conditions every 5 s, retention every `[retention] check_seconds` (hourly), a
+    checkpoint every `checkpoint_seconds`."""
 
     name = "timers"
 
@@ -72,7 +72,9 @@ class Timers:
                                           retention.personal_data_days)
         if deleted or cleared:
             log.info("retention", extra={"fields": {"documents_deleted": deleted, "personal_data_cleared": cleared}})
-        return RETENTION_EVERY_S
+        # (issue 22) What was cleared leaves the disk: the WAL's old pages cut now, the file rebuilt on schedule.
+        await asyncio.to_thread(housekeeping.compact, self.conn, now, retention.vacuum_days)
+        return retention.check_seconds
 
     async def checkpoint(self) -> float:
         made = await asyncio.to_thread(checkpoint.make, self.conn, self.daemon.cfg.station.id, self.station_key)

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     # One daemon per station: the lock comes before the spool, the control socket and the log.
     lock = StationLock(lock_path(cfg.spool_path)).acquire()
     try:
-        logs.setup(cfg.log.level, cfg.path(cfg.paths.log))
+        logs.setup(cfg.log.level, cfg.path(cfg.paths.log), keep_days=cfg.log.keep_days)
         config_path = config_module.resolve_path(getattr(args, "config", None)).resolve()
 
         async def main() -> int:

@@ -33,6 +33,9 @@ def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind
             return job, True
         raise Refusal("already_used", f"token {claims.cti_hex} was used")
     _refuse_unless_ready(job, kind)
+    if past_window(job, now):
+        # (issue 22) Decided here, with the token, at the scan's time: the expiry timer runs only every 30 s.
+        raise Refusal("expired", "pickup window ended", progress=job.state.value)
     return job, False
 
 
@@ -58,6 +61,14 @@ def _refuse_unless_ready(job: jobs.Job, kind: Flow) -> None:
         reason = _STATE_REASON.get(job.state, "not_ready")
         raise Refusal(reason, job.state.value, progress=job.state.value,
                       screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
+
+
+def past_window(job: jobs.Job, now: float) -> bool:
+    """The document's pickup window has ended at `now` (an unreadable deadline counts as ended: fail closed)."""
+    if not job.pickup_expires:
+        return False
+    deadline = moment(job.pickup_expires)
+    return deadline is None or now >= deadline
 
 
 def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -> bool:

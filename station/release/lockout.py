@@ -1,15 +1,22 @@
-"""Too many refused scans in a minute: the scanner is ignored for a while (someone may be trying tokens)."""
+"""Too many attack-like refusals in a minute: the scanner is ignored for a while (someone may be trying tokens).
+
+(issue 22) Only refusals that look like someone trying tokens count: a
+token of the right shape whose signature fails (or whose key is unknown or
+revoked), a wrong PIN, a used token presented later. Lines that are not
+tokens at all are dropped before this (`noise.py`), a repeat of a token just
+released is not a refusal (`repeats.py`), and an authentic token refused for
+its document or its times (expired, not ready, another station) is no
+attack either.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 
-from .. import token as tokens_module
-
 WINDOW_S = 60.0
-# Refusals that may be someone trying tokens (the others are about the document or the station).
-SUSPICIOUS = frozenset(tokens_module.REASONS) - {"pin_required", "not_staged"}
+# Refusals that may be someone trying tokens (the others are about the document, its times or the station).
+ATTACKS = frozenset({"bad_signature", "unknown_key", "revoked_key", "already_used", "pin_wrong", "pin_locked"})
 
 
 class ScanLockout:
@@ -26,7 +33,7 @@ class ScanLockout:
 
     def refused(self, reason: str) -> bool:
         """Count one refusal; True when it starts a lockout."""
-        if reason not in SUSPICIOUS:
+        if reason not in ATTACKS:
             return False
         now = time.monotonic()
         self._refusals.append(now)

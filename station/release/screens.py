@@ -50,6 +50,7 @@ _SCREENS: dict[str, dict[str, str]] = {
     "retained": {"id": "Dokumen Anda tidak diambil tepat waktu dan disimpan oleh petugas. Silakan minta bantuan"
                        " petugas.",
                  "en": "Your document was not taken in time and is kept by staff. Please ask a staff member."},
+    "repeat": {"id": "Kode ini sudah membuka pintu Anda.", "en": "This code has already opened your door."},
     "busy": {"id": "Mesin sedang melayani orang lain. Mohon tunggu sebentar, lalu pindai lagi.",
              "en": "The machine is serving someone else. Please wait a moment, then scan again."},
     "bin_not_empty": {"id": "Mesin sedang disiapkan petugas. Mohon tunggu atau minta bantuan petugas.",

@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from station.config import Config
 from station.control import ControlClient, ControlError
 from station.disk import exposition as disk_exposition
+from station.release.noise import REASONS as NOISE_REASONS
 
 from .spool_metrics import SpoolCollector, rfc3339_seconds
 
@@ -84,6 +85,9 @@ class StationMetrics:
             buckets=PIN_BUCKETS, registry=self.events)
         self.refusals = Counter("station_release_refusals", "Scans refused, by reason (PROTOCOLS.md section 4).",
                                 ["reason"], registry=self.events)
+        # (issue 22) Lines that are not tokens at all: dropped before any refusal, never toward a lockout.
+        self.scan_noise = Counter("station_scanner_noise_lines", "Scanner lines dropped as not a token at all, by"
+                                  " why: no_prefix, control_bytes, too_short.", ["reason"], registry=self.events)
 
     def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
         """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp)."""
@@ -93,6 +97,9 @@ class StationMetrics:
                 self.release_latency.observe(float(latency))
             if _plausible(pin):
                 self.pin_entry.observe(float(pin))
+        elif kind == "scan_noise":
+            reason = data.get("reason")
+            self.scan_noise.labels(reason if reason in NOISE_REASONS else "other").inc()
         elif kind == "kiosk" and data.get("screen") in _REFUSAL_SCREENS and data.get("reason"):
             reason = data["reason"]
             self.refusals.labels(reason if reason in REFUSAL_REASONS else "other").inc()

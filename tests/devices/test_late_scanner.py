@@ -21,7 +21,7 @@ import httpx
 
 from simulators.lockbus import LockBusSim
 from simulators.scanner import ScannerSim
-from station import config
+from station import config, token, trust
 from station.control import ControlClient, ControlError
 
 LATE_S = float(os.environ.get("STATION_TEST_SCANNER_LATE_S", "8"))
@@ -83,8 +83,9 @@ def test_a_scanner_that_appears_late_is_online_within_5_s(station_dir: Path) -> 
             time.sleep(0.1)
         assert online_after is not None and online_after <= ONLINE_WITHIN_S, (online_after, _readyz(url))
         print(f"scanner port appeared {LATE_S:g} s after start; ready {online_after:.2f} s later")
-        # And it reads: a scan reaches the counter (a garbled one is refused, visibly).
-        scanner.send("NOT-A-TOKEN")
+        # And it reads: a scan reaches the counter (a forged one is refused, visibly; a line that is no token
+        # at all would be dropped as noise, issue 22).
+        scanner.send(token.issue(trust.new_private_key(), cfg.station.id, "DOC-LATE"))
         client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=5)
         deadline = time.monotonic() + 5
         view = {}
@@ -93,10 +94,10 @@ def test_a_scanner_that_appears_late_is_online_within_5_s(station_dir: Path) -> 
                 view = client.call("kiosk")
             except ControlError:
                 view = {}
-            if view.get("reason") == "malformed":
+            if view.get("reason") == "unknown_key":
                 break
             time.sleep(0.1)
-        assert view.get("reason") == "malformed", view
+        assert view.get("reason") == "unknown_key", view
     finally:
         daemon.terminate()
         daemon.wait(30)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,14 @@ class Rig:
     def conn(self) -> Any:
         return spool.connect(self.cfg.spool_path)
 
-    def stage(self, job_id: str, slot: str, *, pin: str | None = None) -> None:
+    def stage(self, job_id: str, slot: str, *, pin: str | None = None, pickup_expires: str | None = None) -> None:
         """A printed document loaded into `slot`, waiting for its citizen."""
         payload: dict[str, Any] = {"id": job_id, "data": {"nama": "Siti Aminah"}}
         if pin is not None:
             payload["pin_verifier"] = make_verifier(pin, ln=4)
         conn = self.conn
         machine.create_job(conn, job_id, flow=Flow.LOCKER, template="akta-kelahiran", template_version=1,
-                           payload=json.dumps(payload))
+                           payload=json.dumps(payload), pickup_expires=pickup_expires)
         for state in ("rendered", "printing", "printed"):
             machine.transition(conn, job_id, state, actor="system")
         slots.occupy(conn, slot, job_id, actor="operator:rina")
@@ -71,10 +72,12 @@ class Rig:
 
 
 def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, str] | None = None,
-             items: tuple[str, ...] = (), bus: str | None = None) -> Rig:
+             items: tuple[str, ...] = (), bus: str | None = None,
+             clock: Callable[[], float] | None = None) -> Rig:
     """A station with its counter running; `items` are in their slots already (paper that survived a restart).
 
-    `bus` (`B:8a80:1x8`) makes its one lock bus of another family (8A/80 boards have no item sensor).
+    `bus` (`B:8a80:1x8`) makes its one lock bus of another family (8A/80 boards have no item sensor);
+    `clock` stands in for the counter's clock (a clock that jumps).
     """
     folder = tmp_path / "station"
     if not (folder / "station.toml").exists():
@@ -97,7 +100,7 @@ def make_rig(tmp_path: Path, *, auto_close: float | None = 0.3, env: dict[str, s
     locker.start()
     wait(lambda: all(s.value == "online" for s in locker.bus_states().values()), what="bus online")
     counter = Counter(cfg, trust.TrustStore.load(cfg.path(cfg.paths.trust_store)), locker,
-                      lambda kind, data: events.append((kind, data)))
+                      lambda kind, data: events.append((kind, data)), clock=clock or time.time)
     counter_box.append(counter)
     counter.start()
     # As the daemon does once the buses have read: settle what closed while the station was down. (A watch

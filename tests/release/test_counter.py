@@ -38,6 +38,7 @@ def test_valid_scan_opens_the_door_and_collection_is_recorded(rig: Rig) -> None:
 def test_replay_forgery_and_wrong_document_never_open(rig: Rig) -> None:
     rig.stage("AKTA-2", "A-1-04")
     rig.stage("AKTA-3", "A-1-05")
+    rig.counter.repeats.window_s = 0.0  # a used token presented later (repeats: test_scanner_noise.py)
     text = rig.token("AKTA-2")
     assert rig.scan(text).screen is Screen.OPEN
     wait(lambda: rig.state("AKTA-2") == "collected")
@@ -45,8 +46,8 @@ def test_replay_forgery_and_wrong_document_never_open(rig: Rig) -> None:
     forged = rig.token("AKTA-3", key=trust.new_private_key())
     assert rig.scan(forged).reason == "unknown_key"
     assert rig.scan(rig.token("NOPE-9")).reason == "unknown_document"
-    assert rig.scan("MPP1:garbage").reason == "malformed"
-    assert rig.scan("").reason == "malformed"
+    for typed in ("MPP1:garbage", ""):  # typed at the kiosk; from the scanner such lines are dropped as noise
+        assert rig.counter.scan(typed, typed=True).result(timeout=20).reason == "malformed"
     assert rig.sim.unlock_count("A-1-04") == 1 and rig.sim.unlock_count("A-1-05") == 0
     assert rig.state("AKTA-3") == "staged"
 
@@ -113,7 +114,7 @@ def test_refused_scans_lock_the_scanner_out(tmp_path: Path) -> None:
     rig = make_rig(tmp_path, env={"STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "3"})
     try:
         rig.stage("AKTA-L", "A-1-11")
-        views = [rig.scan("MPP1:nonsense") for _ in range(3)]
+        views = [rig.scan(rig.token("AKTA-L", key=trust.new_private_key())) for _ in range(3)]  # forgeries
         assert views[-1].screen is Screen.LOCKED_OUT
         # even a valid token is ignored while locked out
         assert rig.scan(rig.token("AKTA-L")).screen is Screen.LOCKED_OUT
@@ -131,6 +132,7 @@ def test_grace_reopen_once(tmp_path: Path) -> None:
 
 
 def _grace_reopen_once(rig: Rig) -> None:
+    rig.counter.repeats.window_s = 0.0  # the last scan is a used token presented later (not a repeat)
     rig.stage("AKTA-G", "A-1-12")
     text = rig.token("AKTA-G")
     assert rig.scan(text).screen is Screen.OPEN

@@ -36,6 +36,7 @@ class ReleaseMachine(RuleBasedStateMachine):
     def build(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="release-sm-"))
         self.rig: Rig = make_rig(self.tmp, auto_close=None)
+        self.rig.counter.repeats.window_s = 0.0  # replays come at any time here: no repeat window
         for doc, slot in DOCS.items():
             self.rig.stage(doc, slot)
         # Lists, not sets: hypothesis draws by position, and token texts are random.
@@ -120,6 +121,7 @@ class ReleaseMachine(RuleBasedStateMachine):
         counts = {slot: self.rig.sim.unlock_count(slot) for slot in DOCS.values()}
         stop_rig(self.rig)
         self.rig = make_rig(self.tmp, auto_close=None, items=items)
+        self.rig.counter.repeats.window_s = 0.0
         self.base_counts = {slot: counts[slot] + getattr(self, "base_counts", {}).get(slot, 0) for slot in counts}
 
     def _bus_opens(self, slot: str) -> int:
