@@ -42,6 +42,7 @@ from spool import jobs
 from spool.states import JobState
 
 from . import config, trust
+from .files import write_atomic
 from .cli.init_cmd import bus_spec
 from .cli.init_cmd import run as init_station
 from .processes import die_with_parent
@@ -163,7 +164,7 @@ class SimulatedStation:
         ca_bundle = self.folder / "pdf-ca.pem"
         earlier = ca_bundle.read_bytes() if ca_bundle.exists() else b""
         if self.office.pdf_issuer.root_pem not in earlier:
-            ca_bundle.write_bytes(earlier + self.office.pdf_issuer.root_pem)
+            write_atomic(ca_bundle, earlier + self.office.pdf_issuer.root_pem)  # private, whatever the umask
         self.server = self.shared_server or BackOfficeServer(self.office).start()
         self.bus = Buses({bus.name: LockBusSim.from_bus_config(bus, link=self.cfg.base_dir / bus.port, items=False,
                                                                latch_ms=20 if opts.fast else None).start()

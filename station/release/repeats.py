@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,9 @@ class Repeats:
         self.window_s = window_s
         self._scanned: tuple[str, bytes] | None = None  # (session id, text key) of the scan in progress
         self._released: dict[bytes, float] = {}
+        # Noise lines dropped since the daemon started, by why: each event carries them all, so a
+        # subscriber that missed some events (a burst, a web process restarted) still counts exactly.
+        self.noise_seen: Counter[str] = Counter()
 
     def scanned(self, session_id: str, text: str) -> None:
         """A scan became a session (it may release now, or after its PIN)."""
@@ -73,7 +77,8 @@ def not_a_scan(repeats: Repeats, text: str, current: KioskView, publish: Callabl
     """
     word = noise(text)
     if word is not None:
-        publish("scan_noise", {"reason": word})  # the metric
+        repeats.noise_seen[word] += 1
+        publish("scan_noise", {"reason": word, "totals": dict(repeats.noise_seen)})  # the metric
         if not typed:
             return current  # dropped: the screen stays as it is
     if repeats.repeat(text, time.monotonic()):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from station.config import Config
 from station.control import ControlClient, ControlError
@@ -86,8 +86,9 @@ class StationMetrics:
         self.refusals = Counter("station_release_refusals", "Scans refused, by reason (PROTOCOLS.md section 4).",
                                 ["reason"], registry=self.events)
         # (issue 22) Lines that are not tokens at all: dropped before any refusal, never toward a lockout.
-        self.scan_noise = Counter("station_scanner_noise_lines", "Scanner lines dropped as not a token at all, by"
-                                  " why: no_prefix, control_bytes, too_short.", ["reason"], registry=self.events)
+        # The daemon's own totals, from its latest event: exact even when the relay dropped some events.
+        self.scan_noise = _NoiseTotals()
+        self.events.register(self.scan_noise)
 
     def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
         """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp)."""
@@ -98,8 +99,7 @@ class StationMetrics:
             if _plausible(pin):
                 self.pin_entry.observe(float(pin))
         elif kind == "scan_noise":
-            reason = data.get("reason")
-            self.scan_noise.labels(reason if reason in NOISE_REASONS else "other").inc()
+            self.scan_noise.take(data.get("totals"))
         elif kind == "kiosk" and data.get("screen") in _REFUSAL_SCREENS and data.get("reason"):
             reason = data["reason"]
             self.refusals.labels(reason if reason in REFUSAL_REASONS else "other").inc()
@@ -144,6 +144,32 @@ class _Scrape:
     def collect(self) -> Iterator[Metric]:
         for collector in self.collectors:
             yield from collector.collect()
+
+
+class _NoiseTotals:
+    """`station_scanner_noise_lines_total` by reason, as the daemon counted them since it started."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+
+    def take(self, totals: Any) -> None:
+        if isinstance(totals, dict):  # the latest event wins: a daemon that restarted starts again from zero
+            self.totals = {reason if reason in NOISE_REASONS else "other": float(count)
+                           for reason, count in totals.items() if _plausible_count(count)}
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily("station_scanner_noise_lines", "Scanner lines dropped as not a token at all,"
+                                     " by why: no_prefix, control_bytes, too_short.", labels=["reason"])
+        for reason, count in sorted(self.totals.items()):
+            family.add_metric([reason], count)
+        yield family
+
+
+def _plausible_count(count: Any) -> bool:
+    return isinstance(count, int) and not isinstance(count, bool) and 0 <= count < 2**53
 
 
 class _DaemonCollector:

@@ -114,7 +114,7 @@ def test_sim_bus_command_line(tmp_path: Path) -> None:
                              "--latch-ms", "20", "--fault", "jam@2-01"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait(link.exists, timeout=10, what="the simulator's link")
+        wait(link.exists, timeout=60, what="the simulator's link")  # a process start on a busy machine
         run = [*STATION, "locker", "open", "--port", str(link)]
         assert subprocess.run([*run, "2-01"], capture_output=True, text=True).stdout.strip() == "jammed"
         assert proc.stdin is not None and proc.stdout is not None

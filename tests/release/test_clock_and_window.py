@@ -16,7 +16,9 @@ from spool import alarms, audit
 from station import checkpoint, token, trust
 from station.kiosk import Screen
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+
+from .conftest import Rig, make_rig, stop_rig
 
 WEEK = 7 * 86400
 
@@ -105,7 +107,7 @@ def test_the_clock_guard_survives_restarts_until_the_clock_passes_the_mark(tmp_p
     rig = make_rig(tmp_path, clock=lambda: time.time() - offset[0])
     try:
         offset[0] = 0.0  # the technician sets the clock right: the guard lets go by itself
-        wait_for(lambda: not _open_alarms(rig, "clock_behind"), what="clock_behind cleared")
+        wait(lambda: not _open_alarms(rig, "clock_behind"), what="clock_behind cleared")
         view = rig.scan(_week_token(rig, "AKTA-G", time.time()))
         assert view.screen is Screen.OPEN and rig.sim.unlock_count("A-1-06") == 1
     finally:

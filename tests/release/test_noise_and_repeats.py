@@ -15,7 +15,9 @@ from station import token, trust
 from station.kiosk import Screen
 from station.release.noise import MIN_TOKEN_CHARS, noise
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+
+from .conftest import Rig, make_rig, stop_rig
 
 STRICT = {"STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "3", "STATION_RELEASE_REOPEN_GRACE_SECONDS": "120"}
 GARBAGE = ["8991234567890", "\x00\x01\x02", "hello", "MPP1:", "MPP1:SHORT", "mpp1:" + "A" * 200,
@@ -53,7 +55,7 @@ def test_a_repeating_scanner_opens_once_and_is_never_refused(tmp_path: Path) -> 
         assert rig.scan(text).screen is Screen.OPEN
         for _ in range(10):  # the door is open: the release's own screen stays
             assert rig.scan(text).screen is Screen.OPEN
-        wait_for(lambda: rig.state("AKTA-R") == "collected", what="collected")
+        wait(lambda: rig.state("AKTA-R") == "collected", what="collected")
         again = rig.scan(text)  # the release ended: still the citizen's own scan, no grace re-open
         assert (again.screen, again.reason) == (Screen.THANKS, "repeat")
         assert rig.sim.unlock_count("A-1-03") == 1 and _refusals(rig) == []

@@ -25,7 +25,9 @@ from station import operations
 from station.kiosk import Screen
 from station.release.screens import STATE_REASONS
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+
+from .conftest import Rig, make_rig, stop_rig
 
 PIN = "4821"
 
@@ -52,7 +54,7 @@ def test_withdrawal_at_the_pin_pad_says_cancelled_and_opens_nothing(rig: Rig) ->
     assert asked.screen is Screen.PIN
     _move(rig, "AKTA-W", "cancelled")
     # The pad does not wait for a PIN that can no longer release anything: the kiosk says why.
-    wait_for(lambda: rig.counter.view.reason == "cancelled", what="the cancelled screen")
+    wait(lambda: rig.counter.view.reason == "cancelled", what="the cancelled screen")
     view = rig.counter.enter_pin(asked.session, PIN).result(timeout=10)
     assert view.reason != "internal" and view.screen is not Screen.OPEN
     assert rig.state("AKTA-W") == "cancelled"
@@ -196,7 +198,7 @@ class SessionMachine(RuleBasedStateMachine):
             return
         self.rig.sim.take_item(slot)
         self.rig.sim.close_door(slot)
-        wait_for(lambda: self._state(doc) is not JobState.RELEASED, what=f"{doc} settled")
+        wait(lambda: self._state(doc) is not JobState.RELEASED, what=f"{doc} settled")
 
     @invariant()
     def no_illegal_move_and_no_internal_error(self) -> None:

@@ -21,7 +21,9 @@ from station import operations, settling
 from station.errors import StationError
 from station.kiosk import Screen
 
-from .conftest import Rig, make_rig, stop_rig, wait_for
+from patience import wait
+
+from .conftest import Rig, make_rig, stop_rig
 
 BUS = "B:8a80:1x8"
 SLOT = "B-1-03"
@@ -70,7 +72,7 @@ def crashed(tmp_path: Path):
 
 def test_a_release_the_station_cannot_judge_becomes_a_staff_task(crashed: Rig) -> None:
     rig = crashed
-    wait_for(lambda: bool(_open(rig, settling.SLOT_CHECK)), what="the slot_check task")
+    wait(lambda: bool(_open(rig, settling.SLOT_CHECK)), what="the slot_check task")
     [task] = _open(rig, settling.SLOT_CHECK)
     assert task.slot_id == SLOT and "Open the slot with a technician" in task.message
     conn = rig.conn
@@ -88,13 +90,13 @@ def test_a_release_the_station_cannot_judge_becomes_a_staff_task(crashed: Rig) -
     finally:
         conn.close()
     assert not _open(rig, settling.SLOT_CHECK)
-    wait_for(lambda: SLOT not in rig.counter.flow.watches, what="the counter stops watching the door")
+    wait(lambda: SLOT not in rig.counter.flow.watches, what="the counter stops watching the door")
     assert rig.counter.view.reason != "internal"
 
 
 def test_paper_still_inside_waits_again_for_a_new_token(crashed: Rig) -> None:
     rig = crashed
-    wait_for(lambda: bool(_open(rig, settling.SLOT_CHECK)), what="the slot_check task")
+    wait(lambda: bool(_open(rig, settling.SLOT_CHECK)), what="the slot_check task")
     conn = rig.conn
     try:
         assert operations.paper_inside(conn, DOC, actor="operator:rina").state.value == "staged"
@@ -103,19 +105,19 @@ def test_paper_still_inside_waits_again_for_a_new_token(crashed: Rig) -> None:
         assert refused.value.http_status == 409
     finally:
         conn.close()
-    wait_for(lambda: SLOT not in rig.counter.flow.watches, what="the counter stops watching the door")
+    wait(lambda: SLOT not in rig.counter.flow.watches, what="the counter stops watching the door")
     view = rig.scan(rig.token(DOC))  # the back office issues a new token
     assert view.screen is Screen.OPEN, view
 
 
 def test_door_seen_open_then_shut_after_the_restart_is_collected(crashed: Rig) -> None:
     rig = crashed
-    wait_for(lambda: SLOT in rig.counter.flow.watches, what="the door watched again")
+    wait(lambda: SLOT in rig.counter.flow.watches, what="the door watched again")
     rig.sim.open_door(SLOT)
-    wait_for(lambda: rig.counter.flow.watches.get(SLOT) is not None and rig.counter.flow.watches[SLOT].intent is None,
+    wait(lambda: rig.counter.flow.watches.get(SLOT) is not None and rig.counter.flow.watches[SLOT].intent is None,
              what="the door seen open")
     rig.sim.close_door(SLOT)
-    wait_for(lambda: rig.state(DOC) == "collected", what="collected by the rule")
+    wait(lambda: rig.state(DOC) == "collected", what="collected by the rule")
     conn = rig.conn
     try:
         settling.check_open_acts(conn, 600, datetime.now(UTC))

@@ -26,7 +26,7 @@ from station import trust
 from station.control import ControlClient
 from station.simulate import Options, SimulatedStation
 
-from ..station.station_support import job, state, wait
+from station_support import job, state, wait
 
 
 def _readyz(sim: SimulatedStation) -> tuple[int, dict[str, Any]]:

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def test_seal_text_with_one_field_changed_fails(lab: Lab, capsys: pytest.Capture
     code, stdout, _ = run(capsys, "seal", "verify", rendered.seal, "--trust", str(lab.trust_path))
     assert code == 0
     assert json.loads(stdout)["fields"]["nama"] == data["nama"]
-    done = subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "station"), "seal", "verify",
+    done = subprocess.run([str(Path(sys.executable).with_name("station")), "seal", "verify",
                            "-", "--trust", str(lab.trust_path)], input=rendered.seal + "\n", capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -215,7 +216,7 @@ def test_render_refuses_bad_data_and_writes_nothing(lab: Lab, capsys: pytest.Cap
 def test_render_as_a_separate_process_never_shows_a_traceback(lab: Lab) -> None:
     out = lab.root / "doc.pdf"
     data = lab.write_data({**lab.example(), "nama": "\u202eevil"})
-    done = subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "station"),
+    done = subprocess.run([str(Path(sys.executable).with_name("station")),
                            *lab.render_args(lab.bundle(), data, out)], capture_output=True, text=True, timeout=120,
                           cwd=lab.root, check=False)
     assert done.returncode == 1

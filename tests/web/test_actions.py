@@ -192,7 +192,7 @@ def test_dispenser_retry_targets(station, client) -> None:
 def test_a_viewer_sees_no_field_name_a_nik_in_one_included(station, client) -> None:
     """(issue 21, point 10) Values were masked, names were not: a field named like this showed a NIK."""
     payload = json.dumps({"id": "JOB-NOTE", "data": {"nama": "Siti Nurhaliza",
-                                                     "catatan.3175046108240003": "ada"}})
+                                                     "catatan.3175046108240003": "ditulis-tangan"}})
     conn = station.conn()
     machine.create_job(conn, "JOB-NOTE", flow=Flow.LOCKER, template="akta-kelahiran", template_version=3,
                        payload=payload, pickup_expires="2026-12-31T09:00:00Z")
@@ -200,10 +200,10 @@ def test_a_viewer_sees_no_field_name_a_nik_in_one_included(station, client) -> N
     seen = client.get("/api/v1/jobs/JOB-NOTE", headers=station.auth("viewer"))
     assert seen.status_code == 200
     assert seen.json()["data"] == {"name-1": "S*** N********", "field-2": "[masked]"}
-    for text in ("3175046108240003", "catatan", "ada", "Siti"):
+    for text in ("3175046108240003", "catatan", "ditulis-tangan", "Siti"):
         assert text not in seen.text, text
     full = client.get("/api/v1/jobs/JOB-NOTE", headers=station.auth("operator")).json()
-    assert full["data"]["catatan.3175046108240003"] == "ada"  # operators see the document as it came
+    assert full["data"]["catatan.3175046108240003"] == "ditulis-tangan"  # operators see the document as it came
 
 
 def test_staff_settle_a_released_document_and_answer_a_tray_check(station, client) -> None:
