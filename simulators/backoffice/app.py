@@ -83,30 +83,30 @@ def create_app(office: BackOffice) -> FastAPI:
             return Response(status_code=400)
         return _answer(office.record_event(station, document_id, body))
 
-    @app.post("/api/v1/stations/{station}/complaints")
-    async def station_complaints(station: str, request: Request) -> Response:
+    async def station_body(station: str, request: Request) -> Any:
+        """The JSON body a station posts about itself, or the Response that refuses it."""
         trouble = await misbehave()
         if trouble is not None:
             return trouble
         if office.station_for(request.headers.get("authorization")) != station:
             return unauthorized()
         try:
-            body = json.loads(await request.body())
+            return json.loads(await request.body())
         except ValueError:
             return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+
+    @app.post("/api/v1/stations/{station}/complaints")
+    async def station_complaints(station: str, request: Request) -> Response:
+        body = await station_body(station, request)
+        if isinstance(body, Response):
+            return body
         return _answer(office.record_complaint(station, None, body))
 
     @app.post("/api/v1/stations/{station}/checkpoints")
     async def station_checkpoints(station: str, request: Request) -> Response:
-        trouble = await misbehave()
-        if trouble is not None:
-            return trouble
-        if office.station_for(request.headers.get("authorization")) != station:
-            return unauthorized()
-        try:
-            body = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"detail": "body is not JSON"}, status_code=400)
+        body = await station_body(station, request)
+        if isinstance(body, Response):
+            return body
         status, why = office.checkpoints.record(station, body)
         return Response(status_code=204) if why is None else JSONResponse({"detail": why}, status_code=status)
 

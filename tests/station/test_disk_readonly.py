@@ -76,6 +76,20 @@ def make_read_only(folder: Path) -> None:
     assert caught.value.errno == errno.EROFS
 
 
+def _ready_with_one_staged(station: SimulatedStation, user: str) -> tuple[httpx.Client, dict[str, str], Any, str, int]:
+    """The station ready and its one document staged: its web client, a viewer's header, the approval,
+    the slot, and how often that slot's door has opened so far (staff loaded it)."""
+    conn = spool.connect(station.cfg.spool_path)
+    viewer = {"Authorization": f"Bearer {add_user(conn, user, 'viewer')}"}
+    conn.close()
+    web = httpx.Client(base_url=f"http://127.0.0.1:{station.options.port}", timeout=10)
+    wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
+    [approval] = station.office.approvals()
+    wait(lambda: getattr(job(station, approval.id), "state", None) is JobState.STAGED, 180, "staged")
+    slot = job(station, approval.id).slot
+    return web, viewer, approval, slot, station.bus.unlock_count(slot)
+
+
 @pytest.mark.timeout(600)
 def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
         station_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -84,15 +98,7 @@ def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
                                        printer_ppm=600, seed=7, fast=True))
     station.start()
     try:
-        conn = spool.connect(station.cfg.spool_path)
-        viewer = {"Authorization": f"Bearer {add_user(conn, 'ro-test', 'viewer')}"}
-        conn.close()
-        web = httpx.Client(base_url=f"http://127.0.0.1:{station.options.port}", timeout=10)
-        wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
-        [approval] = station.office.approvals()
-        wait(lambda: getattr(job(station, approval.id), "state", None) is JobState.STAGED, 180, "staged")
-        slot = job(station, approval.id).slot
-        opened = station.bus.unlock_count(slot)
+        web, viewer, approval, slot, opened = _ready_with_one_staged(station, "ro-test")
 
         make_read_only(station_folder)
         started = time.monotonic()
@@ -170,15 +176,7 @@ def test_ext4_remounted_read_only_by_an_error_is_seen_and_the_alarm_held_in_memo
                                        printer_ppm=600, seed=8, fast=True))
     station.start()
     try:
-        conn = spool.connect(station.cfg.spool_path)
-        viewer = {"Authorization": f"Bearer {add_user(conn, 'ext4-test', 'viewer')}"}
-        conn.close()
-        web = httpx.Client(base_url=f"http://127.0.0.1:{station.options.port}", timeout=10)
-        wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
-        [approval] = station.office.approvals()
-        wait(lambda: getattr(job(station, approval.id), "state", None) is JobState.STAGED, 180, "staged")
-        slot = job(station, approval.id).slot
-        opened = station.bus.unlock_count(slot)
+        web, viewer, approval, slot, opened = _ready_with_one_staged(station, "ext4-test")
 
         trigger.write_text("issue 22\n")  # an ext4 error: the kernel remounts it read-only
         not_ready = wait(lambda: _get(web, "/readyz", 503), 30, "/readyz not ready")
