@@ -4,8 +4,8 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
-# The suite mostly waits (on devices, daemons, browsers): three workers share the machine.
-TEST_WORKERS ?= 3
+# The suite mostly waits (on devices, daemons, browsers): four workers share the two cores.
+TEST_WORKERS ?= 4
 STAMP   := $(VENV)/.installed-stamp
 PIP     := $(PY) -m pip --quiet --disable-pip-version-check
 UV_VERSION ?= 0.13.9

@@ -55,17 +55,20 @@ class ScannerSim:
         self.sent += 1
 
     def send_raw(self, data: bytes) -> None:
-        """Bytes as they are (a partial scan, noise), at wire speed; returns when the last is sent."""
+        """Bytes as they are (a partial scan, noise), at wire speed; returns when the last is sent.
+
+        One write, then the wire's time: a scanner's burst is never cut by this process being
+        descheduled mid-line (a real UART keeps sending while nobody runs), and scans still follow
+        each other no faster than the baud rate allows.
+        """
         with self._lock:
             if self.link.master is None:
                 raise StationError("the scanner simulator is not running")
             start = time.monotonic()
-            for index in range(len(data)):
-                due = start + (index + 1) * self.byte_time
-                delay = due - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                os.write(self.link.master, data[index:index + 1])
+            os.write(self.link.master, data)
+            delay = start + len(data) * self.byte_time - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
 
 
 def register_sim(group: argparse._SubParsersAction) -> None:

@@ -60,9 +60,14 @@ class LineSplitter:
         self._overflow = False
         return True
 
-    def feed(self, data: bytes, now: float) -> list[bytes]:
-        """Bytes that arrived at `now`; returns the lines they complete."""
-        self.expire(now)
+    def feed(self, data: bytes, now: float, *, arrived_after: float | None = None) -> list[bytes]:
+        """Bytes that arrived at `now`; returns the lines they complete.
+
+        `arrived_after`: the bytes may have waited in the port since then (a reader that was not
+        scheduled for a while reads them late); the partial line in hand is judged stale against
+        that moment, not against the late read.
+        """
+        self.expire(now if arrived_after is None else min(now, arrived_after))
         lines = []
         for byte in data:
             if byte in ENDS:

@@ -63,6 +63,7 @@ class SerialScanner:
     def read(self, timeout: float | None = None) -> Scan | None:
         """The next whole scan, or None if none came within `timeout` seconds (None: wait for ever)."""
         deadline = None if timeout is None else time.monotonic() + timeout
+        drained_at: float | None = None  # when the port's buffer was last seen empty
         while not self._ready:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -80,12 +81,17 @@ class SerialScanner:
                 continue
             now = time.monotonic()
             if data is None:
+                drained_at = now
                 self.splitter.expire(now)
                 continue
             if not data:
                 self._lost(PortVanished(f"scanner {self.path} disconnected"))
                 continue
-            self._ready.extend(Scan(decode_scan(line), now) for line in self.splitter.feed(data, now))
+            # Bytes read late (this thread was not scheduled) may have arrived in time: a busy machine
+            # must not cut a scan in two.
+            lines = self.splitter.feed(data, now, arrived_after=drained_at)
+            drained_at = now if len(data) < 4096 else drained_at
+            self._ready.extend(Scan(decode_scan(line), now) for line in lines)
         return self._ready.popleft()
 
     def __iter__(self) -> Iterator[Scan]:

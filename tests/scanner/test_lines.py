@@ -53,3 +53,13 @@ def test_an_overlong_line_is_dropped_whole() -> None:
 def test_decoding_never_fails() -> None:
     assert decode_scan("Ünïcode".encode()) == "Ünïcode"
     assert decode_scan(b"\xff\xfe") == "ÿþ"
+
+
+def test_bytes_read_late_by_a_busy_reader_still_finish_their_line() -> None:
+    """The reader was not scheduled for 4 s: the rest of the scan waited in the port all that time."""
+    splitter = LineSplitter(partial_timeout=0.3)
+    assert splitter.feed(b"MPP1:", 1.0) == []
+    assert splitter.feed(b"REST\n", 5.0, arrived_after=1.1) == [b"MPP1:REST"]
+    # Seen drained after the half line went stale: a new scan starts afresh.
+    assert splitter.feed(b"MPP1:HALF", 6.0) == []
+    assert splitter.feed(b"WHOLE\n", 7.0, arrived_after=6.5) == [b"WHOLE"]
