@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -154,3 +155,19 @@ def crashed_after_intent(conn: sqlite3.Connection, job_id: str) -> None:
     with spool.write(conn):
         machine.annotate(conn, job_id, "print.submitting", actor="system", details={"attempt": 1}, print_attempts=1)
         intents.record(conn, intents.Kind.PRINT, job=job_id, detail={"attempt": 1}, audited=False)
+
+
+@contextlib.contextmanager
+def forgotten_and_printed_again(conn: sqlite3.Connection, add_job: Callable[..., Job],
+                                job_id: str) -> Iterator[Job]:
+    """A job the printer forgot while printing it (it lost power with the station), printed again."""
+    printer = SimPrinter("slow", pages_per_minute=600)
+    try:
+        job = add_job(job_id, pages=2)
+        stage = stage_for(conn, printer)
+        drive(stage, lambda: states(conn)[job_id] == "printing")
+        printer.forget(get_job(conn, job.id).printer_job_id)
+        drive(stage, lambda: states(conn)[job_id] == "printed")
+        yield job
+    finally:
+        printer.close()

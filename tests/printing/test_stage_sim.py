@@ -13,7 +13,7 @@ from spool.jobs import get_job
 from spool.states import Flow, JobState
 from station.printing import PrintStage
 
-from .conftest import actions, crashed_after_intent, drive, sha256, stage_for, states
+from .conftest import actions, crashed_after_intent, drive, forgotten_and_printed_again, sha256, stage_for, states
 
 def all_in(conn, state: JobState, ids) -> bool:
     now = states(conn)
@@ -244,17 +244,9 @@ def test_a_spooler_sending_a_job_again_is_a_recorded_reprint(conn, add_job):
 
 
 def test_a_job_the_printer_forgot_is_printed_again_with_an_audit(conn, add_job):
-    printer = SimPrinter("slow", pages_per_minute=600)
-    try:
-        job = add_job("doc-forgot", pages=2)
-        stage = stage_for(conn, printer)
-        drive(stage, lambda: states(conn)["doc-forgot"] == "printing")
-        printer.forget(get_job(conn, job.id).printer_job_id)
-        drive(stage, lambda: states(conn)["doc-forgot"] == "printed")
+    with forgotten_and_printed_again(conn, add_job, "doc-forgot") as job:
         failed = [e.details["reason"] for e in audit.entries(conn, job=job.id) if e.action == "print.failed"]
         assert failed == ["printer-job-lost"] and "job.reprint" in actions(conn, job.id)
-    finally:
-        printer.close()
 
 
 # -- recovery after a station restart -----------------------------------------

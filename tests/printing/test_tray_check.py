@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from simulators.printer import SimPrinter
 
 from spool import alarms
-from spool.jobs import get_job
 from station import tray_check
 from station.errors import StationError
 
-from .conftest import actions, crashed_after_intent, drive, stage_for, states
+from .conftest import actions, crashed_after_intent, drive, forgotten_and_printed_again, stage_for, states
 
 
 def test_a_written_off_attempt_printed_again_asks_staff_to_check_the_tray(conn, add_job, sim):
@@ -37,16 +35,8 @@ def test_a_written_off_attempt_printed_again_asks_staff_to_check_the_tray(conn, 
 
 def test_a_job_the_printer_forgot_and_printed_again_asks_staff_to_check_the_tray(conn, add_job):
     """The issue's case: the printer lost power with the station and forgot the job it was printing."""
-    printer = SimPrinter("slow", pages_per_minute=600)
-    try:
-        job = add_job("doc-forgot", pages=2)
-        stage = stage_for(conn, printer)
-        drive(stage, lambda: states(conn)["doc-forgot"] == "printing")
-        printer.forget(get_job(conn, job.id).printer_job_id)
-        drive(stage, lambda: states(conn)["doc-forgot"] == "printed")
+    with forgotten_and_printed_again(conn, add_job, "doc-forgot") as job:
         [task] = tray_check.open_checks(conn, job.id)
         assert "extra copy of document doc-forgot" in task.message
         tray_check.confirm(conn, job.id, found=False, actor="operator:rina")
         assert "print.extra_copy_none" in actions(conn, job.id)
-    finally:
-        printer.close()

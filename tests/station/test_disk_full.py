@@ -14,11 +14,10 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from station_support import wait
+from station_support import answer, kiosk_on, wait
 
 import spool
 from spool import alarms
@@ -81,25 +80,25 @@ def test_a_full_disk_is_seen_through_readyz_metrics_and_kiosk_and_clears(
         conn.close()
         base = f"http://127.0.0.1:{station.options.port}"
         web = httpx.Client(base_url=base, timeout=10)
-        wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
+        wait(lambda: answer(web, "/readyz", 200), 120, "the station ready")
         wait(lambda: station.counts().get("staged") == 2, 180, "two documents staged")
 
         fill(small_disk / "filler")
-        not_ready = wait(lambda: _get(web, "/readyz", 503), 60, "/readyz not ready")
+        not_ready = wait(lambda: answer(web, "/readyz", 503), 60, "/readyz not ready")
         # Named by whichever the station saw first: the free space under its threshold, or a write that
         # the full disk refused (issue 22's probe, or the spool's own write).
         assert not_ready["disk"] is False, not_ready
         assert ("disk critical on the station volume" in not_ready["detail"]
                 or "cannot be written: no space left" in not_ready["detail"]), not_ready["detail"]
         assert wait(lambda: level(web.get("/metrics").text) == 2, 30, "metrics: station volume critical")
-        kiosk = wait(lambda: _screen(web, viewer, "out_of_service"), 30, "the kiosk out of service")
+        kiosk = wait(lambda: kiosk_on(web, viewer, "out_of_service"), 30, "the kiosk out of service")
         assert kiosk["message"]["id"] and kiosk["message"]["en"]
 
         (small_disk / "filler").unlink()
-        ready = wait(lambda: _get(web, "/readyz", 200), 60, "/readyz ready again")
+        ready = wait(lambda: answer(web, "/readyz", 200), 60, "/readyz ready again")
         assert ready["disk"] is True
         assert wait(lambda: level(web.get("/metrics").text) == 0, 30, "metrics: station volume ok")
-        wait(lambda: _screen(web, viewer, "idle"), 30, "the kiosk serving again")
+        wait(lambda: kiosk_on(web, viewer, "idle"), 30, "the kiosk serving again")
         web.close()
     finally:
         station.stop()
@@ -113,19 +112,3 @@ def test_a_full_disk_is_seen_through_readyz_metrics_and_kiosk_and_clears(
     verify = subprocess.run([STATION, "audit", "verify", "--config", str(station.config_path)],
                             capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0, verify.stdout + verify.stderr
-
-
-def _get(web: httpx.Client, path: str, status: int) -> dict[str, Any] | None:
-    try:
-        reply = web.get(path)
-    except httpx.HTTPError:
-        return None
-    return reply.json() if reply.status_code == status else None
-
-
-def _screen(web: httpx.Client, headers: dict[str, str], screen: str) -> dict[str, Any] | None:
-    try:
-        view = web.get("/api/v1/kiosk", headers=headers).json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return view if view.get("screen") == screen else None

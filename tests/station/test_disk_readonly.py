@@ -28,7 +28,7 @@ from typing import Any
 
 import httpx
 import pytest
-from station_support import job, wait
+from station_support import answer, job, kiosk_on, wait
 
 import spool
 from spool import alarms
@@ -83,7 +83,7 @@ def _ready_with_one_staged(station: SimulatedStation, user: str) -> tuple[httpx.
     viewer = {"Authorization": f"Bearer {add_user(conn, user, 'viewer')}"}
     conn.close()
     web = httpx.Client(base_url=f"http://127.0.0.1:{station.options.port}", timeout=10)
-    wait(lambda: _get(web, "/readyz", 200), 120, "the station ready")
+    wait(lambda: answer(web, "/readyz", 200), 120, "the station ready")
     [approval] = station.office.approvals()
     wait(lambda: getattr(job(station, approval.id), "state", None) is JobState.STAGED, 180, "staged")
     slot = job(station, approval.id).slot
@@ -102,21 +102,21 @@ def test_a_read_only_station_folder_is_an_outage_and_the_station_resumes(
 
         make_read_only(station_folder)
         started = time.monotonic()
-        not_ready = wait(lambda: _get(web, "/readyz", 503), 30, "/readyz not ready")
+        not_ready = wait(lambda: answer(web, "/readyz", 503), 30, "/readyz not ready")
         seen_s = time.monotonic() - started
         assert not_ready["disk"] is False
         assert "cannot be written: read-only file system" in not_ready["detail"], not_ready
         print(f"read-only seen by /readyz after {seen_s:.2f} s (disk watch interval {CHECK_SECONDS} s)")
         alarm = wait(lambda: _open_alarm(station, "disk.unwritable"), 30, "the critical alarm raised")
         assert alarm["severity"] == "critical" and "read-only" in alarm["message"]
-        kiosk = wait(lambda: _screen(web, viewer, "out_of_service"), 30, "the kiosk out of service")
+        kiosk = wait(lambda: kiosk_on(web, viewer, "out_of_service"), 30, "the kiosk out of service")
         assert kiosk["reason"] == "disk_unwritable"
         station.scanner.send(approval.token)  # a citizen comes: nothing opens, nothing is spent
 
         lift(station_folder)  # writable again
-        ready = wait(lambda: _get(web, "/readyz", 200), 60, "/readyz ready again")
+        ready = wait(lambda: answer(web, "/readyz", 200), 60, "/readyz ready again")
         assert ready["disk"] is True
-        wait(lambda: _screen(web, viewer, "idle"), 30, "the kiosk serving again")
+        wait(lambda: kiosk_on(web, viewer, "idle"), 30, "the kiosk serving again")
         assert station.bus.unlock_count(slot) == opened  # nothing opened while out of service
         assert job(station, approval.id).state is JobState.STAGED  # and the token was not spent
 
@@ -179,14 +179,14 @@ def test_ext4_remounted_read_only_by_an_error_is_seen_and_the_alarm_held_in_memo
         web, viewer, approval, slot, opened = _ready_with_one_staged(station, "ext4-test")
 
         trigger.write_text("issue 22\n")  # an ext4 error: the kernel remounts it read-only
-        not_ready = wait(lambda: _get(web, "/readyz", 503), 30, "/readyz not ready")
+        not_ready = wait(lambda: answer(web, "/readyz", 503), 30, "/readyz not ready")
         # SQLite says "disk I/O error" for a write to a file open before the remount; the probe says EROFS.
         assert "cannot be written: " in not_ready["detail"], not_ready
         held = wait(lambda: _gauge(web, "station_disk_alarms_unwritten") or None, 30, "the alarm held in memory")
         assert held >= 1 and _gauge(web, "station_disk_writable") == 0
-        wait(lambda: _screen(web, viewer, "out_of_service"), 30, "the kiosk out of service")
+        wait(lambda: kiosk_on(web, viewer, "out_of_service"), 30, "the kiosk out of service")
         station.scanner.send(approval.token)
-        wait(lambda: _screen(web, viewer, "out_of_service"), 30, "still out of service after a scan")
+        wait(lambda: kiosk_on(web, viewer, "out_of_service"), 30, "still out of service after a scan")
         assert station.bus.unlock_count(slot) == opened  # nothing opened
         web.close()
     finally:
@@ -201,14 +201,6 @@ def _gauge(web: httpx.Client, name: str) -> float | None:
     return None
 
 
-def _get(web: httpx.Client, path: str, status: int) -> dict[str, Any] | None:
-    try:
-        reply = web.get(path)
-    except httpx.HTTPError:
-        return None
-    return reply.json() if reply.status_code == status else None
-
-
 def _open_alarm(station: SimulatedStation, kind: str) -> dict[str, Any] | None:
     """An open alarm of `kind`, as `station alarms list` shows it through the running daemon."""
     done = subprocess.run([STATION, "alarms", "list", "--json", "--config", str(station.config_path)],
@@ -216,11 +208,3 @@ def _open_alarm(station: SimulatedStation, kind: str) -> dict[str, Any] | None:
     if done.returncode != 0:
         return None
     return next((a for a in json.loads(done.stdout) if a.get("kind") == kind), None)
-
-
-def _screen(web: httpx.Client, headers: dict[str, str], screen: str) -> dict[str, Any] | None:
-    try:
-        view = web.get("/api/v1/kiosk", headers=headers).json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return view if view.get("screen") == screen else None
