@@ -6,7 +6,7 @@ from collections import Counter as Tally
 from typing import Any, Protocol
 
 import spool
-from spool import alarms, audit, jobs
+from spool import alarms, audit, intents, jobs
 
 from . import checkpoint, tray_check, trust
 from .config import Config
@@ -52,7 +52,13 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
         # (issue 22) documents whose tray the station asked staff to check, and what is still asked
         tray_tasks = {a.job_id for a in alarms.list_alarms(conn, limit=100_000) if a.kind == tray_check.EXTRA_COPY}
         tray_open = sorted({a.job_id or "" for a in alarms.open_alarms(conn, tray_check.EXTRA_COPY)})
-        states = {j.id: j.state for j in jobs.list_jobs(conn, limit=100_000)}
+        listed = jobs.list_jobs(conn, limit=100_000)
+        states = {j.id: j.state for j in listed}
+        # Which lock bus each document was collected from: the slot its citizen's last unlock was for
+        # (named BUS-BOARD-LOCK).
+        unlocked = {j.id: [i.slot for i in intents.of_job(conn, j.id, intents.Kind.UNLOCK) if i.slot]
+                    for j in listed if j.state.value == "collected"}
+        by_bus = Tally(slots[-1].split("-", 1)[0] for slots in unlocked.values() if slots)
     finally:
         conn.close()
     paper = station.world.paper
@@ -71,6 +77,7 @@ def report(station: SimulatedStation) -> tuple[dict[str, Any], bool]:
         "documents": len(wanted),
         "documents_by_kind": dict(Tally(a.kind for a in station.office.approvals())),
         "counts": station.counts(),
+        "collected_by_bus": dict(sorted(by_bus.items())),
         "audit_intact": verdict.ok, "audit_entries": verdict.count, "audit_problem": verdict.reason,
         "checkpoints_verified": checkpoints_ok, "checkpoint_problems": problems,
         # Counted from the doors: a door (or the shutter) seen open twice on one document's paper.
