@@ -59,7 +59,7 @@ FAST := not integration and not slow and not browser and not cups
 check: setup
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check station spool drivers simulators tests bench scripts
-	MPP_FAST_TIER=1 HYPOTHESIS_PROFILE=dev $(PY) -m pytest -q -n 2 -m "$(FAST)"
+	MPP_FAST_TIER=1 HYPOTHESIS_PROFILE=dev $(PY) -m pytest -q -n 4 --dist worksteal -m "$(FAST)"
 
 test-latest: system-packages
 	sh scripts/test-latest.sh

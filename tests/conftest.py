@@ -54,6 +54,8 @@ ONE_BY_ONE = ("tests/station/test_end_to_end.py",)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if os.environ.get("MPP_FAST_TIER"):
+        return None  # `make check`: short in-process tests, one by one to whichever worker is free
     from xdist.scheduler import LoadScopeScheduling
 
     class ModulesAndLongRuns(LoadScopeScheduling):

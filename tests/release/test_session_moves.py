@@ -114,6 +114,7 @@ class SessionMachine(RuleBasedStateMachine):
         for doc, slot in DOCS.items():
             self.rig.stage(doc, slot, pin=PIN)
         self.pending: tuple[str, str] | None = None  # (doc, session) at the pad
+        self.locked: set[str] = set()  # documents whose PIN was wrong too often: they go to staff
         self.illegal: list[str] = []
         original = machine.transition
 
@@ -141,7 +142,10 @@ class SessionMachine(RuleBasedStateMachine):
     def scan(self, doc: str) -> None:
         before = self._state(doc)
         view = self.rig.scan(self.rig.token(doc, pin=True))
-        if before is JobState.STAGED:
+        if before is JobState.STAGED and doc in self.locked:
+            assert view.screen is Screen.PIN or view.reason == "pin_locked", view
+            self.pending = (doc, view.session) if view.screen is Screen.PIN else None
+        elif before is JobState.STAGED:
             assert view.screen is Screen.PIN, view
             self.pending = (doc, view.session)
         else:
@@ -158,7 +162,9 @@ class SessionMachine(RuleBasedStateMachine):
             self.pending = None
         elif before is JobState.STAGED:
             assert view.screen is Screen.PIN or view.reason == "pin_locked", view
-            self.pending = None if view.reason == "pin_locked" else self.pending
+            if view.reason == "pin_locked":
+                self.locked.add(doc)
+                self.pending = None
         else:
             assert view.reason in _TRUE_SCREENS, view
             self.pending = None

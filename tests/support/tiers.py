@@ -4,7 +4,7 @@
 station: it deselects the markers `integration`, `slow`, `browser` and `cups`.
 Tests mark themselves where they can (`pytestmark`); the modules listed in
 `INTEGRATION` below start child processes in their fixtures or helpers and are
-marked here, in one place.
+marked here, in one place, as are the in-process tests that are `SLOW` by nature.
 
 The guard: with `MPP_FAST_TIER=1` (as `make check` sets it), a test that starts
 a child process anyway fails and says to mark it. With `MPP_TIER_AUDIT=FILE`,
@@ -88,6 +88,19 @@ INTEGRATION: tuple[str, ...] = (
     "tests/web/test_station_browser.py",
 )
 
+# In process, but long by nature: a lock bus's timeouts at wire speed (silent boards, late replies,
+# power cycles) and the release state machine's random days. They run in `make test` only.
+SLOW: tuple[str, ...] = (
+    "tests/locks/test_faults.py",
+    "tests/release/test_release_stateful.py",
+    "tests/locks/test_unlock.py::test_unknown_outcome_is_never_sent_again",
+    "tests/release/test_loading.py::test_a_latch_that_does_not_open_takes_its_slot_out_of_service",
+    "tests/release/test_loading.py::test_a_door_that_opens_late_for_loading_is_still_staged",
+    "tests/backoffice/test_feed.py::test_every_misbehaviour_at_once_then_calm",
+    "tests/web/test_openapi_fuzz.py",  # schemathesis over the whole API
+)
+
+_WHOLE_MODULES = frozenset(entry for entry in (*INTEGRATION, *SLOW) if "::" not in entry)
 _spawned: list[str] = []
 
 
@@ -108,10 +121,21 @@ def pytest_configure(config: pytest.Config) -> None:
         _watch(os, "fork")
 
 
+def pytest_ignore_collect(collection_path: Any, config: pytest.Config) -> bool | None:
+    """In the fast tier, a module that is integration or slow as a whole is not even imported."""
+    if not os.environ.get("MPP_FAST_TIER"):
+        return None
+    relative = str(collection_path.relative_to(config.rootpath)) if collection_path.is_relative_to(
+        config.rootpath) else ""
+    return True if relative in _WHOLE_MODULES else None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(INTEGRATION):
             item.add_marker(pytest.mark.integration)
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.hookimpl(hookwrapper=True)
