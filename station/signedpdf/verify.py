@@ -104,6 +104,11 @@ _TRUST_MESSAGES = {
     "pdf_key_usage": "the signer's certificate is not for signing documents",
 }
 
+# What a parser may raise for bytes that are not a well-formed PDF: a refusal, never a crash (a
+# number like `..28` raises decimal's InvalidOperation, an ArithmeticError).
+PARSE_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError,
+                ArithmeticError)
+
 
 def verify_pdf(data: bytes, bundle: Bundle, *, limits: Limits | None = None, now: datetime | None = None,
                signer_oids: tuple[str, ...] = DOCUMENT_SIGNING_OIDS) -> Verdict:
@@ -131,7 +136,7 @@ def _read(data: bytes) -> PdfFileReader:
         return PdfFileReader(io.BytesIO(data), strict=True)
     except PdfDecodeLimitError:
         raise PdfRefused("pdf_hostile", "a stream decodes to more than the limits allow") from None
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, RecursionError) as err:
+    except PARSE_ERRORS as err:
         raise PdfRefused("pdf_malformed", f"does not parse: {type(err).__name__}") from None
 
 
@@ -142,7 +147,7 @@ def _inspect(reader: PdfFileReader, limits: Limits) -> int:
         raise
     except PdfDecodeLimitError:
         raise PdfRefused("pdf_hostile", "a stream decodes to more than the limits allow") from None
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as err:
+    except PARSE_ERRORS as err:
         raise PdfRefused("pdf_malformed", f"does not parse: {type(err).__name__}") from None
 
 
@@ -152,7 +157,7 @@ def _check_signatures(reader: PdfFileReader, data: bytes, bundle: Bundle, now: d
     try:
         embedded = list(reader.embedded_signatures)
         signatures = [s for s in embedded if s.sig_object_type == "/Sig"]
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+    except PARSE_ERRORS as err:
         raise PdfRefused("pdf_malformed", f"its signature fields do not parse: {type(err).__name__}") from None
     if not signatures:
         raise PdfRefused("pdf_unsigned", "the PDF carries no signature")
@@ -178,7 +183,7 @@ def _dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
         return DocumentSecurityStore.read_dss(reader)
     except NoDSSFoundError:
         return None
-    except (PdfError, ValueError, KeyError, TypeError) as err:
+    except PARSE_ERRORS as err:
         raise PdfRefused("pdf_malformed", f"its validation data does not parse: {type(err).__name__}") from None
 
 

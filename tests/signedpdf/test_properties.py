@@ -53,6 +53,26 @@ def test_no_change_to_a_signed_byte_is_accepted(position, delta):
     assert not verify_pdf(bytes(forged), BUNDLE).accepted
 
 
+@pytest.mark.parametrize("where", ["_read", "inspect"])
+def test_a_number_that_is_not_one_is_refused_not_raised(monkeypatch, where):
+    """A signed byte changed so that a header read `.1 0 obj`: pyHanko's parser raised decimal's
+    InvalidOperation (an ArithmeticError), which escaped the verifier. Found by the property above in a
+    CI run; the document is signed afresh each run, so the parser's error is put in its place here."""
+    from decimal import InvalidOperation
+
+    import station.signedpdf.verify as verify
+
+    def broken(*args, **kwargs):
+        raise InvalidOperation("[<class 'decimal.ConversionSyntax'>]")
+
+    if where == "_read":
+        monkeypatch.setattr(verify, "PdfFileReader", broken)
+    else:
+        monkeypatch.setattr(verify, "inspect", broken)
+    verdict = verify_pdf(GOOD, BUNDLE)
+    assert verdict.reason == "pdf_malformed", verdict
+
+
 def _escape(name: str, mask: list[bool]) -> bytes:
     return b"".join(b"#%02X" % ord(c) if escaped else c.encode() for c, escaped in zip(name, mask, strict=False))
 
