@@ -152,7 +152,7 @@ class CounterPart:
         self.counter.resume_watches()
         self.devices.start_scanner(self.counter.scan)
         for op, handler in (("kiosk", self._kiosk), ("scan", self._scan), ("pin", self._pin),
-                            ("report_problem", self._report_problem)):
+                            ("report_problem", self._report_problem), ("scan_noise", self._scan_noise)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -160,6 +160,11 @@ class CounterPart:
 
     async def _kiosk(self, args: dict, actor: str) -> dict:
         return self.counter.view.as_event()
+
+    async def _scan_noise(self, args: dict, actor: str) -> dict:
+        """The noise lines dropped since the daemon started, by why (asked at each scrape: exact even when
+        the web process was not listening when they came)."""
+        return dict(self.counter.repeats.noise_seen)  # a plain dict copy: atomic under the GIL
 
     async def _scan(self, args: dict, actor: str) -> dict:
         text = args.get("text")

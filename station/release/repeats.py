@@ -38,8 +38,8 @@ class Repeats:
         self.window_s = window_s
         self._scanned: tuple[str, bytes] | None = None  # (session id, text key) of the scan in progress
         self._released: dict[bytes, float] = {}
-        # Noise lines dropped since the daemon started, by why: each event carries them all, so a
-        # subscriber that missed some events (a burst, a web process restarted) still counts exactly.
+        # Noise lines dropped since the daemon started, by why: /metrics asks for them at each scrape
+        # (control op `scan_noise`), so lines no page was listening for are counted all the same.
         self.noise_seen: Counter[str] = Counter()
 
     def scanned(self, session_id: str, text: str) -> None:
@@ -78,7 +78,7 @@ def not_a_scan(repeats: Repeats, text: str, current: KioskView, publish: Callabl
     word = noise(text)
     if word is not None:
         repeats.noise_seen[word] += 1
-        publish("scan_noise", {"reason": word, "totals": dict(repeats.noise_seen)})  # the metric
+        publish("scan_noise", {"reason": word, "totals": dict(repeats.noise_seen)})  # for live pages
         if not typed:
             return current  # dropped: the screen stays as it is
     if repeats.repeat(text, time.monotonic()):

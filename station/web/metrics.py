@@ -6,7 +6,8 @@ Three sources, one exposition:
   counters taken from the audit chain (exact across restarts);
 - the daemon, asked over its control socket at scrape time (bounded by a
   timeout; `station_daemon_up 0` when it does not answer): devices, the
-  printer's blocking reasons, lock buses, the back-office feed;
+  printer's blocking reasons, lock buses, the back-office feed, the
+  scanner noise lines dropped;
 - the daemon's event stream, relayed to this process: the release latency
   and PIN-entry histograms and the refusals by reason. These live in this
   process's memory and start from zero when it restarts, which Prometheus's
@@ -68,6 +69,7 @@ class DaemonFacts:
     devices: dict[str, Any] | None
     backoffice: dict[str, Any] | None
     disk: dict[str, Any] | None = None
+    scan_noise: dict[str, Any] | None = None
 
 
 class StationMetrics:
@@ -85,10 +87,6 @@ class StationMetrics:
             buckets=PIN_BUCKETS, registry=self.events)
         self.refusals = Counter("station_release_refusals", "Scans refused, by reason (PROTOCOLS.md section 4).",
                                 ["reason"], registry=self.events)
-        # (issue 22) Lines that are not tokens at all: dropped before any refusal, never toward a lockout.
-        # The daemon's own totals, from its latest event: exact even when the relay dropped some events.
-        self.scan_noise = _NoiseTotals()
-        self.events.register(self.scan_noise)
 
     def observe_event(self, kind: str, data: dict[str, Any], at: float | None = None) -> None:
         """Take what matters from a daemon event (called by the event relay; `at` is the daemon's stamp)."""
@@ -98,8 +96,6 @@ class StationMetrics:
                 self.release_latency.observe(float(latency))
             if _plausible(pin):
                 self.pin_entry.observe(float(pin))
-        elif kind == "scan_noise":
-            self.scan_noise.take(data.get("totals"))
         elif kind == "kiosk" and data.get("screen") in _REFUSAL_SCREENS and data.get("reason"):
             reason = data["reason"]
             self.refusals.labels(reason if reason in REFUSAL_REASONS else "other").inc()
@@ -120,8 +116,9 @@ class StationMetrics:
                 return None
             return reply if isinstance(reply, dict) else None
 
-        devices, backoffice, disk = await asyncio.gather(ask("devices"), ask("backoffice"), ask("disk"))
-        return DaemonFacts(devices, backoffice, disk)
+        devices, backoffice, disk, noise = await asyncio.gather(ask("devices"), ask("backoffice"), ask("disk"),
+                                                                 ask("scan_noise"))
+        return DaemonFacts(devices, backoffice, disk, noise)
 
     def exposition(self, facts: DaemonFacts) -> bytes:
         """The text of one scrape (reads the spool: call it off the event loop)."""
@@ -146,26 +143,22 @@ class _Scrape:
             yield from collector.collect()
 
 
-class _NoiseTotals:
-    """`station_scanner_noise_lines_total` by reason, as the daemon counted them since it started."""
+def _noise_family(totals: dict[str, Any] | None) -> Metric:
+    """(issue 22) Scanner lines that are not tokens at all, as the daemon counted them since it started.
 
-    def __init__(self) -> None:
-        self.totals: dict[str, float] = {}
-
-    def take(self, totals: Any) -> None:
-        if isinstance(totals, dict):  # the latest event wins: a daemon that restarted starts again from zero
-            self.totals = {reason if reason in NOISE_REASONS else "other": float(count)
-                           for reason, count in totals.items() if _plausible_count(count)}
-
-    def describe(self) -> Iterator[Metric]:
-        return iter(())
-
-    def collect(self) -> Iterator[Metric]:
-        family = CounterMetricFamily("station_scanner_noise_lines", "Scanner lines dropped as not a token at all,"
-                                     " by why: no_prefix, control_bytes, too_short.", labels=["reason"])
-        for reason, count in sorted(self.totals.items()):
-            family.add_metric([reason], count)
-        yield family
+    Asked at scrape time, not taken from events: lines that came while this web process was starting or
+    its relay reconnecting are counted all the same.
+    """
+    family = CounterMetricFamily("station_scanner_noise_lines", "Scanner lines dropped as not a token at all,"
+                                 " by why: no_prefix, control_bytes, too_short.", labels=["reason"])
+    counts: dict[str, float] = {}
+    for reason, count in (totals or {}).items():
+        if _plausible_count(count):
+            word = reason if reason in NOISE_REASONS else "other"
+            counts[word] = counts.get(word, 0.0) + float(count)
+    for reason, count in sorted(counts.items()):
+        family.add_metric([reason], count)
+    return family
 
 
 def _plausible_count(count: Any) -> bool:
@@ -190,6 +183,7 @@ class _DaemonCollector:
         if stamp is not None:
             feed.add_metric([], stamp)
         yield feed
+        yield _noise_family(self.facts.scan_noise)
 
 
 def _device_families(devices: dict[str, Any]) -> Iterator[Metric]:

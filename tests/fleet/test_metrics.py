@@ -281,3 +281,17 @@ def test_a_state_changed_behind_the_audit_is_healed_by_the_recount(station, capl
     text = metrics.exposition(DaemonFacts(None, None)).decode()
     assert value(text, "station_jobs", state="received") == 0 and value(text, "station_jobs", state="rendered") == 1
     assert "drifted from the audit chain" in caplog.text
+
+
+def test_scanner_noise_is_the_daemons_own_count_at_the_scrape(station) -> None:
+    """Noise comes from the daemon at the scrape (no event needed); nonsense from it is not a count."""
+    cfg, _, _ = station
+    metrics = StationMetrics(cfg)
+    noise = {"no_prefix": 7, "control_bytes": 2, "too_short": True, "surprise": 3, "huge": 2**60, "neg": -1}
+    text = metrics.exposition(DaemonFacts(DEVICES, BACKOFFICE, scan_noise=noise)).decode()
+    assert value(text, "station_scanner_noise_lines_total", reason="no_prefix") == 7
+    assert value(text, "station_scanner_noise_lines_total", reason="control_bytes") == 2
+    assert value(text, "station_scanner_noise_lines_total", reason="other") == 3  # an unknown word, once
+    assert ("station_scanner_noise_lines_total", (("reason", "too_short"),)) not in samples(text)
+    silent = metrics.exposition(DaemonFacts(None, None)).decode()  # a daemon that does not answer: no count
+    assert not [key for key in samples(silent) if key[0] == "station_scanner_noise_lines_total"]
