@@ -143,7 +143,7 @@ class _Scrape:
             yield from collector.collect()
 
 
-def _noise_family(totals: dict[str, Any] | None) -> Metric:
+def _noise_family(totals: Any) -> Metric:
     """(issue 22) Scanner lines that are not tokens at all, as the daemon counted them since it started.
 
     Asked at scrape time, not taken from events: lines that came while this web process was starting or
@@ -152,7 +152,7 @@ def _noise_family(totals: dict[str, Any] | None) -> Metric:
     family = CounterMetricFamily("station_scanner_noise_lines", "Scanner lines dropped as not a token at all,"
                                  " by why: no_prefix, control_bytes, too_short.", labels=["reason"])
     counts: dict[str, float] = {}
-    for reason, count in (totals or {}).items():
+    for reason, count in (totals.items() if isinstance(totals, dict) else ()):
         if _plausible_count(count):
             word = reason if reason in NOISE_REASONS else "other"
             counts[word] = counts.get(word, 0.0) + float(count)

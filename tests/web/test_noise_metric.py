@@ -1,31 +1,27 @@
-"""The scanner-noise counter is exact even when the event relay drops events (a burst, a slow web process)."""
+"""The scanner-noise counter is the daemon's own count, asked at the scrape: no event has to arrive."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, generate_latest
-
 from station.kiosk import KioskView, Screen
 from station.release.repeats import Repeats, not_a_scan
-from station.web.metrics import _NoiseTotals
+from station.web.metrics import DaemonFacts, _DaemonCollector
 
 
-def test_the_last_event_alone_carries_every_line_counted() -> None:
-    repeats, events = Repeats(), []
+def _counted(scan_noise: object) -> dict[str, float]:
+    families = _DaemonCollector(DaemonFacts(None, None, scan_noise=scan_noise)).collect()  # type: ignore[arg-type]
+    return {sample.labels["reason"]: sample.value for family in families
+            if family.name == "station_scanner_noise_lines" for sample in family.samples}
+
+
+def test_every_line_dropped_is_counted_with_no_event_seen() -> None:
+    repeats = Repeats()
     for line in ["4006381333931"] * 7 + ["MPP1:HALF"] * 3 + ["a\x07b" * 20] * 2:
-        not_a_scan(repeats, line, KioskView(Screen.IDLE), lambda kind, data: events.append(data), lambda v: v)
-    totals = _NoiseTotals()
-    totals.take(events[-1]["totals"])  # the 11 events before it were dropped on the way
-    registry = CollectorRegistry()
-    registry.register(totals)
-    text = generate_latest(registry).decode()
-    counted = {line.split('"')[1]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith("station_scanner_noise_lines_total{")}
-    assert sum(counted.values()) == 12 and len(events) == 12, (counted, text)
+        not_a_scan(repeats, line, KioskView(Screen.IDLE), lambda kind, data: None, lambda v: v)  # events lost
+    # What the daemon's `scan_noise` control op answers.
+    assert _counted(dict(repeats.noise_seen)) == {"no_prefix": 7, "too_short": 3, "control_bytes": 2}
 
 
 def test_totals_that_are_not_counts_are_ignored() -> None:
-    totals = _NoiseTotals()
-    totals.take({"no_prefix": 3, "too_short": -1, "control_bytes": "7", "other": True})
-    assert totals.totals == {"no_prefix": 3.0}
-    totals.take("garbage")
-    assert totals.totals == {"no_prefix": 3.0}
+    assert _counted({"no_prefix": 3, "too_short": -1, "control_bytes": "7", "other": True}) == {"no_prefix": 3.0}
+    assert _counted("garbage") == {}
+    assert _counted(None) == {}
