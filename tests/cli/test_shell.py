@@ -4,34 +4,24 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
-from patience import interrupt, wait
+from patience import wait
+from simulation_child import STATION, SimulationChild
 
 import spool
 from spool import alarms, audit, jobs, machine
 from spool.states import Flow, JobState
 
-STATION = [sys.executable, "-c", "from station.cli import entry; entry()"]
 
-
-class Simulation:
+class Simulation(SimulationChild):
     """`station simulate --port 0 --dir D` in a child process, until stopped."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.process = subprocess.Popen(
-            [*STATION, "simulate", "--dir", str(folder), "--port", "0", "--documents", "3", "--seed", "5",
-             "--pin-ratio", "0", "--quiet"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        threading.Thread(target=lambda: [self.lines.put(line) for line in self.process.stdout], daemon=True).start()
+        super().__init__(folder, "--port", "0", "--documents", "3", "--seed", "5", "--pin-ratio", "0", "--quiet")
 
     def station(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `station ARGS` against this station, as technician 'budi'."""
@@ -41,15 +31,13 @@ class Simulation:
     def conn(self):
         return spool.connect(self.folder / "spool.db")
 
-    def stop(self) -> None:
-        interrupt(self.process)
-
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
     sim = Simulation(tmp_path_factory.mktemp("shell") / "station")
     try:
         def staged() -> list[jobs.Job] | None:
+            sim.check()
             if not (sim.folder / "spool.db").exists():
                 return None
             conn = sim.conn()
@@ -58,7 +46,10 @@ def sim(tmp_path_factory):
             finally:
                 conn.close()
             return found if len(found) == 3 else None
-        wait(staged, 90, "three documents staged")
+        try:
+            wait(staged, 180, "three documents staged")
+        except AssertionError as err:
+            raise AssertionError(f"{err}\nthe simulation printed:\n{sim.tail()}") from None
         yield sim
     finally:
         sim.stop()

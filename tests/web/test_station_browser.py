@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import queue
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from patience import interrupt, wait
+from patience import wait
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from simulation_child import SimulationChild
 from webtest_browser import only_local, screenshot
 
 import spool
@@ -36,28 +35,19 @@ new MutationObserver(note).observe(main, {attributes: true, childList: true, sub
 """
 
 
-class Simulation:
+class Simulation(SimulationChild):
     """`station simulate` in a child process: its port, its folder, its command line."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
         self.url = ""
         self.kiosk_url = ""  # with the kiosk key: pairs the browser
-        self.replies: queue.Queue[str] = queue.Queue()
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from station.cli import entry; entry()", "simulate", "--dir", str(folder),
-             "--port", "0", "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        threading.Thread(target=self._read, daemon=True).start()
+        super().__init__(folder, "--port", "0", "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet",
+                         stdin=True, on_line=self._note_address)
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            found = re.search(r"kiosk\s+((http://127\.0\.0\.1:\d+)/kiosk\S*)", line)
-            if found:
-                self.url, self.kiosk_url = found.group(2), found.group(1)
-            self.replies.put(line.rstrip("\n"))
+    def _note_address(self, line: str) -> None:
+        found = re.search(r"kiosk\s+((http://127\.0\.0\.1:\d+)/kiosk\S*)", line)
+        if found:
+            self.url, self.kiosk_url = found.group(2), found.group(1)
 
     def command(self, text: str, expect: str) -> str:
         """Type a command at the simulator's prompt; its reply line (the first containing `expect`)."""
@@ -74,11 +64,9 @@ class Simulation:
                 return line
         raise AssertionError(f"no reply to {text!r}")
 
-    def stop(self) -> None:
-        interrupt(self.process)  # as Ctrl-C: the simulator then stops its daemon too
-
 
 def _ready(sim: Simulation) -> bool:
+    sim.check()
     if not sim.url:
         return False
     try:
