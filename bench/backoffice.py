@@ -34,7 +34,7 @@ from spool import machine as job_machine  # noqa: E402
 from spool.states import Flow, JobState  # noqa: E402
 from station.backoffice import document, intake, outbox  # noqa: E402
 from station.backoffice.client import BackofficeClient  # noqa: E402
-from station.trust import TrustStore  # noqa: E402
+from station.trust.store import TrustStore  # noqa: E402
 
 STATION = "MPP-BENCH-01"
 BEARER = "bench-token"

@@ -72,7 +72,7 @@ class DaemonStandIn:
 
     def __init__(self, rig: Any) -> None:
         from simulators.printer import SimPrinter
-        from station.control import ControlServer
+        from station.runtime.control import ControlServer
         from station.events import EventBus
 
         self.rig = rig
@@ -227,8 +227,8 @@ def children(pid: int) -> list[int]:
 
 def memory_figures(stations: int) -> None:
     from simulators.prometheus_lab import LabTiming
-    from station.fleet.simulate import FleetOptions, FleetSimulation
-    from station.simulate import Options
+    from simulators.fleet.simulate import FleetOptions, FleetSimulation
+    from simulators.station.simulate import Options
 
     folder = Path(tempfile.mkdtemp(prefix="bench-fleet-memory-"))
     simulation = FleetSimulation(FleetOptions(stations=stations, folder=folder, timing=LabTiming(),

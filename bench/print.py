@@ -33,7 +33,7 @@ from drivers.printer import sha256_of  # noqa: E402
 from simulators.printer import SimPrinter  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool.states import Flow, JobState  # noqa: E402
-from station.printing import PrintStage  # noqa: E402
+from station.printing.stage import PrintStage  # noqa: E402
 
 
 def make_pdf(path: Path, pages: int) -> Path:

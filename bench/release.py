@@ -33,16 +33,18 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
 from bench.common import machine, summary  # noqa: E402
-from station.devices import locker_for  # noqa: E402
+from station.runtime.devices import locker_for  # noqa: E402
 from drivers.scanner.serial_scanner import SerialScanner  # noqa: E402
 from simulators.lockbus import LockBusSim  # noqa: E402
 from simulators.scanner import ScannerSim  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool import slots  # noqa: E402
 from spool.states import Flow  # noqa: E402
-from station import config, token, trust  # noqa: E402
+from station import config  # noqa: E402
+from station.trust import token  # noqa: E402
+from station.trust import store as trust  # noqa: E402
 from station.cli import main as station_main  # noqa: E402
-from station.counter import Counter  # noqa: E402
+from station.release.counter import Counter  # noqa: E402
 
 BAUD = 19200
 UNLOCK_FRAME_BYTES = 5

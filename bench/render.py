@@ -41,8 +41,8 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen.canvas import Canvas  # noqa: E402
 
 from bench.common import machine, percentile  # noqa: E402
-from station import trust  # noqa: E402
-from station.seal import SealClaims, data_digest, encode_seal  # noqa: E402
+from station.trust import store as trust  # noqa: E402
+from station.trust.seal import SealClaims, data_digest, encode_seal  # noqa: E402
 from station.templates import Template, load_template, render_document  # noqa: E402
 from station.templates.blank import BlankPainter  # noqa: E402
 from station.templates.render import typeset  # noqa: E402

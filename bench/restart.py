@@ -33,7 +33,7 @@ from spool import slots  # noqa: E402
 from spool.states import Flow  # noqa: E402
 from station import config  # noqa: E402
 from station.cli import main as station_main  # noqa: E402
-from station.control import ControlClient, ControlError  # noqa: E402
+from station.runtime.control import ControlClient, ControlError  # noqa: E402
 
 LIFE = ("rendered", "printing", "printed", "staged", "released", "collected")
 

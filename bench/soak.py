@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.common import machine  # noqa: E402
-from station.simulate import Options, SimulatedStation  # noqa: E402
+from simulators.station.simulate import Options, SimulatedStation  # noqa: E402
 
 WARM_UP = 500
 
@@ -66,7 +66,7 @@ def main() -> None:
                 break
             if station.daemon is not None and station.daemon.poll() is not None:
                 raise RuntimeError(f"the daemon exited; see {folder / 'daemon.log'}")
-            print(f"  {collected}/{args.documents} collected, RSS {rss_mib(station.daemon.pid):.1f} MiB",  # type: ignore[union-attr]
+            print(f"  {collected}/{args.documents} collected, RSS {rss_mib(station.runtime.daemon.pid):.1f} MiB",  # type: ignore[union-attr]
                   end="\r", file=sys.stderr, flush=True)
             time.sleep(2)
         end_rss = rss_mib(station.daemon.pid)  # type: ignore[union-attr]

@@ -20,7 +20,10 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.common import machine, summary  # noqa: E402
-from station import cose, pin, token, trust  # noqa: E402
+from station.trust import cose  # noqa: E402
+from station.trust import pin  # noqa: E402
+from station.trust import token  # noqa: E402
+from station.trust import store as trust  # noqa: E402
 
 STATION = "MPP-DEMO-01"
 NOW = 1_780_272_000  # 2026-06-01T00:00:00Z

@@ -25,7 +25,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.common import machine, summary  # noqa: E402
 from bench.tokens import timed  # noqa: E402
-from station import trust  # noqa: E402
+from station.trust import store as trust  # noqa: E402
 
 IN_NONBLOCK, IN_MOVED_TO, IN_CLOSE_WRITE, IN_ATTRIB = 0o4000, 0x80, 0x8, 0x4
 

@@ -4,7 +4,7 @@ Which action a job accepts in which state is decided once, next to the
 transition table (`spool.states.actions_allowed`); each function here
 checks it first, then acts, audited with its actor. Actions that drive a
 lock (a move, a technician's open) record their intent in the ledger
-first and run in the daemon (`station.assembly`).
+first and run in the daemon (`station.runtime.assembly`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from spool.errors import SpoolError
 from spool.jobs import Job, get_job
 from spool.states import Action, JobState, actions_allowed, retry_target
 
-from . import settling
+from station.release import settling
 from .errors import StationError
-from .trust import format_time
+from station.trust.store import format_time
 
 # How far ahead a pickup window may be extended.
 MAX_EXTENSION = timedelta(days=90)

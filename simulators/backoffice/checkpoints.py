@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from station.checkpoint import Checkpoint, CheckpointError
+from station.trust.checkpoint import Checkpoint, CheckpointError
 
 
 class CheckpointBox:

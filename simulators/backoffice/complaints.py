@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from station.trust import format_time
+from station.trust.store import format_time
 
 PROBLEMS = ("document_missing", "wrong_document", "door_stuck", "other")
 

@@ -25,11 +25,11 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from station import token as pickup_token
+from station.trust import token as pickup_token
 from station.backoffice import document, withdrawal
 from station.backoffice.outbox import EVENTS
-from station.pin import make_verifier
-from station.trust import TrustedKey, entry_for, format_time, kid_of, public_raw
+from station.trust.pin import make_verifier
+from station.trust.store import TrustedKey, entry_for, format_time, kid_of, public_raw
 
 from . import complaints
 from .checkpoints import CheckpointBox

@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from station.token import qr_code
+from station.trust.token import qr_code
 
 from .office import Approval, BackOffice
 

@@ -1,6 +1,6 @@
 """Signed audit checkpoints leave the station with the outbox (PROTOCOLS.md §7.3).
 
-Each checkpoint the daemon signs (`station.checkpoint.make`) is posted to
+Each checkpoint the daemon signs (`station.trust.checkpoint.make`) is posted to
 `POST /api/v1/stations/{station}/checkpoints`, oldest first, and marked
 sent (`checkpoints.sent_at`) once the back office took it: a crash between
 its answer and that commit posts the checkpoint again, which §7.3 allows.
@@ -18,7 +18,7 @@ from spool import alarms
 from spool.audit import now_text
 from spool.db import write
 
-from .. import checkpoint
+from station.trust import checkpoint
 from .client import BackofficeClient, Reply
 
 def pending(conn: sqlite3.Connection, station: str, limit: int = 20) -> list[checkpoint.Checkpoint]:

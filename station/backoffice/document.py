@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from spool.audit import canonical_json
 
 from ..errors import Refused
-from ..pin import PinVerifierError, ScryptVerifier
-from ..trust import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
+from station.trust.pin import PinVerifierError, ScryptVerifier
+from station.trust.store import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
 from . import pdf_form
 
 SIGNING_PREFIX = b"MPP1/document\n"

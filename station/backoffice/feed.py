@@ -18,14 +18,14 @@ import spool
 from spool import alarms
 
 from ..errors import ConfigError
-from ..trust import TrustFile
+from station.trust.store import TrustFile
 from . import intake, outbox
 from .client import BackofficeClient
 from .intake import Feed, IntakeResult
 from .outbox import Sender
 
 if TYPE_CHECKING:
-    from ..daemon import Daemon
+    from station.runtime.daemon import Daemon
 
 log = logging.getLogger("station.backoffice")
 
@@ -78,7 +78,7 @@ class FeedPart:
                 return 3600.0
             disk = getattr(self.daemon, "disk", None)
             if disk is not None and disk.critical:
-                return self.feed.poll_seconds  # disk full: take no documents until space returns (station.disk)
+                return self.feed.poll_seconds  # disk full: take no documents until space returns (station.runtime.disk)
             return await self.feed.step()
 
     async def _outbox_step(self) -> float:

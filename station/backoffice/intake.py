@@ -38,7 +38,7 @@ from spool.machine import create_job
 from spool.states import Flow
 
 from ..errors import StationError
-from ..trust import TrustStore
+from station.trust.store import TrustStore
 from . import changes, document, outbox, withdrawal
 from .client import Backoff, BackofficeClient
 from .document import Document, DocumentRefused

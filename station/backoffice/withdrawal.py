@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from spool.audit import canonical_json
 
-from ..trust import TrustError, TrustStore, format_time, kid_of, public_raw
+from station.trust.store import TrustError, TrustStore, format_time, kid_of, public_raw
 from . import document
 from .document import DocumentRefused
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from spool import audit
 
-from .. import checkpoint as checkpoints
-from ..trust import TrustStore, load_private_key
+from station.trust import checkpoint as checkpoints
+from station.trust.store import TrustStore, load_private_key
 from .common import add_command, add_group, load_config, open_spool, print_json
 
 

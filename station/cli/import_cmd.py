@@ -89,7 +89,7 @@ def read_items(path: Path) -> tuple[list[Any], bytes]:
 
 def run(args: argparse.Namespace) -> int:
     """`station spool import FILE...`."""
-    from ..trust import TrustStore
+    from station.trust.store import TrustStore
 
     cfg, conn = open_spool(args)
     trust = TrustStore.load(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]

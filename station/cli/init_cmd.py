@@ -11,7 +11,7 @@ import spool
 from spool import audit, slots
 
 from .. import config as config_module
-from .. import trust
+from station.trust import store as trust
 from ..errors import StationError
 from ..files import PRIVATE_DIR, make_private, write_atomic
 from ..web import kiosk_key

@@ -9,8 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StationError
-from ..trust import (PURPOSES, TrustedKey, TrustStore, TrustStoreError, entry_for, format_time,
-                     new_private_key, parse_time, save_private_key)
+from station.trust.store import (
+    PURPOSES,
+    TrustedKey,
+    TrustStore,
+    TrustStoreError,
+    entry_for,
+    format_time,
+    new_private_key,
+    parse_time,
+    save_private_key,
+)
 from .common import add_command, add_group, print_json, print_table, trust_store_path
 
 NEW_HELP = """\

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     """Render and write one document."""
     # Imported here, not at the top: building the parser must not load reportlab, pypdf or zxing-cpp.
     from ..templates import BundleRefused, FieldError, InvalidTemplate, load_template, render_document
-    from ..trust import TrustStore, load_private_key, parse_time
+    from station.trust.store import TrustStore, load_private_key, parse_time
 
     trust_path = trust_store_path(args, args.trust)
     trust = TrustStore.load(trust_path)

@@ -7,7 +7,7 @@ import asyncio
 
 from .. import config as config_module
 from .. import logs
-from ..station_lock import StationLock, lock_path
+from station.runtime.station_lock import StationLock, lock_path
 from .common import add_command, load_config
 
 DESCRIPTION = """\
@@ -26,8 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..assembly import build_parts
-    from ..daemon import Daemon
+    from station.runtime.assembly import build_parts
+    from station.runtime.daemon import Daemon
 
     cfg = load_config(args)
     # One daemon per station: the lock comes before the spool, the control socket and the log.

@@ -39,8 +39,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     """Verify; 0 valid, 1 not."""
-    from ..seal import SealError, verify_seal  # cryptography only when verifying
-    from ..trust import TrustStore
+    from station.trust.seal import SealError, verify_seal  # cryptography only when verifying
+    from station.trust.store import TrustStore
 
     if (args.text is None) == (args.pdf is None):
         raise StationError("give the seal TEXT or --pdf FILE.pdf (one of them)")

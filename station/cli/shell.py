@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from ..config import Config
-from ..control import ControlClient, ControlError
+from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 
 EXIT_REFUSED = 1

@@ -12,7 +12,7 @@ from spool import jobs, machine, slots
 from spool.states import JobState
 
 from ..config import Config
-from ..control import ControlClient, ControlError
+from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 from .common import add_command, add_group, open_spool, print_json, print_table
 
@@ -115,7 +115,7 @@ class _Slots:
         try:
             self.client.call("ping")
         except ControlError:
-            from ..devices import locker_for
+            from station.runtime.devices import locker_for
 
             self.client = None  # type: ignore[assignment]
             self.locker = locker_for(cfg)

@@ -80,7 +80,7 @@ def run_sign(args: argparse.Namespace) -> int:
     from ..templates import BundleRefused, InvalidTemplate, compile_template, sign_bundle
     from ..templates.bundle import VerifiedBundle, read_files
     from ..templates.manifest import MANIFEST_FILE, parse_manifest
-    from ..trust import kid_of, load_private_key, public_raw
+    from station.trust.store import kid_of, load_private_key, public_raw
 
     folder = Path(args.dir)
     key = load_private_key(args.key)
@@ -105,7 +105,7 @@ def run_sign(args: argparse.Namespace) -> int:
 def run_verify(args: argparse.Namespace) -> int:
     """Verify a bundle; 0 valid, 1 refused."""
     from ..templates import BundleRefused, InvalidTemplate, load_template
-    from ..trust import TrustStore
+    from station.trust.store import TrustStore
 
     trust_path = trust_store_path(args, args.trust)
     trust = TrustStore.load(trust_path)

@@ -10,10 +10,10 @@ import stat
 import sys
 from pathlib import Path
 
-from .. import pin as pin_module
-from .. import token
+from station.trust import pin as pin_module
+from station.trust import token
 from ..errors import ConfigError, StationError
-from ..trust import TrustStore, load_private_key
+from station.trust.store import TrustStore, load_private_key
 from .common import add_command, add_group, load_config
 
 # Latest moment a datetime can hold (9999-12-31T23:59:59Z): the key window check needs one.

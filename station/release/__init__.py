@@ -1,6 +1,6 @@
 """The release: a verified token opens the door (locker) or presents the paper (dispenser).
 
-`station.counter` tells the story of one scan (verify, find the document,
+`station.release.counter` tells the story of one scan (verify, find the document,
 ask for the PIN) and hands the release to the flow of its station:
 `locker.LockerRelease` (unlock, watch the door) or
 `dispenser.DispenserRelease` (print into an empty bin, present, collect or

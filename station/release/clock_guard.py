@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from spool import alarms, audit
 
-from ..kiosk import Screen
+from station.release.kiosk import Screen
 from .eligibility import moment
 from .ports import Desk
 from .session import Refusal

@@ -30,7 +30,7 @@ from spool import alarms, intents, jobs, machine, tokens
 from spool.intents import Intent, Kind
 from spool.states import Flow, JobState
 
-from ..kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from spool import jobs, tokens
 from spool.states import Flow, JobState
 
-from .. import token as tokens_module
-from ..kiosk import Screen
+from station.trust import token as tokens_module
+from station.release.kiosk import Screen
 from .screens import STATE_REASONS
 from .session import Refusal
 

@@ -28,8 +28,8 @@ from spool.intents import Kind
 from spool.slots import parse_slot_id
 from spool.states import Flow, JobState
 
-from .. import settling
-from ..kiosk import KioskView, Screen
+from station.release import settling
+from station.release.kiosk import KioskView, Screen
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import message

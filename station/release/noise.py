@@ -11,7 +11,7 @@ signature) is a refusal as before.
 
 from __future__ import annotations
 
-from .. import token as tokens_module
+from station.trust import token as tokens_module
 
 # The Ed25519 signature alone is 64 bytes, 96 Base45 characters: nothing shorter can be a token.
 MIN_TOKEN_CHARS = len(tokens_module.PREFIX) + 96

@@ -7,8 +7,8 @@ import time
 from spool import jobs, machine
 from spool.states import Flow
 
-from ..kiosk import KioskView, Screen
-from ..pin import PinVerifierError, check_pin
+from station.release.kiosk import KioskView, Screen
+from station.trust.pin import PinVerifierError, check_pin
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import document_of, message

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from drivers.locks.model import LockEvent, Outcome, SlotStatus
 
 from ..config import Config
-from ..kiosk import KioskView
+from station.release.kiosk import KioskView
 from .session import Session
 
 

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from ..kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 from .noise import noise
 from .screens import message
 

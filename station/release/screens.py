@@ -7,7 +7,7 @@ from typing import Any
 
 from spool.jobs import Job
 
-from .. import token as tokens
+from station.trust import token as tokens
 from ..logs import mask_name
 
 # Where a document is, when its token cannot release it now: each its own words.

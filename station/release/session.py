@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from spool.errors import SpoolError
 
-from ..kiosk import Screen
-from ..token import TokenClaims
+from station.release.kiosk import Screen
+from station.trust.token import TokenClaims
 
 if TYPE_CHECKING:
     from .ports import Desk

@@ -29,7 +29,7 @@ from spool.audit import canonical_json
 
 from ..errors import Refused, StationError
 from ..files import NotAPlainFile, read_capped, write_atomic
-from ..trust import TrustError, TrustStore, format_time, kid_of, public_raw
+from station.trust.store import TrustError, TrustStore, format_time, kid_of, public_raw
 from .manifest import TEMPLATE_ID
 
 SIGNATURE_FILE = "SIGNATURE.json"

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import Refused, StationError
-from ..trust import TrustStore
+from station.trust.store import TrustStore
 from .bundle import SIGNATURE_FILE
 from .manifest import TEMPLATE_ID
 from .template import Template, load_template

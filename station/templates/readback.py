@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from ..errors import StationError
-from ..seal import SEAL_PREFIX
+from station.trust.seal import SEAL_PREFIX
 
 RASTER_DPI = 150
 PDFTOPPM_TIMEOUT = 60

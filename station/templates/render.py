@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from reportlab.lib.units import mm
 
 from ..errors import StationError
-from ..seal import SEAL_MAX_LENGTH, SealClaims, data_digest, encode_seal
+from station.trust.seal import SEAL_MAX_LENGTH, SealClaims, data_digest, encode_seal
 from .fields import FieldError
 from .layout import Line, Overflow, fit_box, fit_paragraph
 from .manifest import PLACEHOLDER

@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 from reportlab.lib.units import mm
 
-from ..trust import TrustStore
+from station.trust.store import TrustStore
 from .blank import CELL_PADDING, build_blank
 from .bundle import VerifiedBundle, verify_bundle
 from .fields import DataRules

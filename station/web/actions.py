@@ -12,7 +12,8 @@ from spool import alarms, intents, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, find_job
 from spool.states import Action
-from station import operations, tray_check
+from station import operations
+from station.release import tray_check
 
 # The job actions, done the one way the daemon does them too.
 retry = operations.retry
@@ -56,7 +57,7 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
     session: the job the view names, else the slot's occupant, else the last
     job the ledger opened that slot for (a collected document has left it).
     """
-    from station.kiosk import PROBLEMS
+    from station.release.kiosk import PROBLEMS
 
     if problem not in PROBLEMS:
         raise SpoolError(f"unknown problem {problem!r}: one of {', '.join(PROBLEMS)}")

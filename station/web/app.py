@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from drivers.errors import DeviceError
 from spool.errors import SpoolError
 from station.config import Config
-from station.control import ControlClient
+from station.runtime.control import ControlClient
 from station.errors import StationError
 from station.events import EventBus
 from station.version import version

@@ -30,8 +30,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, disable_cre
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from station.config import Config
-from station.control import ControlClient, ControlError
-from station.disk import exposition as disk_exposition
+from station.runtime.control import ControlClient, ControlError
+from station.runtime.disk import exposition as disk_exposition
 from station.release.noise import REASONS as NOISE_REASONS
 
 from .spool_metrics import SpoolCollector, rfc3339_seconds
@@ -123,7 +123,7 @@ class StationMetrics:
     def exposition(self, facts: DaemonFacts) -> bytes:
         """The text of one scrape (reads the spool: call it off the event loop)."""
         text = generate_latest(_Scrape((self.spool, self.events, _DaemonCollector(facts))))  # type: ignore[arg-type]
-        # The disk's gauges come from the daemon's memory (station/disk.py): they show a full disk that the
+        # The disk's gauges come from the daemon's memory (station/runtime/disk.py): they show a full disk that the
         # spool cannot record.
         return text + disk_exposition(facts.disk).encode()
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from spool.states import Flow, JobState
-from station.kiosk import PROBLEMS, Screen
+from station.release.kiosk import PROBLEMS, Screen
 
 SLOT_PATTERN = r"^([A-Za-z0-9]{1,8}-)?[1-9][0-9]?-[0-9]{2}$"  # A-1-05, or 1-05 where one bus has board 1
 # Free text written to the audit: short, one line.
@@ -261,7 +261,7 @@ class KioskMessage(BaseModel):
 
 
 class KioskViewModel(BaseModel):
-    """What the kiosk screen shows (see station/kiosk.py)."""
+    """What the kiosk screen shows (see station/release/kiosk.py)."""
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
         "screen": "opening", "slot": "1-05", "board": 1, "door": 5, "reason": None,

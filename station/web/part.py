@@ -22,7 +22,7 @@ from spool import alarms
 from station.config import ENV_CONFIG
 
 if TYPE_CHECKING:
-    from station.daemon import Daemon
+    from station.runtime.daemon import Daemon
 
 log = logging.getLogger("station.web.part")
 

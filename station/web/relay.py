@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from station.control import ControlClient, ControlError
+from station.runtime.control import ControlClient, ControlError
 from station.events import Event, EventBus
 
 log = logging.getLogger("station.web.relay")

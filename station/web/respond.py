@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from spool.errors import IllegalTransition, PersonalDataInAudit, SlotError, SpoolError, UnknownJob
-from station.control import ControlError
+from station.runtime.control import ControlError
 from station.errors import StationError
 
 from .models import Problem

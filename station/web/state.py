@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from station.config import Config
-from station.control import ControlClient
+from station.runtime.control import ControlClient
 from station.events import EventBus
 
 from .metrics import StationMetrics

@@ -182,7 +182,7 @@ def render_docs(bundles: list[str]) -> None:
 
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from station.trust import save_private_key
+        from station.trust.store import save_private_key
 
         # A fixed, public station key: the pictures then change only when a template does.
         seed = hashlib.sha256(b"MPP Station demo pictures").digest()

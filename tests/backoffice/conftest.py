@@ -12,7 +12,7 @@ import pytest
 import spool  # noqa: E402
 from backoffice_support import BEARER, STATION  # noqa: E402
 from simulators.backoffice import BackOffice, BackOfficeServer  # noqa: E402
-from station.trust import TrustStore  # noqa: E402
+from station.trust.store import TrustStore  # noqa: E402
 
 
 @pytest.fixture

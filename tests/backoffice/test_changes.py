@@ -15,15 +15,16 @@ from hypothesis import strategies as st
 
 from spool import alarms, audit, jobs, machine, slots
 from spool.states import Action, Flow, JobState
-from station import housekeeping, operations
-from station import trust as trust_module
+from station import operations
+from station.runtime import housekeeping
+from station.trust import store as trust_module
 from station.backoffice import document, intake, outbox, withdrawal
 from station.backoffice.document import DocumentRefused
 from station.config import Config
 from station.errors import StationError
 from station.events import EventBus
-from station.rendering import Rendered, RenderStage
-from station.trust import TrustStore
+from station.templates.stage import Rendered, RenderStage
+from station.trust.store import TrustStore
 
 KEY = trust_module.new_private_key()
 STRANGER = trust_module.new_private_key()

@@ -14,10 +14,11 @@ from backoffice_support import BEARER, STATION, client, run
 import spool
 from spool import machine
 from spool.states import Flow
-from station import checkpoint, config
+from station import config
+from station.trust import checkpoint
 from station.backoffice.outbox import Sender
 from station.cli import main
-from station.trust import load_private_key
+from station.trust.store import load_private_key
 
 
 def _station(tmp_path: Path) -> tuple[Path, sqlite3.Connection, Any]:

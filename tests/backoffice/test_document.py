@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station import trust as trust_module
+from station.trust import store as trust_module
 from station.backoffice import document
 from station.backoffice.document import DocumentRefused
-from station.pin import make_verifier
-from station.trust import TrustStore
+from station.trust.pin import make_verifier
+from station.trust.store import TrustStore
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 KEY = trust_module.new_private_key()

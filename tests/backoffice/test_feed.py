@@ -13,7 +13,7 @@ from backoffice_support import (BEARER, STATION, assert_only_verified, client, j
 from spool import alarms, audit
 from station.backoffice import intake
 from station.backoffice.intake import Feed
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 async def drain(server: Any, conn: sqlite3.Connection, trust: TrustStore, *, rounds: int = 30,

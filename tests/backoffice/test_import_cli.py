@@ -16,7 +16,7 @@ import spool
 from spool import audit
 from station import config
 from station.backoffice import intake
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 def station(*args: str, cfg: Path) -> subprocess.CompletedProcess[str]:

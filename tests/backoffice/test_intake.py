@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 import spool
 from spool import alarms, audit, machine
 from spool.states import Flow
-from station import trust as trust_module
+from station.trust import store as trust_module
 from station.backoffice import document, intake, outbox
 from station.backoffice.document import Document
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 KEY = trust_module.new_private_key()
 OTHER_KEY = trust_module.new_private_key()
@@ -221,7 +221,7 @@ from datetime import datetime, timezone
 import spool
 from spool.states import Flow
 from station.backoffice import intake
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 conn = spool.connect(sys.argv[1])
 store = TrustStore.load(sys.argv[2])
 pages = json.loads(open(sys.argv[3]).read())

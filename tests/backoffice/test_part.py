@@ -17,8 +17,8 @@ from spool.states import JobState
 from station import config
 from station.backoffice import outbox
 from station.backoffice.feed import FeedPart
-from station.daemon import Daemon
-from station.trust import TrustStore
+from station.runtime.daemon import Daemon
+from station.trust.store import TrustStore
 
 LIFE = (JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED, JobState.RELEASED,
         JobState.COLLECTED)

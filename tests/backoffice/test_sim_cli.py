@@ -14,7 +14,7 @@ import httpx
 
 from station import config
 from station.backoffice import document
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 def free_port() -> int:

@@ -16,10 +16,10 @@ from backoffice_support import BEARER, STATION
 from simulators.backoffice import BackOffice, BackOfficeServer
 from simulators.backoffice.citizens import MONTHS, Citizens
 from simulators.backoffice.forms import fill, load_forms
-from station import token as pickup_token
+from station.trust import token as pickup_token
 from station.backoffice import document
-from station.pin import check_pin
-from station.trust import TrustStore, new_private_key
+from station.trust.pin import check_pin
+from station.trust.store import TrustStore, new_private_key
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 HEADERS = {"Authorization": f"Bearer {BEARER}"}

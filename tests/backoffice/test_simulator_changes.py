@@ -13,7 +13,7 @@ from spool import jobs
 from spool.states import JobState
 from station.backoffice import document, withdrawal
 from station.backoffice.intake import Feed, IntakeResult
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 async def _poll(server: Any, conn: sqlite3.Connection, trust: TrustStore) -> IntakeResult:

@@ -23,8 +23,8 @@ WEB_REMAINING = {"fastapi", "starlette", "uvicorn"}
 # The command modules that must import nothing heavy on their own.
 OWNED = [
     "station.cli.template_cmd", "station.cli.render_cmd", "station.cli.seal_cmd", "station.cli.printer_cmd",
-    "station.cli.import_cmd", "station.cli.sim_printer_cmd", "station.cli.sim_backoffice_cmd",
-    "station.cli.locker_cmd", "station.cli.scan_cmd", "station.cli.keys_cmd", "station.cli.sim_cmd",
+    "station.cli.import_cmd", "simulators.cli.sim_printer_cmd", "simulators.cli.sim_backoffice_cmd",
+    "station.cli.locker_cmd", "station.cli.scan_cmd", "station.cli.keys_cmd", "simulators.cli.sim_cmd",
     "station.cli.token_cmd", "station.cli.audit_cmd",
 ]
 

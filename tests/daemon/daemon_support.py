@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from station.config import Config
-from station.control import ControlClient, ControlError
-from station.daemon import Daemon
+from station.runtime.control import ControlClient, ControlError
+from station.runtime.daemon import Daemon
 
 
 async def with_daemon(cfg: Config, parts: list[Any], body: Callable[[ControlClient], Awaitable[None]]) -> None:

@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 import spool
 from spool import alarms, audit, machine, slots
 from spool.states import Flow
-from station import config, housekeeping
+from station import config
+from station.runtime import housekeeping
 from station.config import DiskSection
-from station.disk import MB, DiskWatch, Level, next_level, render_paused
+from station.runtime.disk import MB, DiskWatch, Level, next_level, render_paused
 
 
 def test_a_cleared_alarm_is_closed_audited_logged_and_raised_anew_next_time(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from station.control import ControlClient, ControlError, ControlServer
+from station.runtime.control import ControlClient, ControlError, ControlServer
 from station.errors import StationError
 from station.events import EventBus
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from station.control import UNIX_PATH_MAX, ControlClient, ControlServer
+from station.runtime.control import UNIX_PATH_MAX, ControlClient, ControlServer
 from station.events import EventBus
 
 

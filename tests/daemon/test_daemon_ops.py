@@ -12,9 +12,9 @@ from simulators.lockbus import LockBusSim
 from spool import audit, jobs, machine, slots
 from spool.states import Flow
 from station import config
-from station.assembly import JobOpsPart
-from station.control import ControlClient, ControlError
-from station.devices import DevicesPart
+from station.runtime.assembly import JobOpsPart
+from station.runtime.control import ControlClient, ControlError
+from station.runtime.devices import DevicesPart
 
 from .daemon_support import with_daemon
 

@@ -13,10 +13,10 @@ from simulators.lockbus import LockBusSim
 from spool import jobs, machine, slots
 from spool.states import TRANSITIONS, Flow, JobState
 from station import config
-from station.assembly import JobOpsPart
+from station.runtime.assembly import JobOpsPart
 from station.cli import main
-from station.control import ControlClient, ControlError
-from station.devices import DevicesPart
+from station.runtime.control import ControlClient, ControlError
+from station.runtime.devices import DevicesPart
 from station.web.actions import allowed_actions
 
 from .daemon_support import with_daemon

@@ -11,7 +11,7 @@ import pytest
 
 from station import logs
 from station.config import Config
-from station.disk import watched
+from station.runtime.disk import watched
 
 
 def test_the_journal_stream_is_recognised_by_its_device_and_inode(monkeypatch: pytest.MonkeyPatch,
@@ -32,7 +32,7 @@ def test_the_journal_stream_is_recognised_by_its_device_and_inode(monkeypatch: p
                                                 (logging.WARNING, "<4>"), (logging.ERROR, "<3>"),
                                                 (logging.CRITICAL, "<2>")])
 def test_journal_lines_carry_the_priority_and_stay_masked(level: int, prefix: str) -> None:
-    record = logging.LogRecord("station.disk", level, __file__, 1, "NIK %s", ("3171012345678901",), None)
+    record = logging.LogRecord("station.runtime.disk", level, __file__, 1, "NIK %s", ("3171012345678901",), None)
     line = logs.JournalFormatter().format(record)
     assert line.startswith(prefix) and "3171012345678901" not in line
     assert json.loads(line[len(prefix):])["level"] == logging.getLevelName(level).lower()

@@ -19,9 +19,9 @@ from patience import alive, wait
 from simulators.lockbus import LockBusSim
 from simulators.scanner import ScannerSim
 from station import config
-from station.control import ControlClient, ControlError, ControlServer
+from station.runtime.control import ControlClient, ControlError, ControlServer
 from station.events import EventBus
-from station.station_lock import LOCK_NAME
+from station.runtime.station_lock import LOCK_NAME
 from station.web.serve import info_path
 
 RUN = [sys.executable, "-c", "from station.cli import entry; entry()", "run"]

@@ -11,7 +11,7 @@ from patience import alive, wait
 
 CHILD = """
 import os, sys, time
-from station.processes import die_with_parent
+from station.runtime.processes import die_with_parent
 die_with_parent(int(sys.argv[1]))
 print("alive", flush=True)
 time.sleep(60)

@@ -11,7 +11,8 @@ from pathlib import Path
 import spool
 from spool import db, machine
 from spool.states import Flow
-from station import housekeeping, logs
+from station import logs
+from station.runtime import housekeeping
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 NIK = "3171012345678901"

@@ -21,8 +21,10 @@ import httpx
 
 from simulators.lockbus import LockBusSim
 from simulators.scanner import ScannerSim
-from station import config, token, trust
-from station.control import ControlClient, ControlError
+from station import config
+from station.trust import token
+from station.trust import store as trust
+from station.runtime.control import ControlClient, ControlError
 
 LATE_S = float(os.environ.get("STATION_TEST_SCANNER_LATE_S", "8"))
 ONLINE_WITHIN_S = 5.0

@@ -8,8 +8,8 @@ import pytest
 from simulators.backoffice import BackOffice
 from simulators.backoffice.office import ANY_STATION
 from simulators.backoffice.runner import BackOfficeServer
-from station import token as pickup_token
-from station.trust import TrustStore
+from station.trust import token as pickup_token
+from station.trust.store import TrustStore
 
 STATIONS = {"MPP-BDG-01": "bearer-bandung", "MPP-SBY-01": "bearer-surabaya", "MPP-MDN-01": "bearer-medan"}
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from simulators.prometheus_lab import free_port
 from station.fleet.app import create_app
-from station.fleet.faults import FaultError, parse_fault
+from simulators.fleet.faults import FaultError, parse_fault
 from station.fleet.view import build_rows
 from station.fleet.webhook import WebhookCredential
 
@@ -213,7 +213,7 @@ def test_simulate_three_stations_exits_0_when_every_document_is_collected(tmp_pa
 
 
 def test_typed_commands_that_are_wrong_say_so_in_one_line(tmp_path: Path) -> None:
-    from station.fleet.simulate import FleetOptions, FleetSimulation
+    from simulators.fleet.simulate import FleetOptions, FleetSimulation
 
     simulation = FleetSimulation(FleetOptions(stations=3, folder=tmp_path))
     for typed, says in (("approve 5 9", "no station 9"), ("approve x", "approve takes a count"),

@@ -22,9 +22,9 @@ from patience import wait
 from fleet_support import tool  # noqa: E402
 
 from simulators.prometheus_lab import LabTiming  # noqa: E402
-from station.fleet.faults import Fault  # noqa: E402
-from station.fleet.simulate import FleetOptions, FleetSimulation  # noqa: E402
-from station.simulate import Options  # noqa: E402
+from simulators.fleet.faults import Fault  # noqa: E402
+from simulators.fleet.simulate import FleetOptions, FleetSimulation  # noqa: E402
+from simulators.station.simulate import Options  # noqa: E402
 from station.web.spool_metrics import station_version  # noqa: E402
 
 pytestmark = pytest.mark.slow

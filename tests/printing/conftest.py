@@ -18,7 +18,7 @@ from simulators.printer import SimPrinter
 from spool import intents, machine
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 
 
 def make_pdf(path: Path, pages: int, label: str = "") -> Path:

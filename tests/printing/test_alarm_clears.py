@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulators.printer import SimPrinter
 from spool import alarms, audit
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 
 from .conftest import drive, states
 

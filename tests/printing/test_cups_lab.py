@@ -17,7 +17,7 @@ from drivers.printer.cups_driver import CupsPrinter
 import spool
 from spool import audit, intents, machine
 from spool.jobs import get_job
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 
 from .conftest import actions, drive, make_pdf, states
 

@@ -21,7 +21,7 @@ from spool import machine
 from spool.jobs import get_job
 from spool.states import Flow, JobState
 from station import config as config_module
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 from station.signedpdf import verify_pdf
 from station.signedpdf.cabundle import parse
 from station.signedpdf.stage import accept

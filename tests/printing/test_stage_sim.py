@@ -11,7 +11,7 @@ import spool
 from spool import alarms, audit, machine
 from spool.jobs import get_job
 from spool.states import Flow, JobState
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 
 from .conftest import actions, crashed_after_intent, drive, forgotten_and_printed_again, sha256, stage_for, states
 

@@ -6,7 +6,7 @@ import pytest
 
 
 from spool import alarms
-from station import tray_check
+from station.release import tray_check
 from station.errors import StationError
 
 from .conftest import actions, crashed_after_intent, drive, forgotten_and_printed_again, stage_for, states

@@ -17,11 +17,13 @@ from drivers.locks.locker import Locker
 from simulators.lockbus import LockBusSim
 from spool import machine, slots
 from spool.states import Flow
-from station import config, token, trust
+from station import config
+from station.trust import token
+from station.trust import store as trust
 from station.cli import main
-from station.counter import Counter
-from station.devices import locker_for
-from station.pin import make_verifier
+from station.release.counter import Counter
+from station.runtime.devices import locker_for
+from station.trust.pin import make_verifier
 
 STATION = "MPP-TEST-01"
 

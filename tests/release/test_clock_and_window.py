@@ -13,8 +13,10 @@ from pathlib import Path
 
 import spool
 from spool import alarms, audit
-from station import checkpoint, token, trust
-from station.kiosk import Screen
+from station.trust import checkpoint
+from station.trust import token
+from station.trust import store as trust
+from station.release.kiosk import Screen
 
 from patience import wait
 

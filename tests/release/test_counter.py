@@ -7,8 +7,8 @@ from pathlib import Path
 
 import spool
 from spool import alarms, audit, intents  # noqa: F401 - spool.intents below
-from station import trust
-from station.kiosk import Screen
+from station.trust import store as trust
+from station.release.kiosk import Screen
 
 from patience import wait
 from .conftest import Rig, make_rig, stop_rig
@@ -150,7 +150,7 @@ def test_replay_after_crash_between_record_and_unlock(tmp_path: Path) -> None:
     rig.stage("AKTA-X", "A-1-13")
     text = rig.token("AKTA-X")
     # The crash: the release was recorded, then the station died before driving the lock.
-    claims = __import__("station.token", fromlist=["verify"]).verify(text, rig.counter.trust, "MPP-TEST-01")
+    claims = __import__("station.trust.token", fromlist=["verify"]).verify(text, rig.counter.trust, "MPP-TEST-01")
     conn = rig.conn
     with spool.write(conn):
         spool.tokens.record_use(conn, claims.cti_hex, "AKTA-X")

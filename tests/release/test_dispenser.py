@@ -21,12 +21,14 @@ from simulators.printer import SimPrinter
 from spool import alarms, intents, machine, tokens
 from spool.intents import Kind
 from spool.states import Flow
-from station import config, token, trust
+from station import config
+from station.trust import token
+from station.trust import store as trust
 from station.cli import main
-from station.counter import Counter
-from station.devices import locker_for
-from station.kiosk import Screen
-from station.printing import PrintStage
+from station.release.counter import Counter
+from station.runtime.devices import locker_for
+from station.release.kiosk import Screen
+from station.printing.stage import PrintStage
 
 from patience import wait
 

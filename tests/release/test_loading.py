@@ -8,7 +8,7 @@ from pathlib import Path
 import spool
 from spool import alarms, jobs, machine, slots
 from spool.states import Flow
-from station.loading import Loader
+from station.release.loading import Loader
 
 from patience import wait
 from .conftest import Rig, make_rig, stop_rig

@@ -11,8 +11,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station import token, trust
-from station.kiosk import Screen
+from station.trust import token
+from station.trust import store as trust
+from station.release.kiosk import Screen
 from station.release.noise import MIN_TOKEN_CHARS, noise
 
 from patience import wait

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from station.kiosk import Screen
+from station.release.kiosk import Screen
 
 from patience import wait
 from .conftest import Rig

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from drivers.locks.errors import LockError
 from spool import audit, jobs
-from station import trust
+from station.trust import store as trust
 from station.release.screens import STATE_REASONS
 
 from patience import wait

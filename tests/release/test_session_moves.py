@@ -22,7 +22,7 @@ from spool import alarms, jobs, machine
 from spool.errors import IllegalTransition, SpoolError
 from spool.states import Action, JobState, is_legal
 from station import operations
-from station.kiosk import Screen
+from station.release.kiosk import Screen
 from station.release.screens import STATE_REASONS
 
 from patience import wait

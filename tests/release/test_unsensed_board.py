@@ -17,9 +17,10 @@ from drivers.locks.errors import LockError
 from spool import alarms, audit, intents, jobs, slots
 from spool.intents import Kind
 from spool.states import Action
-from station import operations, settling
+from station import operations
+from station.release import settling
 from station.errors import StationError
-from station.kiosk import Screen
+from station.release.kiosk import Screen
 
 from patience import wait
 

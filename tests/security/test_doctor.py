@@ -14,7 +14,8 @@ import pytest
 
 import spool
 from spool import audit
-from station import config, trust
+from station import config
+from station.trust import store as trust
 
 STATION = str(Path(sys.executable).with_name("station"))
 

@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 
 import spool
 from spool.states import Flow
-from station import config, trust
+from station import config
+from station.trust import store as trust
 from station.backoffice import document, intake
-from station.render_reasons import pdf_name
-from station.seal import SealClaims, SealError, encode_seal, verify_seal
+from station.templates.reasons import pdf_name
+from station.trust.seal import SealClaims, SealError, encode_seal, verify_seal
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 

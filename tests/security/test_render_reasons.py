@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 import spool
-from station import config, rendering, trust
-from station.render_reasons import RENDER_REASONS, reason_word
+from station import config
+from station.templates import stage as rendering
+from station.trust import store as trust
+from station.templates.reasons import RENDER_REASONS, reason_word
 from station.templates.cache import TemplateCache
 from station.templates.versions import SpoolLedger
 

@@ -17,11 +17,11 @@ import pytest
 import spool
 from spool import audit
 from spool.states import JobState
-from station import trust
+from station.trust import store as trust
 from station.backoffice import document
-from station.control import ControlClient
+from station.runtime.control import ControlClient
 from station.files import exposed
-from station.simulate import Options, SimulatedStation
+from simulators.station.simulate import Options, SimulatedStation
 
 from station_support import job, state, wait
 

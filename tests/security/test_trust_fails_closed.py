@@ -22,9 +22,9 @@ import pytest
 import spool
 from spool import alarms
 from spool.states import JobState
-from station import trust
-from station.control import ControlClient
-from station.simulate import Options, SimulatedStation
+from station.trust import store as trust
+from station.runtime.control import ControlClient
+from simulators.station.simulate import Options, SimulatedStation
 
 from station_support import job, state, wait
 

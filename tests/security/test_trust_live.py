@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from station import trust
+from station.trust import store as trust
 from station.templates import BundleRefused, TemplateCache
 from station.templates.cache import TemplateMismatch
-from station.trust_watch import describe_change
+from station.trust.watch import describe_change
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -80,7 +80,7 @@ def test_a_broken_file_verifies_nothing_never_the_last_good_store(tmp_path: Path
         path.chmod(0o000)
         path.rename(tmp_path / "elsewhere")
         (tmp_path / "trust.json").mkdir()  # a folder where the file was: reading it fails
-    with caplog.at_level(logging.ERROR, logger="station.trust"):
+    with caplog.at_level(logging.ERROR, logger="station.trust.store"):
         broken = live()
         assert live() is broken  # the same broken store: one log line, not one per scan
     assert broken.unreadable and live.unreadable and broken.keys == ()

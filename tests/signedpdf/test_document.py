@@ -17,7 +17,7 @@ import signedpdf_support as pdfs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from station import trust as trust_module
+from station.trust import store as trust_module
 from station.backoffice import document
 from station.backoffice.document import DocumentRefused
 

@@ -30,7 +30,7 @@ def test_a_day_of_template_documents_and_signed_pdfs(tmp_path: Path) -> None:
 def test_a_relative_station_folder_gives_the_daemon_the_right_ca_bundle(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 21, point 13: `--dir sim3` from the current folder once made the daemon look for sim3/sim3/pdf-ca.pem."""
-    from station.simulate import Options, SimulatedStation
+    from simulators.station.simulate import Options, SimulatedStation
 
     monkeypatch.chdir(tmp_path)
     station = SimulatedStation(Options(folder=Path("sim3"), documents=1, port=0, pdf_ratio=1.0, fast=True))

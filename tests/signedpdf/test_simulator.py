@@ -12,7 +12,7 @@ from simulators.backoffice import BackOffice, BackOfficeServer
 from station.backoffice import document
 from station.signedpdf import verify_pdf
 from station.signedpdf.cabundle import parse
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 STATION = "MPP-PDF-01"
 

@@ -27,11 +27,11 @@ from spool import alarms
 from spool.jobs import get_job
 from spool.states import Flow, JobState
 from station import config as config_module
-from station import rendering
-from station import trust as trust_module
+from station.templates import stage as rendering
+from station.trust import store as trust_module
 from station.backoffice import document, intake, outbox
 from station.events import EventBus
-from station.printing import PrintStage
+from station.printing.stage import PrintStage
 from station.web.views import job_summary
 
 ISSUER = trust_module.new_private_key()

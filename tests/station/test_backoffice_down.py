@@ -10,8 +10,8 @@ from patience import wait
 import spool
 from spool import jobs
 from spool.states import JobState
-from station.sim_report import report
-from station.simulate import Options, SimulatedStation
+from simulators.station.report import report
+from simulators.station.simulate import Options, SimulatedStation
 
 
 @pytest.mark.timeout(600)

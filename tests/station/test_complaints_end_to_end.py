@@ -20,7 +20,7 @@ from station_support import wait
 import spool
 from spool.states import JobState
 from station.backoffice import complaints
-from station.simulate import Options, SimulatedStation
+from simulators.station.simulate import Options, SimulatedStation
 from station.web.users import add_user
 
 

@@ -21,11 +21,11 @@ import spool
 from spool import audit, jobs
 from spool.states import JobState
 from simulators.backoffice.office import corrected_name
-from station.control import ControlClient
-from station.seal import SealError, verify_seal
-from station.simulate import Options, SimulatedStation
+from station.runtime.control import ControlClient
+from station.trust.seal import SealError, verify_seal
+from simulators.station.simulate import Options, SimulatedStation
 from station.templates.readback import read_seal
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 

@@ -33,7 +33,7 @@ from station_support import answer, job, kiosk_on, wait
 import spool
 from spool import alarms
 from spool.states import JobState
-from station.simulate import Options, SimulatedStation
+from simulators.station.simulate import Options, SimulatedStation
 from station.web.users import add_user
 
 STATION = str(Path(sys.executable).with_name("station"))

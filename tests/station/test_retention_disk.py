@@ -18,7 +18,7 @@ import pytest
 from station_support import wait
 
 import spool
-from station.simulate import Options, SimulatedStation
+from simulators.station.simulate import Options, SimulatedStation
 
 DOCUMENTS = 8
 RETENTION = {"STATION_RETENTION_PDF_DAYS": "0", "STATION_RETENTION_PERSONAL_DATA_DAYS": "0",

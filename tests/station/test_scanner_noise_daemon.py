@@ -18,7 +18,7 @@ from station_support import job, wait
 
 from spool.states import JobState
 import spool
-from station.simulate import Options, SimulatedStation
+from simulators.station.simulate import Options, SimulatedStation
 from station.web.users import add_user
 
 NOISE_LINES = 100

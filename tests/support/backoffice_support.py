@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from station.backoffice import document
 from station.backoffice.client import Backoff, BackofficeClient
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 STATION = "MPP-TEST-01"
 BEARER = "bearer-for-tests-0123456789"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from station.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 from station.release.screens import BIN_NOT_EMPTY, DEVICE_UNKNOWN, STATE_REASONS
-from station.token import REASONS
+from station.trust.token import REASONS
 
 DOOR = {"slot": "A-1-05", "board": 1, "door": 5, "session": "s-1"}
 

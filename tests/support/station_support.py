@@ -10,7 +10,7 @@ import patience
 import spool
 from spool import jobs
 from spool.states import JobState
-from station.simulate import SimulatedStation
+from simulators.station.simulate import SimulatedStation
 
 wait = patience.wait  # the whole-station tests import it from here
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from station import trust
+from station.trust import store as trust
 from station.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from station.trust import TrustStore
+from station.trust.store import TrustStore
 
 
 @dataclass

@@ -12,11 +12,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from station.control import ControlServer
+from station.runtime.control import ControlServer
 from station.errors import StationError
 from station.events import EventBus
-from station.kiosk import KioskView, Screen
-from station.token import citizen_message
+from station.release.kiosk import KioskView, Screen
+from station.trust.token import citizen_message
 
 GOOD = "MPP1:GOOD"
 PIN_TOKEN = "MPP1:PIN"

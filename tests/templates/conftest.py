@@ -12,7 +12,7 @@ import pytest
 
 from templates_support import NOW, STATION_ID, TEMPLATES, Lab  # noqa: E402
 
-from station import trust  # noqa: E402
+from station.trust import store as trust  # noqa: E402
 from station.templates import Template, load_template  # noqa: E402
 
 

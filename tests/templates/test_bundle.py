@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from templates_support import TEMPLATES, Lab, run
 
-from station import trust
+from station.trust import store as trust
 from station.templates import BundleRefused, MemoryLedger, load_template, sign_bundle, verify_bundle
 from station.templates.bundle import SIGNATURE_FILE, signing_message
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from templates_support import run
 
-from station import trust
+from station.trust import store as trust
 
 
 def test_new_key_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

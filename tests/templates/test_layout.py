@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from templates_support import NOW, STATION_ID, TEMPLATES
 
-from station import trust
+from station.trust import store as trust
 from station.templates import FieldError, Template, render_document
 from station.templates.fonts import Font
 from station.templates.layout import Frame, Overflow, fit_box, fit_paragraph, wrap

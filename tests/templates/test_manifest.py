@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from templates_support import PROBE_MANIFEST, TEMPLATES, make_probe_bundle, run
 
-from station import trust
+from station.trust import store as trust
 from station.templates import InvalidTemplate, parse_manifest
 
 

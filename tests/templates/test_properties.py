@@ -14,8 +14,8 @@ from hypothesis import assume, event, example, given, settings
 from hypothesis import strategies as st
 from templates_support import NOW, STATION_ID, make_probe_bundle, pdftotext
 
-from station import trust
-from station.seal import SealClaims, SealError, encode_seal, verify_seal
+from station.trust import store as trust
+from station.trust.seal import SealClaims, SealError, encode_seal, verify_seal
 from station.templates import FieldError, Template, load_template, render_document
 from station.templates.fonts import Font
 from station.templates.layout import Frame, Overflow, fit_box

@@ -15,8 +15,9 @@ import pytest
 from pypdf import PdfReader
 from templates_support import NOW, STATION_ID, TEMPLATE_IDS, Lab, pdffonts, pdftotext, run
 
-from station import cose, trust
-from station.seal import SEAL_AAD, SEAL_PREFIX, SealError, verify_seal
+from station.trust import cose
+from station.trust import store as trust
+from station.trust.seal import SEAL_AAD, SEAL_PREFIX, SealError, verify_seal
 from station.templates import Template, render_document
 from station.templates.readback import page_image, seal_texts
 

@@ -12,7 +12,7 @@ import pytest
 import token_corpus  # noqa: E402
 from token_fixtures import Issuer  # noqa: E402
 
-from station import trust  # noqa: E402
+from station.trust import store as trust  # noqa: E402
 
 
 @pytest.fixture(scope="session")

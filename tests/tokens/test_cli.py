@@ -231,7 +231,7 @@ def test_pin_verifier_needs_a_pin() -> None:
 
 def test_a_verifier_bug_still_refuses_with_one_line(issuer: Issuer, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from station import token
+    from station.trust import token
 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")

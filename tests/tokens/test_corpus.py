@@ -11,7 +11,8 @@ import pytest
 import token_corpus
 
 
-from station import token, trust
+from station.trust import token
+from station.trust import store as trust
 from station.cli import main
 
 CASES = token_corpus.cases()

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from station import pin
+from station.trust import pin
 from station.errors import StationError
-from station.pin import PinVerifierError, ScryptVerifier
+from station.trust.pin import PinVerifierError, ScryptVerifier
 
 # RFC 7914 §12, the third vector: scrypt("pleaseletmein", "SodiumChloride", N=16384, r=8, p=1, 64 bytes).
 RFC_HASH = bytes.fromhex("7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2"

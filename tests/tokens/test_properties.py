@@ -15,7 +15,9 @@ import token_corpus as corpus
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from station import cose, token, trust
+from station.trust import cose
+from station.trust import token
+from station.trust import store as trust
 from station.cli import main
 from station.cli.token_cmd import duration
 from station.errors import StationError

@@ -11,9 +11,10 @@ import zxingcpp
 from token_fixtures import Issuer
 from PIL import Image
 
-from station import cose, token
+from station.trust import cose
+from station.trust import token
 from station.errors import StationError
-from station.trust import kid_of, public_raw
+from station.trust.store import kid_of, public_raw
 
 NOW = 1_780_272_000  # 2026-06-01T00:00:00Z, inside the test issuer's signing window
 STATION = "MPP-DEMO-01"
@@ -205,7 +206,7 @@ def test_both_sentences_for_the_kiosk_event() -> None:
 def test_a_key_listed_again_as_revoked_verifies_nothing(issuer: Issuer) -> None:
     from dataclasses import replace
 
-    from station.trust import TrustStore
+    from station.trust.store import TrustStore
 
     active = issuer.store.keys[0]
     store = TrustStore(keys=(active, replace(active, status="revoked")))

@@ -208,7 +208,8 @@ def test_a_viewer_sees_no_field_name_a_nik_in_one_included(station, client) -> N
 
 def test_staff_settle_a_released_document_and_answer_a_tray_check(station, client) -> None:
     """(issue 22) `confirm_collected` / `paper_inside` on a released document; the tray check's two answers."""
-    from station import settling, tray_check
+    from station.release import settling
+    from station.release import tray_check
 
     conn = station.conn()
     path = [JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED, JobState.RELEASED]

@@ -6,8 +6,8 @@ import pytest
 from webtest_browser import only_local, screenshot
 
 from spool import alarms, audit
-from station.control import ControlClient
-from station.kiosk import KioskView, Screen
+from station.runtime.control import ControlClient
+from station.release.kiosk import KioskView, Screen
 
 pytestmark = pytest.mark.browser
 
@@ -169,7 +169,8 @@ def test_an_operator_answers_a_tray_check_and_settles_a_released_document(statio
     from webtest_jobs import make_job
 
     from spool.states import JobState
-    from station import settling, tray_check
+    from station.release import settling
+    from station.release import tray_check
 
     conn = station.conn()
     make_job(conn, "JOB-OPENED", [JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED,

@@ -10,7 +10,7 @@ import pytest
 from webtest_server import LiveServer
 from webtest_daemon import StubDaemon
 
-from station.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 from station.web import create_app
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from spool import alarms, audit
-from station.kiosk import KioskView, Screen
-from station.token import citizen_message
+from station.release.kiosk import KioskView, Screen
+from station.trust.token import citizen_message
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 

@@ -17,7 +17,7 @@ from kiosk_states import STATES
 from webtest_browser import only_local, screenshot
 from webtest_layout import LAYOUT_PROBLEMS
 
-from station.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from station.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen
 from station.release.repeats import Repeats, not_a_scan
 from station.web.metrics import DaemonFacts, _DaemonCollector
 

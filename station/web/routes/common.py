@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import Request
 
-from station.control import ControlError
+from station.runtime.control import ControlError
 
 from ..state import WebState
 

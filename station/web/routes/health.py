@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
 from spool.errors import SpoolError
-from station.control import ControlError
+from station.runtime.control import ControlError
 
 from ..metrics import CONTENT_TYPE
 from ..models import Health, Readiness

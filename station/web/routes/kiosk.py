@@ -9,9 +9,9 @@ from fastapi.responses import Response, StreamingResponse
 
 import spool
 from station.backoffice import complaints
-from station.control import ControlError
-from station.kiosk import PROBLEMS, KioskView, Screen, citizen_words, knows_reason
-from station.token import LANGUAGES
+from station.runtime.control import ControlError
+from station.release.kiosk import PROBLEMS, KioskView, Screen, citizen_words, knows_reason
+from station.trust.token import LANGUAGES
 
 from .. import actions
 from ..auth import KIOSK_ACT, KIOSK_READ, Principal

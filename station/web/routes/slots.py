@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from spool import alarms, slots
 from spool.errors import SlotError
-from station.control import ControlError
+from station.runtime.control import ControlError
 
 from .. import actions
 from ..auth import OPERATOR, TECHNICIAN, VIEWER, Principal

@@ -1,0 +1,266 @@
+"""The parts of a running station, put together from its configuration.
+
+`build_parts` returns them in start order: devices first (the lock buses,
+the printer, the scanner), then the counter and loading, rendering,
+printing, the back-office feed, the timers, and last the web app. The
+daemon stops them in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import spool
+from drivers.locks.model import Item
+from spool import alarms, jobs, slots
+from spool.states import Flow
+
+from station import operations
+from station.release import tray_check
+from station.config import Config
+from station.release.counter import Counter
+from station.runtime.devices import DevicesPart, _need_role
+from station.runtime.disk import DiskWatch
+from station.errors import StationError
+from station.release.kiosk import PROBLEMS
+from station.runtime.technician import TechnicianPart
+from station.release.loading import Loader
+from station.printing.stage import PrintStage
+from station.templates.stage import RenderStage
+from station.runtime.timers import Timers
+from station.trust.store import TrustFile
+from station.trust.watch import TrustWatch
+
+if TYPE_CHECKING:
+    from station.runtime.daemon import Daemon, Part
+
+log = logging.getLogger("station.assembly")
+
+
+class SlotsPart:
+    """The slot table follows the configuration: reconciled at every start, before any lock moves."""
+
+    name = "slots"
+
+    async def start(self, daemon: Daemon) -> None:
+        done = await asyncio.to_thread(slots.reconcile, daemon.conn, daemon.cfg.slot_layout())
+        if done.changed:
+            log.info("slots reconciled with the configuration", extra={"fields": {
+                "added": len(done.added), "retired": len(done.retired), "restored": len(done.restored),
+                "renamed": len(done.renamed), "gone_occupied": len(done.gone_occupied)}})
+        for slot in done.gone_occupied:
+            alarms.raise_alarm(daemon.conn, "slot_not_configured", f"slot {slot} is no longer in the configuration"
+                               " but holds a document: it will not be opened; take the document out by hand",
+                               slot=slot, severity="critical")
+
+    async def stop(self) -> None:
+        """Nothing runs."""
+
+
+class JobOpsPart:
+    """Operator actions on jobs over the control socket (the shell, the web app): the rules of `operations`."""
+
+    name = "job-ops"
+
+    async def start(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        for op, handler in (("job_retry", self._retry), ("job_cancel", self._cancel), ("job_extend", self._extend),
+                            ("reprint", self._reprint), ("job_confirm_collected", self._confirm_collected),
+                            ("job_paper_inside", self._paper_inside), ("tray_checked", self._tray_checked)):
+            daemon.control.register(op, handler)
+
+    async def stop(self) -> None:
+        """Nothing runs."""
+
+    async def _retry(self, args: dict, actor: str) -> dict:
+        return self._done(operations.retry(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+
+    async def _cancel(self, args: dict, actor: str) -> dict:
+        reason = args.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise StationError("cancelling needs a reason", http_status=422)
+        return self._done(operations.cancel(self.daemon.conn, _job_arg(args), actor=_operator(actor), reason=reason))
+
+    async def _extend(self, args: dict, actor: str) -> dict:
+        try:
+            until = datetime.fromisoformat(str(args.get("until", "")).replace("Z", "+00:00"))
+        except ValueError:
+            raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
+        return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
+
+    async def _reprint(self, args: dict, actor: str) -> dict:
+        old_slot = jobs.get_job(self.daemon.conn, _job_arg(args)).slot
+        done = operations.reprint(self.daemon.conn, _job_arg(args), actor=_operator(actor))
+        return {**self._done(done), "old_slot": old_slot}
+
+    async def _confirm_collected(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the slot: empty."""
+        return self._done(operations.confirm_collected(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+
+    async def _paper_inside(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the slot: the paper is still there."""
+        return self._done(operations.paper_inside(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+
+    async def _tray_checked(self, args: dict, actor: str) -> dict:
+        """(issue 22) Staff looked in the printer's tray for an extra copy: found and destroyed, or none."""
+        found = args.get("found")
+        if not isinstance(found, bool):
+            raise StationError("a tray check needs 'found': true (one copy found and destroyed) or false (none)",
+                               http_status=422)
+        job = _job_arg(args)
+        alarm = tray_check.confirm(self.daemon.conn, job, found=found, actor=_operator(actor))
+        return {"job": job, "alarm": alarm.id, "found": found}
+
+    @staticmethod
+    def _done(job: jobs.Job) -> dict:
+        return {"job": job.id, "state": job.state.value, "slot": job.slot}
+
+
+def _job_arg(args: dict) -> str:
+    job = args.get("job")
+    if not isinstance(job, str) or not job:
+        raise StationError("the command needs a job id", http_status=422)
+    return job
+
+
+def _operator(actor: str) -> str:
+    _need_role(actor, ("operator:", "technician:", "admin:"), "a job action")
+    return actor
+
+
+class CounterPart:
+    """The release flow, fed by the scanner and the kiosk, watching the lock events."""
+
+    name = "counter"
+
+    def __init__(self, devices: DevicesPart) -> None:
+        self.devices = devices
+
+    async def start(self, daemon: Daemon) -> None:
+        self.daemon = daemon
+        cfg = daemon.cfg
+        trust = TrustFile(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
+        self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
+        self.devices.listeners.append(self.counter.on_lock_event)
+        await asyncio.to_thread(self.counter.start)
+        if getattr(daemon, "disk", None) is not None:
+            daemon.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
+        self.counter.resume_watches()
+        self.devices.start_scanner(self.counter.scan)
+        for op, handler in (("kiosk", self._kiosk), ("scan", self._scan), ("pin", self._pin),
+                            ("report_problem", self._report_problem), ("scan_noise", self._scan_noise)):
+            daemon.control.register(op, handler)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.counter.stop)
+
+    async def _kiosk(self, args: dict, actor: str) -> dict:
+        return self.counter.view.as_event()
+
+    async def _scan_noise(self, args: dict, actor: str) -> dict:
+        """The noise lines dropped since the daemon started, by why (asked at each scrape: exact even when
+        the web process was not listening when they came)."""
+        return dict(self.counter.repeats.noise_seen)  # a plain dict copy: atomic under the GIL
+
+    async def _scan(self, args: dict, actor: str) -> dict:
+        text = args.get("text")
+        if not isinstance(text, str):
+            raise StationError("scan needs the scanned text", http_status=422)
+        view = await asyncio.wrap_future(self.counter.scan(text, typed=True))
+        return view.as_event()
+
+    async def _pin(self, args: dict, actor: str) -> dict:
+        session, pin = args.get("session"), args.get("pin")
+        if not isinstance(session, str) or not isinstance(pin, str) or not pin.isdigit() or len(pin) > 12:
+            raise StationError("pin needs a session and a PIN of digits", http_status=422)
+        view = await asyncio.wrap_future(self.counter.enter_pin(session, pin))
+        return view.as_event()
+
+    async def _report_problem(self, args: dict, actor: str) -> dict:
+        problem = args.get("problem")
+        if problem not in PROBLEMS:
+            raise StationError(f"problem must be one of {', '.join(PROBLEMS)}", http_status=422)
+        view = self.counter.view
+        raised = await asyncio.to_thread(
+            alarms.raise_alarm, self.daemon.conn, f"citizen_{problem}", PROBLEMS[problem]["en"],
+            job=args.get("job") if isinstance(args.get("job"), str) else None, slot=view.slot, actor="citizen")
+        self.daemon.events.publish("alarm", raised.as_dict())
+        return raised.as_dict()
+
+
+class LoaderPart:
+    """Locker stations: printed documents into slots."""
+
+    name = "loader"
+
+    def __init__(self, devices: DevicesPart) -> None:
+        self.devices = devices
+
+    async def start(self, daemon: Daemon) -> None:
+        self.loader = Loader(daemon.cfg, self.devices.locker, daemon.events.publish)
+        self.devices.listeners.append(self.loader.on_lock_event)
+        await asyncio.to_thread(self.loader.start)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.loader.stop)
+
+
+class PrintPart:
+    """The print stage on its own thread (pycups calls block)."""
+
+    name = "printing"
+
+    def __init__(self, devices: DevicesPart) -> None:
+        self.devices = devices
+        self.conn: sqlite3.Connection | None = None
+
+    async def start(self, daemon: Daemon) -> None:
+        cfg = daemon.cfg
+        self.conn = spool.connect(cfg.spool_path)
+        extra: dict[str, Any] = {}
+        if cfg.station.kind == Flow.DISPENSER.value:
+            locker, shutter = self.devices.locker, cfg.dispenser.shutter
+            # The bin's sensor: paper seen after printing, and an empty bin before the next print starts.
+            extra["sensor"] = lambda job=None: locker.status(shutter).item is Item.PRESENT
+            extra["bin_clear"] = lambda: locker.status(shutter).item is Item.ABSENT
+        self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, events=daemon.events, **extra)
+        self.stage.start()
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.stage.stop)
+        if self.conn is not None:
+            self.conn.close()
+
+
+def build_parts(cfg: Config, config_path: Path) -> list[Part]:
+    """Every part of the station, in start order."""
+    devices = DevicesPart()
+    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart(),
+                        TechnicianPart()]
+    if cfg.station.kind == Flow.LOCKER.value:
+        parts.append(LoaderPart(devices))
+    parts += [RenderStage(config_path), PrintPart(devices)]
+    try:
+        from station.backoffice.feed import FeedPart
+    except ImportError:  # the feed is optional for a station run from imported files only
+        FeedPart = None  # noqa: N806
+    if FeedPart is not None:
+        parts.append(FeedPart())
+    parts.append(Timers())
+    try:
+        from station.web.part import WebPart
+    except ImportError:
+        WebPart = None  # noqa: N806
+    if WebPart is not None:
+        parts.append(WebPart())
+    return parts
+
+
+def job_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    """Jobs per state (for the live summary)."""
+    return jobs.count_by_state(conn)
