@@ -79,6 +79,22 @@ def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, cl
     assert body["job"] == "JOB-DONE"
 
 
+def test_a_problem_on_the_idle_screen_soon_after_a_release_is_that_release(station, client) -> None:
+    station.daemon.show(KioskView(Screen.IDLE))  # the thanks screen has gone: the citizen turned back late
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_missing"}).json()
+    assert body["job"] == "JOB-DONE"  # the newest release in the ledger, a moment ago
+    assert alarms.get_alarm(station.conn(), body["alarm"]).slot_id == "A-1-06"
+
+
+def test_a_problem_on_the_idle_screen_long_after_any_release_names_nobody(station, client) -> None:
+    conn = station.conn()
+    with conn:
+        conn.execute("UPDATE intents SET created_at = '2020-01-01T00:00:00.000Z'")  # every release long ago
+    station.daemon.show(KioskView(Screen.IDLE))
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_missing"}).json()
+    assert body["job"] is None
+
+
 def test_a_problem_is_reported_even_with_the_daemon_down(station, client) -> None:
     station.daemon.stop()
     body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "other"}).json()
