@@ -123,3 +123,11 @@ def test_the_product_names_no_lab_module_not_even_as_a_string() -> None:
                         and node.value.lstrip().startswith("simulators."):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}")
     assert found == []
+
+
+def test_a_lab_commands_error_is_one_line_and_its_exit_code(capsys: pytest.CaptureFixture[str],
+                                                             tmp_path: Path) -> None:
+    """`station sim bus` raises the lab's own error; the command line says it as it says its own."""
+    code = main(["sim", "bus", "--boards", "17", "--link", str(tmp_path / "bus"), "--quiet"])
+    assert code == 2
+    assert capsys.readouterr().err == "station: error: a cu16 bus has at most 16 boards of at most 16 locks\n"
