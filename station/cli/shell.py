@@ -16,6 +16,7 @@ from typing import Any
 from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
+from station.runtime import ops
 
 EXIT_REFUSED = 1
 EXIT_NO_DAEMON = 69  # EX_UNAVAILABLE (sysexits.h): the station daemon is not running
@@ -61,7 +62,7 @@ def daemon_running(cfg: Config) -> bool:
     if path is None or not path.exists():
         return False
     try:
-        client(cfg, timeout=3.0).call("ping")
+        client(cfg, timeout=3.0).call(ops.STATION_PING)
     except ControlError:
         return False
     return True

@@ -15,6 +15,7 @@ from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 from .common import add_command, add_group, open_spool, print_json, print_table
+from station.runtime import ops
 
 COLLECT_DESCRIPTION = """\
 Walk a technician through the documents whose pickup window passed
@@ -113,7 +114,7 @@ class _Slots:
         self.client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=30)  # type: ignore[arg-type]
         self.locker: Any = None
         try:
-            self.client.call("ping")
+            self.client.call(ops.STATION_PING)
         except ControlError:
             from station.runtime.devices import locker_for
 
@@ -123,12 +124,12 @@ class _Slots:
 
     def open(self, slot: str, reason: str) -> str:
         if self.client is not None:
-            return self.client.call("open_slot", {"slot": slot, "reason": reason}, actor=self.actor)["outcome"]
+            return self.client.call(ops.SLOT_OPEN, {"slot": slot, "reason": reason}, actor=self.actor)["outcome"]
         return self.locker.unlock(slot).value
 
     def state(self, slot: str) -> tuple[str, str]:
         if self.client is not None:
-            found = self.client.call("devices")["slots"].get(slot, {})
+            found = self.client.call(ops.DEVICES_STATUS)["slots"].get(slot, {})
             return found.get("door", "unknown"), found.get("item", "unknown")
         self.locker.refresh(timeout=2)
         status = self.locker.status(slot)
