@@ -16,6 +16,7 @@ from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 from .common import add_command, add_group, open_spool, print_json, print_table
 from station.runtime import ops
+from station.runtime.roles import Role
 
 COLLECT_DESCRIPTION = """\
 Walk a technician through the documents whose pickup window passed
@@ -86,7 +87,7 @@ def run_add(args: argparse.Namespace) -> int:
     slot = slots.resolve(conn, args.slot)
     if slot not in {sid for sid, _, _ in cfg.slot_layout()}:
         raise StationError(f"slot {slot} is on no configured lock: add the lock to a [[bus]] section first")
-    done = slots.restore(conn, slot, actor=f"technician:{_name(args.technician)}")
+    done = slots.restore(conn, slot, actor=Role.TECHNICIAN.actor(_name(args.technician)))
     print(f"{done.id}: in use")
     return 0
 
@@ -95,7 +96,7 @@ def run_retire(args: argparse.Namespace) -> int:
     """`station slots retire SLOT --reason WHY`."""
     _, conn = open_spool(args)
     slot = slots.resolve(conn, args.slot)
-    who = f"technician:{_name(args.technician)}"
+    who = Role.TECHNICIAN.actor(_name(args.technician))
     done = slots.retire(conn, slot, actor=who, why=f"{who}: {args.reason.strip()[:120]}")
     print(f"{done.id}: retired")
     return 0
@@ -142,7 +143,7 @@ class _Slots:
 
 def run_collect(args: argparse.Namespace) -> int:
     cfg, conn = open_spool(args)
-    actor = f"technician:{args.technician}"
+    actor = Role.TECHNICIAN.actor(args.technician)
     # With --json, standard output is the JSON alone; the technician's prompts go to standard error.
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print
     expired = jobs.jobs_in(conn, JobState.EXPIRED, limit=10_000)
