@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 class Reporter(Protocol):
     """A part that says how it is (the back-office feed: `FeedPart.report`)."""
 
-    async def report(self) -> dict[str, Any]:
-        """Its state now, JSON-able."""
+    async def report(self) -> dict[str, Any] | None:
+        """Its state now, JSON-able (None: it is not serving)."""
 
 
 class TechnicianPart:
