@@ -5,6 +5,7 @@ from __future__ import annotations
 from spool import alarms, audit
 from station.release.kiosk import KioskView, Screen
 from station.trust.token import citizen_message
+from station.runtime import ops
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 
@@ -33,7 +34,7 @@ def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
     assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "A-1-05")
     # The stub daemon put a clear name, a NIK and the job id into the view: none reach the screen.
     assert view["job"] == {"masked_name": "S*** N********", "state": "released"}
-    assert ("scan", {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
+    assert (ops.KIOSK_SCAN, {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
     assert client.get("/api/v1/kiosk", headers=KIOSK).json()["screen"] == "opening"
 
 
