@@ -185,3 +185,18 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     for callback in _AFTER_COMMIT.pop(id(conn), ()):
         callback()
+
+
+@contextlib.contextmanager
+def savepoint(conn: sqlite3.Connection, name: str = "step") -> Iterator[sqlite3.Connection]:
+    """A part of the caller's transaction that an error undoes alone (the error still propagates)."""
+    if not name.isidentifier():
+        raise ValueError(f"bad savepoint name {name!r}")
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")

@@ -19,7 +19,7 @@ from fastapi import Request
 from station.errors import StationError
 
 from . import kiosk_key
-from .users import user_for_token
+from spool.users import user_for_token
 
 
 SECURITY_SCHEME = "bearerToken"
