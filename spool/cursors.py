@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from .db import station_value, write
+from .db import write
 from .errors import SpoolError
 
 T = TypeVar("T")
@@ -35,6 +35,11 @@ class BadCursor(SpoolError):
         super().__init__(f"spool: {key} holds {text!r}, which cannot be read")
         self.key = key
         self.text = text
+
+
+def _read(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM station WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def _upsert(conn: sqlite3.Connection, key: str, text: str) -> None:
@@ -53,7 +58,7 @@ class Cursor(Generic[T]):
 
     def get(self, conn: sqlite3.Connection) -> T | None:
         """The stored value, None when never set; `BadCursor` when it cannot be read."""
-        text = station_value(conn, self.key)
+        text = _read(conn, self.key)
         if text is None:
             return None
         try:

@@ -122,19 +122,6 @@ def vacuum(conn: sqlite3.Connection) -> None:
     truncate_wal(conn)
 
 
-def station_value(conn: sqlite3.Connection, key: str) -> str | None:
-    """One of the station's facts (`station` table), None when not set."""
-    row = conn.execute("SELECT value FROM station WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row["value"]
-
-
-def set_station_value(conn: sqlite3.Connection, key: str, value: str) -> None:
-    """Set one of the station's facts, durably."""
-    with write(conn):
-        conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                     (key, value))
-
-
 # (issue 22) Who hears that the disk refused a write: a read-only file system, an I/O error, a full disk.
 _STORAGE_LISTENERS: list[Callable[[str, str], None]] = []
 # SQLite's primary result codes for each (the extended code's low byte).
