@@ -127,3 +127,9 @@ def test_each_cursor_key_is_spelled_in_one_place(key: str) -> None:
     spelled = [path for path, source in _sources("station", "spool", "drivers", "simulators")
                if key in source and path != "spool/cursors.py" and path not in PENDING]
     assert spelled == []
+
+
+def test_refused_documents_are_written_in_one_place() -> None:
+    writers = [path for path, source in _sources("station", "spool", "drivers", "simulators")
+               if "INTO refused_documents" in source and path not in PENDING]
+    assert writers == ["spool/refusals.py"]
