@@ -7,7 +7,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from spool import alarms, jobs, machine
+from spool import alarms, jobs, machine, rules
 from spool import db as spool_db
 from spool.states import Flow, JobState
 
@@ -16,7 +16,7 @@ from station.trust.store import format_time
 
 log = logging.getLogger("station.housekeeping")
 
-FINISHED = (JobState.COLLECTED, JobState.RETURNED, JobState.CANCELLED, JobState.RETAINED)
+FINISHED = tuple(sorted(rules.FINISHED))
 EXPIRED_ALARM = "documents_expired_in_slots"
 
 
