@@ -63,8 +63,13 @@ _DISPENSER: Table = MappingProxyType({
 
 TRANSITIONS: Mapping[Flow, Table] = MappingProxyType({Flow.LOCKER: _LOCKER, Flow.DISPENSER: _DISPENSER})
 
+# The states each kind uses: a locker retains nothing (expired paper is returned), a dispenser has no slots.
+STATES: Mapping[Flow, frozenset[JobState]] = MappingProxyType(
+    {Flow.LOCKER: frozenset(JobState) - {S.RETAINED}, Flow.DISPENSER: frozenset(JobState) - {S.STAGED}})
 INITIAL = S.RECEIVED
 TERMINAL = _set({S.COLLECTED, S.RETURNED, S.CANCELLED})
+# The end of a job whose slot is then free; a cancelled document stays in its slot until staff take it out.
+FREES_SLOT = _set({S.COLLECTED, S.RETURNED})
 # Done with at the station: nothing more happens by itself (retained paper waits for staff to return it).
 FINISHED = TERMINAL | {S.RETAINED}
 
@@ -183,7 +188,7 @@ def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None
                     in_slot: bool = False, has_pdf: bool = True) -> frozenset[Action]:
     """The operator actions a job in `state` accepts (every one of them is a legal move)."""
     flow, state = Flow(flow), JobState(state)
-    found = set()
+    found: set[Action] = set()
     if retry_target(flow, state, held_from) is not None:
         found.add(Action.RETRY)
     if state in BEFORE_RELEASE[flow]:
@@ -194,5 +199,5 @@ def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None
     if state is READY[flow] and flow is Flow.LOCKER and in_slot:
         found.add(Action.MOVE)
     if state is SETTLED_BY_STAFF[flow]:
-        found |= {Action.CONFIRM_COLLECTED, Action.PAPER_INSIDE}
+        found.update({Action.CONFIRM_COLLECTED, Action.PAPER_INSIDE})
     return frozenset(found)
