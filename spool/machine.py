@@ -17,7 +17,8 @@ from . import audit
 from .db import after_commit, write
 from .errors import DuplicateJob, IllegalTransition, SpoolError, UnknownJob
 from .jobs import Job, get_job
-from .states import INITIAL, Flow, JobState, is_legal
+from .rules import INITIAL, is_legal
+from .states import Flow, JobState
 
 log = logging.getLogger("spool.machine")
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Literal
 
-from .states import JobState
+from .rules import FINISHED
 
 # A finished job's life is over: its PDF and personal data may go once it is old enough.
-FINISHED = (JobState.COLLECTED, JobState.RETURNED, JobState.CANCELLED, JobState.RETAINED)
-_FINISHED_IN = ", ".join(f"'{s.value}'" for s in FINISHED)
+_FINISHED_IN = ", ".join(f"'{s.value}'" for s in sorted(FINISHED))
 # The column whose data retention removes; only jobs still holding it are listed.
 Holding = Literal["pdf_path", "payload"]
 

@@ -1,7 +1,7 @@
 """What staff may do to a job, done one way whoever asks (the daemon's control socket, the API, the shell).
 
 Which action a job accepts in which state is decided once, next to the
-transition table (`spool.states.actions_allowed`); each function here
+transition table (`spool.rules.actions_allowed`); each function here
 checks it first, then acts, audited with its actor. Actions that drive a
 lock (a move, a technician's open) record their intent in the ledger
 first and run in the daemon (`station.runtime.assembly`).
@@ -13,10 +13,12 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import spool
+from spool import cancel as cancelling
 from spool import intents, machine, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, get_job
-from spool.states import Action, JobState, actions_allowed, retry_target
+from spool.rules import actions_allowed, retry_target
+from spool.states import Action, JobState
 
 from station.release import settling
 from .errors import StationError
@@ -69,11 +71,10 @@ def retry(conn: sqlite3.Connection, job_id: str, *, actor: str) -> Job:
 
 
 def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, reason: str) -> Job:
-    """Withdraw a job before release (its paper, if any, stays in the slot for staff)."""
-    check(get_job(conn, job_id), Action.CANCEL)
-    # (issue 15) `by` travels to the back office with the `cancelled` event (PROTOCOLS §7.1).
-    return machine.transition(conn, job_id, JobState.CANCELLED, actor=actor, reason=reason[:200],
-                              action="job.cancelled", details={"by": "operator"})
+    """Withdraw a job before release; paper printed for it stays for staff, who get the withdrawal's alarm."""
+    with spool.write(conn):
+        check(get_job(conn, job_id), Action.CANCEL)
+        return cancelling.cancel(conn, job_id, actor=actor, by="operator", reason=reason[:200])
 
 
 def extend(conn: sqlite3.Connection, job_id: str, until: datetime, *, actor: str,

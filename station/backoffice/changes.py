@@ -34,9 +34,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spool import alarms, audit, machine, slots
+from spool import alarms, audit, machine, rules, slots
+from spool.cancel import LOOSE_PAPER_ALARM, WITHDRAWN_PAPER_ALARM, cancel, paper_alarm
 from spool.jobs import Job
-from spool.states import Flow, JobState, is_legal
+from spool.states import Change, JobState
 
 from . import outbox
 from .document import Document
@@ -45,10 +46,10 @@ from .withdrawal import Withdrawal
 log = logging.getLogger("station.backoffice.changes")
 
 CONFLICT_ALARM = "backoffice.document_conflict"
-# Staff tasks about paper of a document that changed: a slot to empty, or a loose copy to discard.
+# A staff task about the paper of a corrected document: a slot to empty (a withdrawn one's and loose
+# paper's are `spool.cancel`'s, re-exported here).
 OLD_PAPER_ALARM = "slot_old_paper"
-WITHDRAWN_PAPER_ALARM = "slot_withdrawn_paper"
-LOOSE_PAPER_ALARM = "discard_printed_copy"
+__all__ = ["CONFLICT_ALARM", "LOOSE_PAPER_ALARM", "OLD_PAPER_ALARM", "WITHDRAWN_PAPER_ALARM"]
 
 
 @dataclass(frozen=True)
@@ -109,13 +110,12 @@ def _issued_before(issued: datetime, job: Job) -> bool:
 
 def before_release(job: Job) -> bool:
     """True while the document has not reached its citizen (it may still be replaced or cancelled)."""
-    if job.state is JobState.HELD:
-        return job.held_from is None or _waiting(job.flow, JobState(job.held_from))
-    return _waiting(job.flow, job.state)
+    return rules.before_release(job.flow, job.state, job.held_from)
 
 
-def _waiting(flow: Flow, state: JobState) -> bool:
-    return state is not JobState.HELD and is_legal(flow, state, JobState.CANCELLED)
+def _target(change: Change, job: Job) -> JobState | None:
+    """The conflict rule (`spool.rules.change_target`): where the change moves the job; None: refused."""
+    return rules.change_target(change, job.flow, job.state, job.held_from)
 
 
 def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_content: bool, actor: str,
@@ -127,7 +127,7 @@ def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_co
         return "duplicate"
     if doc.rev == held:
         return _conflict(conn, job, doc, actor)
-    if not before_release(job):
+    if _target(Change.CORRECTION, job) is None:
         return refuse_late(conn, job, "correction", doc.rev, actor)
     if _issued_before(doc.issued, job):
         return refuse_unbound(conn, job, "correction", "before_document", doc.rev, actor)
@@ -136,7 +136,7 @@ def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_co
 
 
 def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor: str, effects: Effects) -> None:
-    _pull_paper(conn, job, "corrected", actor)
+    _pull_old_paper(conn, job, actor)
     fields: dict[str, Any] = {"payload": doc.payload(), "pickup_expires": doc.pickup_expires,
                               "template": doc.template, "template_version": doc.template_version,
                               "pdf_path": None, "pdf_sha256": None, "pages": None, "print_attempts": 0}
@@ -156,7 +156,7 @@ def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor
 def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> Refused:
     message = (f"conflict: document {job.id} came again with other content under revision {doc.rev};"
                " held until the back office sends a higher revision, or it is cancelled")
-    if not before_release(job):
+    if _target(Change.CONFLICT, job) is None:
         return refuse_late(conn, job, "conflict", doc.rev, actor)
     if job.state is JobState.HELD and job.held_reason == "conflict":
         return Refused(job.id, "conflict", message)  # already held for it
@@ -189,40 +189,27 @@ def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, sta
         return refuse_unbound(conn, job, "withdrawal", "before_document", item.revision, actor)
     if job.state is JobState.CANCELLED:
         return "duplicate"
-    if not before_release(job):
+    if _target(Change.WITHDRAWAL, job) is None:
         return refuse_late(conn, job, "withdrawal", revision_of(job) or 0, actor)
-    machine.transition(conn, job.id, JobState.CANCELLED, actor=actor, action="job.cancelled",
-                       reason=item.reason_word, details={"by": "office"})
-    _pull_paper(conn, job, "withdrawn", actor)
+    cancel(conn, job.id, actor=actor, by="office", reason=item.reason_word)
     alarms.clear(conn, CONFLICT_ALARM, job=job.id, actor=actor, why="withdrawn by the back office")
     log.info("document %s withdrawn by the back office (was %s)", job.id, job.state.value)
     return "withdrawn"
 
 
-def _pull_paper(conn: sqlite3.Connection, job: Job, change: str, actor: str) -> None:
+def _pull_old_paper(conn: sqlite3.Connection, job: Job, actor: str) -> None:
     """Tell staff to pull paper printed for the document's old form (nothing when none was printed)."""
-    if job.slot is not None and change == "corrected":
-        # The job will be printed and loaded again: the slot is freed but kept
-        # out of service until a person confirms the old paper is out.
-        slots.vacate(conn, job.slot, actor=actor, reason="document corrected: old paper to pull")
-        slots.set_service(conn, job.slot, True, actor=actor,
-                          note=f"take out the old paper of document {job.id} (corrected), then put back in service")
-        alarms.raise_alarm(conn, OLD_PAPER_ALARM, f"slot {job.slot}: document {job.id} was corrected; take the"
-                           " old paper out, then put the slot back in service", job=job.id, slot=job.slot,
-                           actor=actor)
-    elif job.slot is not None:
-        # A cancelled document stays in its slot until staff take it out (`slots collect-expired`).
-        alarms.raise_alarm(conn, WITHDRAWN_PAPER_ALARM, f"slot {job.slot}: document {job.id} was withdrawn; take"
-                           " it out (station slots collect-expired)", job=job.id, slot=job.slot, actor=actor)
-    elif _paper_loose(job):
-        alarms.raise_alarm(conn, LOOSE_PAPER_ALARM, f"document {job.id} was {change} after printing: discard"
-                           " its printed copy (at the printer or waiting to be loaded)", job=job.id, actor=actor)
-
-
-def _paper_loose(job: Job) -> bool:
-    """Printed (or being printed) for a locker and not in a slot: the paper is at the printer or with staff."""
-    state = JobState(job.held_from) if job.state is JobState.HELD and job.held_from else job.state
-    return job.flow is Flow.LOCKER and state in (JobState.PRINTING, JobState.PRINTED, JobState.STAGED)
+    if job.slot is None:
+        paper_alarm(conn, job, "corrected", actor=actor)
+        return
+    # The job will be printed and loaded again: the slot is freed but kept
+    # out of service until a person confirms the old paper is out.
+    slots.vacate(conn, job.slot, actor=actor, reason="document corrected: old paper to pull")
+    slots.set_service(conn, job.slot, True, actor=actor,
+                      note=f"take out the old paper of document {job.id} (corrected), then put back in service")
+    alarms.raise_alarm(conn, OLD_PAPER_ALARM, f"slot {job.slot}: document {job.id} was corrected; take the"
+                       " old paper out, then put the slot back in service", job=job.id, slot=job.slot,
+                       actor=actor)
 
 
 def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> Refused:

@@ -17,6 +17,7 @@ from spool import intents, jobs, machine
 from spool.db import write
 from spool.intents import Intent, Kind
 from spool.jobs import Job, find_job, get_job
+from spool.rules import PRINTABLE
 from spool.states import Flow, JobState
 
 from station.release import tray_check
@@ -46,8 +47,6 @@ class PrintStage(Protocol):
 
 log = logging.getLogger("station.printing")
 
-# The states a job waits in for its print, by flow.
-PRINTABLE = {Flow.LOCKER: frozenset({JobState.RENDERED}), Flow.DISPENSER: frozenset({JobState.RELEASED})}
 LOST = "printer-job-lost"
 
 

@@ -28,6 +28,7 @@ from drivers.locks.errors import LockError
 from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
 from spool import alarms, intents, jobs, machine, tokens
 from spool.intents import Intent, Kind
+from spool.rules import SERVING
 from spool.states import Flow, JobState
 
 from station.release.kiosk import KioskView, Screen
@@ -42,7 +43,7 @@ RESULT_SCREEN_S = 8.0
 UNLOCK_RESULT_TIMEOUT_S = 15.0
 SHUTTER_TRIES = 3  # unknown outcomes (the board lost power) before the paper is held for staff
 PRINT_ALLOWANCE_S = 30.0  # what a busy citizen is told printing takes, before the presentation
-_GOING = frozenset({JobState.RELEASED, JobState.PRINTING, JobState.PRINTED})
+_GOING = SERVING[Flow.DISPENSER]
 
 
 class DispenserRelease:

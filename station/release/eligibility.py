@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from spool import jobs, tokens
+from spool.rules import READY
 from spool.states import Flow, JobState
 
 from station.trust import token as tokens_module
@@ -54,7 +55,7 @@ def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
 
 
 def _refuse_unless_ready(job: jobs.Job, kind: Flow) -> None:
-    ready = JobState.STAGED if kind is Flow.LOCKER else JobState.RENDERED
+    ready = READY[kind]
     if job.flow is not kind or (job.state is ready and kind is Flow.LOCKER and job.slot is None):
         raise Refusal("not_ready", job.state.value, progress=job.state.value)
     if job.state is not ready:

@@ -21,7 +21,8 @@ import spool
 from spool import alarms, intents, machine
 from spool.intents import Kind
 from spool.jobs import Job, find_job
-from spool.states import SETTLE_TARGET, Action, JobState
+from spool.rules import SETTLE_TARGET
+from spool.states import Action, JobState
 
 SLOT_CHECK = "slot_check"    # the task: open the slot with a technician and look
 INTENT_OPEN = "intent_open"  # an act of the ledger open too long

@@ -11,7 +11,8 @@ from pathlib import Path
 import spool
 from simulators.lockbus import LockBusSim
 from spool import jobs, machine, slots
-from spool.states import TRANSITIONS, Flow, JobState
+from spool.rules import TRANSITIONS
+from spool.states import Flow, JobState
 from station import config
 from station.runtime.assembly import JobOpsPart
 from station.cli import main

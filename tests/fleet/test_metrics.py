@@ -246,7 +246,7 @@ _examples = iter(range(10**9))
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 9), st.booleans()), max_size=25))
 def test_jobs_by_state_follow_the_audit_exactly(moving, moves: list[tuple[int, int, bool]]) -> None:
     from spool.jobs import count_by_state, find_job
-    from spool.states import allowed
+    from spool.rules import allowed
 
     conn, metrics = moving
     example = next(_examples)

@@ -20,7 +20,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from spool import alarms, jobs, machine
 from spool.errors import IllegalTransition, SpoolError
-from spool.states import Action, JobState, is_legal
+from spool.rules import is_legal
+from spool.states import Action, JobState
 from station import operations
 from station.release.kiosk import Screen
 from station.release.screens import STATE_REASONS

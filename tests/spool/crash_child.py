@@ -7,7 +7,8 @@ import sys
 
 import spool
 from spool import jobs, machine
-from spool.states import Flow, JobState, allowed
+from spool.rules import allowed
+from spool.states import Flow, JobState
 
 
 def main(path: str, seed: int) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import spool
 from spool import audit, jobs
-from spool.states import JobState, reachable
+from spool.rules import reachable
+from spool.states import JobState
 
 CHILD = Path(__file__).with_name("crash_child.py")
 KILLS = 50

@@ -13,7 +13,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import spool
 from spool import audit, jobs, machine
-from spool.states import Flow, JobState, allowed, is_legal, reachable
+from spool.rules import allowed, is_legal, reachable
+from spool.states import Flow, JobState
 
 ACTORS = ["system", "citizen", "operator:ayu", "technician:budi"]
 
