@@ -11,15 +11,14 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 
-from .states import JobState
+from .rules import BEFORE_RELEASE
 
 # Documents the citizen can come for now: in a slot (locker), or rendered and waiting (dispenser).
 # (`state IN` first: the state index finds the few candidates instead of a scan of every job.)
 _READY = ("state IN ('staged', 'rendered')"
           " AND ((flow = 'locker' AND state = 'staged') OR (flow = 'dispenser' AND state = 'rendered'))")
 # Documents not yet handed over (their pickup window still matters).
-NOT_HANDED_OVER = (JobState.RECEIVED, JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED,
-                   JobState.HELD)
+NOT_HANDED_OVER = tuple(sorted(frozenset().union(*BEFORE_RELEASE.values())))
 SLOT_STATUSES = ("free", "occupied", "out_of_service")
 
 # The audit rows from `after` (excluded) to `upto`, grouped by what a counter needs to tell them apart.
