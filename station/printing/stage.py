@@ -36,18 +36,19 @@ import sqlite3
 import threading
 from typing import Any
 
-from drivers.printer import (JobPhase, Printer, PrinterBlocked, PrinterError, PrinterJob,
-                             PrinterUnreachable, BadDocument, open_printer)
+from drivers.printer import (BadDocument, JobPhase, Printer, PrinterBlocked, PrinterError, PrinterUnreachable,
+                             open_printer)
 from spool import alarms, intents, machine
 from spool.db import write
 from spool.errors import IllegalTransition
-from spool.intents import Intent, Kind
+from spool.intents import Intent
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from station.config import Config
 from station.printing import documents
 from station.printing.attempt import Document, Flight, Recovery, StepReport, default_options, failures_in_a_row, judge
+from station.printing.ledger import PrintLedger
 from station.printing.policy import DispenserPolicy, KindPolicy, LockerPolicy, OutputBin, OutputSensor, policies_for
 from station.printing.recovery import LOST, recover
 from station.printing.settings import StageSettings
@@ -74,6 +75,7 @@ class PrintStage:
         self.policies = policies or (DispenserPolicy(), LockerPolicy())
         self.sensor = sensor  # where the paper lands, if a sensor is fitted there
         self.watch = PrinterWatch(conn, printer, events, self.actor)
+        self.ledger = PrintLedger(conn, self.actor, printer.name)
         self.flights: dict[str, Flight] = {}
         self.retry: dict[str, None] = {}  # dispenser jobs, still `printing`, waiting for another attempt
         self._recovered = False
@@ -151,8 +153,7 @@ class PrintStage:
             # Cancelled (or moved) by a person while at the printer: stop the paper.
             self.flights.pop(flight.job_id, None)
             self.cancel_at_printer(flight.printer_job)
-            intents.finish(self.conn, flight.intent, "cancelled", actor=self.actor,
-                           audit_details={"printer_job": flight.printer_job})
+            self.ledger.cancelled(flight)
             return "dropped"
         try:
             info = self.printer.job(flight.printer_job)
@@ -160,7 +161,9 @@ class PrintStage:
             return "waiting"
         if flight.requeued or (flight.started_at is not None and info.phase in (JobPhase.PENDING, JobPhase.HELD)):
             return self._follow_requeued(flight, job)
-        self._note_start(flight, info)
+        if info.started_at is not None and info.started_at != flight.started_at:
+            self.ledger.started(flight, info.started_at)  # a new start time: the spooler sent it again
+            flight.started_at = info.started_at
         if not info.phase.done:
             return "waiting"
         reason, details = judge(flight, info)
@@ -183,10 +186,7 @@ class PrintStage:
         """
         if not flight.requeued:
             flight.requeued = True
-            with write(self.conn):
-                intents.update(self.conn, flight.intent, requeued=True)
-                machine.annotate(self.conn, job.id, "print.requeued", actor=self.actor,
-                                 details={"printer_job": flight.printer_job, "attempt": flight.attempt})
+            self.ledger.requeued(flight)
             self.cancel_at_printer(flight.printer_job)
         try:
             record = self.printer.record_at_printer(job.id)
@@ -209,32 +209,13 @@ class PrintStage:
             if reason == "waiting":
                 return "waiting"
         if reason is None:
-            fields = {"pages": flight.document_pages} if job.pages is None else {}
-            with write(self.conn):
-                intents.finish(self.conn, flight.intent, "printed", actor=self.actor, audited=False)
-                machine.transition(self.conn, job.id, JobState.PRINTED, actor=self.actor,
-                                   details={**details, "pages": pages}, **fields)
+            self.ledger.printed(flight, job, details, pages)
             self.flights.pop(job.id, None)
             # The paper is out: the spooler keeps neither the document nor its record.
             self.printer.purge(flight.printer_job)
             return "printed"
         self._fail(job, reason, details, flight.intent)
         return "failed"
-
-    def _note_start(self, flight: Flight, info: PrinterJob) -> None:
-        """Record when the spooler began sending; a new start time means it sent the job again."""
-        if info.started_at is None or info.started_at == flight.started_at:
-            return
-        details = {"printer_job": flight.printer_job, "attempt": flight.attempt, "started_at": info.started_at}
-        with write(self.conn):
-            intents.update(self.conn, flight.intent, started_at=info.started_at)
-            if flight.started_at is None:
-                machine.annotate(self.conn, flight.job_id, "print.started", actor=self.actor, details=details)
-            else:
-                # The paper of the first start may already be out: a second copy, on the record.
-                machine.annotate(self.conn, flight.job_id, "print.resent", actor=self.actor,
-                                 details={**details, "previous_start": flight.started_at})
-        flight.started_at = info.started_at
 
     def _sensor_verdict(self, flight: Flight, job: Job) -> str | None:
         now = self.settings.clock()
@@ -276,7 +257,8 @@ class PrintStage:
             self.retry[job.id] = None
 
     def hold(self, job: Job, reason: str, details: dict[str, Any]) -> None:
-        machine.transition(self.conn, job.id, JobState.HELD, actor=self.actor, reason=reason, details=details)
+        """Hold a job for a person, with the reason (no more attempts)."""
+        self.ledger.hold(job, reason, details)
         self.retry.pop(job.id, None)
 
     # -- feeding the printer ---------------------------------------------------
@@ -309,11 +291,7 @@ class PrintStage:
         if document is None:
             return "held"
         attempt = job.print_attempts + 1
-        with write(self.conn):
-            machine.annotate(self.conn, job.id, "print.submitting" if attempt == 1 else "job.reprint",
-                             actor=self.actor, details={"attempt": attempt, "printer": self.printer.name},
-                             print_attempts=attempt)
-            intent = intents.record(self.conn, Kind.PRINT, job=job.id, detail={"attempt": attempt}, audited=False)
+        intent = self.ledger.begin(job, attempt)
         try:
             printer_job = self.printer.submit(document.path, job.id, document.options)
         except (PrinterBlocked, PrinterUnreachable) as err:
@@ -333,11 +311,7 @@ class PrintStage:
         except IllegalTransition:
             # A person cancelled it between our reading and our writing: take the paper back.
             self.cancel_at_printer(printer_job)
-            with write(self.conn):
-                intents.finish(self.conn, intent.id, "cancelled", actor=self.actor, audited=False)
-                machine.annotate(self.conn, job.id, "print.abandoned", actor=self.actor,
-                                 details={"printer_job": printer_job, "attempt": attempt,
-                                          "reason": "cancelled-while-submitting"})
+            self.ledger.cancelled_while_submitting(job, intent, printer_job)
             return "skipped"
         self.retry.pop(job.id, None)
         self.flights[job.id] = Flight(job.id, printer_job, attempt, intent.id, document.expected, document.pages)
@@ -345,26 +319,13 @@ class PrintStage:
 
     def submitted(self, job: Job, intent: Intent, printer_job: int, extra: dict[str, Any]) -> None:
         """The printer took the attempt: its job id on the intent, and the job `printing`, in one commit."""
-        details = {"printer_job": printer_job, "attempt": intent.detail["attempt"], "printer": self.printer.name,
-                   **extra}
-        with write(self.conn):
-            intents.update(self.conn, intent.id, printer_job=printer_job)
-            if job.state is JobState.PRINTING:
-                machine.annotate(self.conn, job.id, "print.submitted", actor=self.actor, details=details,
-                                 printer_job_id=printer_job)
-            else:
-                machine.transition(self.conn, job.id, JobState.PRINTING, actor=self.actor, details=details,
-                                   printer_job_id=printer_job)
+        self.ledger.submitted(job, intent, printer_job, extra)
 
     def _not_sent(self, job: Job, intent: Intent, reason: str, message: str | None) -> None:
         """Close an attempt whose submission did not happen (it is not counted)."""
         if message:
             log.warning("job %s not sent: %s", job.id, message)
-        attempt = int(intent.detail["attempt"])
-        with write(self.conn):
-            intents.finish(self.conn, intent.id, "not_sent", actor=self.actor, audited=False, detail={"reason": reason})
-            machine.annotate(self.conn, job.id, "print.abandoned", actor=self.actor,
-                             details={"attempt": attempt, "reason": reason}, print_attempts=attempt - 1)
+        self.ledger.not_sent(job, intent, reason)
 
     def document(self, job: Job, intent: Intent | None) -> Document | None:
         """The PDF to print, its pages and options; a bad one holds the job (no attempt spent)."""
@@ -372,11 +333,8 @@ class PrintStage:
         if isinstance(prepared, Document):
             return prepared
         self.flights.pop(job.id, None)
-        with write(self.conn):
-            if intent is not None:
-                intents.finish(self.conn, intent.id, "failed", actor=self.actor, audited=False,
-                               detail={"reason": prepared, "held": True})
-            self.hold(job, prepared, {})
+        self.ledger.unprintable(job, intent, prepared)
+        self.retry.pop(job.id, None)
         return None
 
     def cancel_at_printer(self, printer_job: int) -> None:
