@@ -33,6 +33,7 @@ from drivers.printer import sha256_of  # noqa: E402
 from simulators.printer import SimPrinter  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool.states import Flow, JobState  # noqa: E402
+from station.printing.settings import StageSettings  # noqa: E402
 from station.printing.stage import PrintStage  # noqa: E402
 
 
@@ -64,7 +65,7 @@ def duty_cycle(documents: int, pages_per_minute: float, time_scale: float, in_fl
                                    pdf_sha256=sha256_of(pdfs[pages]))
         printer = SimPrinter("bench", pages_per_minute=pages_per_minute, time_scale=time_scale)
         page_s = printer.page_seconds
-        stage = PrintStage(spool.connect(folder / "spool.db"), printer, max_in_flight=in_flight)
+        stage = PrintStage(spool.connect(folder / "spool.db"), printer, StageSettings(max_in_flight=in_flight))
         done = threading.Event()
 
         def watch() -> None:

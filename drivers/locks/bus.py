@@ -6,8 +6,9 @@ is queued. The thread sleeps on a condition, so a new unlock wakes it at once;
 the only waits in an unlock's way are the transaction already on the wire,
 the protocol's idle gap and the inrush spacing between two unlocks.
 
-An unlock is sent once. If the board's reply or the following reads do not
-show the door open, the outcome is `jammed` (the board took it and kept
+This module decides what is asked when; the transactions themselves (reads,
+the unlock and its confirmation) are `link.BoardLink`'s. An unlock is sent
+once. If the board's reply or the following reads do not show the door open, the outcome is `jammed` (the board took it and kept
 answering, the latch stayed shut) or `unknown` (the effect was not seen, or
 the board fell silent meanwhile: a power cut loses the unlock); neither is
 retried.
@@ -30,9 +31,9 @@ import serial
 from drivers.serialport import Backoff, PortDenied, PortError, PortVanished, open_port, tighten_timer_slack
 
 from .dialect import check_bus, closed_bit, dialect
-from .errors import FrameError, LockError, NoReply, UnknownSlot, UnlockNotSent, WriteFailed
-from .frames import Judge
-from .model import BoardModel, BusState, Door, EventKind, LockEvent, Outcome, SlotStatus
+from .errors import LockError, UnknownSlot, UnlockNotSent
+from .model import BoardModel, BusState, EventKind, LockEvent, Outcome, SlotStatus
+from .link import BoardLink, BusLost
 from .settings import BusSettings
 from .transport import BusTransport
 
@@ -41,10 +42,6 @@ log = logging.getLogger("station.locks.bus")
 EventSink = Callable[[LockEvent], None]
 # A board that failed a read is asked again after this long (a late reply has time to die out).
 RETRY_SECONDS = 2.0
-# Between two confirmation reads after an unlock.
-CONFIRM_INTERVAL = 0.01
-# An opening this long after its unlock is no longer the unlock's doing.
-AUTHORIZE_GRACE = 60.0
 
 
 class UnlockFuture(Future[Outcome]):
@@ -73,10 +70,6 @@ class _Job:
     send_by: float | None = field(compare=False, default=None)
 
 
-class _BusLost(Exception):
-    """The port vanished in the middle of something."""
-
-
 class LockBus:
     """One serial lock bus with its boards; thread-safe, usable from threads or asyncio."""
 
@@ -88,8 +81,6 @@ class LockBus:
         self.dialect = dialect(section.family)
         check_bus(section, self.dialect)
         self.baud = section.baud or self.dialect.baud
-        self.reply_timeout = section.reply_timeout_seconds or self.dialect.reply_timeout
-        self.confirm_seconds = section.confirm_seconds
         self.poll_seconds = section.poll_seconds
         self.unlock_spacing = section.unlock_spacing_ms / 1000
         self.open_alarm_seconds = open_alarm_seconds
@@ -104,13 +95,24 @@ class LockBus:
         self.on_event = on_event
         self._polling = poll
         self._cond = threading.Condition()
+        self.link = BoardLink(self.name, self.transport, self.dialect, self._cond, self._emit,
+                              reply_timeout=section.reply_timeout_seconds or self.dialect.reply_timeout,
+                              confirm_seconds=section.confirm_seconds)
         self._jobs: list[_Job] = []
         self._seq = itertools.count()
         self._next_poll = {address: 0.0 for address in self.boards}
-        self._last_unlock = float("-inf")
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._backoff = Backoff()
+
+    @property
+    def confirm_seconds(self) -> float:
+        """How long an unlock's effect is looked for (settable: a slow latch in a test)."""
+        return self.link.confirm_seconds
+
+    @confirm_seconds.setter
+    def confirm_seconds(self, seconds: float) -> None:
+        self.link.confirm_seconds = seconds
 
     # -- life --------------------------------------------------------------
 
@@ -224,7 +226,7 @@ class LockBus:
                     self._poll(job)
                 else:
                     self._run_job(job)
-            except _BusLost as lost:
+            except BusLost as lost:
                 self._lose(str(lost))
             except Exception:  # noqa: BLE001 - the bus thread must outlive any bug in one step
                 log.exception("bus %s: unexpected error; reopening the port", self.name)
@@ -264,7 +266,7 @@ class LockBus:
         return None
 
     def _poll(self, model: BoardModel) -> None:
-        answered = self._read_board(model)
+        answered = self.link.read_board(model)
         now = time.monotonic()
         self._next_poll[model.address] = now + (self.poll_seconds if answered else RETRY_SECONDS)
         with self._cond:
@@ -274,7 +276,7 @@ class LockBus:
     def _run_read(self, job: _Job) -> None:
         if not job.future.set_running_or_notify_cancel():
             return
-        answered = self._read_board(job.board)
+        answered = self.link.read_board(job.board)
         self._next_poll[job.board.address] = time.monotonic() + (
             self.poll_seconds if answered else RETRY_SECONDS)
         job.future.set_result(answered)
@@ -285,7 +287,7 @@ class LockBus:
         if not future.set_running_or_notify_cancel():
             return  # the caller gave up before the frame left: nothing was sent
         slot = job.board.slot(job.lock)
-        wait = self._last_unlock + self.unlock_spacing - time.monotonic()
+        wait = self.link.last_unlock + self.unlock_spacing - time.monotonic()
         if job.send_by is not None and time.monotonic() + max(0.0, wait) > job.send_by:
             future.set_exception(UnlockNotSent(f"unlock {slot} not sent: the bus was busy too long"))
             return
@@ -293,145 +295,18 @@ class LockBus:
             time.sleep(wait)  # inrush: never two latches energised at once
         lost: str | None = None
         try:
-            outcome = self._unlock(job.board, job.lock, future)
+            outcome = self.link.unlock(job.board, job.lock, future)
         except UnlockNotSent as err:
             future.set_exception(err)
             if not self.transport.is_open:
                 self._lose(str(err))
             return
-        except _BusLost as err:
+        except BusLost as err:
             outcome, lost = Outcome.UNKNOWN, str(err)
         log.info("bus %s: unlock %s: %s", self.name, slot, outcome.value)
         future.set_result(outcome)
         if lost is not None:
             self._lose(lost)
-
-    # -- the unlock itself ---------------------------------------------------
-
-    def _unlock(self, model: BoardModel, lock: int, future: UnlockFuture) -> Outcome:
-        with self._cond:
-            before = model.door(lock)
-            model.authorize(lock, time.monotonic() + self.confirm_seconds + AUTHORIZE_GRACE)
-        frame, judge = self.dialect.unlock(model.address, lock)
-        acked: bool | None = None  # None: the family never acknowledges
-        previous_unlock, self._last_unlock = self._last_unlock, time.monotonic()
-        try:
-            if judge is None:
-                self.transport.send(frame, on_sent=future.mark_sent)
-            else:
-                reply = self._transact_unlock(model, frame, judge, future)
-                acked = reply is not None
-                if reply is not None:
-                    door = self._apply_lock(model, lock, self.dialect.decode_unlock(reply))
-                    if door is Door.OPEN:
-                        return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
-        except WriteFailed as err:
-            if err.sent == 0:
-                self._last_unlock = previous_unlock
-                with self._cond:
-                    model.revoke(lock)
-                raise UnlockNotSent(f"unlock {model.slot(lock)} not sent: {err}") from None
-            future.mark_sent(time.monotonic())
-            if err.vanished:
-                raise _BusLost(str(err)) from None
-            return Outcome.UNKNOWN  # some bytes left: what the board made of them is unknown
-        except PortError as err:  # after the write (the echo of an unlock): it left
-            raise _BusLost(str(err)) from None
-        return self._confirm(model, lock, before, acked)
-
-    def _transact_unlock(self, model: BoardModel, frame: bytes, judge: Judge,
-                         future: UnlockFuture) -> bytes | None:
-        """Send an acknowledged unlock; None when its reply did not come (or was garbled)."""
-        try:
-            return self.transport.transact(frame, judge, self.reply_timeout, on_sent=future.mark_sent)
-        except (NoReply, FrameError) as err:
-            log.warning("bus %s: %s", self.name, err)
-            self._failed(model, str(err))
-            return None
-        except PortVanished as err:
-            raise _BusLost(str(err)) from None
-
-    def _confirm(self, model: BoardModel, lock: int, before: Door, acked: bool | None) -> Outcome:
-        """Read the lock until it shows open or `confirm_seconds` pass; never send the unlock again."""
-        deadline = time.monotonic() + self.confirm_seconds
-        last = Door.UNKNOWN
-        # A board that stopped answering meanwhile may have lost power and with it the unlock:
-        # a shut door after that is not a jammed latch (no alarm), only an unseen effect.
-        went_silent = False
-        while True:
-            remaining = deadline - time.monotonic()
-            last = self._read_lock(model, lock, timeout=max(0.05, min(self.reply_timeout, remaining)))
-            if last is Door.OPEN:
-                return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
-            went_silent = went_silent or last is Door.UNKNOWN
-            if time.monotonic() + CONFIRM_INTERVAL >= deadline:
-                break
-            time.sleep(CONFIRM_INTERVAL)
-        if last is Door.CLOSED and acked is not False and not went_silent:
-            return Outcome.JAMMED
-        return Outcome.UNKNOWN
-
-    # -- reads ---------------------------------------------------------------
-
-    def _read_board(self, model: BoardModel, timeout: float | None = None) -> bool:
-        frame, judge = self.dialect.read_board(model.address, model.reply_length)
-        reply = self._transact(model, frame, judge, timeout or self.reply_timeout)
-        if reply is None:
-            return False
-        try:
-            reading = self.dialect.decode_board(model.address, reply, model.locks)
-        except FrameError as err:
-            self._failed(model, str(err))
-            return False
-        with self._cond:
-            model.reply_length = len(reply)
-            events = model.apply(reading, time.monotonic())
-        self._emit(events)
-        return True
-
-    def _read_lock(self, model: BoardModel, lock: int, timeout: float) -> Door:
-        request = self.dialect.read_lock(model.address, lock)
-        if request is None:
-            if not self._read_board(model, timeout):
-                return Door.UNKNOWN
-            with self._cond:
-                return model.door(lock)
-        reply = self._transact(model, *request, timeout)
-        if reply is None:
-            return Door.UNKNOWN
-        try:
-            bit = self.dialect.decode_lock(reply)
-        except FrameError as err:
-            self._failed(model, str(err))
-            return Door.UNKNOWN
-        return self._apply_lock(model, lock, bit)
-
-    def _apply_lock(self, model: BoardModel, lock: int, bit: bool) -> Door:
-        with self._cond:
-            events = model.apply_lock(lock, bit, time.monotonic())
-            door = model.door(lock)
-        self._emit(events)
-        return door
-
-    def _transact(self, model: BoardModel, frame: bytes, judge: Judge, timeout: float) -> bytes | None:
-        """One read transaction; None (and the board marked silent) if it failed."""
-        try:
-            return self.transport.transact(frame, judge, timeout)
-        except WriteFailed as err:
-            if err.vanished:
-                raise _BusLost(str(err)) from None
-            self._failed(model, str(err))
-        except PortVanished as err:
-            raise _BusLost(str(err)) from None
-        except (NoReply, FrameError) as err:
-            self._failed(model, str(err))
-        return None
-
-    def _failed(self, model: BoardModel, detail: str) -> None:
-        log.debug("bus %s board %d: %s", self.name, model.address, detail)
-        with self._cond:
-            events = model.fail(detail)
-        self._emit(events)
 
     # -- losing and finding the port ----------------------------------------
 

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
-from drivers.locks.model import Item
 from spool import alarms, jobs, slots
 from spool.states import Flow
 
@@ -32,6 +31,7 @@ from station.runtime.roles import Actor, Role
 from station.runtime.slot_ops import SlotOpsPart
 from station.runtime.technician import TechnicianPart
 from station.release.loading import Loader
+from station.printing.policy import ShutterBin
 from station.printing.stage import PrintStage
 from station.templates.stage import RenderStage
 from station.runtime.timers import Timers
@@ -214,13 +214,11 @@ class PrintPart:
     async def start(self, daemon: Daemon) -> None:
         cfg = daemon.cfg
         self.conn = spool.connect(cfg.spool_path)
-        extra: dict[str, Any] = {}
-        if cfg.station.kind == Flow.DISPENSER.value:
-            locker, shutter = self.devices.locker, cfg.dispenser.shutter
-            # The bin's sensor: paper seen after printing, and an empty bin before the next print starts.
-            extra["sensor"] = lambda job=None: locker.status(shutter).item is Item.PRESENT
-            extra["bin_clear"] = lambda: locker.status(shutter).item is Item.ABSENT
-        self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, events=daemon.events, **extra)
+        # Dispenser: the bin behind the shutter is the output sensor (paper seen, or an empty bin).
+        output_bin = (ShutterBin(self.devices.locker, cfg.dispenser.shutter)
+                      if cfg.station.kind == Flow.DISPENSER.value else None)
+        self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, output_bin=output_bin,
+                                            events=daemon.events)
         self.stage.start()
 
     async def stop(self) -> None:

@@ -25,8 +25,9 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import Font
 from .layout import Frame, fit_paragraph
-from .manifest import (CircleShape, Group, InvalidTemplate, LabelSpec, LineShape, Manifest, PageLayout,
-                       ParagraphSpec, PolygonShape, RectShape, Shape, StarShape, TableLayout)
+from .drawing import (CircleShape, Group, LabelSpec, LineShape, PageLayout, ParagraphSpec, PolygonShape, RectShape,
+                      Shape, StarShape, TableLayout)
+from .manifest import InvalidTemplate, Manifest
 from .pdf import Prefix, pages_as_forms
 
 Point = tuple[float, float]

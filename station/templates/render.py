@@ -22,7 +22,7 @@ from ..errors import StationError
 from station.trust.seal import SEAL_MAX_LENGTH, SealClaims, data_digest, encode_seal
 from .fields import FieldError
 from .layout import Line, Overflow, fit_box, fit_paragraph
-from .manifest import PLACEHOLDER
+from .drawing import PLACEHOLDER
 from .pdf import Objects, add_font, date, number, ref, stream_body, string
 from .qr import qr_modules
 from .template import RGB, PagePlan, Template, TextPlan

@@ -25,7 +25,8 @@ from .bundle import VerifiedBundle, verify_bundle
 from .fields import DataRules
 from .fonts import Font, FontError
 from .layout import Frame
-from .manifest import MANIFEST_FILE, InvalidTemplate, Manifest, PageLayout, parse_manifest
+from .drawing import PageLayout
+from .manifest import MANIFEST_FILE, InvalidTemplate, Manifest, parse_manifest
 from .pdf import Prefix
 from .versions import VersionLedger, check_not_older
 

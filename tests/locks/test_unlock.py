@@ -160,7 +160,7 @@ def test_an_internal_error_still_answers_the_caller(rig: Rig, left: bool) -> Non
             future.mark_sent(time.monotonic())
         raise RuntimeError("a bug")
 
-    bus._unlock = broken  # type: ignore[method-assign]
+    bus.link.unlock = broken  # type: ignore[method-assign]
     future = bus.submit_unlock(1, 1)
     if left:
         assert future.result(5) is Outcome.UNKNOWN

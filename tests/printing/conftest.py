@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from simulators.printer import SimPrinter
 from spool import intents, machine
 from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
+from station.printing.policy import KindPolicy, OutputSensor
+from station.printing.settings import StageSettings
 from station.printing.stage import PrintStage
 
 
@@ -146,8 +149,20 @@ def sim():
     printer.close()
 
 
-def stage_for(conn: sqlite3.Connection, printer, **kwargs) -> PrintStage:
-    return PrintStage(conn, printer, **kwargs)
+def stage_for(conn: sqlite3.Connection, printer, *, policies: tuple[KindPolicy, ...] | None = None,
+              sensor: OutputSensor | None = None, **settings: Any) -> PrintStage:
+    """A stage with these settings (`StageSettings` fields), policies and output sensor."""
+    return PrintStage(conn, printer, StageSettings(**settings), policies=policies, sensor=sensor)
+
+
+class SeenBy:
+    """An output sensor that answers from a function (what a test wants it to see)."""
+
+    def __init__(self, seen: Callable[[Job], bool]) -> None:
+        self.seen = seen
+
+    def paper_seen(self, job: Job) -> bool:
+        return self.seen(job)
 
 
 def crashed_after_intent(conn: sqlite3.Connection, job_id: str) -> None:

@@ -17,6 +17,7 @@ from drivers.printer.cups_driver import CupsPrinter
 import spool
 from spool import audit, intents, machine
 from spool.jobs import get_job
+from station.printing.settings import StageSettings
 from station.printing.stage import PrintStage
 
 from .conftest import actions, drive, make_pdf, states
@@ -28,8 +29,8 @@ def printer_for(lab, queue: str) -> CupsPrinter:
     return CupsPrinter(queue, server=lab.server, printer_uri=lab.printer_uri)
 
 
-def stage_for(conn, lab, queue: str, **kwargs) -> PrintStage:
-    return PrintStage(conn, printer_for(lab, queue), **kwargs)
+def stage_for(conn, lab, queue: str, **settings) -> PrintStage:
+    return PrintStage(conn, printer_for(lab, queue), StageSettings(**settings))
 
 
 def printed_titles(lab, ids) -> list[str]:
@@ -60,7 +61,7 @@ def test_a_jam_is_held_after_the_retries(conn, add_job, lab, queue):
 
     def technician() -> None:
         # Someone opens the printer and pulls the paper out each time it jams.
-        if stage.last_status is not None and "media-jam" in stage.last_status.reasons:
+        if stage.watch.last_status is not None and "media-jam" in stage.watch.last_status.reasons:
             lab.clear_printer()
 
     drive(stage, lambda: states(conn)[job.id] == "held", between=technician, timeout=90, pause=0.2)
@@ -90,7 +91,7 @@ def test_the_printer_killed_goes_offline_and_nothing_is_lost(conn, add_job, lab,
     stage = stage_for(conn, lab, queue, max_in_flight=2)
     drive(stage, lambda: ids[0] in lab.started(), pause=0.05)
     lab.stop_printer()
-    drive(stage, lambda: stage.last_status.state is DeviceState.OFFLINE, pause=0.1)
+    drive(stage, lambda: stage.watch.last_status.state is DeviceState.OFFLINE, pause=0.1)
     submitted = sum(1 for i in ids if get_job(conn, i).print_attempts)
     for _ in range(5):
         stage.step()

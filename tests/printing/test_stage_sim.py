@@ -11,9 +11,11 @@ import spool
 from spool import alarms, audit, machine
 from spool.jobs import get_job
 from spool.states import Flow, JobState
+from station.printing.policy import DispenserPolicy, LockerPolicy
 from station.printing.stage import PrintStage
 
-from .conftest import actions, crashed_after_intent, drive, forgotten_and_printed_again, sha256, stage_for, states
+from .conftest import (SeenBy, actions, crashed_after_intent, drive, forgotten_and_printed_again, sha256, stage_for,
+                       states)
 
 def all_in(conn, state: JobState, ids) -> bool:
     now = states(conn)
@@ -168,7 +170,7 @@ def test_output_sensor_decides(conn, add_job, sim):
     seen = {"doc-seen": True, "doc-unseen": False}
     add_job("doc-seen")
     add_job("doc-unseen")
-    stage = stage_for(conn, sim, sensor=lambda job: seen[job.id], sensor_seconds=5.0, clock=lambda: ticks[0],
+    stage = stage_for(conn, sim, sensor=SeenBy(lambda job: seen[job.id]), sensor_seconds=5.0, clock=lambda: ticks[0],
                       max_attempts=1)
 
     def later() -> None:
@@ -355,7 +357,7 @@ def test_printing_ahead_stops_at_the_free_slots_plus_the_margin(conn, add_job, s
 
     slots.add_slots(conn, [(f"A-1-0{n}", "M", False) for n in (1, 2)])
     ids = [add_job(f"ahead-{n}").id for n in range(6)]
-    stage = stage_for(conn, sim, ahead_margin=1, max_in_flight=4)
+    stage = stage_for(conn, sim, policies=(DispenserPolicy(), LockerPolicy(ahead_margin=1)), max_in_flight=4)
     drive(stage, lambda: sum(states(conn)[i] == "printed" for i in ids) == 3)
     for _ in range(20):
         stage.step()

@@ -28,6 +28,8 @@ from station.cli import main
 from station.release.counter import Counter
 from station.runtime.devices import locker_for
 from station.release.kiosk import Screen
+from station.printing.policy import DispenserPolicy, LockerPolicy, ShutterBin
+from station.printing.settings import StageSettings
 from station.printing.stage import PrintStage
 
 from patience import wait
@@ -70,10 +72,9 @@ class Dispenser:
         self.counter.resume_watches()
         self.printer = SimPrinter("sim", pages_per_minute=600)
         self.print_conn = spool.connect(self.cfg.spool_path)
-        shutter = self.shutter
-        self.stage = PrintStage(self.print_conn, self.printer, sensor_seconds=5,
-                                sensor=lambda job: self.locker.status(shutter).item.value == "present",
-                                bin_clear=lambda: self.locker.status(shutter).item.value == "absent")
+        output_bin = ShutterBin(self.locker, self.shutter)
+        self.stage = PrintStage(self.print_conn, self.printer, StageSettings(sensor_seconds=5),
+                                policies=(DispenserPolicy(output_bin), LockerPolicy()), sensor=output_bin)
         self.stage.start(poll_seconds=0.1)
         self._stop = threading.Event()
         self._people = threading.Thread(target=self._world, daemon=True)

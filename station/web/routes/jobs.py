@@ -14,7 +14,8 @@ from spool.states import JobState
 from .. import actions
 from ..auth import OPERATOR, VIEWER, Principal, Role
 from ..masking import mask_data, payload_data
-from ..models import CancelBody, DaemonResult, ExtendBody, JobDetail, JobPage, JobResult, MoveBody, TrayCheckBody
+from ..bodies import CancelBody, ExtendBody, MoveBody, TrayCheckBody
+from ..models import DaemonResult, JobDetail, JobPage, JobResult
 from ..respond import json_response, protected
 from ..views import job_page_json, job_summary
 from .common import daemon, web

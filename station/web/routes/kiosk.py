@@ -16,7 +16,8 @@ from station.trust.token import LANGUAGES
 from .. import actions
 from ..auth import KIOSK_ACT, KIOSK_READ, Principal
 from ..masking import kiosk_safe
-from ..models import KioskLayout, KioskViewModel, PinBody, ProblemBody, ProblemResult, ScanBody
+from ..bodies import PinBody, ProblemBody, ScanBody
+from ..models import KioskLayout, KioskViewModel, ProblemResult
 from ..relay import sse_stream
 from ..respond import json_response, protected
 from .common import daemon, web

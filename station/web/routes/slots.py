@@ -13,7 +13,8 @@ from station.runtime.control import ControlError
 
 from .. import actions
 from ..auth import OPERATOR, TECHNICIAN, VIEWER, Principal
-from ..models import SLOT_PATTERN, OpenBody, OpenResult, ServiceBody, SlotList, SlotResult
+from ..bodies import SLOT_PATTERN, OpenBody, ServiceBody
+from ..models import OpenResult, SlotList, SlotResult
 from ..respond import NotFound, json_response, protected
 from .common import daemon, web
 from station.runtime import ops
