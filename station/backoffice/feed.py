@@ -21,7 +21,7 @@ from ..errors import ConfigError
 from station.trust.store import TrustFile
 from . import intake, outbox
 from .client import BackofficeClient
-from .intake import Feed, IntakeResult
+from .intake import Feed, FeedPacing, IntakeResult
 from .outbox import Sender
 from station.runtime import ops
 
@@ -68,8 +68,8 @@ class FeedPart:
             return
         section = cfg.backoffice
         self.feed = Feed(feed_conn, self.client, TrustFile(cfg.path(cfg.paths.trust_store)),  # type: ignore[arg-type]
-                         station=cfg.station.id, flow=cfg.station.kind, page_size=section.page_size,
-                         poll_seconds=section.poll_seconds, on_result=self._taken)
+                         station=cfg.station.id, flow=cfg.station.kind,
+                         pacing=FeedPacing(section.page_size, section.poll_seconds), on_result=self._taken)
         self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S,
                              collect_audit=True)
         daemon.loop("backoffice-feed", self._feed_step)

@@ -264,6 +264,15 @@ class FeedStatus:
     last_ok_at: str | None = None
 
 
+@dataclass(frozen=True)
+class FeedPacing:
+    """How much the feed asks for at once, how often, and how it waits after a failure."""
+
+    page_size: int = 50
+    poll_seconds: float = 5.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+
 class Feed:
     """Pulls approved documents from the back office into the spool, page by page.
 
@@ -277,16 +286,16 @@ class Feed:
 
     def __init__(self, conn: sqlite3.Connection, client: BackofficeClient,
                  trust: TrustStore | Callable[[], TrustStore], *, station: str, flow: Flow | str,
-                 page_size: int = 50, poll_seconds: float = 5.0, backoff: Backoff | None = None,
-                 on_result: Callable[[IntakeResult], None] | None = None) -> None:
+                 pacing: FeedPacing | None = None, on_result: Callable[[IntakeResult], None] | None = None) -> None:
         self.conn = conn
         self.client = client
         self._trust = trust
         self.station = station
         self.flow = Flow(flow)
-        self.page_size = page_size
-        self.poll_seconds = poll_seconds
-        self.backoff = backoff or Backoff()
+        pacing = pacing or FeedPacing()
+        self.page_size = pacing.page_size
+        self.poll_seconds = pacing.poll_seconds
+        self.backoff = pacing.backoff
         self.on_result = on_result
         self.status = FeedStatus()
         self._more = False  # the last page came full: ask again at once

@@ -12,7 +12,7 @@ from backoffice_support import (BEARER, STATION, assert_only_verified, client, j
 
 from spool import alarms, audit
 from station.backoffice import intake
-from station.backoffice.intake import Feed
+from station.backoffice.intake import Feed, FeedPacing
 from station.trust.store import TrustStore
 
 
@@ -20,8 +20,7 @@ async def drain(server: Any, conn: sqlite3.Connection, trust: TrustStore, *, rou
                 page_size: int = 5, timeout: float = 3.0, token: str = BEARER) -> Feed:
     """Run the feed's steps (as the daemon's loop would, without the pauses) until a short page."""
     async with client(server.url, timeout=timeout, token=token) as http:
-        feed = Feed(conn, http, trust, station=STATION, flow="locker", page_size=page_size,
-                    backoff=quick_backoff())
+        feed = Feed(conn, http, trust, station=STATION, flow="locker", pacing=FeedPacing(page_size, backoff=quick_backoff()))
         for _ in range(rounds):
             pause = await feed.step()
             assert pause >= 0

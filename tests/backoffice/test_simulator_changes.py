@@ -12,13 +12,13 @@ from backoffice_support import STATION, client, quick_backoff, run
 from spool import jobs
 from spool.states import JobState
 from station.backoffice import document, withdrawal
-from station.backoffice.intake import Feed, IntakeResult
+from station.backoffice.intake import Feed, FeedPacing, IntakeResult
 from station.trust.store import TrustStore
 
 
 async def _poll(server: Any, conn: sqlite3.Connection, trust: TrustStore) -> IntakeResult:
     async with client(server.url) as http:
-        feed = Feed(conn, http, trust, station=STATION, flow="locker", page_size=10, backoff=quick_backoff())
+        feed = Feed(conn, http, trust, station=STATION, flow="locker", pacing=FeedPacing(10, backoff=quick_backoff()))
         result = await feed.poll_once()
         assert result is not None
         return result
