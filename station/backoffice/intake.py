@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spool import alarms, audit
+from spool import alarms, audit, outbox
 from spool.db import write
 from spool.errors import SpoolError
 from spool.jobs import find_job
@@ -39,7 +39,7 @@ from spool.states import Flow
 
 from ..errors import StationError
 from station.trust.store import TrustStore
-from . import changes, document, outbox, withdrawal
+from . import changes, document, withdrawal
 from .client import Backoff, BackofficeClient
 from .document import Document, DocumentRefused
 from .withdrawal import Withdrawal
@@ -190,8 +190,7 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
     try:
         create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
                    payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
-                   details={"kind": doc.kind} if doc.kind != "template" else None)
-        outbox.enqueue(conn, doc.id, "received")
+                   details={"kind": doc.kind} if doc.kind != "template" else None)  # queues `received`
     except (SpoolError, StationError) as err:
         conn.execute("ROLLBACK TO intake_document")
         conn.execute("RELEASE intake_document")

@@ -12,8 +12,9 @@ from backoffice_support import STATION, client, outbox_rows, quick_backoff, run
 from spool import alarms
 from spool.db import write
 from spool.states import JobState
-from station.backoffice import outbox
-from station.backoffice.outbox import OutboxError, Sender
+from spool import outbox
+from spool.outbox import OutboxError
+from station.backoffice.outbox import Sender
 
 
 def queue(conn: sqlite3.Connection, office: Any, count: int, events: tuple[str, ...] = ("received", "printed")

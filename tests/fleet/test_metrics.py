@@ -16,7 +16,7 @@ import spool
 from spool import alarms, audit, machine, slots
 from spool.states import Flow, JobState
 from station import config
-from station.backoffice import outbox
+from spool import outbox
 from station.web.metrics import DaemonFacts, StationMetrics
 
 S = JobState
