@@ -35,6 +35,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@# Exactly the lock, every file checked against its hash; then the project itself, with no
 	@# dependency resolution and the locked setuptools (no unlocked build environment).
 	$(PIP) install --require-hashes --no-deps -r requirements.lock
+	@# A stale egg-info in the tree would shadow the installed metadata (entry points: the lab's commands).
+	rm -rf mpp_station.egg-info
 	$(PIP) install --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 

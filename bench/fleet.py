@@ -41,6 +41,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import httpx  # noqa: E402
 
 from bench.common import machine, percentile, summary  # noqa: E402
+from station.runtime import ops  # noqa: E402
 
 LIFE = ("rendered", "printing", "printed", "staged", "released", "collected")
 WAITING = 300  # jobs still waiting for their citizen, out of the 100,000
@@ -79,7 +80,8 @@ class DaemonStandIn:
         self.bus = EventBus()
         self.printer = SimPrinter("bench")
         self.server = ControlServer(rig.cfg.path(rig.cfg.paths.control_socket), self.bus)
-        for op, handler in (("ping", self._ping), ("devices", self._devices), ("backoffice", self._backoffice)):
+        for op, handler in ((ops.STATION_PING, self._ping), (ops.DEVICES_STATUS, self._devices),
+                            (ops.BACKOFFICE_STATUS, self._backoffice)):
             self.server.register(op, handler)
         measure = rig.counter.publish  # the rig's own: it times the releases
 

@@ -34,6 +34,7 @@ from spool.states import Flow  # noqa: E402
 from station import config  # noqa: E402
 from station.cli import main as station_main  # noqa: E402
 from station.runtime.control import ControlClient, ControlError  # noqa: E402
+from station.runtime import ops  # noqa: E402
 
 LIFE = ("rendered", "printing", "printed", "staged", "released", "collected")
 
@@ -75,7 +76,7 @@ def time_to_ready(folder: Path, cfg: config.Config, rounds: int) -> list[float]:
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             while True:
                 with contextlib.suppress(ControlError):
-                    if client.call("ping").get("ready"):
+                    if client.call(ops.STATION_PING).get("ready"):
                         break
                 if daemon.poll() is not None:
                     raise RuntimeError("the daemon exited before it was ready")

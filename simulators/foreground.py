@@ -8,7 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 
-from station.errors import StationError
+from .errors import SimulatorError
 
 
 def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
@@ -34,7 +34,7 @@ def serve(handle_line: Callable[[str], bool], *, commands: bool = True) -> int:
                 if not handle_line(line):
                     stop.set()
                     return
-            except (StationError, UnicodeError) as err:
+            except (SimulatorError, UnicodeError) as err:
                 print(f"error: {err}", file=sys.stderr, flush=True)
 
     threading.Thread(target=read, name="sim-stdin", daemon=True).start()

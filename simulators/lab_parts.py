@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from station.errors import StationError
+from .errors import SimulatorError
 
 START_TIMEOUT_S = 20.0
 
 
-class LabError(StationError):
+class LabError(SimulatorError):
     """The lab cannot start (a tool is missing, a port or daemon is taken, a part did not come up)."""
 
     exit_code = 4

@@ -41,6 +41,7 @@ from drivers.printer.device import JobPhase, PrinterJob
 from drivers.printer.document import pdf_pages
 from drivers.printer.errors import BadDocument
 from drivers.printer.options import check_options, copies_of
+from drivers.printer.settings import PrinterSettings
 from drivers.printer.status import (IDLE, PROCESSING, PrinterStatus, check_can_feed, device_state,
                                     parse_reasons)
 
@@ -356,3 +357,15 @@ class SimPrinter:
                 self.page_times.append(end)
                 return True
             self._cond.wait(end - now)
+
+
+def open_sim_printer(settings: PrinterSettings, base_dir: Path) -> SimPrinter:
+    """`driver = "sim"`: the zero-install printer, filled into the printer registry by the lab's entry point.
+
+    The simulator stands in for the hardware behind the same interface; `sim_output` (its paper
+    tray, relative to `base_dir`) outlives the daemon.
+    """
+    output = Path(settings.sim_output) if settings.sim_output else None
+    if output is not None and not output.is_absolute():
+        output = base_dir / output
+    return SimPrinter("sim", pages_per_minute=settings.pages_per_minute, output_log=output)

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 import yaml
 
-from station.errors import StationError
+from .errors import SimulatorError
 
 from .cups_lab import Process, free_port
 
@@ -36,7 +36,7 @@ START_TIMEOUT_S = 30.0
 JOB = "mpp-station"
 
 
-class MonitoringError(StationError):
+class MonitoringError(SimulatorError):
     """Prometheus or Alertmanager cannot start (missing, or a part did not come up)."""
 
     exit_code = 4

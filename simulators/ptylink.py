@@ -12,7 +12,7 @@ import os
 import tty
 from pathlib import Path
 
-from station.errors import StationError
+from .errors import SimulatorError
 
 
 class PtyLink:
@@ -32,7 +32,7 @@ class PtyLink:
     def open(self) -> int:
         """Create the pair and the link; returns the controller end's descriptor."""
         if self.link.exists() and not self.link.is_symlink():
-            raise StationError(f"{self.link} exists and is not a link: refusing to replace it")
+            raise SimulatorError(f"{self.link} exists and is not a link: refusing to replace it")
         self.link.parent.mkdir(parents=True, exist_ok=True)
         master, slave = os.openpty()
         tty.setraw(slave)
@@ -45,7 +45,7 @@ class PtyLink:
         except OSError as err:
             os.close(master)
             os.close(slave)
-            raise StationError(f"cannot create the link {self.link}: {err.strerror}") from None
+            raise SimulatorError(f"cannot create the link {self.link}: {err.strerror}") from None
         self.master, self._slave, self.device = master, slave, device
         return master
 

@@ -1,21 +1,17 @@
 """A serial QR scanner simulator: scans typed into a pseudo-terminal at the baud rate.
 
 `ScannerSim("/tmp/scanner").start().send("MPP1:...")` puts one scan on the
-line; `station sim scanner --link PATH` sends each line of standard input.
+line; `station sim scanner --link PATH` sends each line of standard input
+(`simulators/cli/sim_scanner_cmd.py`).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import threading
 import time
 
-from station.cli.common import add_command
-from station.errors import StationError
-
-from .foreground import serve
+from .errors import SimulatorError
 from .ptylink import PtyLink
 
 ENDINGS = {"cr": b"\r", "lf": b"\n", "crlf": b"\r\n"}
@@ -26,7 +22,7 @@ class ScannerSim:
 
     def __init__(self, link: str | os.PathLike[str], *, baud: int = 9600, end: str = "cr") -> None:
         if end not in ENDINGS:
-            raise StationError(f"line end must be one of {', '.join(ENDINGS)}")
+            raise SimulatorError(f"line end must be one of {', '.join(ENDINGS)}")
         self.link = PtyLink(link)
         self.byte_time = 10.0 / baud
         self.end = ENDINGS[end]
@@ -63,37 +59,9 @@ class ScannerSim:
         """
         with self._lock:
             if self.link.master is None:
-                raise StationError("the scanner simulator is not running")
+                raise SimulatorError("the scanner simulator is not running")
             start = time.monotonic()
             os.write(self.link.master, data)
             delay = start + len(data) * self.byte_time - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-
-
-def register_sim(group: argparse._SubParsersAction) -> None:
-    """Add `station sim scanner`."""
-    parser = add_command(group, "scanner", help="a simulated serial QR scanner on a pseudo-terminal",
-                         description="Create a pseudo-terminal whose device end is the symlink --link PATH"
-                                     " and send each line read from standard input as one scan. Runs"
-                                     " until interrupted.\n\nExample:\n  station sim scanner --link"
-                                     " /tmp/scanner\n  station scan --port /tmp/scanner", run=run)
-    parser.add_argument("--link", required=True, metavar="PATH", help="symlink to create for the device end")
-    parser.add_argument("--baud", type=int, default=9600, help="line speed (default: %(default)s)")
-    parser.add_argument("--end", choices=sorted(ENDINGS), default="cr", help="line end sent after each scan")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run the scanner simulator until interrupted."""
-    sim = ScannerSim(args.link, baud=args.baud, end=args.end).start()
-    print(f"scanner simulator at {args.link} ({sim.link.device}); each line of input is one scan",
-          file=sys.stderr, flush=True)
-
-    def send(line: str) -> bool:
-        sim.send(line)
-        return True
-
-    try:
-        return serve(send, commands=False)
-    finally:
-        sim.stop()

@@ -148,6 +148,16 @@ def last_at(conn: sqlite3.Connection, slot: str) -> Intent | None:
     return None if row is None else _intent(row)
 
 
+def last_release(conn: sqlite3.Connection, since: str) -> Intent | None:
+    """The newest citizen release (a locker unlock, a dispenser presentation) recorded at `since` or later.
+
+    `since` is a time as the ledger writes it (RFC 3339, UTC, milliseconds), which sorts as text.
+    """
+    row = conn.execute("SELECT * FROM intents WHERE kind IN (?, ?) AND job_id IS NOT NULL AND created_at >= ?"
+                       " ORDER BY id DESC LIMIT 1", (Kind.UNLOCK.value, Kind.PRESENT.value, since)).fetchone()
+    return None if row is None else _intent(row)
+
+
 def _dump(detail: dict[str, Any]) -> str:
     return json.dumps(detail, sort_keys=True, separators=(",", ":"))
 

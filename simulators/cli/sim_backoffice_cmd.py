@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 from station import config as config_module
 from station.trust import store as trust
 from station.errors import ConfigError, StationError
-from station.cli.common import add_command
+
+from .common import add_command
 
 DESCRIPTION = """\
 Serve a simulated agency back office: the station's documents feed and events

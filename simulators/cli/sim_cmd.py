@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 
-from station.cli.common import add_group
+from .common import add_group
 
 SIM_MODULES = [
-    "simulators.lockbus.cli",
-    "simulators.scanner",
+    "simulators.cli.sim_bus_cmd",
+    "simulators.cli.sim_scanner_cmd",
     "simulators.cli.sim_printer_cmd",
     "simulators.cli.sim_backoffice_cmd",
 ]

@@ -12,7 +12,7 @@ from types import FrameType
 
 from simulators.cups_lab import FAULTS, CupsLab
 
-from station.cli.common import add_command
+from .common import add_command
 
 HELP_COMMANDS = f"""\
 Type a command and Enter to change the simulated printer:

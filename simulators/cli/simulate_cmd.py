@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from station.errors import StationError
-from station.cli.common import add_command
+
+from .common import add_command
 
 if TYPE_CHECKING:
     from simulators.station.simulate import Options

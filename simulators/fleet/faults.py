@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from station.errors import StationError
+from ..errors import SimulatorError
 
 FAULTS = {
     "jam": "the printer jams (it reports media-jam until cleared)",
@@ -24,7 +24,7 @@ FAULTS = {
 }
 
 
-class FaultError(StationError):
+class FaultError(SimulatorError):
     """A fault command that does not parse."""
 
 

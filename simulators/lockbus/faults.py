@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from station.errors import StationError
+from ..errors import SimulatorError
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ _SPEC = re.compile(r"^(?P<name>[a-z]+)(?:@(?:[A-Za-z0-9]{1,8}-(?=[0-9]{1,2}-))?(
                    r"(?:=(?P<value>[0-9]+(?:\.[0-9]+)?))?$")
 
 
-class FaultError(StationError):
+class FaultError(SimulatorError):
     """A fault text that does not parse."""
 
 

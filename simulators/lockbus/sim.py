@@ -27,8 +27,8 @@ from drivers.locks.naming import BadSlotName, parse_short_name, parse_slot_name
 from drivers.locks.naming import short_name as slot_id
 from drivers.locks.settings import BusSettings
 from drivers.serialport import tighten_timer_slack
-from station.errors import StationError
 
+from ..errors import SimulatorError
 from ..ptylink import PtyLink
 from .boards import BoardSpec, SimBoard
 from .faults import Fault, FaultError, parse_fault
@@ -72,7 +72,7 @@ class LockBusSim:
                  auto_close: float | None = None, items: bool = False,
                  faults: Iterable[str | Fault] = (), bus: str | None = None) -> None:
         if family not in FIRMWARE:
-            raise StationError(f"unknown board family {family!r}: use one of {', '.join(FIRMWARE)}")
+            raise SimulatorError(f"unknown board family {family!r}: use one of {', '.join(FIRMWARE)}")
         self.firmware: Firmware = FIRMWARE[family]
         self.family = family
         self.baud = baud or self.firmware.baud
@@ -83,7 +83,7 @@ class LockBusSim:
         self.bus = bus  # slots are named `1-05` here; `A-1-05` too when this is bus A
         self.boards = {spec.address: SimBoard(spec) for spec in boards}
         if not self.boards:
-            raise StationError("a simulated bus needs at least one board")
+            raise SimulatorError("a simulated bus needs at least one board")
         for board in self.boards.values():
             board.items = [items] * board.locks
         self.link = PtyLink(link)
@@ -243,13 +243,13 @@ class LockBusSim:
             try:
                 bus, *short = parse_slot_name(slot)  # type: ignore[assignment]
             except BadSlotName:
-                raise StationError(f"bad slot name {slot!r}: expected BOARD-LOCK such as 1-05") from None
+                raise SimulatorError(f"bad slot name {slot!r}: expected BOARD-LOCK such as 1-05") from None
             if self.bus is not None and bus != self.bus:
-                raise StationError(f"slot {slot} is not on this simulated bus ({self.bus})")
+                raise SimulatorError(f"slot {slot} is not on this simulated bus ({self.bus})")
         address, lock = short
         board = self.boards.get(address)
         if board is None or not board.has(lock):
-            raise StationError(f"the simulated bus has no slot {slot}")
+            raise SimulatorError(f"the simulated bus has no slot {slot}")
         return board, lock
 
     def _check_target(self, fault: Fault) -> None:

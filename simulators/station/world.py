@@ -33,6 +33,7 @@ from station import operations
 from simulators.station import staff as sim_staff
 from station.trust import token
 from station.runtime.control import ControlClient, ControlError
+from station.runtime import ops
 
 LOOP_S = 0.05
 PEOPLE_DELAY_S = (0.1, 0.3)
@@ -309,9 +310,9 @@ class World:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
             with contextlib.suppress(ControlError):
-                view = client.call("kiosk")
+                view = client.call(ops.KIOSK_VIEW)
                 if view.get("screen") == "pin" and view.get("session"):
-                    client.call("pin", {"session": view["session"], "pin": pin}, actor="citizen")
+                    client.call(ops.KIOSK_PIN, {"session": view["session"], "pin": pin}, actor="citizen")
                     return
             time.sleep(0.1)
 

@@ -23,9 +23,11 @@ from . import intake
 from .client import BackofficeClient
 from .intake import Feed, IntakeResult
 from .outbox import Sender
+from station.runtime import ops
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
+    from station.runtime.disk import DiskWatch
 
 log = logging.getLogger("station.backoffice")
 
@@ -38,7 +40,9 @@ class FeedPart:
 
     name = "backoffice"
 
-    def __init__(self) -> None:
+    def __init__(self, disk: DiskWatch | None = None) -> None:
+        self.disk = disk  # (issue 15) a full disk takes no documents
+        self._serving = False  # the status command is offered (not when the credential is missing)
         self.feed: Feed | None = None
         self.sender: Sender | None = None
         self.client: BackofficeClient | None = None
@@ -69,13 +73,14 @@ class FeedPart:
         self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S)
         daemon.loop("backoffice-feed", self._feed_step)
         daemon.loop("backoffice-outbox", self._outbox_step)
-        daemon.control.register("backoffice", self._status)
+        daemon.control.register(ops.BACKOFFICE_STATUS, self._status)
+        self._serving = True
 
     async def _feed_step(self) -> float:
         async with self._feed_lock:
             if self._closed or self.feed is None:
                 return 3600.0
-            disk = getattr(self.daemon, "disk", None)
+            disk = self.disk
             if disk is not None and disk.critical:
                 return self.feed.poll_seconds  # disk full: take no documents until space returns (station.runtime.disk)
             return await self.feed.step()
@@ -91,8 +96,13 @@ class FeedPart:
         for refusal in result.refused:
             self.daemon.events.publish("document", {"document": refusal.document_id, "refused": refusal.reason})
 
-    async def _status(self, args: dict, actor: str) -> dict:
-        """`backoffice` control command: what the feed and the outbox last saw."""
+    async def _status(self, args: dict, actor: str) -> dict | None:
+        return await self.report()
+
+    async def report(self) -> dict | None:
+        """`backoffice.status`: what the feed and the outbox last saw (None: not serving, no credential)."""
+        if not self._serving:
+            return None
         feed, sender = self.feed, self.sender
 
         def read() -> tuple[int, str | None]:

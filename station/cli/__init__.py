@@ -1,8 +1,9 @@
 """`station`: the command line of MPP Station.
 
-Each module in `COMMAND_MODULES` registers its own commands; this file only
-builds the parser, runs the chosen command and turns errors into one clear
-line and an exit code.
+Each module in `COMMAND_MODULES` registers its own commands; installed
+packages plug more in through an entry-point group (`plugins.py`: the
+simulation lab's `sim` and `simulate`). This file only builds the parser, runs
+the chosen command and turns errors into one clear line and an exit code.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import NoReturn
 
 from ..errors import REPORTED
 from ..version import version
+from . import plugins
 
 # Exit codes every command keeps to (README, "Exit codes").
 EXIT_CODES = {
@@ -37,9 +39,7 @@ COMMAND_MODULES = [
     "station.cli.audit_cmd",
     "station.cli.run_cmd",
     "station.cli.slots_cmd",
-    "simulators.cli.simulate_cmd",
     "station.cli.locker_cmd",
-    "simulators.cli.sim_cmd",
     "station.cli.scan_cmd",
     "station.cli.token_cmd",
     "station.cli.serve_cmd",
@@ -75,8 +75,12 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree."""
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command tree: the whole of it, or, for `argv` naming a product command, the product's only.
+
+    Plugged-in commands are imported only when `argv` may need them (`plugins.wanted`),
+    so that `station run` loads no module of the simulation lab.
+    """
     parser = Parser(
         prog="station", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -85,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
+    if argv is None or plugins.wanted(argv, set(commands.choices)):
+        plugins.register(commands, plugins.installed())
     return parser
 
 
@@ -93,8 +99,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Private by default: whatever a command or the daemon creates (spool, PDFs, keys, logs, sockets)
     # is the owner's only; the processes it starts inherit this.
     os.umask(0o077)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     if not getattr(args, "run", None):
         parser.print_help()
         return 2

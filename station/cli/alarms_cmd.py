@@ -6,6 +6,7 @@ import argparse
 
 from . import shell
 from .common import add_command, add_group, load_config, print_json, print_table
+from station.runtime import ops
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     """`station alarms list`."""
     cfg = load_config(args)
-    found = shell.call(cfg, "alarms", {"open": not args.all, "limit": args.limit})["alarms"]
+    found = shell.call(cfg, ops.ALARM_LIST, {"open": not args.all, "limit": args.limit})["alarms"]
     if args.json:
         print_json(found)
         return 0
@@ -41,7 +42,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_ack(args: argparse.Namespace) -> int:
     """`station alarms ack ALARM`."""
     cfg = load_config(args)
-    alarm = shell.call(cfg, "ack_alarm", {"alarm": args.alarm}, actor=shell.technician(args.actor))
+    alarm = shell.call(cfg, ops.ALARM_ACK, {"alarm": args.alarm}, actor=shell.technician(args.actor))
     if args.json:
         print_json(alarm)
     else:

@@ -6,6 +6,7 @@ import argparse
 
 from . import shell
 from .common import add_command, add_group, load_config, print_json
+from station.runtime import ops
 
 EXIT = """\
 Through the running daemon, audited as technician:NAME (--as NAME, default
@@ -17,16 +18,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     group = add_group(commands, "jobs", help="cancel, retry, reprint, move or settle a job (through the daemon)",
                       description="Act on one job through the running daemon.\n\n" + EXIT)
     for name, help_text, op in (
-            ("cancel", "withdraw a job before release (with a reason)", "job_cancel"),
-            ("retry", "send a held job back to the stage that failed", "job_retry"),
-            ("reprint", "print a printed or staged document again (damaged paper)", "reprint"),
-            ("move", "move a staged document to another slot (both doors open, one after the other)", "move_job"),
+            ("cancel", "withdraw a job before release (with a reason)", ops.JOB_CANCEL),
+            ("retry", "send a held job back to the stage that failed", ops.JOB_RETRY),
+            ("reprint", "print a printed or staged document again (damaged paper)", ops.JOB_REPRINT),
+            ("move", "move a staged document to another slot (both doors open, one after the other)", ops.JOB_MOVE),
             ("confirm-collected", "staff looked: a released document's slot is empty (collected)",
-             "job_confirm_collected"),
+             ops.JOB_CONFIRM_COLLECTED),
             ("paper-inside", "staff looked: a released document is still in its slot (waits again; a dispenser"
-             " retains it)", "job_paper_inside"),
+             " retains it)", ops.JOB_PAPER_INSIDE),
             ("tray-checked", "staff looked in the printer's tray for an extra copy (--found or --none)",
-             "tray_checked")):
+             ops.JOB_TRAY_CHECKED)):
         parser = add_command(group, name, help=help_text, description=f"{help_text[0].upper()}{help_text[1:]}.\n\n"
                              + EXIT, run=run)
         parser.set_defaults(op=op)

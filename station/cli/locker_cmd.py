@@ -21,6 +21,7 @@ from station.config import BoardSection, BusSection
 from ..errors import ConfigError, StationError
 from . import shell
 from .common import add_command, add_group, load_config, print_json, print_table
+from station.runtime import ops
 
 # The lock drivers (pyserial) are imported by the commands that use them: building the parser must
 # stay cheap.
@@ -258,7 +259,7 @@ def _live_config(args: argparse.Namespace) -> Any:
 
 def _open_through_daemon(args: argparse.Namespace, cfg: Any) -> int:
     """The daemon opens the slot (it refuses a slot no configured board drives), audited as the technician."""
-    result = shell.call(cfg, "open_slot", {"slot": args.slot, "reason": args.reason},
+    result = shell.call(cfg, ops.SLOT_OPEN, {"slot": args.slot, "reason": args.reason},
                         actor=shell.technician(args.actor))
     if args.json:
         print_json(result)
@@ -268,7 +269,7 @@ def _open_through_daemon(args: argparse.Namespace, cfg: Any) -> int:
 
 
 def _status_from_daemon(args: argparse.Namespace, cfg: Any) -> int:
-    devices = shell.call(cfg, "devices")
+    devices = shell.call(cfg, ops.DEVICES_STATUS)
     rows = [{"slot": slot, **state} for slot, state in sorted((devices.get("slots") or {}).items())]
     if args.json:
         print_json({"buses": devices.get("buses"), "slots": rows, "from": "daemon"})

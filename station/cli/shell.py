@@ -16,6 +16,8 @@ from typing import Any
 from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
+from station.runtime import ops
+from station.runtime.roles import Role
 
 EXIT_REFUSED = 1
 EXIT_NO_DAEMON = 69  # EX_UNAVAILABLE (sysexits.h): the station daemon is not running
@@ -47,7 +49,7 @@ def technician(name: str | None) -> str:
         except (KeyError, OSError):
             name = "unknown"
     cleaned = re.sub(r"[^A-Za-z0-9._@-]", "-", name)[:64] or "unknown"
-    return f"technician:{cleaned}"
+    return Role.TECHNICIAN.actor(cleaned)
 
 
 def client(cfg: Config, timeout: float = 20.0) -> ControlClient:
@@ -61,7 +63,7 @@ def daemon_running(cfg: Config) -> bool:
     if path is None or not path.exists():
         return False
     try:
-        client(cfg, timeout=3.0).call("ping")
+        client(cfg, timeout=3.0).call(ops.STATION_PING)
     except ControlError:
         return False
     return True

@@ -15,6 +15,8 @@ from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 from .common import add_command, add_group, open_spool, print_json, print_table
+from station.runtime import ops
+from station.runtime.roles import Role
 
 COLLECT_DESCRIPTION = """\
 Walk a technician through the documents whose pickup window passed
@@ -85,7 +87,7 @@ def run_add(args: argparse.Namespace) -> int:
     slot = slots.resolve(conn, args.slot)
     if slot not in {sid for sid, _, _ in cfg.slot_layout()}:
         raise StationError(f"slot {slot} is on no configured lock: add the lock to a [[bus]] section first")
-    done = slots.restore(conn, slot, actor=f"technician:{_name(args.technician)}")
+    done = slots.restore(conn, slot, actor=Role.TECHNICIAN.actor(_name(args.technician)))
     print(f"{done.id}: in use")
     return 0
 
@@ -94,7 +96,7 @@ def run_retire(args: argparse.Namespace) -> int:
     """`station slots retire SLOT --reason WHY`."""
     _, conn = open_spool(args)
     slot = slots.resolve(conn, args.slot)
-    who = f"technician:{_name(args.technician)}"
+    who = Role.TECHNICIAN.actor(_name(args.technician))
     done = slots.retire(conn, slot, actor=who, why=f"{who}: {args.reason.strip()[:120]}")
     print(f"{done.id}: retired")
     return 0
@@ -113,7 +115,7 @@ class _Slots:
         self.client = ControlClient(cfg.path(cfg.paths.control_socket), timeout=30)  # type: ignore[arg-type]
         self.locker: Any = None
         try:
-            self.client.call("ping")
+            self.client.call(ops.STATION_PING)
         except ControlError:
             from station.runtime.devices import locker_for
 
@@ -123,12 +125,12 @@ class _Slots:
 
     def open(self, slot: str, reason: str) -> str:
         if self.client is not None:
-            return self.client.call("open_slot", {"slot": slot, "reason": reason}, actor=self.actor)["outcome"]
+            return self.client.call(ops.SLOT_OPEN, {"slot": slot, "reason": reason}, actor=self.actor)["outcome"]
         return self.locker.unlock(slot).value
 
     def state(self, slot: str) -> tuple[str, str]:
         if self.client is not None:
-            found = self.client.call("devices")["slots"].get(slot, {})
+            found = self.client.call(ops.DEVICES_STATUS)["slots"].get(slot, {})
             return found.get("door", "unknown"), found.get("item", "unknown")
         self.locker.refresh(timeout=2)
         status = self.locker.status(slot)
@@ -141,7 +143,7 @@ class _Slots:
 
 def run_collect(args: argparse.Namespace) -> int:
     cfg, conn = open_spool(args)
-    actor = f"technician:{args.technician}"
+    actor = Role.TECHNICIAN.actor(args.technician)
     # With --json, standard output is the JSON alone; the technician's prompts go to standard error.
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print
     expired = jobs.jobs_in(conn, JobState.EXPIRED, limit=10_000)

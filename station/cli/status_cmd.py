@@ -7,6 +7,7 @@ from typing import Any
 
 from . import shell
 from .common import add_command, load_config, print_json
+from station.runtime import ops
 
 DESCRIPTION = """\
 Ask the running daemon how the station is: its devices (printer, lock buses,
@@ -24,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """`station status`."""
     cfg = load_config(args)
-    found = shell.call(cfg, "status")
+    found = shell.call(cfg, ops.STATION_STATUS)
     if args.json:
         print_json(found)
         return 0

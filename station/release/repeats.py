@@ -39,7 +39,7 @@ class Repeats:
         self._scanned: tuple[str, bytes] | None = None  # (session id, text key) of the scan in progress
         self._released: dict[bytes, float] = {}
         # Noise lines dropped since the daemon started, by why: /metrics asks for them at each scrape
-        # (control op `scan_noise`), so lines no page was listening for are counted all the same.
+        # (control op `scanner.noise`), so lines no page was listening for are counted all the same.
         self.noise_seen: Counter[str] = Counter()
 
     def scanned(self, session_id: str, text: str) -> None:

@@ -24,10 +24,12 @@ from station import operations
 from station.release import tray_check
 from station.config import Config
 from station.release.counter import Counter
-from station.runtime.devices import DevicesPart, _need_role
+from station.runtime import ops
+from station.runtime.devices import DevicesPart
 from station.runtime.disk import DiskWatch
 from station.errors import StationError
-from station.release.kiosk import PROBLEMS
+from station.runtime.roles import Actor, Role
+from station.runtime.slot_ops import SlotOpsPart
 from station.runtime.technician import TechnicianPart
 from station.release.loading import Loader
 from station.printing.stage import PrintStage
@@ -69,9 +71,10 @@ class JobOpsPart:
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
-        for op, handler in (("job_retry", self._retry), ("job_cancel", self._cancel), ("job_extend", self._extend),
-                            ("reprint", self._reprint), ("job_confirm_collected", self._confirm_collected),
-                            ("job_paper_inside", self._paper_inside), ("tray_checked", self._tray_checked)):
+        for op, handler in ((ops.JOB_RETRY, self._retry), (ops.JOB_CANCEL, self._cancel),
+                            (ops.JOB_EXTEND, self._extend), (ops.JOB_REPRINT, self._reprint),
+                            (ops.JOB_CONFIRM_COLLECTED, self._confirm_collected),
+                            (ops.JOB_PAPER_INSIDE, self._paper_inside), (ops.JOB_TRAY_CHECKED, self._tray_checked)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -129,8 +132,7 @@ def _job_arg(args: dict) -> str:
 
 
 def _operator(actor: str) -> str:
-    _need_role(actor, ("operator:", "technician:", "admin:"), "a job action")
-    return actor
+    return Actor.parse(actor).require(Role.OPERATOR, "a job action")
 
 
 class CounterPart:
@@ -138,8 +140,8 @@ class CounterPart:
 
     name = "counter"
 
-    def __init__(self, devices: DevicesPart) -> None:
-        self.devices = devices
+    def __init__(self, devices: DevicesPart, disk: DiskWatch | None = None) -> None:
+        self.devices, self.disk = devices, disk
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -148,12 +150,13 @@ class CounterPart:
         self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.counter.on_lock_event)
         await asyncio.to_thread(self.counter.start)
-        if getattr(daemon, "disk", None) is not None:
-            daemon.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
+        if self.disk is not None:
+            self.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
         self.counter.resume_watches()
         self.devices.start_scanner(self.counter.scan)
-        for op, handler in (("kiosk", self._kiosk), ("scan", self._scan), ("pin", self._pin),
-                            ("report_problem", self._report_problem), ("scan_noise", self._scan_noise)):
+        # (A citizen's problem report is the web app's: `station.web.actions.report_problem`.)
+        for op, handler in ((ops.KIOSK_VIEW, self._kiosk), (ops.KIOSK_SCAN, self._scan), (ops.KIOSK_PIN, self._pin),
+                            (ops.SCANNER_NOISE, self._scan_noise)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -180,17 +183,6 @@ class CounterPart:
             raise StationError("pin needs a session and a PIN of digits", http_status=422)
         view = await asyncio.wrap_future(self.counter.enter_pin(session, pin))
         return view.as_event()
-
-    async def _report_problem(self, args: dict, actor: str) -> dict:
-        problem = args.get("problem")
-        if problem not in PROBLEMS:
-            raise StationError(f"problem must be one of {', '.join(PROBLEMS)}", http_status=422)
-        view = self.counter.view
-        raised = await asyncio.to_thread(
-            alarms.raise_alarm, self.daemon.conn, f"citizen_{problem}", PROBLEMS[problem]["en"],
-            job=args.get("job") if isinstance(args.get("job"), str) else None, slot=view.slot, actor="citizen")
-        self.daemon.events.publish("alarm", raised.as_dict())
-        return raised.as_dict()
 
 
 class LoaderPart:
@@ -239,19 +231,21 @@ class PrintPart:
 
 def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     """Every part of the station, in start order."""
-    devices = DevicesPart()
-    parts: list[Any] = [DiskWatch(cfg), SlotsPart(), devices, TrustWatch(), CounterPart(devices), JobOpsPart(),
-                        TechnicianPart()]
-    if cfg.station.kind == Flow.LOCKER.value:
-        parts.append(LoaderPart(devices))
-    parts += [RenderStage(config_path), PrintPart(devices)]
+    # Each part is handed the parts it uses (constructor injection): none looks another up on the daemon.
+    disk, devices, trust = DiskWatch(cfg), DevicesPart(), TrustWatch()
     try:
         from station.backoffice.feed import FeedPart
     except ImportError:  # the feed is optional for a station run from imported files only
         FeedPart = None  # noqa: N806
-    if FeedPart is not None:
-        parts.append(FeedPart())
-    parts.append(Timers())
+    feed = FeedPart(disk) if FeedPart is not None else None
+    parts: list[Any] = [disk, SlotsPart(), devices, SlotOpsPart(devices), trust, CounterPart(devices, disk),
+                        JobOpsPart(), TechnicianPart(devices, trust, feed)]
+    if cfg.station.kind == Flow.LOCKER.value:
+        parts.append(LoaderPart(devices))
+    parts += [RenderStage(config_path, disk), PrintPart(devices)]
+    if feed is not None:
+        parts.append(feed)
+    parts.append(Timers(devices))
     try:
         from station.web.part import WebPart
     except ImportError:

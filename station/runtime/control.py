@@ -5,10 +5,12 @@ hammering them can never slow the counter. What only the daemon can do
 (drive a lock, take a scan, check a PIN) and its live events reach that
 process over this Unix socket, as JSON lines:
 
-    request   {"id": 1, "op": "open_slot", "actor": "technician:budi", "args": {...}}
+    request   {"id": 1, "op": "slot.open", "actor": "technician:budi", "args": {...}}
     reply     {"id": 1, "ok": true, "result": {...}}
               {"id": 1, "ok": false, "error": "slot 1-03 is out of service", "status": 409}
-    subscribe {"id": 2, "op": "subscribe"}  -> {"event": {"id", "kind", "data", "at"}} lines until closed
+    subscribe {"id": 2, "op": "events.subscribe"}  -> {"event": {"id", "kind", "data", "at"}} lines until closed
+
+Command names follow one scheme, `noun.verb`, listed in `ops.py`; an unknown one answers 404.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 from station.errors import REPORTED, StationError
 from station.events import EventBus
+from station.runtime import ops
 
 log = logging.getLogger("station.control")
 
@@ -66,7 +69,7 @@ class ControlServer:
 
     def register(self, op: str, handler: Handler) -> None:
         """Make `op` callable; the handler gets `(args, actor)` and returns JSON-able data."""
-        self.handlers[op] = handler
+        self.handlers[ops.check(op)] = handler
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +106,7 @@ class ControlServer:
                 except ValueError as err:
                     await _send(writer, {"id": None, "ok": False, "error": f"bad request: {err}", "status": 400})
                     continue
-                if request.get("op") == "subscribe":
+                if request.get("op") == ops.EVENTS_SUBSCRIBE:
                     await self._stream(writer)
                     return
                 await _send(writer, await self._call(request))
@@ -203,7 +206,7 @@ class ControlClient:
         except OSError as err:
             raise ControlError(f"the station daemon is not reachable: {err}", http_status=503) from None
         try:
-            writer.write(b'{"id": 1, "op": "subscribe"}\n')
+            writer.write(json.dumps({"id": 1, "op": ops.EVENTS_SUBSCRIBE}).encode() + b"\n")
             await writer.drain()
             while line := await reader.readline():
                 message = json.loads(line)

@@ -24,15 +24,16 @@ import sqlite3
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import spool
 from spool import audit, machine
 
-from station.runtime import sdnotify
 from station.config import Config
-from station.runtime.control import ControlServer
 from station.events import EventBus
+from station.runtime import ops, sdnotify
+from station.runtime.control import ControlServer
+from station.runtime.parts import DiskState, Parts
 
 log = logging.getLogger("station.daemon")
 
@@ -56,7 +57,7 @@ class Daemon:
 
     def __init__(self, cfg: Config, parts: list[Part]) -> None:
         self.cfg = cfg
-        self.parts = parts
+        self.parts = Parts(parts)  # a part needing another gets it wired in, or by type: `parts.find(DiskState)`
         self.events = EventBus()
         self.stopping = asyncio.Event()
         self.conn: sqlite3.Connection = spool.connect(cfg.spool_path)
@@ -65,7 +66,6 @@ class Daemon:
         self._started: list[Part] = []
         self.started_at = time.monotonic()
         self.ready_at: float | None = None
-        self.disk: Any = None  # station.runtime.disk.DiskWatch, once started: its state needs no disk
 
     def loop(self, name: str, step: Callable[[], Awaitable[float | None]], *, first_delay: float = 0.0) -> None:
         """Run `step` again and again until the daemon stops; it returns how long to sleep next.
@@ -106,7 +106,7 @@ class Daemon:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
         await self.control.start()
-        self.control.register("ping", self._ping)
+        self.control.register(ops.STATION_PING, self._ping)
         # Every job change made in this process, once committed, reaches the pages and the metrics.
         unsubscribe = machine.subscribe(lambda event: self.events.publish("job", event.as_dict()))
         try:
@@ -149,6 +149,7 @@ class Daemon:
             self.loop("watchdog", ping)
 
     async def _ping(self, args: dict, actor: str) -> dict:
+        disk = self.parts.find(DiskState)  # its state is in memory: the answer needs no disk
         return {"station": self.cfg.station.id, "ready": self.ready_at is not None,
                 "audit_head": audit.head(self.conn)[0], "now": datetime.now(UTC).isoformat(),
-                "disk": self.disk.summary() if self.disk is not None else None}
+                "disk": disk.summary() if disk is not None and disk.started else None}

@@ -1,9 +1,8 @@
 """The station's devices as its configuration describes them, and the daemon part that runs them.
 
 The drivers know nothing of the station: here they get their settings, and
-their events reach the counter, the loader and the pages. A lock driven by
-hand (a technician's open, an operator's move) is recorded in the ledger
-before it moves.
+their events reach the counter, the loader and the pages. Driving a lock by
+hand (a technician's open, an operator's move) is `slot_ops.py`'s job.
 """
 
 from __future__ import annotations
@@ -12,20 +11,14 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-import spool
 from drivers.locks.bus import EventSink
-from drivers.locks.errors import LockError
 from drivers.locks.locker import Locker
 from drivers.locks.model import EventKind, LockEvent
 from drivers.printer import Printer, open_printer
 from drivers.scanner import ScannerReader, make_scanner
-from spool import intents, jobs, machine, slots
-from spool.intents import Kind
-from spool.states import Action
 
-from station import operations
 from station.config import Config
-from station.errors import StationError
+from station.runtime import ops
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
@@ -45,7 +38,7 @@ def printer_for(cfg: Config) -> Printer:
 
 
 class DevicesPart:
-    """The lock buses, the printer and the scanner, and the commands that drive a lock by hand."""
+    """The lock buses, the printer and the scanner: started, stopped, and reported on."""
 
     name = "devices"
 
@@ -59,11 +52,7 @@ class DevicesPart:
         self.locker = locker_for(cfg, on_event=self._on_lock_event)
         await asyncio.to_thread(self.locker.start)
         self.printer = printer_for(cfg)
-        daemon.devices = self  # type: ignore[attr-defined]
-        await asyncio.to_thread(self._settle_interrupted)
-        daemon.control.register("devices", self._devices)
-        daemon.control.register("open_slot", self._open_slot)
-        daemon.control.register("move_job", self._move_job)
+        daemon.control.register(ops.DEVICES_STATUS, self._devices)
 
     def start_scanner(self, on_scan: Any) -> None:
         """Read scans on a thread of their own and hand each to `on_scan` (the counter).
@@ -87,6 +76,10 @@ class DevicesPart:
         self.daemon.events.publish(kind, event.as_dict())
 
     async def _devices(self, args: dict, actor: str) -> dict:
+        return await self.report()
+
+    async def report(self) -> dict[str, Any]:
+        """Every device's state now: the printer, the lock buses, the scanner, each slot's door and item."""
         status = await asyncio.to_thread(self.printer.status)
         return {
             "printer": status.as_dict() if hasattr(status, "as_dict") else str(status),
@@ -96,56 +89,3 @@ class DevicesPart:
             "slots": {s.slot: {"door": s.door.value, "item": s.item.value, "board": s.board_state.value}
                       for s in self.locker.statuses()},
         }
-
-    async def _open_slot(self, args: dict, actor: str) -> dict:
-        """A technician opens a slot by hand, with a reason (in the ledger before the lock moves)."""
-        _need_role(actor, ("technician:", "admin:"), "opening a slot by hand")
-        slot, reason = args.get("slot"), args.get("reason")
-        if not isinstance(slot, str) or not isinstance(reason, str) or not reason.strip():
-            raise StationError("open_slot needs a slot and a reason", http_status=422)
-        slot = self.locker.resolve(slot)
-        intent = intents.record(self.daemon.conn, Kind.MANUAL_OPEN, slot=slot, actor=actor,
-                                detail={"reason": reason.strip()[:200]})
-        outcome = await self.locker.unlock_async(slot)
-        intents.finish(self.daemon.conn, intent.id, outcome.value, actor=actor)
-        return {"slot": slot, "outcome": outcome.value}
-
-    async def _move_job(self, args: dict, actor: str) -> dict:
-        """Move a staged document to another slot: both reserved, then opened one after the other."""
-        _need_role(actor, ("operator:", "technician:", "admin:"), "moving a document")
-        job_id, target = args.get("job"), args.get("slot")
-        if not isinstance(job_id, str) or not isinstance(target, str):
-            raise StationError("move_job needs a job and a slot", http_status=422)
-        conn = self.daemon.conn
-        job = jobs.get_job(conn, job_id)
-        operations.check(job, Action.MOVE)
-        target = self.locker.resolve(target)
-        source = job.slot or ""
-        with spool.write(conn):
-            slots.vacate(conn, source, actor=actor, reason="moved")
-            slots.occupy(conn, target, job_id, actor=actor)
-            machine.annotate(conn, job_id, "job.moved", actor=actor, details={"from": source, "to": target})
-            intent = intents.record(conn, Kind.MOVE, job=job_id, slot=target, actor=actor, audited=False,
-                                    detail={"from": source, "to": target})
-        # One lock at a time: the old door (take the paper out), then the new one (put it in).
-        opened = {source: (await self.locker.unlock_async(source)).value}
-        intents.update(conn, intent.id, source=opened[source])
-        opened[target] = (await self.locker.unlock_async(target)).value
-        intents.finish(conn, intent.id, "done", actor=actor, audit_details=opened)
-        return {"job": job_id, "slot": target, "opened": opened}
-
-    def _settle_interrupted(self) -> None:
-        """Hand opens and moves a crash cut off: recorded with what the doors say now (staff look)."""
-        for kind in (Kind.MANUAL_OPEN, Kind.MOVE):
-            for intent in intents.open_intents(self.daemon.conn, kind):
-                try:
-                    door = self.locker.status(intent.slot or "").door.value
-                except LockError:
-                    door = "unknown"
-                intents.finish(self.daemon.conn, intent.id, "interrupted", audit_details={"door": door})
-
-
-def _need_role(actor: str, roles: tuple[str, ...], what: str) -> None:
-    if not actor.startswith(roles):
-        raise StationError(f"{what} needs one of the roles {', '.join(r.rstrip(':') for r in roles)}",
-                           http_status=403)

@@ -47,7 +47,9 @@ from spool.db import on_storage_error
 from spool.errors import SpoolError
 
 from station.config import Config, DiskSection
+from station.runtime import ops
 from station.runtime.disk_writes import WriteWatch
+from station.runtime.parts import DiskState
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
@@ -148,7 +150,7 @@ def _device(path: Path) -> int | None:
         return None
 
 
-class DiskWatch:
+class DiskWatch(DiskState):
     """The daemon part that reads free space and acts on it (see the module's docstring)."""
 
     name = "disk"
@@ -174,8 +176,7 @@ class DiskWatch:
     async def start(self, daemon: Daemon) -> None:
         """Read once before the station is ready; then every `check_seconds`."""
         self.daemon = daemon
-        daemon.disk = self  # type: ignore[attr-defined]
-        daemon.control.register("disk", self._report)
+        daemon.control.register(ops.DISK_STATUS, self._report)
         self._unsubscribe = on_storage_error(self._write_failed)
         self._conn = spool.connect(self.cfg.spool_path)
         await self.step(first=True)
@@ -194,6 +195,11 @@ class DiskWatch:
         listener(self.out_of_service)
 
     # -- what others read (memory only: no disk needed) -----------------------
+
+    @property
+    def started(self) -> bool:
+        """True once the daemon started this part (before that, its levels mean nothing yet)."""
+        return self.daemon is not None
 
     @property
     def critical(self) -> bool:

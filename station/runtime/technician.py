@@ -6,27 +6,37 @@ operations page (`station.web.actions`), every change is audited with the
 actor the shell names (`technician:NAME`), and the pages hear of it through
 the event bus.
 
-    status      devices, jobs per state, open alarms, the feed and the outbox
-    cancel_job  {"job", "reason"}        a job before release
-    retry_job   {"job"}                  a held job, back to the stage that failed
-    alarms      {"open": bool, "limit"}  newest first
-    ack_alarm   {"alarm": int}
-    readiness   whether a citizen could be served now, and which device is missing
+    station.status     devices, jobs per state, open alarms, the feed and the outbox
+    station.readiness  whether a citizen could be served now, and which device is missing
+    alarm.list         {"open": bool, "limit"}  newest first
+    alarm.ack          {"alarm": int}
+
+(The job actions, `job.*`, are `JobOpsPart`'s.) The parts it reports on are
+given to it at construction: it calls their methods, not their commands.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from spool import alarms, jobs
 
 from station.backoffice import complaints
 from station.errors import StationError
+from station.runtime import ops
+from station.runtime.roles import Actor, Role
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
+    from station.runtime.devices import DevicesPart
+    from station.trust.watch import TrustWatch
 
-STAFF = ("operator:", "technician:", "admin:")
+
+class Reporter(Protocol):
+    """A part that says how it is (the back-office feed: `FeedPart.report`)."""
+
+    async def report(self) -> dict[str, Any] | None:
+        """Its state now, JSON-able (None: it is not serving)."""
 
 
 class TechnicianPart:
@@ -34,10 +44,14 @@ class TechnicianPart:
 
     name = "technician"
 
+    def __init__(self, devices: DevicesPart | None = None, trust: TrustWatch | None = None,
+                 backoffice: Reporter | None = None) -> None:
+        self.devices, self.trust, self.backoffice = devices, trust, backoffice
+
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
-        for op, handler in (("status", self._status), ("alarms", self._alarms), ("ack_alarm", self._ack),
-                            ("readiness", self._readiness)):
+        for op, handler in ((ops.STATION_STATUS, self._status), (ops.ALARM_LIST, self._alarms),
+                            (ops.ALARM_ACK, self._ack), (ops.STATION_READINESS, self._readiness)):
             daemon.control.register(op, handler)
 
     async def stop(self) -> None:
@@ -51,20 +65,18 @@ class TechnicianPart:
                                  "jobs": {k: v for k, v in jobs.count_by_state(conn).items() if v},
                                  "alarms": [a.as_dict() for a in alarms.list_alarms(conn, open_only=True, limit=50)],
                                  "complaints_pending": complaints.pending_count(conn)}
-        for op in ("devices", "backoffice"):
-            handler = self.daemon.control.handlers.get(op)
+        for key, part in (("devices", self.devices), ("backoffice", self.backoffice)):
             try:
-                found[op] = await handler(args, actor) if handler else None
+                found[key] = await part.report() if part is not None else None
             except StationError as err:
-                found[op] = {"error": str(err)}
+                found[key] = {"error": str(err)}
         return found
 
     async def _readiness(self, args: dict, actor: str) -> dict[str, Any]:
         """`/readyz`: ready only when every device a release needs is there."""
-        handler = self.daemon.control.handlers.get("devices")
-        devices = await handler(args, actor) if handler else {}
+        devices = await self.devices.report() if self.devices is not None else {}
         missing = missing_for_release(devices, self.daemon.cfg.station.kind)
-        trust = getattr(self.daemon, "trust", None)
+        trust = self.trust
         if trust is not None and trust.unreadable is not None:  # (issue 21) nothing verifies: no release
             missing.append("trust store (unreadable: no token verifies)")
         return {"ready": self.daemon.ready_at is not None and not missing, "missing": missing}
@@ -77,10 +89,10 @@ class TechnicianPart:
         return {"alarms": [a.as_dict() for a in found]}
 
     async def _ack(self, args: dict, actor: str) -> dict[str, Any]:
-        _need_staff(actor, "acknowledging an alarm")
+        actor = Actor.parse(actor).require(Role.OPERATOR, "acknowledging an alarm")
         alarm_id = args.get("alarm")
         if type(alarm_id) is not int:
-            raise StationError("ack_alarm needs an alarm number", http_status=422)
+            raise StationError(f"{ops.ALARM_ACK} needs an alarm number", http_status=422)
         alarms.get_alarm(self.daemon.conn, alarm_id)  # unknown: a clear refusal
         alarm = alarms.acknowledge(self.daemon.conn, alarm_id, actor=actor)
         self.daemon.events.publish("alarm", {"alarm": alarm.id, "open": False})
@@ -101,7 +113,3 @@ def missing_for_release(devices: dict[str, Any], kind: str) -> list[str]:
         missing.append(f"printer ({printer.get('state')})")
     return missing
 
-
-def _need_staff(actor: str, what: str) -> None:
-    if not actor.startswith(STAFF):
-        raise StationError(f"{what} needs an operator, technician or admin", http_status=403)

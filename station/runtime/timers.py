@@ -16,6 +16,7 @@ from station.trust.store import load_private_key
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
+    from station.runtime.devices import DevicesPart
 
 log = logging.getLogger("station.timers")
 
@@ -28,6 +29,9 @@ class Timers:
     checkpoint every `checkpoint_seconds`."""
 
     name = "timers"
+
+    def __init__(self, devices: DevicesPart | None = None) -> None:
+        self.devices = devices  # the lock buses, whose alarms clear once they are back online
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
@@ -58,7 +62,7 @@ class Timers:
         for alarm in raised:  # (issue 22) nothing waits forever without a person told
             self.daemon.events.publish("alarm", alarm.as_dict())
         cleared += ended
-        devices = getattr(self.daemon, "devices", None)
+        devices = self.devices
         if devices is not None:
             buses = {name: state.value for name, state in devices.locker.bus_states().items()}
             cleared += await asyncio.to_thread(housekeeping.clear_buses_back, self.conn, buses)

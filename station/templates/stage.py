@@ -40,6 +40,7 @@ from station.templates.reasons import pdf_name, reason_word
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
+    from station.runtime.disk import DiskWatch
 
 log = logging.getLogger("station.rendering")
 
@@ -174,8 +175,9 @@ class RenderStage:
 
     name = "render"
 
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, disk: DiskWatch | None = None) -> None:
         self.config_path = config_path
+        self.disk = disk  # (issue 15) low space pauses rendering ahead
         self.pool: ProcessPoolExecutor | None = None
         self.backoff = Backoff()
 
@@ -199,7 +201,7 @@ class RenderStage:
 
     async def step(self) -> float:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
-        disk = getattr(self.daemon, "disk", None)
+        disk = self.disk
         if disk is not None and disk.render_paused:
             return IDLE_S  # (issue 15) disk space low: rendering ahead waits (station.runtime.disk)
         # Paused jobs stay `received`: ask for enough to fill a batch past them.

@@ -75,7 +75,6 @@ class TrustWatch:
         self.conn = spool.connect(cfg.spool_path)
         path: Path = cfg.path(cfg.paths.trust_store)  # type: ignore[assignment]
         self.file = TrustFile(path, on_change=self._changed)
-        daemon.trust = self  # type: ignore[attr-defined]  # readiness asks `unreadable`
         await asyncio.to_thread(self.file)  # known before the station says ready; the loop alarms
         daemon.loop("trust-watch", self.step)
 

@@ -7,6 +7,7 @@ through its control socket instead; see `routes/`.
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 from spool import alarms, intents, slots
 from spool.errors import SpoolError
@@ -49,6 +50,10 @@ def tray_actions(conn: sqlite3.Connection, job: Job, *, can_operate: bool) -> li
     return list(TRAY_ACTIONS) if can_operate and tray_check.open_checks(conn, job.id) else []
 
 
+# How long after a release a problem reported on the idle screen is taken to be that citizen's.
+PROBLEM_AFTER_RELEASE_S = 120.0
+
+
 def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
                    session: str | None = None, actor: str = "citizen") -> tuple[alarms.Alarm, str | None]:
     """Raise an alarm for staff about a citizen's problem at the kiosk, with the job attached.
@@ -56,6 +61,9 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
     The job is taken from the kiosk's current view when it is the citizen's
     session: the job the view names, else the slot's occupant, else the last
     job the ledger opened that slot for (a collected document has left it).
+    A screen already back to idle names nobody: the citizen who opened an
+    empty door and turned to the screen a little late is the last release,
+    if it was within `PROBLEM_AFTER_RELEASE_S`.
     """
     from station.release.kiosk import PROBLEMS
 
@@ -75,6 +83,11 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
         if job_id is None:
             last = intents.last_at(conn, slot)  # a collected document has left its slot
             job_id = last.job if last is not None else None
+    if job_id is None and slot is None and view.get("screen") == "idle":
+        since = datetime.now(UTC) - timedelta(seconds=PROBLEM_AFTER_RELEASE_S)
+        last = intents.last_release(conn, since.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        if last is not None:
+            job_id, slot = last.job, last.slot
     if job_id is not None and find_job(conn, job_id) is None:
         job_id = None
     where = f" at slot {slot}" if slot else ""

@@ -1,6 +1,7 @@
 """Who is asking: bearer tokens, roles, and what each route requires.
 
-Roles are ranked: viewer < operator < technician < admin; a route names the
+Roles (`station.runtime.roles`, shared with the control socket) are ranked:
+viewer < operator < technician < admin; a route names the
 least role it needs. The kiosk screen has a credential of its own (the key
 in `[paths] kiosk_key`, see `kiosk_key.py`; never granted for coming from
 loopback) that reaches the kiosk routes and nothing else. Viewers read
@@ -11,12 +12,12 @@ masked personal data; actions are audited as `ROLE:NAME`, the kiosk's as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from fastapi import Request
 
 from station.errors import StationError
+from station.runtime.roles import Role, require as require_role
 
 from . import kiosk_key
 from .users import user_for_token
@@ -26,15 +27,6 @@ SECURITY_SCHEME = "bearerToken"
 SECURITY_SCHEMES = {SECURITY_SCHEME: {
     "type": "http", "scheme": "bearer",
     "description": "A token from `station users add NAME --role ROLE` (the kiosk screen has its own)."}}
-
-
-class Role(IntEnum):
-    """Staff roles, ranked: each can do what the ones below it can."""
-
-    VIEWER = 1
-    OPERATOR = 2
-    TECHNICIAN = 3
-    ADMIN = 4
 
 
 class AuthError(StationError):
@@ -54,7 +46,7 @@ class Principal:
         """How the audit names this caller."""
         if self.kiosk:
             return "citizen"
-        return f"{self.role.name.lower()}:{self.name}"  # type: ignore[union-attr]
+        return self.role.actor(self.name)  # type: ignore[union-attr]
 
     @property
     def masked(self) -> bool:
@@ -83,14 +75,13 @@ class Requirement:
         if principal.kiosk:
             if not self.kiosk:
                 raise AuthError("the kiosk screen cannot do this", http_status=403)
-        elif not principal.at_least(self.role):
-            raise AuthError(f"this needs the {self.role.name.lower()} role (you are "
-                            f"{principal.role.name.lower()})", http_status=403)  # type: ignore[union-attr]
+        else:
+            require_role(principal.role, self.role, "this")  # the control socket refuses the same way
         return principal
 
     def describe(self) -> dict[str, Any]:
         """The rule as the OpenAPI document shows it (`x-required-role`)."""
-        return {"x-required-role": self.role.name.lower(), "x-kiosk-allowed": self.kiosk,
+        return {"x-required-role": self.role.word, "x-kiosk-allowed": self.kiosk,
                 "security": [{SECURITY_SCHEME: []}]}
 
 

@@ -35,6 +35,7 @@ from station.runtime.disk import exposition as disk_exposition
 from station.release.noise import REASONS as NOISE_REASONS
 
 from .spool_metrics import SpoolCollector, rfc3339_seconds
+from station.runtime import ops
 
 # `_created` series would be one more gauge per counter that Prometheus 2.x stores and nobody reads.
 disable_created_metrics()
@@ -116,8 +117,8 @@ class StationMetrics:
                 return None
             return reply if isinstance(reply, dict) else None
 
-        devices, backoffice, disk, noise = await asyncio.gather(ask("devices"), ask("backoffice"), ask("disk"),
-                                                                 ask("scan_noise"))
+        devices, backoffice, disk, noise = await asyncio.gather(
+            ask(ops.DEVICES_STATUS), ask(ops.BACKOFFICE_STATUS), ask(ops.DISK_STATUS), ask(ops.SCANNER_NOISE))
         return DaemonFacts(devices, backoffice, disk, noise)
 
     def exposition(self, facts: DaemonFacts) -> bytes:

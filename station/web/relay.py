@@ -19,6 +19,7 @@ from typing import Any
 
 from station.runtime.control import ControlClient, ControlError
 from station.events import Event, EventBus
+from station.runtime import ops
 
 log = logging.getLogger("station.web.relay")
 
@@ -68,7 +69,7 @@ class EventRelay:
         while not self._stopping:
             try:
                 # A ping first: the event stream says nothing until something happens.
-                await self.control.acall("ping")
+                await self.control.acall(ops.STATION_PING)
                 self._set_online(True)
                 async for event in self.control.events():
                     delay = RECONNECT_S[0]

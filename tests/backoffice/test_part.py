@@ -19,6 +19,7 @@ from spool import outbox
 from station.backoffice.feed import FeedPart
 from station.runtime.daemon import Daemon
 from station.trust.store import TrustStore
+from station.runtime import ops
 
 LIFE = (JobState.RENDERED, JobState.PRINTING, JobState.PRINTED, JobState.STAGED, JobState.RELEASED,
         JobState.COLLECTED)
@@ -81,7 +82,7 @@ def test_documents_flow_in_and_every_change_flows_back_once_in_order(cfg: config
         await asyncio.to_thread(server.stop)
         for job_id in approved[6:]:
             await asyncio.to_thread(live_through, conn, job_id)
-        status = daemon.control.handlers["backoffice"]
+        status = daemon.control.handlers[ops.BACKOFFICE_STATUS]
         for _ in range(600):  # until the outbox has tried, and failed, to reach the back office
             if (await status({}, "system"))["outbox"]["failures"] > 0:
                 break

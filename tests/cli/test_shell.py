@@ -21,7 +21,7 @@ class Simulation(SimulationChild):
     """`station simulate --port 0 --dir D` in a child process, until stopped."""
 
     def __init__(self, folder: Path) -> None:
-        super().__init__(folder, "--port", "0", "--documents", "3", "--seed", "5", "--pin-ratio", "0", "--quiet")
+        super().__init__(folder, "--documents", "3", "--seed", "5", "--pin-ratio", "0", "--quiet")
 
     def station(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `station ARGS` against this station, as technician 'budi'."""

@@ -9,6 +9,7 @@ from typing import Any
 from station.config import Config
 from station.runtime.control import ControlClient, ControlError
 from station.runtime.daemon import Daemon
+from station.runtime import ops
 
 
 async def with_daemon(cfg: Config, parts: list[Any], body: Callable[[ControlClient], Awaitable[None]]) -> None:
@@ -19,7 +20,7 @@ async def with_daemon(cfg: Config, parts: list[Any], body: Callable[[ControlClie
     try:
         for _ in range(200):
             try:
-                if (await client.acall("ping"))["ready"]:
+                if (await client.acall(ops.STATION_PING))["ready"]:
                     break
             except ControlError:
                 pass

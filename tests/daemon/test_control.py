@@ -26,9 +26,9 @@ async def _with_server(tmp_path: Path, body) -> None:
     async def crash(args: dict, actor: str) -> dict:
         raise RuntimeError("boom")
 
-    server.register("echo", echo)
-    server.register("refuse", refuse)
-    server.register("crash", crash)
+    server.register("test.echo", echo)
+    server.register("test.refuse", refuse)
+    server.register("test.crash", crash)
     await server.start()
     try:
         await body(server, events, ControlClient(server.path, timeout=5))
@@ -39,18 +39,18 @@ async def _with_server(tmp_path: Path, body) -> None:
 def test_commands_and_errors(tmp_path: Path) -> None:
     async def body(server: ControlServer, events: EventBus, client: ControlClient) -> None:
         assert stat.S_IMODE(server.path.stat().st_mode) == 0o600
-        result = await client.acall("echo", {"slot": "1-03"}, actor="technician:budi")
+        result = await client.acall("test.echo", {"slot": "1-03"}, actor="technician:budi")
         assert result == {"args": {"slot": "1-03"}, "actor": "technician:budi"}
-        blocking = await asyncio.to_thread(client.call, "echo", {"n": 1})
+        blocking = await asyncio.to_thread(client.call, "test.echo", {"n": 1})
         assert blocking["args"] == {"n": 1}
         with pytest.raises(ControlError) as refused:
-            await client.acall("refuse")
+            await client.acall("test.refuse")
         assert refused.value.http_status == 409 and "out of service" in str(refused.value)
         with pytest.raises(ControlError) as crashed:
-            await client.acall("crash")
+            await client.acall("test.crash")
         assert crashed.value.http_status == 500
         with pytest.raises(ControlError) as unknown:
-            await client.acall("nope")
+            await client.acall("test.nope")
         assert unknown.value.http_status == 404
         # garbage on the socket does not take the server down
         reader, writer = await asyncio.open_unix_connection(str(server.path))
@@ -58,7 +58,7 @@ def test_commands_and_errors(tmp_path: Path) -> None:
         await writer.drain()
         assert b'"ok": false' in await reader.readline()
         writer.close()
-        assert (await client.acall("echo"))["actor"] == "system"
+        assert (await client.acall("test.echo"))["actor"] == "system"
 
     asyncio.run(_with_server(tmp_path, body))
 
@@ -87,5 +87,5 @@ def test_event_stream(tmp_path: Path) -> None:
 
 def test_daemon_not_running_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ControlError, match="not reachable") as err:
-        ControlClient(tmp_path / "missing.sock").call("echo")
+        ControlClient(tmp_path / "missing.sock").call("test.echo")
     assert err.value.http_status == 503

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from station.runtime.control import UNIX_PATH_MAX, ControlClient, ControlServer
 from station.events import EventBus
+from station.runtime import ops
 
 
 def test_the_daemon_answers_on_a_socket_path_longer_than_an_address(tmp_path: Path) -> None:
@@ -16,12 +17,12 @@ def test_the_daemon_answers_on_a_socket_path_longer_than_an_address(tmp_path: Pa
 
     async def body() -> None:
         server = ControlServer(path, EventBus())
-        server.register("ping", lambda args, actor: _pong())
+        server.register(ops.STATION_PING, lambda args, actor: _pong())
         await server.start()
         try:
             client = ControlClient(path)
-            assert await client.acall("ping") == {"pong": True}
-            assert await asyncio.to_thread(client.call, "ping") == {"pong": True}
+            assert await client.acall(ops.STATION_PING) == {"pong": True}
+            assert await asyncio.to_thread(client.call, ops.STATION_PING) == {"pong": True}
         finally:
             await server.stop()
         assert not path.exists()

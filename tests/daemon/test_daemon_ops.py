@@ -15,6 +15,8 @@ from station import config
 from station.runtime.assembly import JobOpsPart
 from station.runtime.control import ControlClient, ControlError
 from station.runtime.devices import DevicesPart
+from station.runtime.slot_ops import SlotOpsPart
+from station.runtime import ops
 
 from .daemon_support import with_daemon
 
@@ -32,7 +34,7 @@ async def _with_daemon(folder: Path, body) -> None:
     cfg = config.load(folder / "station.toml", environ={"STATION_SCANNER_DRIVER": "none"})
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=folder / cfg.bus[0].port, latch_ms=20, auto_close=0.2).start()
     try:
-        await with_daemon(cfg, [DevicesPart(), JobOpsPart()], lambda client: body(cfg, bus, client))
+        await with_daemon(cfg, _parts(), lambda client: body(cfg, bus, client))
     finally:
         bus.stop()
 
@@ -45,22 +47,22 @@ def test_move_reprint_and_open_by_hand(station_dir: Path) -> None:
 
     async def body(cfg, bus, client: ControlClient) -> None:
         with pytest.raises(ControlError) as refused:
-            await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-03"}, actor="viewer:vina")
+            await client.acall(ops.JOB_MOVE, {"job": "NIB-1", "slot": "A-1-03"}, actor="viewer:vina")
         assert refused.value.http_status == 403
         with pytest.raises(ControlError) as occupied:
-            await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-05"}, actor="operator:rina")
+            await client.acall(ops.JOB_MOVE, {"job": "NIB-1", "slot": "A-1-05"}, actor="operator:rina")
         assert occupied.value.http_status == 409 and "already holds" in str(occupied.value)
-        moved = await client.acall("move_job", {"job": "NIB-1", "slot": "A-1-03"}, actor="operator:rina")
+        moved = await client.acall(ops.JOB_MOVE, {"job": "NIB-1", "slot": "A-1-03"}, actor="operator:rina")
         assert moved["opened"] == {"A-1-02": "opened", "A-1-03": "opened"}
         assert bus.unlock_count("A-1-02") == 1 and bus.unlock_count("A-1-03") == 1
 
-        again = await client.acall("reprint", {"job": "NIB-2"}, actor="operator:rina")
+        again = await client.acall(ops.JOB_REPRINT, {"job": "NIB-2"}, actor="operator:rina")
         assert again["state"] == "rendered" and again["old_slot"] == "A-1-05"
 
         with pytest.raises(ControlError) as weak:
-            await client.acall("open_slot", {"slot": "A-1-07", "reason": "check"}, actor="operator:rina")
+            await client.acall(ops.SLOT_OPEN, {"slot": "A-1-07", "reason": "check"}, actor="operator:rina")
         assert weak.value.http_status == 403
-        opened = await client.acall("open_slot", {"slot": "A-1-07", "reason": "check latch"}, actor="technician:budi")
+        opened = await client.acall(ops.SLOT_OPEN, {"slot": "A-1-07", "reason": "check latch"}, actor="technician:budi")
         assert opened["outcome"] == "opened"
 
     asyncio.run(_with_daemon(station_dir, body))
@@ -71,3 +73,9 @@ def test_move_reprint_and_open_by_hand(station_dir: Path) -> None:
     assert ("job.moved", "operator:rina") in actions and ("job.reprint_requested", "operator:rina") in actions
     assert ("manual_open.intent", "technician:budi") in actions and ("manual_open.opened", "technician:budi") in actions
     assert audit.verify(conn).ok
+
+
+def _parts() -> list:
+    """The devices, the slot operations on them, and the job actions."""
+    devices = DevicesPart()
+    return [devices, SlotOpsPart(devices), JobOpsPart()]

@@ -17,7 +17,9 @@ from station.runtime.assembly import JobOpsPart
 from station.cli import main
 from station.runtime.control import ControlClient, ControlError
 from station.runtime.devices import DevicesPart
+from station.runtime.slot_ops import SlotOpsPart
 from station.web.actions import allowed_actions
+from station.runtime import ops
 
 from .daemon_support import with_daemon
 
@@ -51,10 +53,10 @@ def _make(conn, job_id: str, flow: Flow, walk: list[JobState], free: list[str]) 
 
 async def _accepts(client: ControlClient, job: jobs.Job, action: str, target: str) -> None:
     until = (datetime.now(UTC) + timedelta(days=30)).isoformat()
-    op, args = {"retry": ("job_retry", {}), "cancel": ("job_cancel", {"reason": "checked"}),
-                "extend": ("job_extend", {"until": until}), "reprint": ("reprint", {}),
-                "move": ("move_job", {"slot": target}), "confirm_collected": ("job_confirm_collected", {}),
-                "paper_inside": ("job_paper_inside", {})}[action]
+    op, args = {"retry": (ops.JOB_RETRY, {}), "cancel": (ops.JOB_CANCEL, {"reason": "checked"}),
+                "extend": (ops.JOB_EXTEND, {"until": until}), "reprint": (ops.JOB_REPRINT, {}),
+                "move": (ops.JOB_MOVE, {"slot": target}), "confirm_collected": (ops.JOB_CONFIRM_COLLECTED, {}),
+                "paper_inside": (ops.JOB_PAPER_INSIDE, {})}[action]
     await client.acall(op, {"job": job.id, **args}, actor=OPERATOR)
 
 
@@ -88,8 +90,14 @@ def test_offered_actions_are_accepted_in_every_state(tmp_path: Path) -> None:
     bus = LockBusSim.from_bus_config(cfg.bus[0], link=station_dir / cfg.bus[0].port, latch_ms=20,
                                      auto_close=0.2).start()
     try:
-        asyncio.run(with_daemon(cfg, [DevicesPart(), JobOpsPart()], body))
+        asyncio.run(with_daemon(cfg, _parts(), body))
     finally:
         bus.stop()
     assert refused == []
     assert len(cases) >= 15  # every offered action of every state was tried
+
+
+def _parts() -> list:
+    """The devices, the slot operations on them, and the job actions."""
+    devices = DevicesPart()
+    return [devices, SlotOpsPart(devices), JobOpsPart()]

@@ -23,6 +23,7 @@ from station.runtime.control import ControlClient, ControlError, ControlServer
 from station.events import EventBus
 from station.runtime.station_lock import LOCK_NAME
 from station.web.serve import info_path
+from station.runtime import ops
 
 RUN = [sys.executable, "-c", "from station.cli import entry; entry()", "run"]
 START_S = 90.0  # a daemon and its web process on a busy machine
@@ -153,16 +154,16 @@ def test_a_stopping_server_leaves_a_socket_it_did_not_make(tmp_path: Path) -> No
 
     async def body() -> None:
         old, new = ControlServer(path, EventBus()), ControlServer(path, EventBus())
-        new.register("ping", _pong)
+        new.register(ops.STATION_PING, _pong)
         await old.start()
         await new.start()  # took the path over (a newer daemon)
         await old.stop()
         assert path.exists(), "the old server removed the new one's socket"
-        assert await ControlClient(path, timeout=5).acall("ping") == {"pong": True}
+        assert await ControlClient(path, timeout=5).acall(ops.STATION_PING) == {"pong": True}
         await new.stop()
         assert not path.exists()
         with pytest.raises(ControlError):
-            await ControlClient(path, timeout=5).acall("ping")
+            await ControlClient(path, timeout=5).acall(ops.STATION_PING)
 
     asyncio.run(body())
 

@@ -25,6 +25,7 @@ from station import config
 from station.trust import token
 from station.trust import store as trust
 from station.runtime.control import ControlClient, ControlError
+from station.runtime import ops
 
 LATE_S = float(os.environ.get("STATION_TEST_SCANNER_LATE_S", "8"))
 ONLINE_WITHIN_S = 5.0
@@ -93,7 +94,7 @@ def test_a_scanner_that_appears_late_is_online_within_5_s(station_dir: Path) -> 
         view = {}
         while time.monotonic() < deadline:
             try:
-                view = client.call("kiosk")
+                view = client.call(ops.KIOSK_VIEW)
             except ControlError:
                 view = {}
             if view.get("reason") == "unknown_key":

@@ -24,6 +24,7 @@ from station.files import exposed
 from simulators.station.simulate import Options, SimulatedStation
 
 from station_support import job, state, wait
+from station.runtime import ops
 
 STATION = str(Path(sys.executable).with_name("station"))
 POISON_FIELD = "nik.3174012345678901"  # a field name holding a 16-digit run (a NIK's shape)
@@ -94,7 +95,7 @@ def test_revocation_poison_and_private_files_on_a_running_station(tmp_path: Path
         unlocks = sim.bus.unlock_count(slot)
         _cli(sim, "keys", "trust", "revoke", "--store", str(store_path), sim.office.kid)
         view = ControlClient(sim.cfg.path(sim.cfg.paths.control_socket), timeout=10).call(
-            "scan", {"text": target.token}, actor="citizen")
+            ops.KIOSK_SCAN, {"text": target.token}, actor="citizen")
         assert view["screen"] == "refused" and view["reason"] == "revoked_key"
         time.sleep(1.0)  # a door the counter opened anyway would show by now
         assert sim.bus.unlock_count(slot) == unlocks

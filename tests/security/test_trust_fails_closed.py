@@ -27,6 +27,7 @@ from station.runtime.control import ControlClient
 from simulators.station.simulate import Options, SimulatedStation
 
 from station_support import job, state, wait
+from station.runtime import ops
 
 
 def _readyz(sim: SimulatedStation) -> tuple[int, dict[str, Any]]:
@@ -76,7 +77,7 @@ def test_a_broken_trust_store_opens_no_door_raises_an_alarm_and_is_not_ready(tmp
         unlocks = sim.bus.unlock_count(slot)
         for name, break_it in _breaks(path, revoked).items():
             break_it()
-            view = control.call("scan", {"text": approval.token}, actor="citizen")
+            view = control.call(ops.KIOSK_SCAN, {"text": approval.token}, actor="citizen")
             assert (view["screen"], view["reason"]) == ("refused", "trust_store_unreadable"), name
             found = wait(lambda: _trust_alarms(sim), 30, f"a trust-store alarm ({name})")
             assert [a.severity for a in found] == ["critical"]
@@ -89,7 +90,7 @@ def test_a_broken_trust_store_opens_no_door_raises_an_alarm_and_is_not_ready(tmp
             wait(lambda: not _trust_alarms(sim), 30, f"the alarm cleared ({name})")
             wait(lambda: _readyz(sim)[0] == 200, 30, f"ready again ({name})")
         # Restored, the store is in force: the revoked issuer's token is refused for that, and nothing opened.
-        view = control.call("scan", {"text": approval.token}, actor="citizen")
+        view = control.call(ops.KIOSK_SCAN, {"text": approval.token}, actor="citizen")
         assert view["reason"] == "revoked_key"
         assert sim.bus.unlock_count(slot) == unlocks and not sim.bus.door_open(slot)
     finally:

@@ -26,6 +26,7 @@ from station.trust.seal import SealError, verify_seal
 from simulators.station.simulate import Options, SimulatedStation
 from station.templates.readback import read_seal
 from station.trust.store import TrustStore
+from station.runtime import ops
 
 
 
@@ -44,7 +45,7 @@ def test_corrections_and_withdrawals_through_the_whole_station(tmp_path: Path) -
         wait(lambda: all(state(station, d) is JobState.STAGED for d in (corrected, released, withdrawn)),
              240, "three staged documents")
         old_data = dict(station.office.approval(corrected).document["data"])
-        assert kiosk.call("scan", {"text": station.office.token(released)})["screen"] == "open"
+        assert kiosk.call(ops.KIOSK_SCAN, {"text": station.office.token(released)})["screen"] == "open"
         wait(lambda: state(station, released) is JobState.COLLECTED, 60, "the second document collected")
 
         change = corrected_name(old_data)  # the holder's name, words swapped: it fits the form
@@ -65,14 +66,14 @@ def test_corrections_and_withdrawals_through_the_whole_station(tmp_path: Path) -
         assert state(station, released) is JobState.COLLECTED
         # Withdrawn: the scan is refused with the right words, the office hears `cancelled`.
         wait(lambda: state(station, withdrawn) is JobState.CANCELLED, 60, "the withdrawal taken")
-        view = kiosk.call("scan", {"text": station.office.token(withdrawn)})
+        view = kiosk.call(ops.KIOSK_SCAN, {"text": station.office.token(withdrawn)})
         assert (view["screen"], view["reason"]) == ("refused", "cancelled")
         assert view["message"]["id"] and view["message"]["en"]
         cancelled = wait(lambda: heard(station, withdrawn, "cancelled"), 60, "cancelled reported")
         assert cancelled[0]["by"] == "office"
 
         # The citizen collects the corrected document: the paper released is the new version.
-        assert kiosk.call("scan", {"text": station.office.token(corrected)})["screen"] == "open"
+        assert kiosk.call(ops.KIOSK_SCAN, {"text": station.office.token(corrected)})["screen"] == "open"
         wait(lambda: state(station, corrected) is JobState.COLLECTED, 60, "the corrected document collected")
         trust = TrustStore.load(station.cfg.path(station.cfg.paths.trust_store))  # type: ignore[arg-type]
         seal = read_seal(job(station, corrected).pdf_path)  # type: ignore[union-attr,arg-type]

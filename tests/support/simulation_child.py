@@ -24,7 +24,7 @@ KEPT_LINES = 400
 
 
 class SimulationChild:
-    """`station simulate --dir FOLDER ARGS...` until `stop()`; each output line goes to `on_line` too."""
+    """`station simulate --dir FOLDER --port 0 ARGS...` until `stop()`; each output line goes to `on_line` too."""
 
     def __init__(self, folder: Path, *args: str, stdin: bool = False,
                  on_line: Callable[[str], None] | None = None) -> None:
@@ -33,7 +33,7 @@ class SimulationChild:
         self._kept: deque[str] = deque(maxlen=KEPT_LINES)
         self._on_line = on_line
         self.process = subprocess.Popen(
-            [*STATION, "simulate", "--dir", str(folder), *args],
+            [*STATION, "simulate", "--dir", str(folder), "--port", "0", *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         threading.Thread(target=self._read, daemon=True).start()

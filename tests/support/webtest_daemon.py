@@ -17,6 +17,7 @@ from station.errors import StationError
 from station.events import EventBus
 from station.release.kiosk import KioskView, Screen
 from station.trust.token import citizen_message
+from station.runtime import ops
 
 GOOD = "MPP1:GOOD"
 PIN_TOKEN = "MPP1:PIN"
@@ -41,8 +42,11 @@ class StubDaemon:
             lambda loop, context: None if isinstance(context.get("exception"), asyncio.CancelledError)
             else loop.default_exception_handler(context))
         self.server = ControlServer(socket_path, self.events)
-        for op in ("ping", "devices", "kiosk", "scan", "pin", "open_slot", "move_job", "reprint"):
-            self.server.register(op, self._handler(op))
+        for op, answer in ((ops.STATION_PING, self._op_ping), (ops.DEVICES_STATUS, self._op_devices),
+                           (ops.KIOSK_VIEW, self._op_kiosk), (ops.KIOSK_SCAN, self._op_scan),
+                           (ops.KIOSK_PIN, self._op_pin), (ops.SLOT_OPEN, self._op_open_slot),
+                           (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint)):
+            self.server.register(op, self._handler(op, answer))
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
     def start(self) -> StubDaemon:
@@ -72,10 +76,10 @@ class StubDaemon:
         self.view = view
         self.events.publish("kiosk", view.as_event())
 
-    def _handler(self, op: str):
+    def _handler(self, op: str, answer: Any):
         async def handle(args: dict[str, Any], actor: str) -> Any:
             self.calls.append((op, args, actor))
-            return getattr(self, f"_op_{op}")(args)
+            return answer(args)
         return handle
 
     def _op_ping(self, args: dict) -> dict:

@@ -9,6 +9,7 @@ from webtest_jobs import make_job
 
 from spool import alarms, audit, machine
 from spool.states import Flow, JobState
+from station.runtime import ops
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 
@@ -115,19 +116,19 @@ def test_daemon_actions_go_through_the_control_socket_with_the_actor(station, cl
     assert reprinted.status_code == 200
     opened = client.post("/api/v1/slots/1-05/open", headers=station.auth("technician"), json={"reason": "latch test"})
     assert opened.json() == {"slot": "A-1-05", "outcome": "opened"}
-    calls = [c for c in station.daemon.calls if c[0] in ("move_job", "reprint", "open_slot")]
-    assert calls == [("move_job", {"job": "JOB-STAGED", "slot": "A-1-07"}, "operator:operator-1"),
-                     ("reprint", {"job": "JOB-STAGED"}, "operator:operator-1"),
-                     ("open_slot", {"slot": "A-1-05", "reason": "latch test"}, "technician:technician-1")]
+    calls = [c for c in station.daemon.calls if c[0] in (ops.JOB_MOVE, ops.JOB_REPRINT, ops.SLOT_OPEN)]
+    assert calls == [(ops.JOB_MOVE, {"job": "JOB-STAGED", "slot": "A-1-07"}, "operator:operator-1"),
+                     (ops.JOB_REPRINT, {"job": "JOB-STAGED"}, "operator:operator-1"),
+                     (ops.SLOT_OPEN, {"slot": "A-1-05", "reason": "latch test"}, "technician:technician-1")]
     assert client.post("/api/v1/slots/9-99/open", headers=station.auth("technician"),
                        json={"reason": "x"}).status_code == 404
     assert client.post("/api/v1/jobs/JOB-STAGED/move", headers=operator, json={"slot": "A-1"}).status_code == 422
 
 
 def test_an_op_the_daemon_does_not_offer_is_501(station, client) -> None:
-    del station.daemon.server.handlers["reprint"]
+    del station.daemon.server.handlers[ops.JOB_REPRINT]
     response = client.post("/api/v1/jobs/JOB-STAGED/reprint", headers=station.auth("operator"))
-    assert response.status_code == 501 and "does not offer 'reprint'" in response.json()["detail"]
+    assert response.status_code == 501 and "does not offer 'job.reprint'" in response.json()["detail"]
 
 
 def test_daemon_refusals_and_absence_are_clear(station, client) -> None:

@@ -8,6 +8,7 @@ from webtest_browser import only_local, screenshot
 from spool import alarms, audit
 from station.runtime.control import ControlClient
 from station.release.kiosk import KioskView, Screen
+from station.runtime import ops
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ def kiosk(chromium, site):
 
 def _scan(station, text: str) -> None:
     """A scan as the scanner (or the simulator) hands it to the daemon, not through the page."""
-    ControlClient(station.daemon.path).call("scan", {"text": text})
+    ControlClient(station.daemon.path).call(ops.KIOSK_SCAN, {"text": text})
 
 
 def _screen(page, name: str) -> None:
@@ -62,7 +63,7 @@ def test_a_refused_token_typed_by_a_wedge_scanner(station, kiosk) -> None:
     _screen(kiosk, "refused")
     assert kiosk.inner_text("#msg-id").startswith("Kode QR tidak dapat dibaca")
     assert kiosk.inner_text("#msg-en").startswith("The QR code could not be read")
-    assert ("scan", {"text": "NOT-A-TOKEN-AT-ALL"}, "citizen") in station.daemon.calls
+    assert (ops.KIOSK_SCAN, {"text": "NOT-A-TOKEN-AT-ALL"}, "citizen") in station.daemon.calls
     station.daemon.show(KioskView(Screen.REFUSED, reason="not_staged", job={"state": "printing"}))
     kiosk.wait_for_selector("#progress li.now")
     assert "Dicetak" in kiosk.inner_text("#progress li.now")
@@ -84,7 +85,7 @@ def test_the_pin_pad(station, kiosk) -> None:
     kiosk.click("button[data-key='ok']")
     _screen(kiosk, "opening")
     assert kiosk.inner_text("#door-number") == "3"
-    pins = [c[1]["pin"] for c in station.daemon.calls if c[0] == "pin"]
+    pins = [c[1]["pin"] for c in station.daemon.calls if c[0] == ops.KIOSK_PIN]
     assert pins == ["0000", "123456"]
 
 

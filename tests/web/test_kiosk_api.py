@@ -5,6 +5,7 @@ from __future__ import annotations
 from spool import alarms, audit
 from station.release.kiosk import KioskView, Screen
 from station.trust.token import citizen_message
+from station.runtime import ops
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 
@@ -33,7 +34,7 @@ def test_a_scan_returns_the_view_without_personal_data(station, client) -> None:
     assert (view["screen"], view["door"], view["slot"]) == ("opening", 5, "A-1-05")
     # The stub daemon put a clear name, a NIK and the job id into the view: none reach the screen.
     assert view["job"] == {"masked_name": "S*** N********", "state": "released"}
-    assert ("scan", {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
+    assert (ops.KIOSK_SCAN, {"text": "MPP1:GOOD"}, "citizen") in station.daemon.calls
     assert client.get("/api/v1/kiosk", headers=KIOSK).json()["screen"] == "opening"
 
 
@@ -77,6 +78,22 @@ def test_a_problem_after_collection_finds_the_job_that_left_the_slot(station, cl
     body = client.post("/api/v1/kiosk/problem", headers=KIOSK,
                        json={"problem": "wrong_document", "session": "s-9"}).json()
     assert body["job"] == "JOB-DONE"
+
+
+def test_a_problem_on_the_idle_screen_soon_after_a_release_is_that_release(station, client) -> None:
+    station.daemon.show(KioskView(Screen.IDLE))  # the thanks screen has gone: the citizen turned back late
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_missing"}).json()
+    assert body["job"] == "JOB-DONE"  # the newest release in the ledger, a moment ago
+    assert alarms.get_alarm(station.conn(), body["alarm"]).slot_id == "A-1-06"
+
+
+def test_a_problem_on_the_idle_screen_long_after_any_release_names_nobody(station, client) -> None:
+    conn = station.conn()
+    with conn:
+        conn.execute("UPDATE intents SET created_at = '2020-01-01T00:00:00.000Z'")  # every release long ago
+    station.daemon.show(KioskView(Screen.IDLE))
+    body = client.post("/api/v1/kiosk/problem", headers=KIOSK, json={"problem": "document_missing"}).json()
+    assert body["job"] is None
 
 
 def test_a_problem_is_reported_even_with_the_daemon_down(station, client) -> None:

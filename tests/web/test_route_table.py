@@ -8,6 +8,7 @@ from fastapi.routing import APIRoute
 
 from station.web.auth import Requirement, Role
 from station.web.gate import API_PREFIX
+from station.runtime import ops
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
 # Routes anyone may reach: probes and metrics (no personal data), and the pages themselves.
@@ -99,4 +100,4 @@ def test_refusals_change_nothing(station, client) -> None:
     assert conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == before
     assert conn.execute("SELECT state FROM jobs WHERE id = 'JOB-HELD'").fetchone()[0] == "held"
     # Only the stub's read ops were called by the refused requests: nothing reached the daemon.
-    assert not [c for c in station.daemon.calls if c[0] not in ("ping", "devices", "kiosk")]
+    assert not [c for c in station.daemon.calls if c[0] not in (ops.STATION_PING, ops.DEVICES_STATUS, ops.KIOSK_VIEW)]

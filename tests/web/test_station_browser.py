@@ -41,7 +41,7 @@ class Simulation(SimulationChild):
     def __init__(self, folder: Path) -> None:
         self.url = ""
         self.kiosk_url = ""  # with the kiosk key: pairs the browser
-        super().__init__(folder, "--port", "0", "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet",
+        super().__init__(folder, "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet",
                          stdin=True, on_line=self._note_address)
 
     def _note_address(self, line: str) -> None:

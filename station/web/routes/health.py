@@ -15,6 +15,7 @@ from ..metrics import CONTENT_TYPE
 from ..models import Health, Readiness
 from ..respond import json_response
 from .common import daemon, web
+from station.runtime import ops
 
 router = APIRouter(tags=["health"])
 # A scrape or a readiness probe never waits long for a busy daemon.
@@ -40,7 +41,7 @@ async def readyz(request: Request) -> Response:
         spool_ok, detail = False, f"spool: {err}"
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            ping = await daemon(request, "ping")
+            ping = await daemon(request, ops.STATION_PING)
         daemon_ok = bool(isinstance(ping, dict) and ping.get("ready"))
         if not daemon_ok:
             detail = detail or "daemon: starting"
@@ -64,7 +65,7 @@ async def _missing_devices(request: Request) -> list[str]:
     """The devices a release needs that the daemon does not have (none known if it cannot say)."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            found = await daemon(request, "readiness")
+            found = await daemon(request, ops.STATION_READINESS)
     except ControlError as err:
         return [] if err.http_status == 501 else [f"devices unknown ({err})"]
     except TimeoutError:

@@ -18,6 +18,7 @@ from ..models import CancelBody, DaemonResult, ExtendBody, JobDetail, JobPage, J
 from ..respond import json_response, protected
 from ..views import job_page_json, job_summary
 from .common import daemon, web
+from station.runtime import ops
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
@@ -129,7 +130,7 @@ async def job_reprint(request: Request, job_id: JobId,
                       principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
     """Ask the daemon to print the document again (recorded as a reprint)."""
     get_job(web(request).spool.conn(), job_id)
-    result = await daemon(request, "reprint", {"job": job_id}, principal.actor)
+    result = await daemon(request, ops.JOB_REPRINT, {"job": job_id}, principal.actor)
     return json_response({"job": job_summary(get_job(web(request).spool.conn(), job_id)),
                           "result": result if isinstance(result, dict) else {"result": result}})
 
@@ -141,6 +142,6 @@ async def job_move(request: Request, job_id: JobId, body: MoveBody,
                    principal: Annotated[Principal, Depends(OPERATOR)]) -> Response:
     """Ask the daemon to move the document to another slot (it opens both doors for staff)."""
     get_job(web(request).spool.conn(), job_id)
-    result = await daemon(request, "move_job", {"job": job_id, "slot": body.slot}, principal.actor)
+    result = await daemon(request, ops.JOB_MOVE, {"job": job_id, "slot": body.slot}, principal.actor)
     return json_response({"job": job_summary(get_job(web(request).spool.conn(), job_id)),
                           "result": result if isinstance(result, dict) else {"result": result}})

@@ -20,6 +20,7 @@ from ..models import KioskLayout, KioskViewModel, PinBody, ProblemBody, ProblemR
 from ..relay import sse_stream
 from ..respond import json_response, protected
 from .common import daemon, web
+from station.runtime import ops
 
 router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 
@@ -48,7 +49,7 @@ def _view(result: Any) -> Response:
             responses={200: {"model": KioskViewModel}, **protected(501, 502, 503)}, openapi_extra=KIOSK_READ.describe())
 async def kiosk_view(request: Request, principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
     """The kiosk's current view (503 when the daemon is not running: the page says so)."""
-    return _view(await daemon(request, "kiosk"))
+    return _view(await daemon(request, ops.KIOSK_VIEW))
 
 
 @router.get("/layout", summary="Where the slots are", response_model=None,
@@ -67,7 +68,7 @@ async def kiosk_layout(request: Request, principal: Annotated[Principal, Depends
 async def kiosk_scan(request: Request, body: ScanBody,
                      principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
     """Hand a scanned text to the counter, as the scanner would; returns the kiosk view."""
-    return _view(await daemon(request, "scan", {"text": body.text}, principal.actor))
+    return _view(await daemon(request, ops.KIOSK_SCAN, {"text": body.text}, principal.actor))
 
 
 @router.post("/pin", summary="The PIN typed on the PIN pad", response_model=None,
@@ -75,7 +76,7 @@ async def kiosk_scan(request: Request, body: ScanBody,
              openapi_extra=KIOSK_ACT.describe())
 async def kiosk_pin(request: Request, body: PinBody, principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
     """Hand the PIN to the counter for this release session; returns the kiosk view."""
-    return _view(await daemon(request, "pin", {"session": body.session, "pin": body.pin}, principal.actor))
+    return _view(await daemon(request, ops.KIOSK_PIN, {"session": body.session, "pin": body.pin}, principal.actor))
 
 
 @router.post("/problem", summary="Report a problem", response_model=None,
@@ -88,7 +89,7 @@ async def kiosk_problem(request: Request, body: ProblemBody,
     """
     state = web(request)
     try:
-        view = await daemon(request, "kiosk")
+        view = await daemon(request, ops.KIOSK_VIEW)
     except ControlError:
         view = None
     conn = state.spool.conn()

@@ -16,6 +16,7 @@ from ..auth import OPERATOR, TECHNICIAN, VIEWER, Principal
 from ..models import SLOT_PATTERN, OpenBody, OpenResult, ServiceBody, SlotList, SlotResult
 from ..respond import NotFound, json_response, protected
 from .common import daemon, web
+from station.runtime import ops
 
 router = APIRouter(prefix="/api/v1/slots", tags=["slots"])
 
@@ -38,7 +39,7 @@ async def slot_list(request: Request, principal: Annotated[Principal, Depends(VI
     live: dict[str, Any] = {}
     online = False
     try:
-        devices = await daemon(request, "devices")
+        devices = await daemon(request, ops.DEVICES_STATUS)
         live = devices.get("slots") or {} if isinstance(devices, dict) else {}
         online = True
     except ControlError:
@@ -77,6 +78,6 @@ async def slot_open(request: Request, slot_id: SlotId, body: OpenBody,
                     principal: Annotated[Principal, Depends(TECHNICIAN)]) -> Response:
     """Ask the daemon to open one door, with a reason (audited; the outcome is as seen by polling)."""
     slot_id = _existing(web(request).spool.conn(), slot_id).id
-    result = await daemon(request, "open_slot", {"slot": slot_id, "reason": body.reason}, principal.actor)
+    result = await daemon(request, ops.SLOT_OPEN, {"slot": slot_id, "reason": body.reason}, principal.actor)
     outcome = result.get("outcome", "unknown") if isinstance(result, dict) else "unknown"
     return json_response({"slot": slot_id, "outcome": str(outcome)})

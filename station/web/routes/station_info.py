@@ -18,6 +18,7 @@ from ..masking import mask_event
 from ..models import AlarmList, AlarmResult, Devices, Me, SpoolSummary, Version
 from ..respond import NotFound, json_response, protected
 from .common import daemon, web
+from station.runtime import ops
 
 router = APIRouter(prefix="/api/v1", tags=["station"])
 
@@ -55,7 +56,7 @@ async def me(principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
             responses={200: {"model": Devices}, **protected(501, 502, 503)}, openapi_extra=VIEWER.describe())
 async def devices(request: Request, principal: Annotated[Principal, Depends(VIEWER)]) -> Response:
     """Device status as the daemon last saw it (503 when the daemon is not running)."""
-    result = await daemon(request, "devices")
+    result = await daemon(request, ops.DEVICES_STATUS)
     result = result if isinstance(result, dict) else {}
     return json_response(mask_event("device", result) if principal.masked else result)
 

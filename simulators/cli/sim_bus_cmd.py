@@ -9,12 +9,11 @@ from collections.abc import Callable
 import logging
 import sys
 
-from station.cli.common import add_command
-from station.errors import StationError
-
+from ..errors import SimulatorError
 from ..foreground import serve
-from .faults import describe
-from .sim import LockBusSim
+from ..lockbus.faults import describe
+from ..lockbus.sim import LockBusSim
+from .common import add_command
 
 DESCRIPTION = f"""\
 Simulate lock boards of one family (cu16: Kerong KR-CU16; 8a80: DIP-addressed
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     if args.family == "cu16" and ((args.locks or 16) > 16 or args.boards > 16):
-        raise StationError("a cu16 bus has at most 16 boards of at most 16 locks")
+        raise SimulatorError("a cu16 bus has at most 16 boards of at most 16 locks")
     sim = LockBusSim.uniform(args.family, args.link, boards=args.boards, locks=args.locks,
                              locked_bit=args.locked_bit, feedback=args.feedback, groups=args.groups,
                              baud=args.baud, latch_ms=args.latch_ms, turnaround_ms=args.turnaround_ms,
@@ -126,5 +125,5 @@ def _command(sim: LockBusSim, line: str) -> bool:
     elif verb == "show":
         print(json.dumps(sim.snapshot(), indent=2), flush=True)
     else:
-        raise StationError(f"unknown command {line!r} (type 'help')")
+        raise SimulatorError(f"unknown command {line!r} (type 'help')")
     return True
