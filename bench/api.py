@@ -200,7 +200,7 @@ def main() -> None:
         return
 
     from bench.release import ReleaseRig
-    from station.web.users import add_user
+    from spool.users import add_user
 
     print(f"machine: {machine()}")
     folder = Path(tempfile.mkdtemp(prefix="bench-api-"))

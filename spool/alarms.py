@@ -155,3 +155,9 @@ def acknowledge(conn: sqlite3.Connection, alarm_id: int, *, actor: str) -> Alarm
         conn.execute("UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ?",
                      (entry.at, actor, alarm_id))
     return get_alarm(conn, alarm_id)
+
+
+def last_raised_at(conn: sqlite3.Connection, kind: str) -> str | None:
+    """When the newest alarm of this kind was raised (open or not), None when never."""
+    row = conn.execute("SELECT raised_at FROM alarms WHERE kind = ? ORDER BY id DESC LIMIT 1", (kind,)).fetchone()
+    return None if row is None else row["raised_at"]

@@ -122,19 +122,6 @@ def vacuum(conn: sqlite3.Connection) -> None:
     truncate_wal(conn)
 
 
-def station_value(conn: sqlite3.Connection, key: str) -> str | None:
-    """One of the station's facts (`station` table), None when not set."""
-    row = conn.execute("SELECT value FROM station WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row["value"]
-
-
-def set_station_value(conn: sqlite3.Connection, key: str, value: str) -> None:
-    """Set one of the station's facts, durably."""
-    with write(conn):
-        conn.execute("INSERT INTO station (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                     (key, value))
-
-
 # (issue 22) Who hears that the disk refused a write: a read-only file system, an I/O error, a full disk.
 _STORAGE_LISTENERS: list[Callable[[str, str], None]] = []
 # SQLite's primary result codes for each (the extended code's low byte).
@@ -185,3 +172,18 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     for callback in _AFTER_COMMIT.pop(id(conn), ()):
         callback()
+
+
+@contextlib.contextmanager
+def savepoint(conn: sqlite3.Connection, name: str = "step") -> Iterator[sqlite3.Connection]:
+    """A part of the caller's transaction that an error undoes alone (the error still propagates)."""
+    if not name.isidentifier():
+        raise ValueError(f"bad savepoint name {name!r}")
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute(f"ROLLBACK TO {name}")
+        conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")

@@ -180,8 +180,3 @@ def note_attempt(conn: sqlite3.Connection, event_id: int) -> None:
     with write(conn):
         conn.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", (event_id,))
 
-
-def mark_checkpoint_sent(conn: sqlite3.Connection, seq: int, *, at: str | None = None) -> None:
-    """Record, durably, that the back office took the signed audit checkpoint of sequence `seq` (§7.3)."""
-    with write(conn):
-        conn.execute("UPDATE checkpoints SET sent_at = ? WHERE seq = ? AND sent_at IS NULL", (at or now_text(), seq))

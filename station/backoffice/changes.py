@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spool import alarms, machine, outbox, refusals, slots
+from spool import alarms, audit, machine, outbox, refusals, slots
 from spool.jobs import Job
 from spool.states import Flow, JobState, is_legal
 
@@ -245,4 +245,5 @@ def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revi
 
 def _record_refusal(conn: sqlite3.Connection, job_id: str, reason: str, actor: str,
                     details: dict[str, Any]) -> None:
-    refusals.record(conn, job_id, reason, actor=actor, details=details)
+    entry = audit.append(conn, actor, "document.refused", job=job_id, details={"reason": reason, **details})
+    refusals.record(conn, job_id, reason, entry.at)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from spool import alarms, outbox
+from spool import alarms, checkpoints
 from spool.db import write
 
 from station.trust import checkpoint
@@ -27,7 +27,7 @@ def pending(conn: sqlite3.Connection, station: str, limit: int = 20) -> list[che
 
 def mark_sent(conn: sqlite3.Connection, seq: int) -> None:
     """Record, durably, that the back office took the checkpoint of sequence `seq`."""
-    outbox.mark_checkpoint_sent(conn, seq)
+    checkpoints.mark_sent(conn, seq)
 
 
 def _refused(conn: sqlite3.Connection, made: checkpoint.Checkpoint, reply: Reply) -> None:

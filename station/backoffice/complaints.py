@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from spool import complaints as queue
 from spool.audit import now_text
-from spool.db import write
 
 PROBLEMS = ("document_missing", "wrong_document", "door_stuck", "other")
 
@@ -70,37 +70,29 @@ def enqueue(conn: sqlite3.Connection, alarm_id: int, problem: str, *, job: str |
     """
     if problem not in PROBLEMS:
         raise ValueError(f"unknown problem {problem!r}: one of {', '.join(PROBLEMS)}")
-    with write(conn):
-        cur = conn.execute("INSERT OR IGNORE INTO complaints (alarm_id, document_id, problem, slot_id, at)"
-                           " VALUES (?, ?, ?, ?, ?)", (alarm_id, job, problem, slot, at or now_text()))
-    return cur.rowcount == 1
+    return queue.insert(conn, alarm_id, problem, job=job, slot=slot, at=at or now_text())
 
 
 def pending(conn: sqlite3.Connection, limit: int = 100) -> list[Complaint]:
     """Complaints not yet delivered, oldest first."""
-    rows = conn.execute("SELECT * FROM complaints WHERE sent_at IS NULL ORDER BY id LIMIT ?", (limit,))
-    return [_complaint(row) for row in rows]
+    return [_complaint(row) for row in queue.pending(conn, limit)]
 
 
 def pending_count(conn: sqlite3.Connection) -> int:
     """How many complaints wait to be delivered."""
-    return conn.execute("SELECT COUNT(*) FROM complaints WHERE sent_at IS NULL").fetchone()[0]
+    return queue.pending_count(conn)
 
 
 def listed(conn: sqlite3.Connection, limit: int = 100) -> list[Complaint]:
     """Complaints newest first, delivered or not."""
-    rows = conn.execute("SELECT * FROM complaints ORDER BY id DESC LIMIT ?", (limit,))
-    return [_complaint(row) for row in rows]
+    return [_complaint(row) for row in queue.newest(conn, limit)]
 
 
 def mark_sent(conn: sqlite3.Connection, complaint_id: int) -> None:
     """Record, durably, that the back office took the complaint."""
-    with write(conn):
-        conn.execute("UPDATE complaints SET sent_at = ?, attempts = attempts + 1 WHERE id = ? AND sent_at IS NULL",
-                     (now_text(), complaint_id))
+    queue.mark_sent(conn, complaint_id)
 
 
 def note_attempt(conn: sqlite3.Connection, complaint_id: int) -> None:
     """Count a failed delivery attempt."""
-    with write(conn):
-        conn.execute("UPDATE complaints SET attempts = attempts + 1 WHERE id = ?", (complaint_id,))
+    queue.note_attempt(conn, complaint_id)

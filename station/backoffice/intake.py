@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spool import alarms, audit, outbox
-from spool.db import write
+from spool import alarms, audit, cursors, outbox, refusals
+from spool.db import savepoint, write
 from spool.errors import SpoolError
 from spool.jobs import find_job
 from spool.machine import create_job
@@ -45,9 +45,6 @@ from .document import Document, DocumentRefused
 from .withdrawal import Withdrawal
 
 log = logging.getLogger("station.backoffice.intake")
-
-CURSOR_KEY = "backoffice.cursor"
-
 
 @dataclass(frozen=True)
 class Refusal:
@@ -98,13 +95,7 @@ class IntakeResult:
 
 def read_cursor(conn: sqlite3.Connection) -> str | None:
     """The back-office cursor after the last page taken (None before the first)."""
-    row = conn.execute("SELECT value FROM station WHERE key = ?", (CURSOR_KEY,)).fetchone()
-    return None if row is None else row["value"]
-
-
-def _save_cursor(conn: sqlite3.Connection, cursor: str) -> None:
-    conn.execute("INSERT INTO station (key, value) VALUES (?, ?)"
-                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (CURSOR_KEY, cursor))
+    return cursors.FEED.get(conn)
 
 
 # --- checking (pure) and storing (one transaction) ---------------------------
@@ -154,7 +145,7 @@ def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | 
                 _refuse(conn, item, actor)
                 result.refused.append(item)
         if cursor is not None:
-            _save_cursor(conn, cursor)
+            cursors.FEED.set(conn, cursor)
     effects.apply()
     return result
 
@@ -186,18 +177,15 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
         return changes.document_again(conn, existing, doc, same_content=same, actor=actor, effects=effects)
     # A savepoint per document: should the spool refuse one (it should not:
     # everything was checked), that one is refused and the page still goes in.
-    conn.execute("SAVEPOINT intake_document")
     try:
-        create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
-                   payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
-                   details={"kind": doc.kind} if doc.kind != "template" else None)  # queues `received`
+        with savepoint(conn, "intake_document"):
+            create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
+                       payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
+                       details={"kind": doc.kind} if doc.kind != "template" else None)  # queues `received`
     except (SpoolError, StationError) as err:
-        conn.execute("ROLLBACK TO intake_document")
-        conn.execute("RELEASE intake_document")
         refusal = Refusal(doc.id, "rejected", f"rejected: the spool refused document {doc.id}: {err}")
         _refuse(conn, refusal, actor)
         return refusal
-    conn.execute("RELEASE intake_document")
     return "stored"
 
 
@@ -225,15 +213,11 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
     doc_id = refusal.document_id
     # A refused withdrawal is recorded apart from a refused document of the same id.
     recorded = refusal.reason if refusal.what == "document" else f"{refusal.what}:{refusal.reason}"
-    already = doc_id is not None and conn.execute(
-        "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
-        (doc_id, recorded)).fetchone() is not None
-    if already:
+    if doc_id is not None and refusals.recorded(conn, doc_id, recorded):
         return
     entry = audit.append(conn, actor, "document.refused", job=doc_id,
                          details={"reason": refusal.reason, "what": refusal.what})
-    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
-                 (doc_id, recorded, entry.at))
+    refusals.record(conn, doc_id, recorded, entry.at)
     if doc_id is None:
         alarms.raise_alarm(conn, "backoffice.unreadable_document",
                            f"the back office sent a {refusal.what} without a readable id ({refusal.reason})",
@@ -261,9 +245,7 @@ def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
 
 def refused(conn: sqlite3.Connection, limit: int = 100) -> list[dict[str, Any]]:
     """Refused documents, newest first (for the ops API)."""
-    rows = conn.execute("SELECT document_id, reason, at FROM refused_documents ORDER BY id DESC LIMIT ?",
-                        (limit,))
-    return [dict(row) for row in rows]
+    return refusals.newest(conn, limit)
 
 
 # --- the feed worker ---------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import spool
-from spool import audit
+from spool import audit, refusals
 from spool.states import Flow
 
 from ..errors import StationError
@@ -142,11 +142,8 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
             # without an id is only counted above. None is reported `held`: the file came from a
             # technician, not from the back office.
             for item in report["refused"]:
-                if item["document"] and not conn.execute(
-                        "SELECT 1 FROM refused_documents WHERE document_id = ? AND reason = ?",
-                        (item["document"], item["reason"])).fetchone():
-                    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
-                                 (item["document"], item["reason"], entry.at))
+                if item["document"] and not refusals.recorded(conn, item["document"], item["reason"]):
+                    refusals.record(conn, item["document"], item["reason"], entry.at)
     return report
 
 

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import spool
-from spool import audit, slots
+from spool import audit, cursors, slots
 
 from .. import config as config_module
 from station.trust import store as trust
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     with spool.write(conn):
         audit.append(conn, "system", "station.created",
                      details={"station": cfg.station.id, "kind": cfg.station.kind, "station_kid": station_kid})
-        conn.execute("INSERT INTO station (key, value) VALUES ('id', ?)", (cfg.station.id,))
+        cursors.STATION_ID.set(conn, cfg.station.id)
     slots.reconcile(conn, cfg.slot_layout())
     conn.close()
     write_atomic(config_path, text.encode("utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..web.users import ROLES, add_user, disable_user, enable_user, list_users, rotate_user
+from spool.users import ROLES, add_user, disable_user, enable_user, list_users, rotate_user
 from . import shell
 from .common import add_command, add_group, open_spool, print_json, print_table
 

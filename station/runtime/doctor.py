@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from spool import peek
+
 from station.runtime import owners
 from station.config import Config
 from station.errors import StationError
@@ -204,19 +206,13 @@ def _store(cfg: Config) -> TrustStore | None:
 
 
 def _latest_recorded(cfg: Config) -> datetime | None:
-    # A plain read-write connection (no migration, never creating a spool): as the last one to close it
-    # removes the WAL and SHM files it opened, where a read-only one would leave them behind.
     try:
-        conn = sqlite3.connect(f"file:{cfg.spool_path}?mode=rw", uri=True)
-        try:
-            row = conn.execute("SELECT at FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        finally:
-            conn.close()
+        at = peek.last_audit_time(cfg.spool_path)  # never creating nor migrating a spool
     except sqlite3.Error:
         return None  # no spool, or not one: the daemon says so when it starts
-    if row is None:
+    if at is None:
         return None
-    return datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 import spool
-from spool import audit
+from spool import audit, cursors
 
 from ..errors import StationError
 from ..files import write_atomic
@@ -65,20 +65,12 @@ class SpoolLedger:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
-    @staticmethod
-    def key(template: str) -> str:
-        """The `station` table key for a template."""
-        return f"template.{template}.version"
-
     def highest(self, template: str) -> int | None:
         """The highest version accepted so far, if any."""
-        row = self.conn.execute("SELECT value FROM station WHERE key = ?", (self.key(template),)).fetchone()
-        if row is None:
-            return None
         try:
-            return int(row[0])
-        except (TypeError, ValueError):
-            raise StationError(f"spool: {self.key(template)} holds {row[0]!r}, not a version number") from None
+            return cursors.template_version(template).get(self.conn)
+        except cursors.BadCursor as err:
+            raise StationError(f"spool: {err.key} holds {err.text!r}, not a version number") from None
 
     def record(self, template: str, version: int) -> None:
         """Remember `version` as accepted, in one durable transaction with its audit entry."""
@@ -86,8 +78,7 @@ class SpoolLedger:
             current = self.highest(template)
             if current is not None and current >= version:
                 return
-            self.conn.execute("INSERT OR REPLACE INTO station (key, value) VALUES (?, ?)",
-                              (self.key(template), str(version)))
+            cursors.template_version(template).set(self.conn, version)
             audit.append(self.conn, "system", "template.accepted",
                          details={"template": template, "version": version, "previous": current})
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from spool import audit
+from spool import audit, checkpoints
 from spool.db import write
 
 from station.errors import StationError
@@ -80,8 +80,7 @@ def make(conn: sqlite3.Connection, station_id: str, key: Ed25519PrivateKey,
         unsigned = Checkpoint(station_id, seq, head, at, kid_of(public_raw(key)), "")
         signature = base64.b64encode(key.sign(unsigned.signed_bytes())).decode()
         checkpoint = Checkpoint(station_id, seq, head, at, unsigned.kid, signature)
-        conn.execute("INSERT OR REPLACE INTO checkpoints (seq, hash, at, kid, signature) VALUES (?, ?, ?, ?, ?)",
-                     (seq, head, at, checkpoint.kid, signature))
+        checkpoints.save(conn, checkpoints.Stored(seq, head, at, checkpoint.kid, signature))
         audit.append(conn, "system", "audit.checkpoint", details={"seq": seq, "hash": head})
     return checkpoint
 
@@ -100,9 +99,7 @@ def _not_behind(now: datetime, latest: str | None) -> datetime:
 
 def stored(conn: sqlite3.Connection, station_id: str, *, unsent: bool = False) -> list[Checkpoint]:
     """The checkpoints this station made (only those not yet sent to the back office: `unsent`), oldest first."""
-    rows = conn.execute("SELECT seq, hash, at, kid, signature FROM checkpoints"
-                        + (" WHERE sent_at IS NULL" if unsent else "") + " ORDER BY seq").fetchall()
-    return [Checkpoint(station_id, row["seq"], row["hash"], row["at"], row["kid"], row["signature"]) for row in rows]
+    return [Checkpoint(station_id, *row) for row in checkpoints.stored(conn, unsent=unsent)]
 
 
 def load(path: Path) -> list[Checkpoint]:
@@ -141,12 +138,21 @@ def verify(conn: sqlite3.Connection, checkpoint: Checkpoint, trust_store: TrustS
         raise CheckpointError(f"checkpoint of sequence {checkpoint.seq} is not trusted: {err.reason}") from None
     except StationError as err:
         raise CheckpointError(str(err)) from None
-    row = conn.execute("SELECT hash FROM audit WHERE seq = ?", (checkpoint.seq,)).fetchone()
+    row = _entry(conn, checkpoint.seq)
     if row is None:
         raise CheckpointError(f"the chain no longer has row {checkpoint.seq} that the checkpoint of"
                               f" {checkpoint.at} signed: rows were cut off")
-    if row["hash"] != checkpoint.hash:
+    if row.hash != checkpoint.hash:
         raise CheckpointError(f"row {checkpoint.seq} differs from the checkpoint of {checkpoint.at}")
+
+
+def _entry(conn: sqlite3.Connection, seq: int) -> audit.Entry | None:
+    """The audit row of sequence `seq`, None when the chain no longer has it."""
+    try:
+        entry = next(audit.entries(conn, since=seq - 1), None)
+    except ValueError:  # its details are no JSON: the row was tampered with
+        raise CheckpointError(f"audit row {seq} is not readable") from None
+    return entry if entry is not None and entry.seq == seq else None
 
 
 def verify_stored(conn: sqlite3.Connection, station_id: str, trust_store: TrustStore,
@@ -162,8 +168,8 @@ def verify_stored(conn: sqlite3.Connection, station_id: str, trust_store: TrustS
     found = stored(conn, station_id)
     for checkpoint in found:
         verify(conn, checkpoint, trust_store, now)
-        row = conn.execute("SELECT action, details FROM audit WHERE seq = ?", (checkpoint.seq + 1,)).fetchone()
-        recorded = row is not None and row["action"] == "audit.checkpoint" and json.loads(row["details"])
+        row = _entry(conn, checkpoint.seq + 1)
+        recorded = row is not None and row.action == "audit.checkpoint" and row.details
         if not recorded or recorded.get("seq") != checkpoint.seq:
             raise CheckpointError(f"the chain no longer has the record (row {checkpoint.seq + 1}) of the"
                                   f" checkpoint of {checkpoint.at}: rows were cut off")

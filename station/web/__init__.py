@@ -8,7 +8,7 @@ __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: importing `station.web.users` (for `station users`) must not load fastapi.
+    # Lazy: importing a module of `station.web` must not load fastapi.
     if name == "create_app":
         from .app import create_app
 

@@ -29,6 +29,7 @@ import threading
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 
+from spool import metrics as reads
 from spool.states import JobState
 
 RELEASE_ACTIONS = ("unlock.", "present.shutter_")
@@ -39,14 +40,6 @@ CHUNK_ROWS = 100_000
 # Outcome words are the system's own; anything else is folded into "other" (bounded label values).
 _WORD = re.compile(r"^[a-z][a-z_]{0,31}$")
 _STATES = frozenset(s.value for s in JobState)
-
-_QUERY = """
-SELECT action, json_extract(details, '$.to') AS target, json_extract(details, '$.from') AS source,
-       job_id IS NOT NULL AS has_job, COUNT(*) AS n,
-       TOTAL(CASE WHEN json_extract(details, '$.to') = 'printed' THEN json_extract(details, '$.pages') END) AS pages
-FROM audit WHERE seq > ? AND seq <= ?
-GROUP BY action, target, source, has_job
-"""
 
 
 @dataclass
@@ -76,12 +69,12 @@ class AuditTally:
     def update(self, conn: sqlite3.Connection) -> AuditCounts:
         """Fold in the rows appended since the last call; returns a snapshot."""
         with self._lock:
-            head = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM audit").fetchone()[0]
+            head = reads.audit_head(conn)
             if head < self._counts.seq:  # another spool in its place (a restore): count it afresh
                 self._counts = AuditCounts()
             while self._counts.seq < head:
                 upto = min(head, self._counts.seq + CHUNK_ROWS)
-                for row in conn.execute(_QUERY, (self._counts.seq, upto)):
+                for row in reads.audit_tally(conn, self._counts.seq, upto):
                     self._fold(row)
                 self._counts.seq = upto
             return self._counts.copy()

@@ -20,7 +20,7 @@ from station.errors import StationError
 from station.runtime.roles import Role, require as require_role
 
 from . import kiosk_key
-from .users import user_for_token
+from spool.users import user_for_token
 
 
 SECURITY_SCHEME = "bearerToken"

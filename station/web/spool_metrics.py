@@ -21,7 +21,10 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 
 import spool
+from spool import checkpoints
+from spool import metrics as reads
 from spool.alarms import open_counts
+from spool.jobs import count_by_state
 from spool.errors import SpoolError
 from spool.states import JobState
 from station.config import Config
@@ -34,13 +37,6 @@ log = logging.getLogger("station.web.metrics")
 RECOUNT_S = 300.0
 # "About to expire": the pickup window ends within this many seconds.
 EXPIRING_WITHIN_S = 24 * 3600
-SLOT_STATUSES = ("free", "occupied", "out_of_service")
-# Documents the citizen can come for now: in a slot (locker), or rendered and waiting (dispenser).
-# (`state IN` first: the state index finds the few candidates instead of a scan of every job.)
-_READY = ("state IN ('staged', 'rendered')"
-          " AND ((flow = 'locker' AND state = 'staged') OR (flow = 'dispenser' AND state = 'rendered'))")
-# Documents not yet handed over (their pickup window still matters).
-_NOT_HANDED_OVER = ("received", "rendered", "printing", "printed", "staged", "held")
 
 
 def station_version() -> str:
@@ -111,16 +107,13 @@ class SpoolCollector:
     def _read(self, conn: sqlite3.Connection) -> Iterator[Metric]:
         now = time.time()
         # One read transaction: the gauges of one scrape agree with each other.
-        conn.execute("BEGIN")
-        try:
+        with reads.snapshot(conn):
             counts = self.audit.update(conn)
             yield from self._jobs(conn, counts, now)
             yield self._slots(conn)
             yield from self._outbox(conn)
             yield from self._alarms_and_checkpoint(conn)
             yield from self._counters(counts)
-        finally:
-            conn.execute("COMMIT")
 
     def _jobs(self, conn: sqlite3.Connection, counts: AuditCounts, now: float) -> Iterator[Metric]:
         if self._recounted_at is None or time.monotonic() - self._recounted_at > RECOUNT_S:
@@ -129,24 +122,18 @@ class SpoolCollector:
         for state in JobState:
             jobs.add_metric([state.value], counts.states[state.value] + self._state_offset.get(state.value, 0))
         yield jobs
-        ready = conn.execute(f"SELECT COUNT(*) FROM jobs WHERE {_READY}").fetchone()[0]
+        ready = reads.ready_documents(conn)
         yield GaugeMetricFamily("station_documents_ready",
                                 "Documents ready for pickup: in their slot (locker) or rendered (dispenser).",
                                 value=ready)
-        marks = ", ".join("?" for _ in _NOT_HANDED_OVER)
-        expiring = conn.execute(
-            f"SELECT COUNT(*) FROM jobs WHERE state IN ({marks}) AND pickup_expires IS NOT NULL"
-            " AND julianday(pickup_expires) <= julianday(?, 'unixepoch')",
-            (*_NOT_HANDED_OVER, now + EXPIRING_WITHIN_S)).fetchone()[0]
+        expiring = reads.expiring_documents(conn, now + EXPIRING_WITHIN_S)
         yield GaugeMetricFamily("station_documents_expiring",
                                 "Documents not yet collected whose pickup window ends within 24 hours.",
                                 value=expiring)
 
     def _recount(self, conn: sqlite3.Connection, counts: AuditCounts) -> None:
         """Count the jobs by state for real (same read transaction as `counts`): the audit's figures, checked."""
-        real = {state.value: 0 for state in JobState}
-        for row in conn.execute("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state"):
-            real[row["state"]] = row["n"]
+        real = count_by_state(conn)
         offset = {state: real[state] - counts.states[state] for state in real if real[state] != counts.states[state]}
         if offset != self._state_offset and self._recounted_at is not None:
             log.warning("metrics: jobs by state drifted from the audit chain; recounted",
@@ -157,24 +144,18 @@ class SpoolCollector:
     def _slots(self, conn: sqlite3.Connection) -> Metric:
         family = GaugeMetricFamily("station_slots", "Locker slots: free, occupied, out of service.",
                                    labels=["status"])
-        counts = dict.fromkeys(SLOT_STATUSES, 0)
-        for row in conn.execute("SELECT out_of_service, occupant IS NOT NULL AS taken, COUNT(*) AS n"
-                                " FROM slots GROUP BY 1, 2"):
-            status = "out_of_service" if row["out_of_service"] else "occupied" if row["taken"] else "free"
-            counts[status] += row["n"]
-        for status, count in counts.items():
+        for status, count in reads.slot_statuses(conn).items():
             family.add_metric([status], count)
         return family
 
     def _outbox(self, conn: sqlite3.Connection) -> Iterator[Metric]:
-        row = conn.execute("SELECT COUNT(*) AS n, MIN(id) AS first FROM outbox WHERE sent_at IS NULL").fetchone()
+        waiting, oldest_at = reads.outbox_backlog(conn)
         yield GaugeMetricFamily("station_outbox_events", "Events waiting to be delivered to the back office.",
-                                value=row["n"])
+                                value=waiting)
         oldest = GaugeMetricFamily("station_outbox_oldest_event_timestamp_seconds",
                                    "When the oldest undelivered event happened (absent when none waits).")
-        if row["first"] is not None:
-            at = conn.execute("SELECT at FROM outbox WHERE id = ?", (row["first"],)).fetchone()["at"]
-            stamp = rfc3339_seconds(at)
+        if oldest_at is not None:
+            stamp = rfc3339_seconds(oldest_at)
             if stamp is not None:
                 oldest.add_metric([], stamp)
         yield oldest
@@ -187,8 +168,8 @@ class SpoolCollector:
         yield alarms
         checkpoint = GaugeMetricFamily("station_audit_checkpoint_timestamp_seconds",
                                        "When the newest signed audit checkpoint was made (absent before the first).")
-        row = conn.execute("SELECT at FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
-        stamp = rfc3339_seconds(row["at"]) if row else None
+        latest = checkpoints.latest_at(conn)
+        stamp = rfc3339_seconds(latest) if latest is not None else None
         if stamp is not None:
             checkpoint.add_metric([], stamp)
         yield checkpoint

@@ -15,9 +15,9 @@ import pytest
 
 HEAVY = ("fastapi", "reportlab", "pypdf", "zxingcpp", "cups", "httpx", "uvicorn", "starlette")
 
-# What `station.cli.serve_cmd` and `station.cli.users_cmd` still pull in at import: serve_cmd imports
-# `station.web.serve` (uvicorn at its top, and the `station.web` package), users_cmd imports
-# `station.web.users`, and `station/web/__init__.py` imports `create_app` (fastapi, starlette).
+# What `station.cli.serve_cmd` still pulls in at import: it imports `station.web.serve` (uvicorn at its
+# top, and the `station.web` package), and `station/web/__init__.py` imports `create_app` (fastapi,
+# starlette). (`station.cli.users_cmd` imports `spool.users`: nothing of the web.)
 WEB_REMAINING = {"fastapi", "starlette", "uvicorn"}
 
 # The command modules that must import nothing heavy on their own.

@@ -21,7 +21,7 @@ import spool
 from spool.states import JobState
 from station.backoffice import complaints
 from simulators.station.simulate import Options, SimulatedStation
-from station.web.users import add_user
+from spool.users import add_user
 
 
 def _pending(station: SimulatedStation) -> int:

@@ -22,7 +22,7 @@ from station_support import answer, kiosk_on, wait
 import spool
 from spool import alarms
 from simulators.station.simulate import Options, SimulatedStation
-from station.web.users import add_user
+from spool.users import add_user
 
 STATION = str(Path(sys.executable).with_name("station"))
 DISK = {"WARNING_FREE_MB": "16", "CRITICAL_FREE_MB": "8", "RENDER_STOP_FREE_MB": "16",

@@ -34,7 +34,7 @@ import spool
 from spool import alarms
 from spool.states import JobState
 from simulators.station.simulate import Options, SimulatedStation
-from station.web.users import add_user
+from spool.users import add_user
 
 STATION = str(Path(sys.executable).with_name("station"))
 CHECK_SECONDS = 0.5

@@ -19,7 +19,7 @@ from station_support import job, wait
 from spool.states import JobState
 import spool
 from simulators.station.simulate import Options, SimulatedStation
-from station.web.users import add_user
+from spool.users import add_user
 
 NOISE_LINES = 100
 REPEATS_PER_S, REPEAT_S = 15, 2.0

@@ -15,7 +15,7 @@ from webtest_jobs import make_job  # noqa: E402
 import spool  # noqa: E402
 from spool.states import JobState  # noqa: E402
 from station import config  # noqa: E402
-from station.web.users import add_user  # noqa: E402
+from spool.users import add_user  # noqa: E402
 
 ROLES = ("viewer", "operator", "technician", "admin")
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 
+from spool import listings
 from spool.errors import SpoolError
 from station.runtime.control import ControlError
 
@@ -36,7 +37,7 @@ async def readyz(request: Request) -> Response:
     needs is there; 503 and why otherwise."""
     spool_ok, daemon_ok, disk_ok, detail, missing = True, False, None, None, []
     try:
-        web(request).spool.conn().execute("SELECT 1 FROM jobs LIMIT 1").fetchall()
+        listings.probe(web(request).spool.conn())
     except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
         spool_ok, detail = False, f"spool: {err}"
     try:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 
-from spool import alarms, slots
+from spool import listings, slots
 from spool.errors import SlotError
 from station.runtime.control import ControlError
 
@@ -44,11 +44,8 @@ async def slot_list(request: Request, principal: Annotated[Principal, Depends(VI
         online = True
     except ControlError:
         pass
-    job_states = {row["id"]: row["state"] for row in conn.execute(
-        "SELECT jobs.id, jobs.state FROM jobs JOIN slots ON slots.occupant = jobs.id")}
-    alarm_counts = {row["slot_id"]: row["n"] for row in conn.execute(
-        f"SELECT slot_id, COUNT(*) AS n FROM alarms WHERE {alarms.OPEN} AND slot_id IS NOT NULL"
-        " GROUP BY slot_id")}
+    job_states = listings.occupant_states(conn)
+    alarm_counts = listings.open_alarms_by_slot(conn)
     found = []
     for slot in slots.list_slots(conn):
         door = live.get(slot.id) if isinstance(live.get(slot.id), dict) else {}

@@ -12,9 +12,9 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 
-from spool import audit
-from spool.db import write
-from spool.errors import SpoolError
+from . import audit
+from .db import write
+from .errors import SpoolError
 
 ROLES = ("viewer", "operator", "technician", "admin")
 # The same characters the audit accepts after `ROLE:`, so every user can be an actor.
