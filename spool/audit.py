@@ -5,6 +5,11 @@ Each entry's hash is SHA-256 over the previous entry's hash (32 raw bytes;
 `{"action", "actor", "at", "details", "job", "seq", "slot"}`, keys sorted,
 no spaces, UTF-8. Each row also stores the previous hash it chained from, so
 that a rewritten hash is pinned on the row that was rewritten.
+
+The chain is a record for people: code appends to it and reads it only to
+show or check it (`entries`, `verify`, `head`, `last_at`: the audit's own
+commands and read-only views). No decision reads it (ADR 236,
+`tests/spool/test_audit_write_only.py`); state for code lives in its own table.
 """
 
 from __future__ import annotations

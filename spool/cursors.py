@@ -6,7 +6,6 @@ ways, would silently move the wrong mark. The keys and stored forms are
 those spools have always had (no migration: an old spool keeps its values).
 
 - `FEED`: the back office's page cursor after the last page taken (opaque text);
-- `AUDIT_SEQ`: the last audit row the outbox looked at (an integer);
 - `LAST_VACUUM`: when retention last rebuilt the file (a UTC time);
 - `STATION_ID`: the station's id, written once by `station init`;
 - `template_version(...)`: the highest accepted version of each template.
@@ -83,7 +82,6 @@ def utc_time(text: str) -> datetime:
 
 
 FEED: Cursor[str] = Cursor("backoffice.cursor", str, str)
-AUDIT_SEQ: Cursor[int] = Cursor("backoffice.audit_seq", int, str)
 LAST_VACUUM: Cursor[datetime] = Cursor("last_vacuum", utc_time, utc_text)
 STATION_ID: Cursor[str] = Cursor("id", str, str)
 

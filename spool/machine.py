@@ -1,8 +1,9 @@
 """The job state machine: the only code that changes a job's state.
 
 Each call is one durable transaction that checks the move against
-`spool.states`, writes the job row and appends to the audit chain. An
-illegal move raises `IllegalTransition` and changes nothing.
+`spool.states`, writes the job row, appends to the audit chain and queues
+the back-office event the move reports (`spool.outbox`, PROTOCOLS.md §7).
+An illegal move raises `IllegalTransition` and changes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from . import audit
+from . import audit, outbox
 from .db import after_commit, write
 from .errors import DuplicateJob, IllegalTransition, SpoolError, UnknownJob
 from .jobs import Job, get_job
@@ -89,6 +90,7 @@ def create_job(conn: sqlite3.Connection, job_id: str, *, flow: Flow, template: s
             " pickup_expires, created_at, updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (job_id, flow.value, INITIAL.value, template, int(template_version), size, payload,
              pickup_expires, entry.at, entry.at, kind))
+        outbox.report_received(conn, job_id, at=entry.at)
         _announce(conn, JobEvent(job_id, INITIAL, None, None, None, entry.at))
     return get_job(conn, job_id)
 
@@ -124,6 +126,7 @@ def transition(conn: sqlite3.Connection, job_id: str, target: JobState | str, *,
             (target.value, held_reason, held_from, entry.at, *fields.values(), job_id))
         if target in _FREES_SLOT and job.slot is not None:
             conn.execute("UPDATE slots SET occupant = NULL WHERE occupant = ?", (job_id,))
+        outbox.report_transition(conn, entry, target, actor=actor, info=info)
         _announce(conn, JobEvent(job_id, target, job.state, job.slot, reason, entry.at))
     return get_job(conn, job_id)
 
@@ -131,14 +134,40 @@ def transition(conn: sqlite3.Connection, job_id: str, target: JobState | str, *,
 def annotate(conn: sqlite3.Connection, job_id: str, action: str, *, actor: str,
              details: dict[str, Any] | None = None, **fields: Any) -> Job:
     """Record something about a job that does not change its state (audited)."""
+    with write(conn):
+        _annotate(conn, job_id, action, actor, details, fields)
+    return get_job(conn, job_id)
+
+
+def _annotate(conn: sqlite3.Connection, job_id: str, action: str, actor: str, details: dict[str, Any] | None,
+              fields: dict[str, Any]) -> audit.Entry:
     _check_fields(fields)
+    job = get_job(conn, job_id)
+    entry = audit.append(conn, actor, action, job=job_id, slot=job.slot, details=details)
+    # updated_at stays the time of the last state change (retention counts from it).
+    if fields:
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
+    return entry
+
+
+def correct(conn: sqlite3.Connection, job_id: str, revision: int, *, actor: str,
+            details: dict[str, Any] | None = None, **fields: Any) -> Job:
+    """A correction took `revision` of the document (§7.1): the job is back in `received` with it.
+
+    Audited as `job.corrected` (a transition, or an annotation when the job
+    was still `received`); from now on the job's events report `revision`,
+    and its `received` is queued in the same commit.
+    """
     with write(conn):
         job = get_job(conn, job_id)
-        audit.append(conn, actor, action, job=job_id, slot=job.slot, details=details)
-        # updated_at stays the time of the last state change (retention counts from it).
-        if fields:
-            assignments = ", ".join(f"{name} = ?" for name in fields)
-            conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*fields.values(), job_id))
+        outbox.take_revision(conn, job_id, revision)
+        if job.state is not JobState.RECEIVED:
+            # Entering `received` queues the new revision's `received` (`outbox.report_transition`).
+            return transition(conn, job_id, JobState.RECEIVED, actor=actor, action="job.corrected",
+                              details=details, **fields)
+        entry = _annotate(conn, job_id, "job.corrected", actor, details, fields)
+        outbox.report_received(conn, job_id, at=entry.at)
     return get_job(conn, job_id)
 
 
@@ -148,4 +177,4 @@ def _check_fields(fields: dict[str, Any]) -> None:
         raise SpoolError(f"cannot set job fields {sorted(unknown)} through a transition")
 
 
-__all__ = ["create_job", "transition", "annotate", "subscribe", "JobEvent", "IllegalTransition", "UnknownJob"]
+__all__ = ["create_job", "transition", "correct", "annotate", "subscribe", "JobEvent", "IllegalTransition", "UnknownJob"]

@@ -10,6 +10,12 @@ from .states import Flow, JobState
 
 _STATES = ", ".join(f"'{s.value}'" for s in JobState)
 _FLOWS = ", ".join(f"'{f.value}'" for f in Flow)
+# The back-office events (PROTOCOLS.md §7) as of migration 7, and the revision a `job.corrected` audit
+# entry took (a whole number above 0, else none): what the old audit collector reported, in SQL.
+_EVENTS = ", ".join(f"'{e}'" for e in ("received", "printed", "staged", "released", "collected", "expired",
+                                       "returned", "held", "cancelled", "retained"))
+_REVISION = ("CASE WHEN json_type({entry}.details, '$.revision') = 'integer' AND json_extract({entry}.details,"
+             " '$.revision') > 0 THEN json_extract({entry}.details, '$.revision') ELSE 0 END")
 
 MIGRATIONS: list[str] = [
     # 1: jobs, slots, the token ledger, the audit chain, station facts.
@@ -189,6 +195,38 @@ MIGRATIONS: list[str] = [
         attempts    INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX complaints_pending ON complaints(id) WHERE sent_at IS NULL;
+    """,
+    # 7 (ADR 0235): the state machine queues the back-office events itself, in each transition's
+    # commit; nothing reads the audit chain to find them any more. A job keeps the revision its
+    # events report (`outbox_revision`, taken by a correction; it was looked up in the audit).
+    # What the old collector had not yet read of the chain (past the cursor `backoffice.audit_seq`)
+    # is queued here, as it would have queued it, and the cursor goes.
+    f"""
+    ALTER TABLE jobs ADD COLUMN outbox_revision INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET outbox_revision = COALESCE((SELECT {_REVISION.format(entry="c")} FROM audit c
+        WHERE c.job_id = jobs.id AND c.action = 'job.corrected' ORDER BY c.seq DESC LIMIT 1), 0);
+    INSERT OR IGNORE INTO outbox (document_id, event, key, at, detail)
+        SELECT job_id, event, CASE WHEN revision > 0 THEN 'r' || revision ELSE '' END, at,
+               json_patch('{{}}', json_object('audit_seq', seq, 'slot', NULLIF(slot_id, ''), 'reason', reason,
+                                            'by', CASE WHEN event = 'cancelled' THEN by END,
+                                            'revision', NULLIF(revision, 0)))
+        FROM (SELECT a.seq, a.at, a.job_id, a.slot_id,
+                     CASE WHEN a.action = 'job.received' THEN 'received'
+                          WHEN json_type(a.details, '$.to') = 'text' THEN json_extract(a.details, '$.to') END AS event,
+                     CASE WHEN json_type(a.details, '$.reason') = 'text'
+                          THEN substr(json_extract(a.details, '$.reason'), 1, 200) END AS reason,
+                     CASE WHEN json_extract(a.details, '$.by') IN ('office', 'operator')
+                          THEN json_extract(a.details, '$.by')
+                          WHEN a.actor IN ('system', 'backoffice') THEN 'office' ELSE 'operator' END AS by,
+                     COALESCE((SELECT {_REVISION.format(entry="c")} FROM audit c WHERE c.job_id = a.job_id
+                               AND c.action = 'job.corrected' AND c.seq <= a.seq ORDER BY c.seq DESC LIMIT 1), 0)
+                         AS revision
+              FROM audit a
+              WHERE a.job_id IS NOT NULL AND a.seq > COALESCE((SELECT CAST(value AS INTEGER) FROM station
+                                                               WHERE key = 'backoffice.audit_seq'), 0))
+        WHERE event IN ({_EVENTS})
+        ORDER BY seq;
+    DELETE FROM station WHERE key = 'backoffice.audit_seq';
     """,
 ]
 

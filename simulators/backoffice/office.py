@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from station.trust import token as pickup_token
 from station.backoffice import document, withdrawal
-from station.backoffice.outbox import EVENTS
+from spool.outbox import EVENTS
 from station.trust.pin import make_verifier
 from station.trust.store import TrustedKey, entry_for, format_time, kid_of, public_raw
 

@@ -34,12 +34,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spool import alarms, audit, machine, rules, slots
+from spool import alarms, audit, machine, outbox, refusals, rules, slots
 from spool.cancel import LOOSE_PAPER_ALARM, WITHDRAWN_PAPER_ALARM, cancel, paper_alarm
 from spool.jobs import Job
 from spool.states import Change, JobState
 
-from . import outbox
 from .document import Document
 from .withdrawal import Withdrawal
 
@@ -141,12 +140,7 @@ def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor
                               "template": doc.template, "template_version": doc.template_version,
                               "pdf_path": None, "pdf_sha256": None, "pages": None, "print_attempts": 0}
     details = {"revision": doc.rev, "from_revision": held, "from": job.state.value}
-    if job.state is JobState.RECEIVED:
-        machine.annotate(conn, job.id, "job.corrected", actor=actor, details=details, **fields)
-    else:
-        machine.transition(conn, job.id, JobState.RECEIVED, actor=actor, action="job.corrected",
-                           details=details, **fields)
-    outbox.enqueue(conn, job.id, "received", key=outbox.revision_key(doc.rev), detail={"revision": doc.rev})
+    machine.correct(conn, job.id, doc.rev, actor=actor, details=details, **fields)  # queues its `received`
     alarms.clear(conn, CONFLICT_ALARM, job=job.id, actor=actor, why=f"revision {doc.rev} replaced it")
     if job.pdf_path:
         effects.pdfs.append(Path(job.pdf_path))
@@ -239,5 +233,4 @@ def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revi
 def _record_refusal(conn: sqlite3.Connection, job_id: str, reason: str, actor: str,
                     details: dict[str, Any]) -> None:
     entry = audit.append(conn, actor, "document.refused", job=job_id, details={"reason": reason, **details})
-    conn.execute("INSERT INTO refused_documents (document_id, reason, at) VALUES (?, ?, ?)",
-                 (job_id, reason, entry.at))
+    refusals.record(conn, job_id, reason, entry.at)

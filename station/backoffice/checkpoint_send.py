@@ -14,8 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 
-from spool import alarms
-from spool.audit import now_text
+from spool import alarms, checkpoints
 from spool.db import write
 
 from station.trust import checkpoint
@@ -28,8 +27,7 @@ def pending(conn: sqlite3.Connection, station: str, limit: int = 20) -> list[che
 
 def mark_sent(conn: sqlite3.Connection, seq: int) -> None:
     """Record, durably, that the back office took the checkpoint of sequence `seq`."""
-    with write(conn):
-        conn.execute("UPDATE checkpoints SET sent_at = ? WHERE seq = ? AND sent_at IS NULL", (now_text(), seq))
+    checkpoints.mark_sent(conn, seq)
 
 
 def _refused(conn: sqlite3.Connection, made: checkpoint.Checkpoint, reply: Reply) -> None:

@@ -2,8 +2,8 @@
 
 `FeedPart` starts two supervised loops on the daemon (`Daemon.loop`):
 `backoffice-feed` takes pages of approved documents into the spool, and
-`backoffice-outbox` queues the events the audit chain recorded and sends
-them in order. Each has its own spool connection, used from worker threads
+`backoffice-outbox` sends the events the spool queued (`spool.outbox`)
+in order. Each has its own spool connection, used from worker threads
 only, so neither ever holds up the event loop that serves releases. Neither
 raises for back-office trouble: they wait, with growing jittered pauses.
 """
@@ -15,11 +15,11 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import spool
-from spool import alarms
+from spool import alarms, outbox
 
 from ..errors import ConfigError
 from station.trust.store import TrustFile
-from . import intake, outbox
+from . import intake
 from .client import BackofficeClient
 from .intake import Feed, FeedPacing, IntakeResult
 from .outbox import Sender
@@ -70,8 +70,7 @@ class FeedPart:
         self.feed = Feed(feed_conn, self.client, TrustFile(cfg.path(cfg.paths.trust_store)),  # type: ignore[arg-type]
                          station=cfg.station.id, flow=cfg.station.kind,
                          pacing=FeedPacing(section.page_size, section.poll_seconds), on_result=self._taken)
-        self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S,
-                             collect_audit=True)
+        self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S)
         daemon.loop("backoffice-feed", self._feed_step)
         daemon.loop("backoffice-outbox", self._outbox_step)
         daemon.control.register(ops.BACKOFFICE_STATUS, self._status)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from spool import alarms, audit, cursors, refusals
+from spool import alarms, audit, cursors, outbox, refusals
 from spool.db import savepoint, write
 from spool.errors import SpoolError
 from spool.jobs import find_job
@@ -39,7 +39,7 @@ from spool.states import Flow
 
 from ..errors import StationError
 from station.trust.store import TrustStore
-from . import changes, document, outbox, withdrawal
+from . import changes, document, withdrawal
 from .client import Backoff, BackofficeClient
 from .document import Document, DocumentRefused
 from .withdrawal import Withdrawal
@@ -181,8 +181,7 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
         with savepoint(conn, "intake_document"):
             create_job(conn, doc.id, flow=flow, template=doc.template, template_version=doc.template_version,
                        payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
-                       details={"kind": doc.kind} if doc.kind != "template" else None)
-            outbox.enqueue(conn, doc.id, "received")
+                       details={"kind": doc.kind} if doc.kind != "template" else None)  # queues `received`
     except (SpoolError, StationError) as err:
         refusal = Refusal(doc.id, "rejected", f"rejected: the spool refused document {doc.id}: {err}")
         _refuse(conn, refusal, actor)

@@ -18,7 +18,7 @@ from spool.states import Action, Flow, JobState
 from station import operations
 from station.runtime import housekeeping
 from station.trust import store as trust_module
-from station.backoffice import document, intake, outbox, withdrawal
+from station.backoffice import document, intake, withdrawal
 from station.backoffice.document import DocumentRefused
 from station.config import Config
 from station.errors import StationError
@@ -74,7 +74,6 @@ def walk(conn: sqlite3.Connection, path: list[JobState], *, slot: str | None = N
 
 
 def outbox_events(conn: sqlite3.Connection) -> list[tuple[str, str, dict[str, Any]]]:
-    outbox.collect(conn)
     return [(r["event"], r["key"], json.loads(r["detail"])) for r in conn.execute("SELECT * FROM outbox ORDER BY id")]
 
 

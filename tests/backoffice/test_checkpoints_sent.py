@@ -48,10 +48,11 @@ def test_checkpoints_reach_the_back_office_once_and_catch_a_spool_restored_from_
     old_copy = sqlite3.connect(tmp_path / "old-spool.db")
     conn.backup(old_copy)  # the spool as it was then, whole and self-consistent
     old_copy.close()
-    machine.create_job(conn, "LATER-1", flow=Flow.LOCKER, template="nib", template_version=2)
+    later = office.approve(1)[0].id  # a document the office knows: its `received`, queued with the job, goes too
+    machine.create_job(conn, later, flow=Flow.LOCKER, template="nib", template_version=2)
     second = checkpoint.make(conn, STATION, key)
 
-    assert _send(server, conn) == 2
+    assert _send(server, conn) == 3  # the two checkpoints, then the job's `received`
     assert [c["seq"] for c in office.checkpoints.listed(STATION)] == [first.seq, second.seq]
     assert checkpoint.stored(conn, STATION, unsent=True) == []
     assert _send(server, conn) == 0  # sent once: nothing left to send

@@ -22,7 +22,8 @@ import spool
 from spool import alarms, audit, machine
 from spool.states import Flow
 from station.trust import store as trust_module
-from station.backoffice import document, intake, outbox
+from spool import outbox
+from station.backoffice import document, intake
 from station.backoffice.document import Document
 from station.trust.store import TrustStore
 

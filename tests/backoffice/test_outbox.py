@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from typing import Any
 
 import pytest
 from backoffice_support import STATION, client, outbox_rows, quick_backoff, run
 
-from spool import alarms
+from spool import alarms, audit, machine
 from spool.db import write
-from spool.states import JobState
-from station.backoffice import outbox
-from station.backoffice.outbox import OutboxError, Sender
+from spool.states import Flow, JobState
+from spool import outbox
+from spool.outbox import OutboxError
+from station.backoffice.outbox import Sender
 
 
 def queue(conn: sqlite3.Connection, office: Any, count: int, events: tuple[str, ...] = ("received", "printed")
@@ -47,8 +49,7 @@ def test_enqueue_is_exactly_once_per_document_and_event(conn: sqlite3.Connection
     assert outbox.enqueue(conn, "D1", "received", at="2026-03-01T00:00:00Z")
     assert not outbox.enqueue(conn, "D1", "received", at="2026-03-02T00:00:00Z", detail={"again": True})
     assert outbox.enqueue(conn, "D1", "printed")
-    assert outbox.enqueue_for_state(conn, "D1", JobState.STAGED)
-    assert not outbox.enqueue_for_state(conn, "D1", JobState.RENDERED)  # not reported
+    assert outbox.enqueue(conn, "D1", "staged")
     events = outbox.events_for(conn, "D1")
     assert [(e.event, e.at, e.detail) for e in events][0] == ("received", "2026-03-01T00:00:00Z", {})
     assert [e.event for e in events] == ["received", "printed", "staged"]
@@ -161,20 +162,71 @@ def test_run_wakes_when_told_and_stops_when_asked(server: Any, office: Any, conn
     assert office_order(office) == order
 
 
-def test_collect_reports_each_reportable_change_from_the_audit_once(conn: sqlite3.Connection) -> None:
-    from spool import machine
-    from spool.states import Flow
-
+def test_the_machine_queues_each_reportable_change_once_in_order(conn: sqlite3.Connection) -> None:
     for job_id in ("A", "B"):
         machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1)
     for state in (JobState.RENDERED, JobState.PRINTING, JobState.RENDERED, JobState.PRINTING, JobState.PRINTED):
-        machine.transition(conn, "A", state, actor="system")  # a reprint: printing twice
+        machine.transition(conn, "A", state, actor="system")  # a reprint: printing twice, nothing reported
     machine.transition(conn, "B", JobState.HELD, actor="system", reason="bad_template")
-    assert outbox.collect(conn, batch=2) == 4  # small batches: several transactions, same result
     assert [(d, e) for d, e, _ in outbox_rows(conn)] == [("A", "received"), ("B", "received"), ("A", "printed"),
                                                          ("B", "held")]
-    held = outbox.events_for(conn, "B")[1]
-    assert held.detail["reason"] == "bad_template" and held.detail["audit_seq"] > 0
-    assert outbox.collect(conn) == 0  # nothing new: the position is kept in the spool
-    machine.transition(conn, "A", JobState.STAGED, actor="system")
-    assert outbox.collect(conn) == 1 and outbox_rows(conn)[-1][:2] == ("A", "staged")
+    received, held = outbox.events_for(conn, "B")
+    assert received.detail == {}  # as the intake always queued it
+    entry = next(e for e in audit.entries(conn, job="B") if e.action == "job.held")
+    assert held.detail == {"audit_seq": entry.seq, "reason": "bad_template"} and held.at == entry.at
+    machine.transition(conn, "A", JobState.RENDERED, actor="system")
+    machine.transition(conn, "A", JobState.PRINTING, actor="system")
+    machine.transition(conn, "A", JobState.PRINTED, actor="system")  # printed again: reported once
+    assert [e.event for e in outbox.events_for(conn, "A")] == ["received", "printed"]
+
+
+def test_a_cancel_says_who_cancelled_and_from_which_slot(conn: sqlite3.Connection) -> None:
+    for job_id in ("OFFICE", "OPERATOR"):
+        machine.create_job(conn, job_id, flow=Flow.LOCKER, template="nib", template_version=1)
+    machine.transition(conn, "OFFICE", JobState.CANCELLED, actor="system", reason="other", details={"by": "office"})
+    machine.transition(conn, "OPERATOR", JobState.CANCELLED, actor="operator:ani", reason="x" * 300)
+    office_cancel, = [e.detail for e in outbox.events_for(conn, "OFFICE") if e.event == "cancelled"]
+    operator_cancel, = [e.detail for e in outbox.events_for(conn, "OPERATOR") if e.event == "cancelled"]
+    assert office_cancel["by"] == "office" and office_cancel["reason"] == "other"
+    assert operator_cancel["by"] == "operator" and operator_cancel["reason"] == "x" * 200
+
+
+def _state(conn: sqlite3.Connection, job_id: str) -> str:
+    return conn.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+
+
+def test_a_reported_transition_and_its_event_commit_together(conn: sqlite3.Connection) -> None:
+    """A kill between the change and its event is impossible: one failing write and neither lands."""
+    machine.create_job(conn, "D1", flow=Flow.LOCKER, template="nib", template_version=1)
+    for state in (JobState.RENDERED, JobState.PRINTING):
+        machine.transition(conn, "D1", state, actor="system")
+    rows, head = outbox_rows(conn), audit.head(conn)
+    # The event's write fails (the disk, say): the transition does not land either.
+    conn.execute("CREATE TEMP TRIGGER outbox_fails BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+        machine.transition(conn, "D1", JobState.PRINTED, actor="system")
+    assert _state(conn, "D1") == "printing" and audit.head(conn) == head and outbox_rows(conn) == rows
+    conn.execute("DROP TRIGGER outbox_fails")
+    # The transition's commit fails after the event was queued: the event does not land either.
+    with pytest.raises(sqlite3.DatabaseError, match="commit failed"):
+        with write(conn):
+            machine.transition(conn, "D1", JobState.PRINTED, actor="system")
+            assert outbox_rows(conn)[-1][:2] == ("D1", "printed")  # queued, in the open transaction
+            raise sqlite3.OperationalError("commit failed")
+    assert _state(conn, "D1") == "printing" and audit.head(conn) == head and outbox_rows(conn) == rows
+    machine.transition(conn, "D1", JobState.PRINTED, actor="system")
+    assert _state(conn, "D1") == "printed" and outbox_rows(conn)[-1][:2] == ("D1", "printed")
+
+
+def test_a_correction_reports_its_revision_from_then_on(conn: sqlite3.Connection) -> None:
+    machine.create_job(conn, "D1", flow=Flow.LOCKER, template="nib", template_version=1)
+    machine.correct(conn, "D1", 1, actor="system", details={"revision": 1, "from_revision": 0, "from": "received"})
+    for state in (JobState.RENDERED, JobState.PRINTING, JobState.PRINTED):
+        machine.transition(conn, "D1", state, actor="system")
+    machine.correct(conn, "D1", 2, actor="system", details={"revision": 2, "from_revision": 1, "from": "printed"})
+    rows = [(r["event"], r["key"], json.loads(r["detail"])) for r in
+            conn.execute("SELECT * FROM outbox WHERE document_id = 'D1' ORDER BY id")]
+    assert [(e, k) for e, k, _ in rows] == [("received", ""), ("received", "r1"), ("printed", "r1"),
+                                            ("received", "r2")]
+    assert rows[1][2] == {"revision": 1} and rows[2][2]["revision"] == 1 and rows[3][2] == {"revision": 2}
+    assert [e.action for e in audit.entries(conn, job="D1")].count("job.corrected") == 2

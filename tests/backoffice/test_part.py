@@ -15,7 +15,7 @@ import spool
 from spool import alarms, machine
 from spool.states import JobState
 from station import config
-from station.backoffice import outbox
+from spool import outbox
 from station.backoffice.feed import FeedPart
 from station.runtime.daemon import Daemon
 from station.trust.store import TrustStore

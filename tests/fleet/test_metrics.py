@@ -16,7 +16,7 @@ import spool
 from spool import alarms, audit, machine, slots
 from spool.states import Flow, JobState
 from station import config
-from station.backoffice import outbox
+from spool import outbox
 from station.web.metrics import DaemonFacts, StationMetrics
 
 S = JobState
@@ -76,8 +76,10 @@ def station(station_dir: Path):
         audit.append(conn, "system", "unlock.jammed", job="WAITING-2", slot=ids[2], details={"intent": 2})
         audit.append(conn, "system", "present.shutter_opened", job="DISP-1", slot="A-1-16", details={"intent": 3})
         audit.append(conn, "system", "present.ended", job="DISP-1", slot="A-1-16", details={"intent": 3})
-    outbox.enqueue(conn, "DONE-1", "collected", at="2026-03-01T09:00:00Z")
-    outbox.enqueue(conn, "DONE-2", "collected", at="2026-03-01T09:30:00Z")
+    for event in outbox.pending(conn, 1000):  # the events the walks queued: the back office took them
+        outbox.mark_sent(conn, event.id)
+    for doc_id, at in (("DONE-1", "2026-03-01T09:00:00Z"), ("DONE-2", "2026-03-01T09:30:00Z")):  # two waiting
+        outbox.enqueue(conn, doc_id, "held", at=at, detail={"reason": "withdrawal_refused"}, key="withdrawal:0")
     alarms.raise_alarm(conn, "door_left_open", "door left open", severity="warning", slot=ids[1])
     alarms.raise_alarm(conn, "door_forced", "door opened without unlock", severity="critical", slot=ids[5])
     conn.execute("INSERT INTO checkpoints (seq, hash, at, kid, signature) VALUES (1, 'aa', ?, 'k', 's')",

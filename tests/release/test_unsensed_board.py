@@ -87,7 +87,7 @@ def test_a_release_the_station_cannot_judge_becomes_a_staff_task(crashed: Rig) -
         assert slots.get_slot(conn, SLOT).occupant is None
         entry = [e for e in audit.entries(conn, job=DOC) if e.action == "job.confirm_collected"][-1]
         assert entry.actor == "operator:rina" and entry.details["found"] == "empty"
-        assert entry.details["to"] == "collected"  # the outbox reports `collected` from this entry
+        assert entry.details["to"] == "collected"  # the machine queues `collected` with this entry (its audit_seq)
     finally:
         conn.close()
     assert not _open(rig, settling.SLOT_CHECK)

@@ -29,7 +29,7 @@ from spool.states import Flow, JobState
 from station import config as config_module
 from station.templates import stage as rendering
 from station.trust import store as trust_module
-from station.backoffice import document, intake, outbox
+from station.backoffice import document, intake
 from station.events import EventBus
 from station.printing.stage import PrintStage
 from station.web.views import job_summary
@@ -118,7 +118,6 @@ def test_good_pdfs_are_printed_byte_for_byte_and_bad_ones_held_with_their_reason
         else:
             assert (job.state, job.held_reason, job.pdf_path) == (JobState.HELD, reason, None), doc_id
 
-    outbox.collect(conn)
     held = {r["document_id"]: json.loads(r["detail"])["reason"]
             for r in conn.execute("SELECT document_id, detail FROM outbox WHERE event = 'held'")}
     assert held == {d: r for d, r in expected.items() if r is not None}, "the back office hears each reason"

@@ -27,32 +27,32 @@ def _as_before(conn: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def test_an_old_spool_keeps_its_cursor_values(conn: sqlite3.Connection) -> None:
-    for key, value in (("backoffice.cursor", "page-7"), ("backoffice.audit_seq", "42"),
+    for key, value in (("backoffice.cursor", "page-7"),
                        ("last_vacuum", "2026-12-01T03:00:00Z"), ("id", "KIOSK-1"),
                        ("template.akta-kelahiran.version", "3")):
         _as_before(conn, key, value)
     assert cursors.FEED.get(conn) == "page-7"
-    assert cursors.AUDIT_SEQ.get(conn) == 42
     assert cursors.LAST_VACUUM.get(conn) == datetime(2026, 12, 1, 3, tzinfo=UTC)
     assert cursors.STATION_ID.get(conn) == "KIOSK-1"
     assert cursors.template_version("akta-kelahiran").get(conn) == 3
 
 
 def test_each_cursor_reads_back_what_it_wrote_in_its_own_type(conn: sqlite3.Connection) -> None:
-    assert cursors.FEED.get(conn) is None and cursors.AUDIT_SEQ.get(conn) is None
-    cursors.AUDIT_SEQ.set(conn, 7)
+    nib = cursors.template_version("nib")
+    assert cursors.FEED.get(conn) is None and nib.get(conn) is None
+    nib.set(conn, 7)
     cursors.LAST_VACUUM.set(conn, datetime(2026, 12, 1, 10, 0, 0, 500, tzinfo=UTC))
     cursors.FEED.set(conn, "c1")
     cursors.FEED.set(conn, "c2")
-    assert (cursors.FEED.get(conn), cursors.AUDIT_SEQ.get(conn)) == ("c2", 7)
+    assert (cursors.FEED.get(conn), nib.get(conn)) == ("c2", 7)
     # The stored form is the one spools always had (whole seconds, Z).
     assert conn.execute("SELECT value FROM station WHERE key = 'last_vacuum'").fetchone()[0] == "2026-12-01T10:00:00Z"
 
 
 def test_a_value_that_cannot_be_read_names_its_key(conn: sqlite3.Connection) -> None:
-    _as_before(conn, "backoffice.audit_seq", "forty")
-    with pytest.raises(cursors.BadCursor, match="backoffice.audit_seq"):
-        cursors.AUDIT_SEQ.get(conn)
+    _as_before(conn, "template.nib.version", "forty")
+    with pytest.raises(cursors.BadCursor, match="template.nib.version"):
+        cursors.template_version("nib").get(conn)
 
 
 def test_a_refusal_is_recorded_and_listed_newest_first(conn: sqlite3.Connection) -> None:

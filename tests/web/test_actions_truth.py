@@ -8,7 +8,7 @@ import pytest
 
 from spool.errors import SpoolError
 from spool.jobs import get_job
-from station.backoffice import outbox
+from spool import outbox
 from station.web import actions
 
 
@@ -30,6 +30,5 @@ def test_an_operators_cancel_is_reported_to_the_back_office_by_operator(station,
                            json={"reason": "citizen asked"})
     assert response.status_code == 200, response.text
     conn = station.conn()
-    outbox.collect(conn)
     sent = [e.body("MPP-DEMO-01") for e in outbox.events_for(conn, "JOB-RECEIVED") if e.event == "cancelled"]
     assert len(sent) == 1 and sent[0]["detail"]["by"] == "operator" and sent[0]["detail"]["reason"] == "citizen asked"
