@@ -39,7 +39,9 @@ from spool.jobs import Job
 from spool.states import Flow, JobState, is_legal
 
 from . import outbox
+from ..errors import Refusal
 from .document import Document
+from .refused_item import RefusedItem
 from .withdrawal import Withdrawal
 
 log = logging.getLogger("station.backoffice.changes")
@@ -49,15 +51,6 @@ CONFLICT_ALARM = "backoffice.document_conflict"
 OLD_PAPER_ALARM = "slot_old_paper"
 WITHDRAWN_PAPER_ALARM = "slot_withdrawn_paper"
 LOOSE_PAPER_ALARM = "discard_printed_copy"
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A change not applied: the document id, the reason word, and why."""
-
-    document_id: str
-    reason: str
-    message: str
 
 
 @dataclass
@@ -119,7 +112,7 @@ def _waiting(flow: Flow, state: JobState) -> bool:
 
 
 def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_content: bool, actor: str,
-                   effects: Effects) -> str | Refused:
+                   effects: Effects) -> str | RefusedItem:
     """A document under an id the station holds: `duplicate`, `corrected`, or why it was refused."""
     held = revision_of(job)
     if held is None or doc.rev < held or (doc.rev == held and same_content):
@@ -153,13 +146,13 @@ def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor
     log.info("document %s corrected: revision %d replaces %d (was %s)", job.id, doc.rev, held, job.state.value)
 
 
-def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> Refused:
+def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> RefusedItem:
     message = (f"conflict: document {job.id} came again with other content under revision {doc.rev};"
                " held until the back office sends a higher revision, or it is cancelled")
     if not before_release(job):
         return refuse_late(conn, job, "conflict", doc.rev, actor)
     if job.state is JobState.HELD and job.held_reason == "conflict":
-        return Refused(job.id, "conflict", message)  # already held for it
+        return RefusedItem(job.id, Refusal("conflict", message))  # already held for it
     if job.state is JobState.HELD:
         # Held for something else (a retry would release it): hold it for the conflict instead.
         machine.transition(conn, job.id, JobState.RECEIVED, actor=actor, action="job.conflict",
@@ -168,11 +161,11 @@ def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> 
     _record_refusal(conn, job.id, "conflict", actor, {"revision": doc.rev})
     alarms.raise_alarm(conn, CONFLICT_ALARM, message, severity="critical", job=job.id, device="backoffice",
                        actor=actor)
-    return Refused(job.id, "conflict", message)
+    return RefusedItem(job.id, Refusal("conflict", message))
 
 
 def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, station: str | None,
-             actor: str) -> str | Refused:
+             actor: str) -> str | RefusedItem:
     """A withdrawal: `withdrawn`, `duplicate` (already cancelled), `unknown` (no such job), or refused.
 
     It must name this station (`station`; None: none may act) and the
@@ -225,7 +218,7 @@ def _paper_loose(job: Job) -> bool:
     return job.flow is Flow.LOCKER and state in (JobState.PRINTING, JobState.PRINTED, JobState.STAGED)
 
 
-def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> Refused:
+def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> RefusedItem:
     """A correction, conflict or withdrawal after release: refused, and reported `held` once."""
     reason = "conflict" if what == "conflict" else f"{what}_refused"
     message = f"{reason}: document {job.id} is {job.state.value}; the station no longer holds it for release"
@@ -233,10 +226,10 @@ def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, ac
     if outbox.enqueue(conn, job.id, "held", detail=detail, key=f"{what}:{revision}"):
         _record_refusal(conn, job.id, reason, actor, {"revision": revision, "state": job.state.value})
         log.info("document %s: %s", job.id, message)
-    return Refused(job.id, reason, message)
+    return RefusedItem(job.id, Refusal(reason, message))
 
 
-def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revision: int, actor: str) -> Refused:
+def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revision: int, actor: str) -> RefusedItem:
     """A correction or withdrawal not bound to the document held: refused, reported `held` once, an alarm."""
     reason = f"{what}_{why}"
     message = f"{reason}: the {what} of document {job.id} does not apply to the revision this station holds"
@@ -246,7 +239,7 @@ def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revi
         alarms.raise_alarm(conn, f"backoffice.{reason}", f"a {what} of document {job.id} came and was refused"
                            f" ({reason})", severity="warning", job=job.id, device="backoffice", actor=actor)
         log.warning("document %s: %s", job.id, message)
-    return Refused(job.id, reason, message)
+    return RefusedItem(job.id, Refusal(reason, message))
 
 
 def _record_refusal(conn: sqlite3.Connection, job_id: str, reason: str, actor: str,

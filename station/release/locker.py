@@ -33,7 +33,7 @@ from station.release.kiosk import KioskView, Screen
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import message
-from .session import Refusal, Session
+from .session import ReleaseRefused, Session
 
 log = logging.getLogger("station.release")
 
@@ -80,9 +80,9 @@ class LockerRelease:
         """The slot this release opens (the one it was collected from, for a grace re-open)."""
         slot = self._last_slot(job.id) if reopen else job.slot
         if slot is None:
-            raise Refusal("not_ready", "no slot", progress=job.state.value)
+            raise ReleaseRefused("not_ready", "no slot", progress=job.state.value)
         if reopen and _slot_taken(self.desk.conn, slot, job.id):
-            raise Refusal("already_used", "the slot holds another document now")
+            raise ReleaseRefused("already_used", "the slot holds another document now")
         return slot
 
     def release(self, session: Session) -> KioskView:
