@@ -20,7 +20,7 @@ from spool.jobs import Job, find_job, get_job
 from spool.states import Flow, JobState
 
 from station.release import tray_check
-from station.printing.attempt import Document, Flight, Recovery
+from station.printing.attempt import PrintDocument, Flight, Recovery
 
 
 class PrintStage(Protocol):
@@ -35,7 +35,7 @@ class PrintStage(Protocol):
     def hold(self, job: Job, reason: str, details: dict[str, Any]) -> None:
         """Hold a job for a person, with the reason."""
 
-    def document(self, job: Job, intent: Intent | None) -> Document | None:
+    def document(self, job: Job, intent: Intent | None) -> PrintDocument | None:
         """The PDF to print (a bad one holds the job)."""
 
     def submitted(self, job: Job, intent: Intent, printer_job: int, extra: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ from spool.states import Flow, JobState
 
 from station.config import Config
 from station.printing.attempt import (
-    Document,
+    PrintDocument,
     Flight,
     OptionsFor,
     Recovery,
@@ -459,7 +459,7 @@ class PrintStage:
             machine.annotate(self.conn, job.id, "print.abandoned", actor=self.actor,
                              details={"attempt": attempt, "reason": reason}, print_attempts=attempt - 1)
 
-    def document(self, job: Job, intent: Intent | None) -> Document | None:
+    def document(self, job: Job, intent: Intent | None) -> PrintDocument | None:
         """The PDF to print, its pages and options; a bad one holds the job (no attempt spent)."""
         problem = None
         pages = 0
@@ -485,7 +485,7 @@ class PrintStage:
                                    detail={"reason": problem, "held": True})
                 self.hold(job, problem or "print-options", {})
             return None
-        return Document(Path(job.pdf_path), pages, pages * copies_of(options), options)  # type: ignore[arg-type]
+        return PrintDocument(Path(job.pdf_path), pages, pages * copies_of(options), options)  # type: ignore[arg-type]
 
     def _options(self, job: Job) -> dict[str, str] | None:
         try:
@@ -508,4 +508,4 @@ class PrintStage:
                 log.exception("publishing a %s event failed", kind)
 
 
-__all__ = ["PrintStage", "Flight", "Document", "Recovery", "StepReport", "EventSink", "default_options"]
+__all__ = ["PrintStage", "Flight", "PrintDocument", "Recovery", "StepReport", "EventSink", "default_options"]
