@@ -20,7 +20,7 @@ from spool.jobs import Job, find_job, get_job
 from spool.states import Flow, JobState
 
 from station.release import tray_check
-from station.printing.attempt import PrintDocument, Flight, Recovery
+from station.printing.attempt import Flight, PrintDocument, Recovery
 
 
 class PrintStage(Protocol):
