@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spool import alarms, audit, machine, slots
+from spool import alarms, audit, machine, rfc3339, slots
 from spool.jobs import Job
 from spool.states import Flow, JobState, is_legal
 
@@ -87,11 +87,7 @@ def issued_of(job: Job) -> datetime | None:
     """When the back office issued the revision a job holds (None when unknown)."""
     stored = _stored(job)
     text = stored.get("issued_at") if stored is not None else None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
+    return rfc3339.parse_or_none(text)
 
 
 def _issued_before(issued: datetime, job: Job) -> bool:

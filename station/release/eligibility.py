@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
-from spool import jobs, tokens
+from spool import jobs, rfc3339, tokens
 from spool.states import Flow, JobState
 
 from station.trust import token as tokens_module
@@ -80,10 +79,5 @@ def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -
 
 def moment(text: str | None) -> float | None:
     """An RFC 3339 time from the spool as seconds since the epoch (None when absent or unreadable)."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-    except ValueError:
-        return None
+    return rfc3339.seconds_or_none(text)
 

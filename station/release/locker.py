@@ -18,12 +18,11 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import spool
 from drivers.locks.errors import LockError, UnlockNotSent
 from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
-from spool import intents, jobs, machine, slots, tokens
+from spool import intents, jobs, machine, rfc3339, slots, tokens
 from spool.intents import Kind
 from spool.slots import parse_slot_id
 from spool.states import Flow, JobState
@@ -340,7 +339,4 @@ def _slot_taken(conn: sqlite3.Connection, slot: str, job_id: str) -> bool:
 
 
 def _moment(text: str) -> float:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-    except ValueError:
-        return 0.0
+    return rfc3339.seconds_or_none(text) or 0.0

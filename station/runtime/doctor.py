@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from spool import rfc3339
+
 from station.runtime import owners
 from station.config import Config
 from station.errors import StationError
@@ -216,7 +218,7 @@ def _latest_recorded(cfg: Config) -> datetime | None:
         return None  # no spool, or not one: the daemon says so when it starts
     if row is None:
         return None
-    return datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    return rfc3339.parse(row[0])
 
 
 def _inside(path: Path, folder: Path) -> bool:

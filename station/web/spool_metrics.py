@@ -13,7 +13,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 
 import spool
+from spool import rfc3339
 from spool.alarms import open_counts
 from spool.errors import SpoolError
 from spool.states import JobState
@@ -211,9 +211,4 @@ class SpoolCollector:
 
 def rfc3339_seconds(text: Any) -> float | None:
     """An RFC 3339 time (from the spool or the daemon) as seconds since the epoch (None when unreadable)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (ValueError, OverflowError, OSError):
-        return None
+    return rfc3339.seconds_or_none(text)
