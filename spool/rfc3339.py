@@ -32,14 +32,13 @@ def parse(text: object) -> datetime:
     if match is None:
         raise TimeTextError(SHAPE_MESSAGE)
     moment, fraction, offset = match.groups()
+    read = moment + (fraction or "")[:7] + offset  # Python takes at most microseconds
     try:
-        # Python takes at most microseconds; an offset of 24 h or more, or a day
-        # that does not exist, is a ValueError; a moment off the calendar in
-        # UTC (year 1 ahead of UTC) is an OverflowError.
-        return datetime.fromisoformat(moment + (fraction or "")[:7] + ("+00:00" if offset == "Z" else offset)
-                                      ).astimezone(UTC)
+        # An offset of 24 h or more, or a day that does not exist, is a ValueError;
+        # a moment off the calendar in UTC (year 1 ahead of UTC) an OverflowError.
+        return datetime.fromisoformat(read.replace("Z", "+00:00")).astimezone(UTC)
     except (ValueError, OverflowError):
-        raise TimeTextError(f"is not a real time: {text!r}") from None
+        raise TimeTextError(f"is not a real time: {read!r}") from None
 
 
 def parse_or_none(text: object) -> datetime | None:
