@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from spool.rfc3339 import format_time
 from typing import Any
 
 from .db import write
@@ -46,7 +47,7 @@ def canonical_json(value: Any) -> bytes:
 
 def now_text() -> str:
     """The current time as the audit writes it (RFC 3339, UTC, milliseconds)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_time(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

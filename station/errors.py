@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from drivers.errors import DeviceError
 from spool.errors import SpoolError
 
@@ -24,16 +26,40 @@ class ConfigError(StationError):
     """The configuration is missing or wrong; the message names the setting."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why something was refused: the machine word (`reason`) and what a person is told (`detail`).
+
+    (issue 23) The one refusal value: the `Refused` error carries it, and records of
+    refused items (intake, changes) hold it, so a refusal means one thing everywhere.
+    """
+
+    reason: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.detail}"
+
+
 class Refused(StationError):
-    """Bad input refused: `reason` is the machine word, the message says it to a person."""
+    """Bad input refused: the error that carries a `Refusal` (its reason word and its detail)."""
 
     exit_code = 1
     http_status = 422
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(f"{reason}: {message}")
-        self.reason = reason
-        self.detail = message
+    def __init__(self, reason: str, detail: str = "") -> None:
+        self.refusal = Refusal(reason, detail)
+        super().__init__(str(self.refusal))
+
+    @property
+    def reason(self) -> str:
+        """The machine word."""
+        return self.refusal.reason
+
+    @property
+    def detail(self) -> str:
+        """What a person is told, without the word."""
+        return self.refusal.detail
 
 
 # What a person is told in one line (command line, API, control socket), never with a traceback.

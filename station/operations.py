@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import spool
 from spool import cancel as cancelling
-from spool import intents, machine, slots
+from spool import intents, machine, rfc3339, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, get_job
 from spool.rules import actions_allowed, retry_target
@@ -128,12 +128,7 @@ def _settle(conn: sqlite3.Connection, job_id: str, action: Action, *, actor: str
 
 
 def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
+    return rfc3339.parse_or_none(text)
 
 
 _PAST = {Action.RETRY: "retried", Action.CANCEL: "cancelled", Action.REPRINT: "reprinted", Action.MOVE: "moved",

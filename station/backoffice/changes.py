@@ -34,12 +34,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spool import alarms, audit, machine, outbox, refusals, rules, slots
+from spool import alarms, audit, machine, outbox, refusals, rfc3339, rules, slots
 from spool.cancel import LOOSE_PAPER_ALARM, WITHDRAWN_PAPER_ALARM, cancel, paper_alarm
 from spool.jobs import Job
 from spool.states import Change, JobState
 
+from ..errors import Refusal
 from .document import Document
+from .refused_item import RefusedItem
 from .withdrawal import Withdrawal
 
 log = logging.getLogger("station.backoffice.changes")
@@ -49,15 +51,6 @@ CONFLICT_ALARM = "backoffice.document_conflict"
 # paper's are `spool.cancel`'s, re-exported here).
 OLD_PAPER_ALARM = "slot_old_paper"
 __all__ = ["CONFLICT_ALARM", "LOOSE_PAPER_ALARM", "OLD_PAPER_ALARM", "WITHDRAWN_PAPER_ALARM"]
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A change not applied: the document id, the reason word, and why."""
-
-    document_id: str
-    reason: str
-    message: str
 
 
 @dataclass
@@ -94,11 +87,7 @@ def issued_of(job: Job) -> datetime | None:
     """When the back office issued the revision a job holds (None when unknown)."""
     stored = _stored(job)
     text = stored.get("issued_at") if stored is not None else None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00")) if isinstance(text, str) else None
-    except ValueError:
-        return None
-    return moment if moment is not None and moment.tzinfo is not None else None
+    return rfc3339.parse_or_none(text)
 
 
 def _issued_before(issued: datetime, job: Job) -> bool:
@@ -118,7 +107,7 @@ def _target(change: Change, job: Job) -> JobState | None:
 
 
 def document_again(conn: sqlite3.Connection, job: Job, doc: Document, *, same_content: bool, actor: str,
-                   effects: Effects) -> str | Refused:
+                   effects: Effects) -> str | RefusedItem:
     """A document under an id the station holds: `duplicate`, `corrected`, or why it was refused."""
     held = revision_of(job)
     if held is None or doc.rev < held or (doc.rev == held and same_content):
@@ -147,13 +136,13 @@ def _correct(conn: sqlite3.Connection, job: Job, doc: Document, held: int, actor
     log.info("document %s corrected: revision %d replaces %d (was %s)", job.id, doc.rev, held, job.state.value)
 
 
-def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> Refused:
+def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> RefusedItem:
     message = (f"conflict: document {job.id} came again with other content under revision {doc.rev};"
                " held until the back office sends a higher revision, or it is cancelled")
     if _target(Change.CONFLICT, job) is None:
         return refuse_late(conn, job, "conflict", doc.rev, actor)
     if job.state is JobState.HELD and job.held_reason == "conflict":
-        return Refused(job.id, "conflict", message)  # already held for it
+        return RefusedItem(job.id, Refusal("conflict", message))  # already held for it
     if job.state is JobState.HELD:
         # Held for something else (a retry would release it): hold it for the conflict instead.
         machine.transition(conn, job.id, JobState.RECEIVED, actor=actor, action="job.conflict",
@@ -162,11 +151,11 @@ def _conflict(conn: sqlite3.Connection, job: Job, doc: Document, actor: str) -> 
     _record_refusal(conn, job.id, "conflict", actor, {"revision": doc.rev})
     alarms.raise_alarm(conn, CONFLICT_ALARM, message, severity="critical", job=job.id, device="backoffice",
                        actor=actor)
-    return Refused(job.id, "conflict", message)
+    return RefusedItem(job.id, Refusal("conflict", message))
 
 
 def withdraw(conn: sqlite3.Connection, job: Job | None, item: Withdrawal, *, station: str | None,
-             actor: str) -> str | Refused:
+             actor: str) -> str | RefusedItem:
     """A withdrawal: `withdrawn`, `duplicate` (already cancelled), `unknown` (no such job), or refused.
 
     It must name this station (`station`; None: none may act) and the
@@ -206,7 +195,7 @@ def _pull_old_paper(conn: sqlite3.Connection, job: Job, actor: str) -> None:
                        actor=actor)
 
 
-def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> Refused:
+def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, actor: str) -> RefusedItem:
     """A correction, conflict or withdrawal after release: refused, and reported `held` once."""
     reason = "conflict" if what == "conflict" else f"{what}_refused"
     message = f"{reason}: document {job.id} is {job.state.value}; the station no longer holds it for release"
@@ -214,10 +203,10 @@ def refuse_late(conn: sqlite3.Connection, job: Job, what: str, revision: int, ac
     if outbox.enqueue(conn, job.id, "held", detail=detail, key=f"{what}:{revision}"):
         _record_refusal(conn, job.id, reason, actor, {"revision": revision, "state": job.state.value})
         log.info("document %s: %s", job.id, message)
-    return Refused(job.id, reason, message)
+    return RefusedItem(job.id, Refusal(reason, message))
 
 
-def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revision: int, actor: str) -> Refused:
+def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revision: int, actor: str) -> RefusedItem:
     """A correction or withdrawal not bound to the document held: refused, reported `held` once, an alarm."""
     reason = f"{what}_{why}"
     message = f"{reason}: the {what} of document {job.id} does not apply to the revision this station holds"
@@ -227,7 +216,7 @@ def refuse_unbound(conn: sqlite3.Connection, job: Job, what: str, why: str, revi
         alarms.raise_alarm(conn, f"backoffice.{reason}", f"a {what} of document {job.id} came and was refused"
                            f" ({reason})", severity="warning", job=job.id, device="backoffice", actor=actor)
         log.warning("document %s: %s", job.id, message)
-    return Refused(job.id, reason, message)
+    return RefusedItem(job.id, Refusal(reason, message))
 
 
 def _record_refusal(conn: sqlite3.Connection, job_id: str, reason: str, actor: str,

@@ -2,10 +2,11 @@
 
 A document comes from outside the station, so everything about it is checked
 before anything is stored: its JSON (no duplicate keys, no NaN, bounded
-sizes), its shape (exact fields, exact types), its issuer signature (over
+sizes), its shape (exact fields, exact types: the pydantic strict models of
+`document_model`), its issuer signature (over
 `"MPP1/document\\n"` and the canonical JSON of the document without `kid`
 and `signature`) and its times. A document of `kind: "pdf"` (§7.2) carries
-an agency-signed PDF instead of template data (`pdf_form` checks those
+an agency-signed PDF instead of template data (`PdfShape` checks those
 fields; the PDF's own signature is checked when it is rendered). A refusal
 is a `DocumentRefused` carrying a machine word (`REASONS`) and, when it
 could be read, the document id.
@@ -14,55 +15,46 @@ could be read, the document id.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
 
+from spool import rfc3339
 from spool.audit import canonical_json
 
 from ..errors import Refused
-from station.trust.pin import PinVerifierError, ScryptVerifier
 from station.trust.store import TrustedKey, TrustError, TrustStore, format_time, kid_of, public_raw
 from . import pdf_form
+from .document_model import (  # noqa: F401 - the bounds, as callers and tests know them
+    DOCUMENT_ID,
+    MAX_FIELD_VALUE,
+    MAX_FIELDS,
+    MAX_REVISION,
+    MAX_TEMPLATE_VERSION,
+    PdfShape,
+    TemplateShape,
+    shape_error,
+    signature_bytes,
+)
 
 SIGNING_PREFIX = b"MPP1/document\n"
 PURPOSE = "issuer"
 
-REQUIRED = ("id", "template", "template_version", "data", "pickup_expires", "issued_at", "kid",
-            "signature")
-OPTIONAL = ("pin_verifier", "revision")
 UNSIGNED = ("kid", "signature")
 
 # Why a document is refused, as machine words (the first five as §4 uses them).
 REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
            "not_yet_valid", "expired", "conflict", "rejected")
-MAX_REVISION = 2**31 - 1
 
-# Bounds: a back office that sends more is broken or hostile, not busy.
+# Bounds: a back office that sends more is broken or hostile, not busy (the fields' own: `document_model`).
 MAX_DOCUMENT_BYTES = 64 * 1024
-MAX_FIELDS = 400
-MAX_FIELD_NAME = 128
-MAX_FIELD_VALUE = 4096
-MAX_TEMPLATE_VERSION = 2**31 - 1
 MAX_JSON_DEPTH = 32
 DEFAULT_SKEW = timedelta(seconds=120)
-
-# Ids travel in URL paths and file names: a conservative alphabet, no slash.
-_DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-# Template ids start with a letter and hold no long digit runs (they reach the
-# audit, which refuses NIK- or phone-shaped values).
-_TEMPLATE_ID = re.compile(r"[a-z][a-z0-9-]{0,63}")
-_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,127}")
-_KID = re.compile(r"[0-9a-f]{16}")
-_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
-# Control characters other than tab and newline have no place in document text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class DocumentRefused(Refused):
@@ -186,130 +178,49 @@ def readable_id(item: Any) -> str | None:
     """The id of a would-be document when it is a well-formed id, else None (for refusals)."""
     if isinstance(item, Mapping):
         value = item.get("id")
-        if type(value) is str and _DOCUMENT_ID.fullmatch(value):
+        if is_document_id(value):
             return value
     return None
 
 
 def is_document_id(value: Any) -> bool:
     """True when `value` is a well-formed document id."""
-    return type(value) is str and _DOCUMENT_ID.fullmatch(value) is not None
+    return type(value) is str and DOCUMENT_ID.fullmatch(value) is not None
 
 
 def parse(item: Any) -> Document:
-    """Check a document's shape strictly (signature not checked); `DocumentRefused("malformed")` otherwise."""
+    """Check a document's shape strictly (signature not checked); `DocumentRefused("malformed")` otherwise.
+
+    The shape is the pydantic strict model of its form (`document_model`); what
+    spans fields (the size, the order of the two times) is checked here.
+    """
     doc_id = readable_id(item)
-
-    def refuse(message: str) -> DocumentRefused:
-        return DocumentRefused("malformed", message, doc_id)
-
     if not isinstance(item, Mapping):
-        raise refuse("a document must be a JSON object")
+        raise DocumentRefused("malformed", "a document must be a JSON object", doc_id)
     if any(type(k) is not str for k in item):
-        raise refuse("document keys must be text")
-    required = pdf_form.REQUIRED if "kind" in item else REQUIRED
-    missing = [k for k in required if k not in item]
-    if missing:
-        raise refuse(f"missing fields: {', '.join(missing)}")
-    unknown = sorted(set(item) - set(required) - set(OPTIONAL))
-    if unknown:
-        raise refuse(f"unknown fields: {', '.join(u[:40] for u in unknown[:5])}")
-    if doc_id is None:
-        raise refuse("id must be 1 to 128 characters of A-Z a-z 0-9 . _ : - (starting with a letter"
-                     " or digit)")
-    content = pdf_form.content(item, refuse) if "kind" in item else _template_content(item, refuse)
-    for name in ("pickup_expires", "issued_at"):
-        value = item[name]
-        if type(value) is not str or not _RFC3339.fullmatch(value):
-            raise refuse(f"{name} must be an RFC 3339 time with an offset")
-        _parse_time(value, name, doc_id)
-    kid = item["kid"]
-    if type(kid) is not str or not _KID.fullmatch(kid):
-        raise refuse("kid must be 16 lower-case hex digits")
-    signature = item["signature"]
-    if type(signature) is not str or _b64_strict(signature) is None:
-        raise refuse("signature must be the base64 of 64 bytes")
-    pin_verifier = item.get("pin_verifier")
-    if "pin_verifier" in item:
-        try:
-            ScryptVerifier.parse(pin_verifier)
-        except PinVerifierError as err:
-            raise refuse(str(err)) from None
-    revision = item.get("revision")
-    if "revision" in item and (type(revision) is not int or not 0 <= revision <= MAX_REVISION):
-        raise refuse("revision must be a non-negative integer")
-    doc = Document(id=doc_id, pickup_expires=item["pickup_expires"], issued_at=item["issued_at"], kid=kid,
-                   signature=signature, pin_verifier=pin_verifier, revision=revision, **content)
+        raise DocumentRefused("malformed", "document keys must be text", doc_id)
+    try:
+        shape = (PdfShape if "kind" in item else TemplateShape).model_validate(dict(item))
+    except ValidationError as err:
+        raise DocumentRefused("malformed", shape_error(err), doc_id) from None
+    doc = Document(id=shape.id, pickup_expires=shape.pickup_expires, issued_at=shape.issued_at, kid=shape.kid,
+                   signature=shape.signature, pin_verifier=shape.pin_verifier, revision=shape.revision,
+                   **shape.content())
     size = len(canonical_json(doc.to_json()))
     if size > MAX_DOCUMENT_BYTES + len(doc.pdf or ""):
-        raise refuse(f"document is {size} bytes, over {MAX_DOCUMENT_BYTES} (beside its PDF)")
+        raise DocumentRefused("malformed", f"document is {size} bytes, over {MAX_DOCUMENT_BYTES} (beside its PDF)",
+                              doc_id)
     if doc.expires <= doc.issued:
-        raise refuse("pickup_expires is not after issued_at")
+        raise DocumentRefused("malformed", "pickup_expires is not after issued_at", doc_id)
     return doc
 
 
-def _template_content(item: Mapping[str, Any], refuse: Any) -> dict[str, Any]:
-    """The template fields of a would-be document (§7), checked."""
-    template = item["template"]
-    if type(template) is not str or not _TEMPLATE_ID.fullmatch(template) or re.search(r"\d{6}", template):
-        raise refuse("template must be a short lower-case id (a-z, 0-9, -)")
-    version = item["template_version"]
-    if type(version) is not int or not 1 <= version <= MAX_TEMPLATE_VERSION:
-        raise refuse("template_version must be a positive integer")
-    return {"template": template, "template_version": version, "data": _check_data(item["data"], refuse)}
-
-
-def _check_data(data: Any, refuse: Any) -> dict[str, str]:
-    if not isinstance(data, Mapping):
-        raise refuse("data must be an object of text fields")
-    if len(data) > MAX_FIELDS:
-        raise refuse(f"data has {len(data)} fields, over {MAX_FIELDS}")
-    checked: dict[str, str] = {}
-    for name, value in data.items():
-        if type(name) is not str or not _FIELD_NAME.fullmatch(name):
-            raise refuse(f"data field name {str(name)[:40]!r} is not a plain identifier")
-        if type(value) is not str:
-            raise refuse(f"data field {name!r} must be text")
-        if len(value) > MAX_FIELD_VALUE:
-            raise refuse(f"data field {name!r} is {len(value)} characters, over {MAX_FIELD_VALUE}")
-        if _CONTROL.search(value) or not _encodable(value):
-            raise refuse(f"data field {name!r} holds control characters or broken text")
-        checked[name] = value
-    return checked
-
-
-def _encodable(text: str) -> bool:
-    """False for lone surrogates (JSON allows \\ud800, UTF-8 does not)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _b64_strict(text: str) -> bytes | None:
-    """The 64 bytes of a strict (canonical, padded) base64 signature, else None."""
-    try:
-        raw = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-    if len(raw) != 64 or base64.b64encode(raw).decode("ascii") != text:
-        return None
-    return raw
-
-
-def _parse_time(text: str, name: str, doc_id: str | None) -> datetime:
+def _parse_time(text: object, name: str, doc_id: str | None) -> datetime:
     """An RFC 3339 time as an aware UTC datetime (fractions beyond microseconds are cut)."""
-    match = _RFC3339.fullmatch(text)
-    if match is None:
-        raise DocumentRefused("malformed", f"{name} must be an RFC 3339 time with an offset", doc_id)
-    if match.group(1) and len(match.group(1)) > 7:
-        text = text[:match.start(1) + 7] + text[match.end(1):]
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise DocumentRefused("malformed", f"{name} is not a real time: {text!r}", doc_id) from None
-    return moment.astimezone(UTC)
+        return rfc3339.parse(text)
+    except rfc3339.TimeTextError as err:
+        raise DocumentRefused("malformed", f"{name} {err}", doc_id) from None
 
 
 # --- signatures --------------------------------------------------------------
@@ -336,7 +247,7 @@ def verify(doc: Document, trust: TrustStore, *, now: datetime | None = None,
     (`expired`).
     """
     now = now or datetime.now(UTC)
-    signature = _b64_strict(doc.signature)
+    signature = signature_bytes(doc.signature)
     if signature is None:  # parse() already refused these; kept for Documents built by hand
         raise DocumentRefused("malformed", "signature must be the base64 of 64 bytes", doc.id)
     try:

@@ -37,23 +37,16 @@ from spool.jobs import find_job
 from spool.machine import create_job
 from spool.states import Flow
 
-from ..errors import StationError
+from ..errors import Refusal, StationError
 from station.trust.store import TrustStore
 from . import changes, document, withdrawal
 from .client import Backoff, BackofficeClient
 from .document import Document, DocumentRefused
+from .refused_item import RefusedItem
 from .withdrawal import Withdrawal
 
 log = logging.getLogger("station.backoffice.intake")
 
-@dataclass(frozen=True)
-class Refusal:
-    """A document that was not stored: its id when readable, the reason word, and why."""
-
-    document_id: str | None
-    reason: str
-    message: str
-    what: str = "document"  # or "withdrawal"
 
 
 @dataclass
@@ -62,7 +55,7 @@ class IntakeResult:
 
     stored: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
-    refused: list[Refusal] = field(default_factory=list)
+    refused: list[RefusedItem] = field(default_factory=list)
     corrected: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)  # withdrawals of documents this station never held
@@ -100,11 +93,11 @@ def read_cursor(conn: sqlite3.Connection) -> str | None:
 
 # --- checking (pure) and storing (one transaction) ---------------------------
 
-Checked = Document | Withdrawal | Refusal
+Checked = Document | Withdrawal | RefusedItem
 
 
 def check_items(items: Iterable[Any], trust: TrustStore, *, now: datetime | None = None) -> list[Checked]:
-    """Each item verified into a `Document` or a `Withdrawal`, or the `Refusal` that says why not. Touches no spool."""
+    """Each item verified into a `Document` or a `Withdrawal`, or the `RefusedItem` that says why not. Touches no spool."""
     now = now or datetime.now(UTC)
     checked: list[Checked] = []
     for item in items:
@@ -113,8 +106,8 @@ def check_items(items: Iterable[Any], trust: TrustStore, *, now: datetime | None
             checked.append(withdrawal.check(item, trust, now=now) if is_withdrawal
                            else document.check(item, trust, now=now))
         except DocumentRefused as err:
-            checked.append(Refusal(err.document_id, err.reason, str(err),
-                                   what="withdrawal" if is_withdrawal else "document"))
+            checked.append(RefusedItem(err.document_id, err.refusal,
+                                       what="withdrawal" if is_withdrawal else "document"))
     return checked
 
 
@@ -141,7 +134,7 @@ def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | 
             elif isinstance(item, Document):
                 _note(result, item.id, _store_one(conn, item, flow, actor, effects))
         for item in checked:
-            if isinstance(item, Refusal):
+            if isinstance(item, RefusedItem):
                 _refuse(conn, item, actor)
                 result.refused.append(item)
         if cursor is not None:
@@ -150,11 +143,9 @@ def store(conn: sqlite3.Connection, checked: Iterable[Checked], *, flow: Flow | 
     return result
 
 
-def _note(result: IntakeResult, doc_id: str, outcome: str | Refusal | changes.Refused) -> None:
+def _note(result: IntakeResult, doc_id: str, outcome: str | RefusedItem) -> None:
     """File one item's outcome under its heading in the result."""
-    if isinstance(outcome, changes.Refused):
-        result.refused.append(Refusal(outcome.document_id, outcome.reason, outcome.message))
-    elif isinstance(outcome, Refusal):
+    if isinstance(outcome, RefusedItem):
         result.refused.append(outcome)
     else:
         {"stored": result.stored, "duplicate": result.duplicates, "corrected": result.corrected,
@@ -169,7 +160,7 @@ def take(conn: sqlite3.Connection, items: Iterable[Any], trust: TrustStore, *, f
 
 
 def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
-               effects: changes.Effects) -> Refusal | changes.Refused | str:
+               effects: changes.Effects) -> RefusedItem | str:
     """"stored", "duplicate", "corrected", or the refusal recorded instead."""
     existing = find_job(conn, doc.id)
     if existing is not None:
@@ -183,7 +174,7 @@ def _store_one(conn: sqlite3.Connection, doc: Document, flow: Flow, actor: str,
                        payload=doc.payload(), pickup_expires=doc.pickup_expires, actor=actor, kind=doc.kind,
                        details={"kind": doc.kind} if doc.kind != "template" else None)  # queues `received`
     except (SpoolError, StationError) as err:
-        refusal = Refusal(doc.id, "rejected", f"rejected: the spool refused document {doc.id}: {err}")
+        refusal = RefusedItem(doc.id, Refusal("rejected", f"the spool refused document {doc.id}: {err}"))
         _refuse(conn, refusal, actor)
         return refusal
     return "stored"
@@ -202,7 +193,7 @@ def _same_content(payload: str, doc: Document) -> bool:
 SIGNED_REFUSALS = frozenset({"key_window", "not_yet_valid", "expired"})
 
 
-def _refuse(conn: sqlite3.Connection, refusal: Refusal, actor: str) -> None:
+def _refuse(conn: sqlite3.Connection, refusal: RefusedItem, actor: str) -> None:
     """Record a refusal once; alarm where a person must look; report `held` only for a signed document.
 
     A document whose signature did not verify may carry any id, a real one

@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from spool.audit import canonical_json
 
 from station.trust.store import TrustError, TrustStore, format_time, kid_of, public_raw
-from . import document
+from . import document, document_model
 from .document import DocumentRefused
 
 SIGNING_PREFIX = b"MPP1/withdrawal\n"
@@ -111,10 +111,10 @@ def parse(item: Any) -> Withdrawal:
         raise refuse("issued_at must be an RFC 3339 time with an offset")
     document._parse_time(issued_at, "issued_at", doc_id)
     kid = item["kid"]
-    if type(kid) is not str or not document._KID.fullmatch(kid):
+    if type(kid) is not str or not document_model.KID.fullmatch(kid):
         raise refuse("kid must be 16 lower-case hex digits")
     signature = item["signature"]
-    if type(signature) is not str or document._b64_strict(signature) is None:
+    if type(signature) is not str or document_model.signature_bytes(signature) is None:
         raise refuse("signature must be the base64 of 64 bytes")
     return Withdrawal(doc_id, station, revision, reason, issued_at, kid, signature)
 
@@ -142,7 +142,7 @@ def verify(item: Withdrawal, trust: TrustStore, *, now: datetime | None = None,
            skew: timedelta = document.DEFAULT_SKEW) -> None:
     """Key, signature, key window, then not issued in the future; `DocumentRefused` otherwise."""
     now = now or datetime.now(UTC)
-    signature = document._b64_strict(item.signature)
+    signature = document_model.signature_bytes(item.signature)
     issued = document._parse_time(item.issued_at, "issued_at", item.document_id)
     if signature is None:
         raise DocumentRefused("malformed", "withdrawal: signature must be the base64 of 64 bytes", item.document_id)

@@ -19,6 +19,7 @@ import spool
 from spool import audit, refusals
 from spool.states import Flow
 
+from ..backoffice.refused_item import RefusedItem
 from ..errors import StationError
 from ..files import NotAPlainFile, read_capped
 from .common import add_command, open_spool, print_json
@@ -124,8 +125,8 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
     checked = intake.check_items(items, trust)
     report["documents"] = len(checked)
     report["refused"] = [{"item": index + 1, "document": item.document_id, "reason": item.reason,
-                          "why": _why(item)} for index, item in enumerate(checked) if isinstance(item, intake.Refusal)]
-    good = [item for item in checked if not isinstance(item, intake.Refusal)]
+                          "why": _why(item)} for index, item in enumerate(checked) if isinstance(item, RefusedItem)]
+    good = [item for item in checked if not isinstance(item, RefusedItem)]
     if dry_run:
         report["stored"], report["dry_run"] = [doc.id for doc in good], True
         return report
@@ -147,10 +148,9 @@ def _import_file(conn: Any, path: Path, trust: Any, flow: Flow, actor: str, *, d
     return report
 
 
-def _why(refusal: Any) -> str:
-    """The refusal's sentence without its leading reason word (the field at fault is named in it)."""
-    prefix = f"{refusal.reason}: "
-    return refusal.message[len(prefix):] if refusal.message.startswith(prefix) else refusal.message
+def _why(item: RefusedItem) -> str:
+    """The refusal's sentence without its reason word (the field at fault is named in it)."""
+    return item.refusal.detail
 
 
 def _print_report(report: dict[str, Any]) -> None:

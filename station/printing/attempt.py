@@ -36,7 +36,7 @@ class Flight:
 
 
 @dataclass(frozen=True)
-class Document:
+class PrintDocument:
     """What is sent for one job: the PDF, its pages, the pages to expect back, the options."""
 
     path: Path

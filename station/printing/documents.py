@@ -8,12 +8,12 @@ from pathlib import Path
 from drivers.printer import BadDocument, BadOptions, check_options, copies_of, pdf_pages, sha256_of
 from spool.jobs import Job
 
-from station.printing.attempt import Document, OptionsFor
+from station.printing.attempt import PrintDocument, OptionsFor
 
 log = logging.getLogger("station.printing")
 
 
-def prepare(job: Job, options_for: OptionsFor) -> Document | str:
+def prepare(job: Job, options_for: OptionsFor) -> PrintDocument | str:
     """What to send for `job`, or why it cannot be printed (`document-missing`, ..., `print-options`)."""
     problem = None
     pages = 0
@@ -33,7 +33,7 @@ def prepare(job: Job, options_for: OptionsFor) -> Document | str:
         problem = "print-options"
     if problem is not None or options is None:
         return problem or "print-options"
-    return Document(Path(job.pdf_path), pages, pages * copies_of(options), options)  # type: ignore[arg-type]
+    return PrintDocument(Path(job.pdf_path), pages, pages * copies_of(options), options)  # type: ignore[arg-type]
 
 
 def _options(job: Job, options_for: OptionsFor) -> dict[str, str] | None:

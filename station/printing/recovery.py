@@ -21,7 +21,7 @@ from spool.rules import PRINTABLE
 from spool.states import Flow, JobState
 
 from station.release import tray_check
-from station.printing.attempt import Document, Flight, Recovery
+from station.printing.attempt import Flight, PrintDocument, Recovery
 
 
 class PrintStage(Protocol):
@@ -36,7 +36,7 @@ class PrintStage(Protocol):
     def hold(self, job: Job, reason: str, details: dict[str, Any]) -> None:
         """Hold a job for a person, with the reason."""
 
-    def document(self, job: Job, intent: Intent | None) -> Document | None:
+    def document(self, job: Job, intent: Intent | None) -> PrintDocument | None:
         """The PDF to print (a bad one holds the job)."""
 
     def submitted(self, job: Job, intent: Intent, printer_job: int, extra: dict[str, Any]) -> None:

@@ -47,7 +47,7 @@ from spool.states import Flow, JobState
 
 from station.config import Config
 from station.printing import documents
-from station.printing.attempt import Document, Flight, Recovery, StepReport, default_options, failures_in_a_row, judge
+from station.printing.attempt import PrintDocument, Flight, Recovery, StepReport, default_options, failures_in_a_row, judge
 from station.printing.ledger import PrintLedger
 from station.printing.policy import DispenserPolicy, KindPolicy, LockerPolicy, OutputBin, OutputSensor, policies_for
 from station.printing.recovery import LOST, recover
@@ -327,10 +327,10 @@ class PrintStage:
             log.warning("job %s not sent: %s", job.id, message)
         self.ledger.not_sent(job, intent, reason)
 
-    def document(self, job: Job, intent: Intent | None) -> Document | None:
+    def document(self, job: Job, intent: Intent | None) -> PrintDocument | None:
         """The PDF to print, its pages and options; a bad one holds the job (no attempt spent)."""
         prepared = documents.prepare(job, self.options_for)
-        if isinstance(prepared, Document):
+        if isinstance(prepared, PrintDocument):
             return prepared
         self.flights.pop(job.id, None)
         self.ledger.unprintable(job, intent, prepared)
@@ -344,5 +344,5 @@ class PrintStage:
             log.warning("could not cancel printer job %s: %s", printer_job, err)
 
 
-__all__ = ["PrintStage", "StageSettings", "Flight", "Document", "Recovery", "StepReport", "EventSink",
+__all__ = ["PrintStage", "StageSettings", "Flight", "PrintDocument", "Recovery", "StepReport", "EventSink",
            "default_options"]

@@ -17,7 +17,7 @@ from spool import alarms, audit
 from station.release.kiosk import Screen
 from .eligibility import moment
 from .ports import Desk
-from .session import Refusal
+from .session import ReleaseRefused
 
 KIND = "clock_behind"
 # Times written by several processes of one machine differ by the time between their reads of the clock.
@@ -49,7 +49,7 @@ class ClockGuard:
         """Refuse (`clock`) while `now` is behind the mark."""
         if self._is_behind(now):
             self._raise()
-            raise Refusal("clock", "station clock behind its records", screen=Screen.ASK_STAFF)
+            raise ReleaseRefused("clock", "station clock behind its records", screen=Screen.ASK_STAFF)
 
     def tick(self) -> None:
         """Clear the alarm once the clock has passed the mark (cheap while no alarm is open)."""

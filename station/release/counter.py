@@ -40,7 +40,8 @@ from station.release.pin_pad import PinPad
 from station.release.ports import LockPort, ReleaseFlow
 from station.release.repeats import Repeats, not_a_scan
 from station.release.screens import job_view, message, waiting
-from station.release.session import Refusal, Session, internal_alarm
+from station.release.internal_alarm import internal_alarm
+from station.release.session import ReleaseRefused, Session
 from station.trust.store import TrustStore
 
 log = logging.getLogger("station.counter")
@@ -145,7 +146,7 @@ class Counter:
     def _safely(self, handler: Callable[..., Any], *args: Any) -> Any:
         try:
             return handler(*args)
-        except Refusal as refusal:
+        except ReleaseRefused as refusal:
             return self._refuse(refusal)
         except Exception as err:  # noqa: BLE001 - bad input or a device fault never stops the counter
             log.exception("counter: %s failed", getattr(handler, "__name__", handler))
@@ -186,13 +187,13 @@ class Counter:
         try:
             return tokens_module.verify(text, store, self.cfg.station.id, now=now, **self.policy)
         except tokens_module.TokenRefused as refused:
-            raise Refusal(refused.reason, str(refused)) from None
+            raise ReleaseRefused(refused.reason, str(refused)) from None
 
     def _on_pin(self, payload: tuple[str, str]) -> KioskView:
         session_id, pin = payload
         session = self.session
         if session is None or session.id != session_id or session.waiting_pin_until is None:
-            return self._refuse(Refusal("pin_required", "no PIN was asked for"), count=False)
+            return self._refuse(ReleaseRefused("pin_required", "no PIN was asked for"), count=False)
         self.serving = session.job_id
         view = self.pins.check(session, pin)
         if view is not None and view.reason == "pin_wrong" and self.lockout.refused("pin_wrong"):
@@ -229,7 +230,7 @@ class Counter:
         elif session and session.waiting_pin_until:
             try:
                 self.pins.follow(session)
-            except Refusal as moved:  # (issue 22) the job moved while the pad waited: say where it is now
+            except ReleaseRefused as moved:  # (issue 22) the job moved while the pad waited: say where it is now
                 self._refuse(moved, count=False)
         self.flow.tick()
         self.clock_guard.tick()
@@ -245,7 +246,7 @@ class Counter:
 
     # -- screens, refusals, alarms ------------------------------------------------
 
-    def _refuse(self, refusal: Refusal, *, count: bool = True) -> KioskView:
+    def _refuse(self, refusal: ReleaseRefused, *, count: bool = True) -> KioskView:
         self.session = None
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):

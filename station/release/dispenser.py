@@ -35,7 +35,7 @@ from station.release.kiosk import KioskView, Screen
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message
-from .session import Refusal, Session
+from .session import ReleaseRefused, Session
 
 log = logging.getLogger("station.release")
 
@@ -74,13 +74,13 @@ class DispenserRelease:
         """Refuse (nothing changes, the token is not spent) unless the bin is free and empty."""
         wait = self.busy()
         if wait is not None:
-            raise Refusal(BUSY, "another person is being served", retry_after_s=wait)
+            raise ReleaseRefused(BUSY, "another person is being served", retry_after_s=wait)
         item = self._bin()
         if item is Item.PRESENT:
             self._found_stray()
-            raise Refusal(BIN_NOT_EMPTY, "paper in the bin", screen=Screen.ASK_STAFF)
+            raise ReleaseRefused(BIN_NOT_EMPTY, "paper in the bin", screen=Screen.ASK_STAFF)
         if item is Item.UNKNOWN:
-            raise Refusal(DEVICE_UNKNOWN, "the bin sensor cannot be read", screen=Screen.ASK_STAFF)
+            raise ReleaseRefused(DEVICE_UNKNOWN, "the bin sensor cannot be read", screen=Screen.ASK_STAFF)
 
     def idle(self) -> bool:
         return self.current is None

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
-from spool import jobs, tokens
+from spool import jobs, rfc3339, tokens
 from spool.rules import READY
 from spool.states import Flow, JobState
 
 from station.trust import token as tokens_module
 from station.release.kiosk import Screen
 from .screens import STATE_REASONS
-from .session import Refusal
+from .session import ReleaseRefused
 
 # What a job's state tells a citizen whose token cannot release it now.
 _STATE_REASON = {JobState.RELEASED: "in_progress", JobState.CANCELLED: "cancelled", JobState.EXPIRED: "expired",
@@ -23,25 +22,25 @@ assert set(_STATE_REASON.values()) <= set(STATE_REASONS)
 
 def releasable(conn: sqlite3.Connection, claims: tokens_module.TokenClaims, kind: Flow, now: float,
                grace_seconds: float) -> tuple[jobs.Job, bool]:
-    """The job this token may release now, and whether it is a grace re-open; else the `Refusal`."""
+    """The job this token may release now, and whether it is a grace re-open; else the `ReleaseRefused`."""
     job = jobs.find_job(conn, claims.doc)
     if job is None:
-        raise Refusal("unknown_document", claims.doc)
+        raise ReleaseRefused("unknown_document", claims.doc)
     used_by = tokens.owner(conn, claims.cti_hex)
     if used_by is not None:
         # A token opens once. The one exception: the grace re-open of the same slot, shortly after collection.
         if used_by == job.id and _grace_allows(job, kind, now, grace_seconds):
             return job, True
-        raise Refusal("already_used", f"token {claims.cti_hex} was used")
+        raise ReleaseRefused("already_used", f"token {claims.cti_hex} was used")
     _refuse_unless_ready(job, kind)
     if past_window(job, now):
         # (issue 22) Decided here, with the token, at the scan's time: the expiry timer runs only every 30 s.
-        raise Refusal("expired", "pickup window ended", progress=job.state.value)
+        raise ReleaseRefused("expired", "pickup window ended", progress=job.state.value)
     return job, False
 
 
 def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
-    """The job as it is now, still waiting for its citizen; else the `Refusal` that tells its true state.
+    """The job as it is now, still waiting for its citizen; else the `ReleaseRefused` that tells its true state.
 
     (issue 22) Between a scan and the release a withdrawal, a correction, the
     expiry timer or an operator may move the job: the PIN pad and the release
@@ -49,7 +48,7 @@ def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
     """
     job = jobs.find_job(conn, job_id)
     if job is None:
-        raise Refusal("unknown_document", job_id)
+        raise ReleaseRefused("unknown_document", job_id)
     _refuse_unless_ready(job, kind)
     return job
 
@@ -57,11 +56,11 @@ def ready_now(conn: sqlite3.Connection, job_id: str, kind: Flow) -> jobs.Job:
 def _refuse_unless_ready(job: jobs.Job, kind: Flow) -> None:
     ready = READY[kind]
     if job.flow is not kind or (job.state is ready and kind is Flow.LOCKER and job.slot is None):
-        raise Refusal("not_ready", job.state.value, progress=job.state.value)
+        raise ReleaseRefused("not_ready", job.state.value, progress=job.state.value)
     if job.state is not ready:
         reason = _STATE_REASON.get(job.state, "not_ready")
-        raise Refusal(reason, job.state.value, progress=job.state.value,
-                      screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
+        raise ReleaseRefused(reason, job.state.value, progress=job.state.value,
+                             screen=Screen.ASK_STAFF if reason in ("held", "retained") else Screen.REFUSED)
 
 
 def past_window(job: jobs.Job, now: float) -> bool:
@@ -81,10 +80,5 @@ def _grace_allows(job: jobs.Job, kind: Flow, now: float, grace_seconds: float) -
 
 def moment(text: str | None) -> float | None:
     """An RFC 3339 time from the spool as seconds since the epoch (None when absent or unreadable)."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-    except ValueError:
-        return None
+    return rfc3339.seconds_or_none(text)
 

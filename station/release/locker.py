@@ -18,12 +18,11 @@ import logging
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import spool
 from drivers.locks.errors import LockError, UnlockNotSent
 from drivers.locks.model import BoardState, Door, EventKind, Item, LockEvent, Outcome
-from spool import intents, jobs, machine, slots, tokens
+from spool import intents, jobs, machine, rfc3339, slots, tokens
 from spool.intents import Kind
 from spool.slots import parse_slot_id
 from spool.states import Flow, JobState
@@ -33,7 +32,7 @@ from station.release.kiosk import KioskView, Screen
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import message
-from .session import Refusal, Session
+from .session import ReleaseRefused, Session
 
 log = logging.getLogger("station.release")
 
@@ -80,9 +79,9 @@ class LockerRelease:
         """The slot this release opens (the one it was collected from, for a grace re-open)."""
         slot = self._last_slot(job.id) if reopen else job.slot
         if slot is None:
-            raise Refusal("not_ready", "no slot", progress=job.state.value)
+            raise ReleaseRefused("not_ready", "no slot", progress=job.state.value)
         if reopen and _slot_taken(self.desk.conn, slot, job.id):
-            raise Refusal("already_used", "the slot holds another document now")
+            raise ReleaseRefused("already_used", "the slot holds another document now")
         return slot
 
     def release(self, session: Session) -> KioskView:
@@ -340,7 +339,4 @@ def _slot_taken(conn: sqlite3.Connection, slot: str, job_id: str) -> bool:
 
 
 def _moment(text: str) -> float:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC).timestamp()
-    except ValueError:
-        return 0.0
+    return rfc3339.seconds_or_none(text) or 0.0

@@ -12,7 +12,7 @@ from station.trust.pin import PinVerifierError, check_pin
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import document_of, message
-from .session import Refusal, Session
+from .session import ReleaseRefused, Session
 
 PIN_TIMEOUT_S = 90.0
 
@@ -27,21 +27,21 @@ class PinPad:
     def ask(self, session: Session, job: jobs.Job) -> KioskView:
         """Show the pad (or refuse a document already locked)."""
         if job.pin_failures >= self.attempts:
-            raise Refusal("pin_locked", job.id)
+            raise ReleaseRefused("pin_locked", job.id)
         session.waiting_pin_until = time.monotonic() + PIN_TIMEOUT_S
         return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_required",
                                         message=message("pin_required"),
                                         job={"attempts_left": self.attempts - job.pin_failures}))
 
     def follow(self, session: Session) -> jobs.Job:
-        """The session's job while the pad waits; the `Refusal` with its true state once it moved (issue 22)."""
+        """The session's job while the pad waits; the `ReleaseRefused` with its true state once it moved (issue 22)."""
         return ready_now(self.desk.conn, session.job_id, Flow(self.desk.cfg.station.kind))
 
     def check(self, session: Session, pin: str) -> KioskView | None:
         """None when the PIN is right (the release goes on); the pad again when wrong; `pin_locked` at the limit."""
         job = self.follow(session)  # withdrawn, corrected or expired at the pad: its true state, not a PIN check
         if job.pin_failures >= self.attempts:
-            raise Refusal("pin_locked", job.id)
+            raise ReleaseRefused("pin_locked", job.id)
         verifier = document_of(job).get("pin_verifier")
         try:
             good = isinstance(verifier, str) and check_pin(pin, verifier)
@@ -57,7 +57,7 @@ class PinPad:
                          details={"failures": failures}, pin_failures=failures)
         if failures >= self.attempts:
             self.desk.alarm("pin_locked", f"document {job.id}: PIN wrong {failures} times", job=job.id)
-            raise Refusal("pin_locked", job.id)
+            raise ReleaseRefused("pin_locked", job.id)
         return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_wrong",
                                         message=message("pin_required"),
                                         job={"attempts_left": self.attempts - failures, "wrong": True}))

@@ -65,7 +65,7 @@ class ReleaseFlow(Protocol):
     """How a station releases a verified document: `LockerRelease` or `DispenserRelease`."""
 
     def check_ready(self) -> None:
-        """Refuse (raise `Refusal`) when nobody can be served now; nothing is spent."""
+        """Refuse (raise `ReleaseRefused`) when nobody can be served now; nothing is spent."""
 
     def release(self, session: Session) -> KioskView:
         """Record the release durably, then act on the device."""

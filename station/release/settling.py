@@ -18,7 +18,7 @@ import sqlite3
 from datetime import datetime
 
 import spool
-from spool import alarms, intents, machine
+from spool import alarms, intents, machine, rfc3339
 from spool.intents import Kind
 from spool.jobs import Job, find_job
 from spool.rules import SETTLE_TARGET
@@ -82,7 +82,4 @@ def check_open_acts(conn: sqlite3.Connection, max_age_s: float, now: datetime) -
 
 
 def _moment(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return rfc3339.parse_or_none(text)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import spool
+from spool import rfc3339
 from spool import alarms, jobs, slots
 from spool.states import Flow
 
@@ -91,8 +91,8 @@ class JobOpsPart:
 
     async def _extend(self, args: dict, actor: str) -> dict:
         try:
-            until = datetime.fromisoformat(str(args.get("until", "")).replace("Z", "+00:00"))
-        except ValueError:
+            until = rfc3339.parse(args.get("until"))
+        except rfc3339.TimeTextError:
             raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
         return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
 

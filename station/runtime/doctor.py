@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from spool import peek
+from spool import peek, rfc3339
 
 from station.runtime import owners
 from station.config import Config
@@ -212,7 +212,7 @@ def _latest_recorded(cfg: Config) -> datetime | None:
         return None  # no spool, or not one: the daemon says so when it starts
     if at is None:
         return None
-    return datetime.fromisoformat(at.replace("Z", "+00:00"))
+    return rfc3339.parse(at)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from spool import alarms, cursors, jobs, machine, retention, slots
+from spool import alarms, cursors, jobs, machine, retention, rfc3339, slots
 from spool import db as spool_db
 from spool.errors import SlotError
 from spool.states import Flow, JobState
@@ -21,13 +21,7 @@ EXPIRED_ALARM = "documents_expired_in_slots"
 
 
 def _parse(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return rfc3339.parse_or_none(text)
 
 
 def expire_due(conn: sqlite3.Connection, now: datetime) -> list[str]:

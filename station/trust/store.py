@@ -28,6 +28,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from spool import rfc3339
+
 from station.errors import StationError
 from station.files import write_atomic
 
@@ -63,8 +65,8 @@ def public_raw(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
 
 
 def format_time(moment: datetime) -> str:
-    """RFC 3339, UTC, seconds: `2026-01-01T00:00:00Z`."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    """RFC 3339, UTC, seconds: `2026-01-01T00:00:00Z` (the trust store's times are to the second)."""
+    return rfc3339.format_time(moment, "seconds")
 
 
 def parse_time(text: Any, what: str) -> datetime:
@@ -72,12 +74,9 @@ def parse_time(text: Any, what: str) -> datetime:
     if not isinstance(text, str):
         raise TrustStoreError(f"{what}: expected an RFC 3339 time, got {text!r}")
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise TrustStoreError(f"{what}: not an RFC 3339 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise TrustStoreError(f"{what}: time needs a UTC offset or Z: {text!r}")
-    return moment.astimezone(UTC)
+        return rfc3339.parse(text)
+    except rfc3339.TimeTextError as err:
+        raise TrustStoreError(f"{what}: {err}: {text!r}") from None
 
 
 @dataclass(frozen=True)

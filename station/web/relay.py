@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from spool.rfc3339 import format_time
 from typing import Any
 
 from station.runtime.control import ControlClient, ControlError
@@ -94,7 +95,7 @@ class EventRelay:
 
 def rfc3339(moment: float) -> str:
     """Seconds since the epoch as an RFC 3339 UTC time with milliseconds (`2026-11-28T07:05:09.120Z`)."""
-    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return format_time(datetime.fromtimestamp(moment, UTC))
 
 
 def sse_frame(event: Event, data: dict[str, Any]) -> bytes:

@@ -13,7 +13,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily, Metric
 
 import spool
-from spool import checkpoints
+from spool import checkpoints, rfc3339
 from spool import metrics as reads
 from spool.alarms import open_counts
 from spool.jobs import count_by_state
@@ -192,9 +191,4 @@ class SpoolCollector:
 
 def rfc3339_seconds(text: Any) -> float | None:
     """An RFC 3339 time (from the spool or the daemon) as seconds since the epoch (None when unreadable)."""
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (ValueError, OverflowError, OSError):
-        return None
+    return rfc3339.seconds_or_none(text)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
+from spool import rfc3339
 from spool.errors import SpoolError
 from spool.jobs import get_job
 from spool import outbox
@@ -14,7 +15,7 @@ from station.web import actions
 
 def test_extend_accepts_only_a_later_deadline(station) -> None:
     conn = station.conn()
-    current = datetime.fromisoformat(get_job(conn, "JOB-STAGED").pickup_expires.replace("Z", "+00:00"))
+    current = rfc3339.parse(get_job(conn, "JOB-STAGED").pickup_expires)
     now = current - timedelta(days=20)  # the job still waits for its citizen
     with pytest.raises(SpoolError, match="later than the current one"):
         actions.extend(conn, "JOB-STAGED", current - timedelta(days=1), actor="operator:rina", now=now)
