@@ -18,9 +18,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Generic, TypeVar
 
+from . import rfc3339
 from .db import write
 from .errors import SpoolError
 
@@ -72,13 +73,12 @@ class Cursor(Generic[T]):
 
 def utc_text(moment: datetime) -> str:
     """RFC 3339, UTC, whole seconds: `2026-01-01T00:00:00Z` (the form `last_vacuum` has always had)."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return rfc3339.format_time(moment, "seconds")
 
 
 def utc_time(text: str) -> datetime:
-    """An RFC 3339 time; one without an offset is taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """An RFC 3339 time (the spool's one reader)."""
+    return rfc3339.parse(text)
 
 
 FEED: Cursor[str] = Cursor("backoffice.cursor", str, str)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from spool import alarms, intents, slots
+from spool import alarms, intents, rfc3339, slots
 from spool.errors import SpoolError
 from spool.jobs import Job, find_job
 from spool.states import Action
@@ -85,7 +85,7 @@ def report_problem(conn: sqlite3.Connection, problem: str, view: dict | None, *,
             job_id = last.job if last is not None else None
     if job_id is None and slot is None and view.get("screen") == "idle":
         since = datetime.now(UTC) - timedelta(seconds=PROBLEM_AFTER_RELEASE_S)
-        last = intents.last_release(conn, since.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        last = intents.last_release(conn, rfc3339.format_time(since))
         if last is not None:
             job_id, slot = last.job, last.slot
     if job_id is not None and find_job(conn, job_id) is None:
