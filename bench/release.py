@@ -33,7 +33,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
 from bench.common import machine, summary  # noqa: E402
-from station.runtime.devices import locker_for  # noqa: E402
+from station.parts.devices import locker_for  # noqa: E402
 from drivers.scanner.serial_scanner import SerialScanner  # noqa: E402
 from simulators.lockbus import LockBusSim  # noqa: E402
 from simulators.scanner import ScannerSim  # noqa: E402

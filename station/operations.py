@@ -4,7 +4,7 @@ Which action a job accepts in which state is decided once, next to the
 transition table (`spool.rules.actions_allowed`); each function here
 checks it first, then acts, audited with its actor. Actions that drive a
 lock (a move, a technician's open) record their intent in the ledger
-first and run in the daemon (`station.runtime.assembly`).
+first and run in the daemon (`station.parts.assembly`).
 """
 
 from __future__ import annotations

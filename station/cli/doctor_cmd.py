@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the checks; exit 1 when any problem was found."""
-    from station.runtime.doctor import examine
+    from station.cli.doctor_checks import examine
 
     report = examine(load_config(args), args.only)
     if args.json:

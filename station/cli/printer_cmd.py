@@ -41,7 +41,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print the printer's status; exit 1 when something blocks printing."""
-    from station.runtime.devices import printer_for
+    from station.parts.devices import printer_for
 
     cfg = load_config(args)
     printer = printer_for(cfg)
@@ -63,7 +63,7 @@ def run_test_page(args: argparse.Namespace) -> int:
     """Print a test page and check what the printer reports."""
     from drivers.printer import JobPhase, PrinterError, print_options
 
-    from station.runtime.devices import printer_for
+    from station.parts.devices import printer_for
 
     cfg = load_config(args)
     printer = printer_for(cfg)

@@ -26,7 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from station.runtime.assembly import build_parts
+    from station.parts.assembly import build_parts
     from station.runtime.daemon import Daemon
 
     cfg = load_config(args)

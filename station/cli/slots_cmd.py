@@ -117,7 +117,7 @@ class _Slots:
         try:
             self.client.call(ops.STATION_PING)
         except ControlError:
-            from station.runtime.devices import locker_for
+            from station.parts.devices import locker_for
 
             self.client = None  # type: ignore[assignment]
             self.locker = locker_for(cfg)

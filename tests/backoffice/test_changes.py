@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from spool import alarms, audit, jobs, machine, slots
 from spool.states import Action, Flow, JobState
 from station import operations
-from station.runtime import housekeeping
+from station.parts import housekeeping
 from station.trust import store as trust_module
 from station.backoffice import document, intake, withdrawal
 from station.backoffice.document import DocumentRefused

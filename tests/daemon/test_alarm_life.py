@@ -17,7 +17,7 @@ import spool
 from spool import alarms, audit, machine, slots
 from spool.states import Flow
 from station import config
-from station.runtime import housekeeping
+from station.parts import housekeeping
 from station.config import DiskSection
 from station.runtime.disk import MB, DiskWatch, Level, next_level, render_paused
 

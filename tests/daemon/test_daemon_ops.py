@@ -12,10 +12,10 @@ from simulators.lockbus import LockBusSim
 from spool import audit, jobs, machine, slots
 from spool.states import Flow
 from station import config
-from station.runtime.assembly import JobOpsPart
+from station.parts.assembly import JobOpsPart
 from station.runtime.control import ControlClient, ControlError
-from station.runtime.devices import DevicesPart
-from station.runtime.slot_ops import SlotOpsPart
+from station.parts.devices import DevicesPart
+from station.parts.slot_ops import SlotOpsPart
 from station.runtime import ops
 
 from .daemon_support import with_daemon

@@ -21,7 +21,7 @@ from station.runtime import ops
 from station.runtime.control import ControlServer
 from station.runtime.parts import Parts
 from station.runtime.roles import Actor, Role, RoleRefused
-from station.runtime.technician import TechnicianPart
+from station.parts.technician import TechnicianPart
 from station.web import auth
 from station.web.auth import Principal, Requirement
 
@@ -151,7 +151,7 @@ def test_a_wrong_role_is_refused_the_same_way_by_web_and_control(have: Role, nee
 
 
 def test_a_caller_without_a_staff_role_is_refused_by_the_job_actions() -> None:
-    from station.runtime.assembly import _operator
+    from station.parts.assembly import _operator
 
     assert _operator("operator:rina") == "operator:rina"
     for actor in ("viewer:vina", "citizen", "system", "operatorx:rina"):
@@ -219,11 +219,11 @@ def test_callers_name_commands_through_ops_and_every_registered_one_is_listed() 
 # -- 4. the slot operations leave the device lifecycle part ----------------------------------------------
 
 def test_the_device_part_registers_only_its_own_report() -> None:
-    tree = ast.parse((ROOT / "station/runtime/devices.py").read_text())
+    tree = ast.parse((ROOT / "station/parts/devices.py").read_text())
     used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
             and n.value.id == "ops"}
     assert used == {"DEVICES_STATUS"}
-    slot_ops = ast.parse((ROOT / "station/runtime/slot_ops.py").read_text())
+    slot_ops = ast.parse((ROOT / "station/parts/slot_ops.py").read_text())
     assert {"SLOT_OPEN", "JOB_MOVE"} <= {n.attr for n in ast.walk(slot_ops) if isinstance(n, ast.Attribute)}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import spool
 from spool import audit, jobs, machine, slots
 from spool.states import Flow, JobState
-from station.runtime import housekeeping
+from station.parts import housekeeping
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 

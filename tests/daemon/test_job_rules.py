@@ -14,11 +14,11 @@ from spool import jobs, machine, slots
 from spool.rules import TRANSITIONS
 from spool.states import Flow, JobState
 from station import config
-from station.runtime.assembly import JobOpsPart
+from station.parts.assembly import JobOpsPart
 from station.cli import main
 from station.runtime.control import ControlClient, ControlError
-from station.runtime.devices import DevicesPart
-from station.runtime.slot_ops import SlotOpsPart
+from station.parts.devices import DevicesPart
+from station.parts.slot_ops import SlotOpsPart
 from station.web.actions import allowed_actions
 from station.runtime import ops
 

@@ -12,7 +12,7 @@ import spool
 from spool import db, machine
 from spool.states import Flow
 from station import logs
-from station.runtime import housekeeping
+from station.parts import housekeeping
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
 NIK = "3171012345678901"

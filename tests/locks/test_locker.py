@@ -14,7 +14,7 @@ from simulators.lockbus import LockBusSim
 from station import config as config_module
 from station.cli.init_cmd import render_config
 from station.config import BoardSection, BusSection
-from station.runtime.devices import locker_for
+from station.parts.devices import locker_for
 from drivers.errors import DeviceConfigError as ConfigError
 
 from patience import wait

@@ -22,7 +22,7 @@ from station.trust import token
 from station.trust import store as trust
 from station.cli import main
 from station.release.counter import Counter
-from station.runtime.devices import locker_for
+from station.parts.devices import locker_for
 from station.trust.pin import make_verifier
 
 STATION = "MPP-TEST-01"

@@ -26,7 +26,7 @@ from station.trust import token
 from station.trust import store as trust
 from station.cli import main
 from station.release.counter import Counter
-from station.runtime.devices import locker_for
+from station.parts.devices import locker_for
 from station.release.kiosk import Screen
 from station.printing.policy import DispenserPolicy, LockerPolicy, ShutterBin
 from station.printing.settings import StageSettings

@@ -38,7 +38,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("station/trust/checkpoint.py", "audit.entries"): "checking a checkpoint against the chain (the audit's own)",
     ("station/web/audit_counts.py", "metrics.audit_head"): "metrics counters tallied from audit rows: a view",
     ("station/web/audit_counts.py", "metrics.audit_tally"): "metrics counters tallied from audit rows: a view",
-    ("station/runtime/doctor.py", "peek.last_audit_time"): "the doctor's diagnosis of the clock: read-only",
+    ("station/cli/doctor_checks.py", "peek.last_audit_time"): "the doctor's diagnosis of the clock: read-only",
 }
 
 

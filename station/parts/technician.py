@@ -28,7 +28,7 @@ from station.runtime.roles import Actor, Role
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
-    from station.runtime.devices import DevicesPart
+    from station.parts.devices import DevicesPart
     from station.trust.watch import TrustWatch
 
 

@@ -24,17 +24,17 @@ from station.release import tray_check
 from station.config import Config
 from station.release.counter import Counter
 from station.runtime import ops
-from station.runtime.devices import DevicesPart
+from station.parts.devices import DevicesPart
 from station.runtime.disk import DiskWatch
 from station.errors import StationError
 from station.runtime.roles import Actor, Role
-from station.runtime.slot_ops import SlotOpsPart
-from station.runtime.technician import TechnicianPart
+from station.parts.slot_ops import SlotOpsPart
+from station.parts.technician import TechnicianPart
 from station.release.loading import Loader
 from station.printing.policy import ShutterBin
 from station.printing.stage import PrintStage
 from station.templates.stage import RenderStage
-from station.runtime.timers import Timers
+from station.parts.timers import Timers
 from station.trust.store import TrustFile
 from station.trust.watch import TrustWatch
 

@@ -20,7 +20,7 @@ from spool.states import Action
 from station import operations
 from station.errors import StationError
 from station.runtime import ops
-from station.runtime.devices import DevicesPart
+from station.parts.devices import DevicesPart
 from station.runtime.roles import Actor, Role
 
 if TYPE_CHECKING:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import spool
 
 from station.trust import checkpoint
-from station.runtime import housekeeping
+from station.parts import housekeeping
 from station.release import settling
 from station.trust.store import load_private_key
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
-    from station.runtime.devices import DevicesPart
+    from station.parts.devices import DevicesPart
 
 log = logging.getLogger("station.timers")
 
