@@ -62,7 +62,9 @@ class BodyLimits:
         return self.api if path.startswith(API_PREFIX) else 0
 
 
-class _Refused(Exception):
+class _BodyRejected(Exception):
+    """A request body the gate will not read (too large, too slow, a bad length): answered with `status`."""
+
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
         self.status = status
@@ -99,7 +101,7 @@ class Gate:
         except StationError as err:
             await _answer(scope, receive, send, err.http_status, str(err))
             return
-        except _Refused as err:
+        except _BodyRejected as err:
             await _answer(scope, receive, send, err.status, str(err))
             return
         except _Gone:
@@ -119,12 +121,12 @@ class Gate:
                     chunk = message.get("body", b"")
                     size += len(chunk)
                     if size > cap:
-                        raise _Refused(413, _too_large(cap))
+                        raise _BodyRejected(413, _too_large(cap))
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         return b"".join(chunks)
         except TimeoutError:
-            raise _Refused(408, f"the request body did not arrive within {self.timeout_s:g} s") from None
+            raise _BodyRejected(408, f"the request body did not arrive within {self.timeout_s:g} s") from None
 
 
 def _check_declared(headers: Headers, cap: int) -> None:
@@ -132,9 +134,9 @@ def _check_declared(headers: Headers, cap: int) -> None:
     length = headers.get("content-length")
     if length is not None:
         if not length.isdigit():
-            raise _Refused(400, "Content-Length is not a number")
+            raise _BodyRejected(400, "Content-Length is not a number")
         if int(length) > cap:
-            raise _Refused(413, _too_large(cap))
+            raise _BodyRejected(413, _too_large(cap))
 
 
 def _too_large(cap: int) -> str:
