@@ -77,23 +77,29 @@ def find_job(conn: sqlite3.Connection, job_id: str) -> Job | None:
         return None
 
 
-def list_jobs(conn: sqlite3.Connection, *, states: list[JobState] | None = None,
-              limit: int = 50, before_seq: int | None = None, template: str | None = None) -> list[Job]:
-    """Jobs newest first, optionally only in `states`, paged by `before_seq`."""
+def page_filter(states: list[str] | None, template: str | None, before_seq: int | None) -> tuple[str, list[Any]]:
+    """The `WHERE` clause (or nothing) and its parameters of a page of jobs: state values, template, before."""
     where: list[str] = []
     params: list[Any] = []
     if states:
         where.append(f"jobs.state IN ({', '.join('?' for _ in states)})")
-        params.extend(JobState(s).value for s in states)
+        params.extend(states)
     if template:
         where.append("jobs.template = ?")
         params.append(template)
     if before_seq is not None:
         where.append("jobs.rowid < ?")
         params.append(before_seq)
-    sql = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY jobs.rowid DESC LIMIT ?"
-    params.append(limit)
-    return [_job(row) for row in conn.execute(sql, params)]
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def list_jobs(conn: sqlite3.Connection, *, states: list[JobState] | None = None,
+              limit: int = 50, before_seq: int | None = None, template: str | None = None) -> list[Job]:
+    """Jobs newest first, optionally only in `states`, paged by `before_seq`."""
+    values = [JobState(s).value for s in states] if states else None
+    where, params = page_filter(values, template, before_seq)
+    sql = _SELECT + where + " ORDER BY jobs.rowid DESC LIMIT ?"
+    return [_job(row) for row in conn.execute(sql, (*params, limit))]
 
 
 def jobs_in(conn: sqlite3.Connection, state: JobState, limit: int = 1000) -> list[Job]:
