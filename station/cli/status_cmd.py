@@ -7,7 +7,7 @@ from typing import Any
 
 from . import shell
 from .common import add_command, load_config, print_json
-from station.runtime import ops
+from station.runtime import ops, readiness
 
 DESCRIPTION = """\
 Ask the running daemon how the station is: its devices (printer, lock buses,
@@ -36,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
 
 def describe(status: dict[str, Any]) -> list[str]:
     """The status as lines a technician reads."""
+    # The daemon's verdict, the one `/readyz` and `station_ready` give (station/runtime/readiness.py).
     lines = [f"station {status.get('station')} ({status.get('kind')}): "
-             f"{'ready' if status.get('ready') else 'starting'}"]
+             f"{readiness.from_reply(status.get('readiness')).headline()}"]
     devices = status.get("devices") or {}
     printer = devices.get("printer") or {}
     if isinstance(printer, dict):

@@ -334,3 +334,4 @@ class Readiness(BaseModel):
     disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
     missing: list[str] = []
+    reasons: list[str] = []  # everything that stops a release now, first the one `detail` names

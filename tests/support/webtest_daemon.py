@@ -17,7 +17,7 @@ from station.errors import StationError
 from station.events import EventBus
 from station.release.kiosk import KioskView, Screen
 from station.trust.token import citizen_message
-from station.runtime import ops
+from station.runtime import ops, readiness
 
 GOOD = "MPP1:GOOD"
 PIN_TOKEN = "MPP1:PIN"
@@ -45,7 +45,8 @@ class StubDaemon:
         for op, answer in ((ops.STATION_PING, self._op_ping), (ops.DEVICES_STATUS, self._op_devices),
                            (ops.KIOSK_VIEW, self._op_kiosk), (ops.KIOSK_SCAN, self._op_scan),
                            (ops.KIOSK_PIN, self._op_pin), (ops.SLOT_OPEN, self._op_open_slot),
-                           (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint)):
+                           (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint),
+                           (ops.STATION_READINESS, self._op_readiness)):
             self.server.register(op, self._handler(op, answer))
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -84,6 +85,10 @@ class StubDaemon:
 
     def _op_ping(self, args: dict) -> dict:
         return {"station": "MPP-DEMO-01", "ready": True, "audit_head": 1, "now": "2026-11-28T00:00:00Z"}
+
+    def _op_readiness(self, args: dict) -> dict:
+        """The daemon's own verdict on its (stub) devices: station/runtime/readiness.py."""
+        return readiness.assess(started=True, devices=self.devices, kind="locker").as_dict()
 
     def _op_devices(self, args: dict) -> dict:
         return self.devices
