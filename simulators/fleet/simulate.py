@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -182,23 +183,32 @@ class FleetSimulation:
                 for site, station in zip(self.sites, self.stations, strict=True)]
 
     def stop(self) -> None:
-        """Stop every part: the daemons first (all at once), then the rest."""
-        self._stop.set()
-        for station in self.stations:
-            if station.daemon is not None and station.daemon.poll() is None:
-                station.daemon.send_signal(signal.SIGTERM)
-        for station in self.stations:
-            station.stop()
-        if self.office is not None:
-            path = self.folder / OFFICE_STATE
-            path.with_suffix(".tmp").write_text(json.dumps(self.office.snapshot()))
-            path.with_suffix(".tmp").replace(path)
-        if self.lab is not None:
-            self.lab.stop()
-        if self.center is not None:
-            self.center.stop()
-        if self.office_server is not None:
-            self.office_server.stop()
+        """Stop every part: the daemons first (all at once), then the rest; then remove a temporary folder."""
+        try:
+            self._stop.set()
+            for station in self.stations:
+                if station.daemon is not None and station.daemon.poll() is None:
+                    station.daemon.send_signal(signal.SIGTERM)
+            for station in self.stations:
+                station.stop()
+            if self.office is not None:
+                path = self.folder / OFFICE_STATE
+                path.with_suffix(".tmp").write_text(json.dumps(self.office.snapshot()))
+                path.with_suffix(".tmp").replace(path)
+            if self.lab is not None:
+                self.lab.stop()
+            if self.center is not None:
+                self.center.stop()
+            if self.office_server is not None:
+                self.office_server.stop()
+        finally:  # a second Ctrl-C while stopping still leaves no personal data behind
+            self.remove_temporary()
+
+    def remove_temporary(self) -> None:
+        """(issue 25) Remove the fleet folder made for this run (issuer key, NIKs, names, PDFs) unless --keep,
+        as the one-station simulation does; a folder given with --dir is the caller's and stays."""
+        if self.options.folder is None and not self.options.station.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- faults and commands -----------------------------------------------------------
 
@@ -338,8 +348,11 @@ class FleetSimulation:
                 ("Alertmanager", f"{self.lab.alertmanager_url}/"),
                 ("back office (citizens' phones)", f"{self.office_server.url}/"), ("fleet folder", str(self.folder))]
         for site, station in zip(self.sites, self.stations, strict=True):
+            # (issue 25) Each station's own operator and technician: the link logs in to its ops page, the one
+            # the command center links to (a token stays out of Prometheus's labels and the center's page).
             rows.append((f"{site.number:>2} {site.station_id} {site.site}",
-                         f"http://127.0.0.1:{station.options.port}/ops"))
+                         station.keys.login_link(f"http://127.0.0.1:{station.options.port}")))
+            rows.append(("   technician token", station.keys.technician))
         return rows
 
 
