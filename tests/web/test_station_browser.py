@@ -41,6 +41,7 @@ class Simulation(SimulationChild):
     def __init__(self, folder: Path) -> None:
         self.url = ""
         self.kiosk_url = ""  # with the kiosk key: pairs the browser
+        self.login_link = ""  # (issue 25) what the demo prints: the ops page, logged in as its operator
         super().__init__(folder, "--documents", "6", "--pin-ratio", "0.5", "--seed", "11", "--quiet",
                          stdin=True, on_line=self._note_address)
 
@@ -48,6 +49,9 @@ class Simulation(SimulationChild):
         found = re.search(r"kiosk\s+((http://127\.0\.0\.1:\d+)/kiosk\S*)", line)
         if found:
             self.url, self.kiosk_url = found.group(2), found.group(1)
+        link = re.search(r"operations \(operator\)\s+(http://127\.0\.0\.1:\d+/ops#token=\S+)", line)
+        if link:
+            self.login_link = link.group(1)
 
     def command(self, text: str, expect: str) -> str:
         """Type a command at the simulator's prompt; its reply line (the first containing `expect`)."""
@@ -163,6 +167,20 @@ def test_citizens_at_the_kiosk(sim, chromium) -> None:
     assert count >= released + pinned
     printer = re.findall(r'^station_device_status\{device="printer",status="(\w+)"\} 1\.0$', metrics, re.MULTILINE)
     assert len(printer) == 1 and printer[0] in ("online", "busy"), printer
+
+
+def test_the_demo_link_shows_the_jobs_within_2_s(sim, chromium) -> None:
+    """(issue 25) `make demo` runs `station simulate`: the link it prints is a way in, with no typing."""
+    assert sim.login_link, sim.tail()
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    strays = only_local(page, sim.url)
+    started = time.monotonic()
+    page.goto(sim.login_link)
+    page.wait_for_selector("#job-rows tr[data-job]", timeout=2000)
+    assert time.monotonic() - started <= 2.0
+    assert page.locator("#login").is_hidden()
+    assert strays == []
+    page.close()
 
 
 def test_an_operator_on_the_whole_station(sim, chromium) -> None:
