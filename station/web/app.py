@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.resources
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -111,17 +112,21 @@ def _caller(path: str, headers: Headers, state: WebState) -> Principal | None:
 
 
 def _serve_docs(app: FastAPI) -> None:
-    """`/docs`: Swagger UI from the files of the swagger-ui-bundle package (no CDN: the kiosk is offline)."""
-    from swagger_ui_bundle import swagger_ui_path
+    """`/docs`: Swagger UI from files installed with the station (no CDN: the kiosk is offline).
 
-    app.mount("/docs-files", StaticFiles(directory=str(swagger_ui_path)), name="docs-files")
+    Swagger UI 5, which reads the OpenAPI 3.1 document FastAPI writes (4.x said "Unable to render this
+    definition"): the static files of the fastapi-offline package, locked with hashes (its Python code is
+    not used).
+    """
+    app.mount("/docs-files", StaticFiles(directory=str(importlib.resources.files("fastapi_offline") / "static")),
+              name="docs-files")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} · API",
                                    swagger_js_url="/docs-files/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-files/swagger-ui.css",
-                                   swagger_favicon_url="/docs-files/favicon-32x32.png")
+                                   swagger_favicon_url="/docs-files/favicon.png")
 
 
 def _document_security(app: FastAPI) -> None:
