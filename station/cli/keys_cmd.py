@@ -20,7 +20,7 @@ from station.trust.store import (
     parse_time,
     save_private_key,
 )
-from .common import add_command, add_group, print_json, print_table, trust_store_path
+from .common import add_command, add_group, clock, print_json, print_table, trust_store_path
 
 NEW_HELP = """\
 Make a new Ed25519 key for one purpose:
@@ -138,8 +138,9 @@ def run_list(args: argparse.Namespace) -> int:
                         (("sign_from", k.sign_from), ("sign_until", k.sign_until), ("verify_until", k.verify_until))}}
                     for k in store.keys])
         return 0
+    shown = clock(args)
     print_table(["kid", "purpose", "status", "sign_from", "sign_until", "verify_until"],
-                [[k.kid, k.purpose, k.status] + [format_time(t) if t else "-" for t in
+                [[k.kid, k.purpose, k.status] + [shown(t) for t in
                                                  (k.sign_from, k.sign_until, k.verify_until)]
                  for k in store.keys])
     return 0

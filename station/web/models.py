@@ -29,6 +29,9 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    # 422: each problem with the request, RFC 9457 section 3's extension: {"detail", "pointer": "#/reason"} for the
+    # body (with "line" and "column" when it is not JSON), {"detail", "parameter", "location": "query"} otherwise.
+    errors: list[dict[str, str | int]] | None = None
 
 
 class Version(BaseModel):
