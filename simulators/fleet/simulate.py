@@ -44,6 +44,7 @@ from simulators.prometheus_lab import LabTiming, PrometheusLab
 
 from station.trust import store as trust
 from simulators.station.report import report
+from simulators.station.keys import new_keys
 from simulators.station.simulate import OFFICE_STATE, Options, SimulatedStation
 from station.fleet.app import create_app
 from simulators.fleet.faults import Fault, FaultError, describe, is_number, parse_fault
@@ -109,6 +110,7 @@ class FleetSimulation:
         self.lab: PrometheusLab | None = None
         self.center: AppServer | None = None
         self.approved = 0  # documents approved for each station so far (the feeder's progress)
+        self.keys = new_keys()  # (issue 25) one operator and one technician token, valid at every station
         self._stop = threading.Event()
 
     # -- starting and stopping -------------------------------------------------------
@@ -168,7 +170,7 @@ class FleetSimulation:
                "STATION_STATION_NAME": site.site}
         seed = None if self.options.station.seed is None else self.options.station.seed + site.number
         return replace(self.options.station, folder=folder, station_id=site.station_id, port=0, documents=0,
-                       seed=seed, env={**self.options.station.env, **env})
+                       seed=seed, env={**self.options.station.env, **env}, staff_keys=self.keys)
 
     def _issuer_key(self) -> Any:
         path = self.folder / "backoffice-issuer.pem"
@@ -347,12 +349,14 @@ class FleetSimulation:
         rows = [("command center", f"{self.center.url}/"), ("Prometheus", f"{self.lab.prometheus_url}/alerts"),
                 ("Alertmanager", f"{self.lab.alertmanager_url}/"),
                 ("back office (citizens' phones)", f"{self.office_server.url}/"), ("fleet folder", str(self.folder))]
+        # (issue 25) One operator and one technician for the whole fleet: the token logs in to the ops page the
+        # command center links to for each station; each station's line logs in directly (a token stays out
+        # of Prometheus's labels and the center's page).
+        rows += [("operator token (every station)", self.keys.operator),
+                 ("technician token (every station)", self.keys.technician)]
         for site, station in zip(self.sites, self.stations, strict=True):
-            # (issue 25) Each station's own operator and technician: the link logs in to its ops page, the one
-            # the command center links to (a token stays out of Prometheus's labels and the center's page).
             rows.append((f"{site.number:>2} {site.station_id} {site.site}",
                          station.keys.login_link(f"http://127.0.0.1:{station.options.port}")))
-            rows.append(("   technician token", station.keys.technician))
         return rows
 
 

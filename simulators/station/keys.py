@@ -8,6 +8,7 @@ ones (the spool keeps only their hashes).
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,13 +31,20 @@ class StaffKeys:
         return f"{base}/ops#token={self.operator}"
 
 
-def hand_out(spool_path: Path) -> StaffKeys:
-    """Make (or, on a resumed folder, re-key) the demo's operator and technician; their tokens."""
+def new_keys() -> StaffKeys:
+    """Tokens for a whole simulated fleet: the same operator and technician at every station, so that one
+    token opens every ops page the command center links to."""
+    return StaffKeys(operator=secrets.token_urlsafe(32), technician=secrets.token_urlsafe(32))
+
+
+def hand_out(spool_path: Path, given: StaffKeys | None = None) -> StaffKeys:
+    """Make (or, on a resumed folder, re-key) the demo's operator and technician; their tokens (`given`: these)."""
     conn = spool.connect(spool_path)
     try:
         known = {user.name for user in users.list_users(conn)}
-        tokens = {role: (users.rotate_user(conn, name) if name in known
-                         else users.add_user(conn, name, role)) for name, role in STAFF}
+        chosen = {role: getattr(given, role) if given is not None else None for _, role in STAFF}
+        tokens = {role: (users.rotate_user(conn, name, token=chosen[role]) if name in known
+                         else users.add_user(conn, name, role, token=chosen[role])) for name, role in STAFF}
     finally:
         conn.close()
     return StaffKeys(operator=tokens["operator"], technician=tokens["technician"])

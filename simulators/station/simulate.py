@@ -82,6 +82,7 @@ class Options:
     # A fleet (station/fleet/) runs several: each with its id, and settings for its daemon's environment.
     station_id: str = "MPP-DEMO-01"
     env: dict[str, str] = field(default_factory=dict)
+    staff_keys: keys.StaffKeys | None = None  # a fleet's: one operator token for every station (issue 25)
 
 
 class Buses:
@@ -195,7 +196,7 @@ class SimulatedStation:
         self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
         self.world = World(self, self.rng)
         self.world.restore(self.folder / WORLD_STATE)
-        self.keys = keys.hand_out(self.cfg.spool_path)  # (issue 25) the demo gives a way in
+        self.keys = keys.hand_out(self.cfg.spool_path, opts.staff_keys)  # (issue 25) the demo gives a way in
 
     def _bearer(self) -> str:
         path = self.cfg.path(self.cfg.backoffice.token_file)
