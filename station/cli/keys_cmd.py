@@ -88,7 +88,8 @@ def run_new(args: argparse.Namespace) -> int:
     public.write_text(json.dumps(entry.to_entry(), indent=2) + "\n", encoding="utf-8")
     print(f"{args.purpose} key {entry.kid}")
     print(f"  private key: {pem} (mode 0600; keep it secret)")
-    print(f"  public entry: {public} (signs {format_time(entry.sign_from)} .. {format_time(entry.sign_until)})")
+    shown = clock(args)
+    print(f"  public entry: {public} (signs {shown(entry.sign_from)} .. {shown(entry.sign_until)})")
     return 0
 
 

@@ -62,7 +62,7 @@ def run_show(args: argparse.Namespace) -> int:
     shown = clock(args, cfg)
     for key, value in job.summary().items():
         if value is not None:
-            print(f"{key:>16}: {shown(value) if key.endswith('_at') else value}")
+            print(f"{key:>16}: {shown(value) if key.endswith(('_at', '_expires')) else value}")
     print("\naudit trail:")
     print_table(["seq", "at", "actor", "action", "slot", "details"],
                 [(e["seq"], shown(e["at"]), e["actor"], e["action"], e["slot"],
