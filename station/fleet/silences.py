@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from spool.rfc3339 import format_time, seconds_or_none
 from station.errors import StationError
 from station.runtime.roles import Role
 
@@ -82,7 +83,7 @@ class Ask:
 
 
 def _iso(at: float) -> str:
-    return datetime.fromtimestamp(at, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return format_time(datetime.fromtimestamp(at, UTC), "seconds")
 
 
 async def create(alertmanager: str, ask: Ask, actor: str) -> str:
@@ -110,9 +111,8 @@ async def active(alertmanager: str) -> list[dict[str, Any]]:
                     and not m.get("isRegex") and m.get("isEqual", True)}
         comment = str(item.get("comment", ""))
         kind = next((k for k, p in PREFIX.items() if comment.startswith(p)), "silence")
-        try:
-            ends = datetime.fromisoformat(str(item.get("endsAt")).replace("Z", "+00:00")).timestamp()
-        except ValueError:
+        ends = seconds_or_none(item.get("endsAt"))
+        if ends is None:
             continue
         found.append({"id": str(item.get("id", "")), "kind": kind, "alertname": matchers.get("alertname", ""),
                       "station": matchers.get("station", ""), "by": str(item.get("createdBy", ""))[:80],
