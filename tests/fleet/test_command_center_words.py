@@ -80,3 +80,26 @@ def test_times_are_each_stations_own_with_wib_wita_or_wit() -> None:
 def test_any_province_gives_a_known_zone(province: str, at: float) -> None:
     zone = zone_for(province)
     assert zone in ZONE_NAMES and local_time(at, zone).endswith(" " + ZONE_NAMES[zone])
+
+
+def test_the_staff_file_holds_hashes_and_a_bad_line_is_named(tmp_path) -> None:
+    import pytest
+
+    from station.errors import StationError
+    from station.fleet.staff import Staff
+    from station.runtime.roles import Role
+
+    path = tmp_path / "staff"
+    token = Staff.add(path, "rina", Role.OPERATOR)
+    assert token not in path.read_text() and path.stat().st_mode & 0o077 == 0
+    who = Staff.from_file(path).identify(f"Bearer {token}")
+    assert (who.name, who.role, who.actor) == ("rina", Role.OPERATOR, "operator:rina")
+    for header in ("", "Bearer", f"Basic {token}", "Bearer wrong", "Bearer " + "x" * 5000):
+        with pytest.raises(StationError) as refused:
+            Staff.from_file(path).identify(header)
+        assert refused.value.http_status == 401
+    path.write_text(path.read_text() + "# a comment\nboss rina 1234\n")
+    with pytest.raises(StationError, match=r"staff:3: a member is `ROLE NAME SHA256`"):
+        Staff.from_file(path)
+    with pytest.raises(StationError, match="a staff name"):
+        Staff.add(path, "Rina Sari", Role.OPERATOR)

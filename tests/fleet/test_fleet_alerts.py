@@ -211,12 +211,14 @@ def test_the_command_center_shows_every_station(fleet: FleetSimulation) -> None:
             assert page.locator("button.act").count() == 0
             # An operator signs in and acknowledges the jam; Alertmanager records who and why.
             page.click("#sign-in")
+            _axe(page, "the sign-in dialog")
             page.fill("#token", fleet.center_tokens["operator"])
             page.click("#sign-in-form button[type=submit]")
             page.wait_for_selector("body[data-staff='operator']")
             assert page.locator(f"tr[data-station='{sites[3].station_id}'] button[data-act='silence']").count() == 0
             page.click(f"tr[data-station='{sites[3].station_id}'] button[data-act='ack'][data-alert='PrinterBlocked']")
             page.fill("#act-comment", "Teknisi menuju lokasi")
+            _axe(page, "the acknowledge dialog")
             page.click("#act-submit")
             page.wait_for_selector(f"tr[data-station='{sites[3].station_id}'] .alert[data-silenced='ack']")
             made = [s for s in httpx.get(f"{fleet.lab.alertmanager_url}/api/v2/silences", timeout=10).json()
