@@ -83,8 +83,8 @@ function alertItem(alert, row, quiet) {
   if (silence) {
     const [id, en] = NOTE_STATES[silence.kind] || NOTE_STATES.silence;
     item.dataset.silenced = silence.kind;
-    item.append(" ", el("span", { class: "muted taken" }, bilingual(id + " " + silence.by + " s/d " + silence.until,
-      en + " by " + silence.by + " until " + silence.until)));
+    item.append(" ", el("span", { class: "muted taken" }, bilingual(id, en), " " + silence.by + " ",
+      bilingual("s/d", "until"), " " + silence.until));
     if (may("technician")) item.append(" ", actButton("lift", "Cabut", "lift", alert, row, silence));
   } else {
     if (may("operator")) item.append(" ", actButton("ack", "Tangani", "acknowledge", alert, row));
@@ -129,7 +129,7 @@ function render(view) {
     : [el("tr", {}, el("td", { colspan: 9, class: "muted" }, bilingual("Belum ada stasiun.", "No stations yet.")))]));
   const notes = document.getElementById("notifications");
   if (view.notifications.length) notes.replaceChildren(...view.notifications.map(noteItem));
-  document.getElementById("updated").replaceChildren(bilingual("Diperbarui " + view.updated, "updated " + view.updated));
+  document.getElementById("updated").replaceChildren(bilingual("Diperbarui", "updated"), " " + view.updated);
 }
 
 async function refresh() {
