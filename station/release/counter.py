@@ -29,7 +29,7 @@ from spool.states import Flow
 
 from station.trust import token as tokens_module
 from station.config import Config
-from station.release.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen, at_time
 from station.release.clock_guard import ClockGuard
 from station.release.dispenser import DispenserRelease
 from station.release.eligibility import releasable
@@ -296,10 +296,12 @@ class Counter:
     def _locked_out(self, reason: str) -> KioskView:
         self.session = None
         seconds = self.cfg.release.scanner_lockout_seconds
+        # (issue 24) `until` is fixed here, at the lockout's start: input during it is ignored and never moves it.
+        until = at_time(time.time() + seconds)
         self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
                    device="scanner", severity="info")
         return self.show(KioskView(Screen.LOCKED_OUT, reason=reason, message=message("locked_out"),
-                                   retry_after_s=seconds), hold=seconds)
+                                   retry_after_s=seconds, until=until), hold=seconds)
 
     def alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
               slot: str | None = None, device: str | None = None) -> None:

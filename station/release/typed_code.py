@@ -18,6 +18,7 @@ from spool import jobs, machine
 
 from station.trust import pickup_code
 from station.trust.token import TokenClaims
+from .pin_pad import raise_locked
 from .ports import Desk
 from .screens import document_of
 from .session import ReleaseRefused
@@ -55,7 +56,5 @@ class TypedCodes:
         machine.annotate(self.desk.conn, target.id, "release.code_wrong", actor="citizen",
                          details={"failures": failures}, pin_failures=failures)
         if failures >= self.attempts:
-            self.desk.alarm("pin_locked", f"document {target.id}: pickup code or PIN wrong {failures} times;"
-                            " hand it over after an ID check (NIK)", job=target.id)
-            raise ReleaseRefused("pin_locked", target.id)
+            raise_locked(self.desk, target.id, failures)
         raise ReleaseRefused("bad_code", "the code's secret digits are wrong")
