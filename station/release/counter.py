@@ -43,6 +43,9 @@ from station.release.screens import job_view, message, waiting
 from station.release.internal_alarm import internal_alarm
 from station.release.session import ReleaseRefused, Session
 from station.release.typed_code import TypedCodes
+from station.release.handover import HandOver
+from station.errors import StationError
+from spool.errors import SpoolError
 from station.trust.store import TrustStore
 
 log = logging.getLogger("station.counter")
@@ -122,6 +125,10 @@ class Counter:
         """(issue 24) The citizen typed the 12-digit pickup code (PROTOCOLS §4.1) in place of a QR."""
         return self._inbox.put(1, "code", (code, time.monotonic()))
 
+    def hand_over(self, job_id: str, nik_last4: str, reason: str, actor: str) -> Future:
+        """(issue 24) Staff checked the citizen's KTP: release a locked document (the future: a view or the error)."""
+        return self._inbox.put(1, "handover", (job_id, nik_last4, reason, actor))
+
     def cancel_pin(self, session: str) -> Future:
         """(issue 24) The citizen left the PIN pad: the session ends, the kiosk goes back to idle."""
         return self._inbox.put(1, "pin_cancel", session)
@@ -143,7 +150,7 @@ class Counter:
 
     def _run(self) -> None:
         handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock, "code": self._on_code,
-                    "pin_cancel": self._on_pin_cancel,
+                    "pin_cancel": self._on_pin_cancel, "handover": self._on_handover,
                     "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
@@ -236,6 +243,16 @@ class Counter:
             self.session = None
             return self.show(KioskView(Screen.IDLE))
         return self.view  # already gone (timed out, replaced): the screen shows what is true now
+
+    def _on_handover(self, payload: tuple[str, str, str, str]) -> KioskView | StationError:
+        """Staff's refusal is the staff's answer, never the kiosk's screen: it is returned, not shown."""
+        self.serving = payload[0]
+        try:
+            return HandOver(self, self.flow).release(*payload)
+        except StationError as err:
+            return err
+        except SpoolError as err:  # the audit refused the reason (it looked like personal data)
+            return StationError(str(err), http_status=422)
 
     def _release(self, session: Session) -> KioskView:
         self.session = None

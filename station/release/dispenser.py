@@ -102,8 +102,8 @@ class DispenserRelease:
         with spool.write(conn):
             ready_now(conn, session.job_id, Flow.DISPENSER)  # moved since the scan: its true state (issue 22)
             tokens.record_use(conn, session.claims.cti_hex, session.job_id)
-            machine.transition(conn, session.job_id, JobState.RELEASED, actor="citizen",
-                               details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})
+            machine.transition(conn, session.job_id, JobState.RELEASED, actor=session.actor,
+                               details=session.release_details())
             self.current = intents.record(conn, Kind.PRESENT, job=session.job_id, slot=self.shutter, audited=False,
                                           detail={"phase": "printing", "verified_at": time.time(),
                                                   "pin_s": session.pin_seconds})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import Refused
 from station.release.kiosk import Screen
@@ -34,3 +35,9 @@ class Session:
     pin_seconds: float | None = None  # time at the PIN pad, apart from the release latency
     reopen: bool = False
     reset_at: str | None = None  # (issue 24) RFC 3339: when the PIN pad gives up and the kiosk resets
+    actor: str = "citizen"       # who the release is audited as (a staff member for a hand-over)
+    handed_over: dict[str, str] | None = None  # (issue 24) {"by": "staff", "reason": ...} after an ID check
+
+    def release_details(self) -> dict[str, Any]:
+        """What the release's audit entry says of how it was allowed (reported as `detail.by`/`reason`)."""
+        return {"token": self.claims.cti_hex[:8], "kid": self.claims.kid, **(self.handed_over or {})}
