@@ -44,6 +44,8 @@ from station.release.internal_alarm import internal_alarm
 from station.release.session import ReleaseRefused, Session
 from station.release.typed_code import TypedCodes
 from station.release.handover import HandOver
+from station.release import screens
+from station.release.refusal_detail import detailed, station_name
 from station.errors import StationError
 from spool.errors import SpoolError
 from station.trust.store import TrustStore
@@ -80,6 +82,7 @@ class Counter:
         self.clock_guard = ClockGuard(self, lambda: self.clock())  # (issue 22) durable: the spool keeps the mark
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
         self.serving: str | None = None  # (issue 22) the job the input at hand is about, named by an internal error
+        self.about: str | None = None  # (issue 24) the document a token or code names, found or not
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -154,7 +157,7 @@ class Counter:
                     "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
-                self.serving = None
+                self.serving = self.about = None
                 result = self._safely(handlers[item.kind], item.payload)
                 if not item.reply.done():
                     item.reply.set_result(result)
@@ -205,6 +208,7 @@ class Counter:
     def _serve(self, claims: tokens_module.TokenClaims, scanned_at: float, now: float,
                text: str | None) -> KioskView:
         """A verified token's (or a right code's) document: refused, its PIN asked, or released."""
+        self.about = claims.doc  # (issue 24) a refusal names what it knows of this document (who cancelled it...)
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         self.serving = job.id
         if not reopen:
@@ -223,7 +227,11 @@ class Counter:
         try:
             return tokens_module.verify(text, store, self.cfg.station.id, now=now, **self.policy)
         except tokens_module.TokenRefused as refused:
-            raise ReleaseRefused(refused.reason, str(refused)) from None
+            words = None
+            if refused.reason == "wrong_station" and refused.claims is not None:
+                # (issue 24) an authentic token names the station the document waits at: say which
+                words = screens.wrong_station(station_name(self.cfg, refused.claims.station))
+            raise ReleaseRefused(refused.reason, str(refused), words=words) from None
 
     def _on_pin(self, payload: tuple[str, str]) -> KioskView:
         session_id, pin = payload
@@ -305,10 +313,11 @@ class Counter:
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):
             return self._locked_out(refusal.reason)
+        refusal = detailed(self.conn, self.cfg, refusal, self.serving or self.about)  # (issue 24) who cancelled, how long
         progress = {"state": refusal.progress} if refusal.progress else None
-        text = waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason)
+        text = refusal.words or (waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason))
         return self.show(KioskView(refusal.screen, reason=refusal.reason, message=text, job=progress,
-                                   retry_after_s=refusal.retry_after_s), hold=RESULT_SCREEN_S)
+                                   retry_after_s=refusal.retry_after_s, **refusal.view), hold=RESULT_SCREEN_S)
 
     def _locked_out(self, reason: str) -> KioskView:
         self.session = None

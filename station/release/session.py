@@ -14,11 +14,14 @@ class ReleaseRefused(Refused):
     """The release stops here; the citizen reads why (a `Refused` with what the kiosk shows of it)."""
 
     def __init__(self, reason: str, detail: str = "", *, screen: Screen = Screen.REFUSED,
-                 progress: str | None = None, retry_after_s: float | None = None) -> None:
+                 progress: str | None = None, retry_after_s: float | None = None,
+                 words: dict[str, str] | None = None, view: dict[str, Any] | None = None) -> None:
         super().__init__(reason, detail)
         self.screen = screen
         self.progress = progress  # where the document is, when it is not ready yet
         self.retry_after_s = retry_after_s
+        self.words = words  # (issue 24) the sentences, when they name something (a station, an estimate)
+        self.view = view or {}  # (issue 24) the view's own fields for it (`estimate_s`, `cancelled_by`)
 
 
 @dataclass
