@@ -46,6 +46,7 @@ from station.release.typed_code import TypedCodes
 from station.release.handover import HandOver
 from station.release import screens
 from station.release.refusal_detail import detailed, station_name
+from station.release import banner
 from station.errors import StationError
 from spool.errors import SpoolError
 from station.trust.store import TrustStore
@@ -83,6 +84,7 @@ class Counter:
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
         self.serving: str | None = None  # (issue 22) the job the input at hand is about, named by an internal error
         self.about: str | None = None  # (issue 24) the document a token or code names, found or not
+        self._banner_until: float | None = None  # (issue 24) monotonic: when the next person's banner clears
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -187,6 +189,8 @@ class Counter:
             return self.view  # the scanner is ignored for a while; the screen already says so
         if self.out_of_service:
             return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
+        if (queued := self._next_in_queue()) is not None:
+            return queued
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
         self.clock_guard.check(now)
@@ -200,10 +204,26 @@ class Counter:
             return self.view  # wrong codes lock the kiosk as wrong PINs do; the screen already says so
         if self.out_of_service:
             return self.show(KioskView(Screen.IDLE))
+        if (queued := self._next_in_queue()) is not None:
+            return queued
         self.session = None
         self.show(KioskView(Screen.CHECKING))
         self.clock_guard.check(now)
         return self._serve(self.codes.claims(typed, now), typed_at, now, None)
+
+    def _next_in_queue(self) -> KioskView | None:
+        """(issue 24) A dispenser serving someone: the current view again, with a banner for the next person."""
+        wait = self.flow.busy() if isinstance(self.flow, DispenserRelease) else None
+        if wait is None:
+            return None
+        self._banner_until = time.monotonic() + banner.BANNER_S
+        return self._republish(banner.with_banner(self.view, wait))
+
+    def _republish(self, view: KioskView) -> KioskView:
+        """The same screen, changed in place: its hold (if any) runs on."""
+        self.view = view
+        self.publish("kiosk", view.as_event())
+        return view
 
     def _serve(self, claims: tokens_module.TokenClaims, scanned_at: float, now: float,
                text: str | None) -> KioskView:
@@ -294,6 +314,10 @@ class Counter:
                 self.pins.follow(session)
             except ReleaseRefused as moved:  # (issue 22) the job moved while the pad waited: say where it is now
                 self._refuse(moved, count=False)
+        if self._banner_until is not None and now > self._banner_until:
+            self._banner_until = None
+            if self.view.banner is not None:
+                self._republish(banner.without_banner(self.view))
         self.flow.tick()
         self.clock_guard.tick()
         if self._view_until is not None and now > self._view_until and self.session is None:
