@@ -8,12 +8,14 @@ import sys
 import time
 from typing import Any
 
-from spool import jobs, machine, slots
+from spool import jobs, slots
 from spool.states import JobState
 
 from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
+from station.release import take_out
+from station.vocabulary import door_word, item_word
 from .common import add_command, add_group, open_spool, print_json, print_table
 from station.runtime import ops
 from station.runtime.roles import Role
@@ -187,16 +189,17 @@ def _collect_one(args: argparse.Namespace, conn: Any, bus: _Slots, job: Any, act
         if sys.stdin.readline().strip().lower() == "s":
             return "skipped"
     door, item = _wait_closed(bus, slot, args.timeout)
-    if door != "closed" or item == "present":
-        say(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
+    why = take_out.EXPIRED if job.state is JobState.EXPIRED else take_out.CANCELLED
+    try:  # the one settlement the ops page's take-out flow ends in too
+        done = take_out.settle(conn, take_out.Task(job.id, slot, why), door=door, item=item, actor=actor)
+    except StationError:
+        say(f"  not confirmed ({door_word(door, 'en')}, {item_word(item, 'en')}); the document stays {job.state.value}")
         return "not_confirmed"
-    if job.state is JobState.EXPIRED:
-        machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
+    if done["result"] == "returned":
         say(f"  done: {job.id} returned, slot {slot} free")
-        return "returned"
-    slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
-    say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
-    return "taken_out"
+    else:
+        say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
+    return str(done["result"])
 
 
 def _wait_closed(bus: _Slots, slot: str, timeout: float) -> tuple[str, str]:

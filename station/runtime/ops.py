@@ -42,6 +42,8 @@ JOB_CONFIRM_COLLECTED: Final = "job.confirm_collected"
 JOB_PAPER_INSIDE: Final = "job.paper_inside"
 JOB_TRAY_CHECKED: Final = "job.tray_checked"
 SLOT_OPEN: Final = "slot.open"
+SLOT_TAKE_OUT: Final = "slot.take_out"                  # open a take-out task's slot (ADR 0321)
+SLOT_TAKE_OUT_CONFIRM: Final = "slot.take_out_confirm"  # its sensors say empty: record it
 ALARM_LIST: Final = "alarm.list"
 ALARM_ACK: Final = "alarm.ack"
 
