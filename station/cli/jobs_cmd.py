@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import shell
+from . import shell, take_out_wait
 from .common import add_command, add_group, load_config, print_json
 from station.runtime import ops
 
@@ -20,7 +20,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     for name, help_text, op in (
             ("cancel", "withdraw a job before release (with a reason)", ops.JOB_CANCEL),
             ("retry", "send a held job back to the stage that failed", ops.JOB_RETRY),
-            ("reprint", "print a printed or staged document again (damaged paper)", ops.JOB_REPRINT),
+            ("reprint", "print a printed or staged document again (damaged paper); a staged one's slot opens first for"
+             " the old copy", ops.JOB_REPRINT),
             ("move", "move a staged document to another slot (both doors open, one after the other)", ops.JOB_MOVE),
             ("confirm-collected", "staff looked: a released document's slot is empty (collected)",
              ops.JOB_CONFIRM_COLLECTED),
@@ -36,6 +37,9 @@ def register(commands: argparse._SubParsersAction) -> None:
             parser.add_argument("--reason", required=True, help="why (no personal data); audited")
         if name == "move":
             parser.add_argument("slot", metavar="SLOT", help="the slot to move it to")
+        if name == "reprint":  # (issue 25) a staged document's old copy comes out first, sensor-confirmed
+            parser.add_argument("--timeout", type=float, default=120.0,
+                                help="seconds to wait for the old copy to be taken out (default: %(default)s)")
         if name == "tray-checked":
             found = parser.add_mutually_exclusive_group(required=True)
             found.add_argument("--found", dest="found", action="store_true", default=None,
@@ -56,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "found", None) is not None:
         body["found"] = args.found
     result = shell.call(cfg, args.op, body, actor=shell.technician(args.actor))
+    if isinstance(result, dict) and result.get("take_out"):
+        result = take_out_wait.finish(cfg, result["take_out"], actor=shell.technician(args.actor), timeout=args.timeout)
     if args.json:
         print_json(result)
     else:

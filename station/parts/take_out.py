@@ -44,7 +44,8 @@ class TakeOutPart:
         return await self._open_task(task, actor)
 
     async def _open_task(self, task: take_out.Task, actor: str) -> dict:
-        opened = await self.slot_ops.open_slot(task.slot, f"take out {task.why} document {task.job}", actor=actor)
+        opened = await self.slot_ops.open_slot(task.slot, f"take out {task.why} document {task.job}", actor=actor,
+                                             job=task.job)
         return {**task.as_dict(), "outcome": opened["outcome"]}
 
     async def _confirm(self, args: dict, actor: str) -> dict:
