@@ -15,7 +15,8 @@ from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
 from station.release import take_out
-from station.vocabulary import door_word, item_word
+from station.vocabulary import SLOT_STATES, door_word, item_word
+from station.vocabulary.words import LANGUAGES, language_of_environment
 from .common import add_command, add_group, open_spool, print_json, print_table
 from station.runtime import ops
 from station.runtime.roles import Role
@@ -39,6 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          description="List slots: size, service state and occupant.", run=run_list)
     lister.add_argument("--json", action="store_true", help="JSON instead of a table")
     lister.add_argument("--all", action="store_true", help="retired slots too")
+    lister.add_argument("--language", choices=LANGUAGES, default=None,
+                        help="words of the table: id or en (default: from LANG, English unless it says id)")
     add = add_command(group, "add", help="use a slot again (a retired one), or check a new lock's slot",
                       description=ADD_DESCRIPTION, run=run_add)
     add.add_argument("slot", metavar="SLOT", help="slot name, e.g. A-1-05 (or 1-05 where one bus has board 1)")
@@ -76,11 +79,20 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([s.as_dict() for s in found])
         return 0
-    print_table(["slot", "size", "accessible", "service", "occupant"],
-                [(s.id, s.size, "yes" if s.accessible else "",
-                  f"retired ({s.retired})" if s.retired else s.service_note or ("out" if s.out_of_service else ""),
-                  s.occupant) for s in found])
+    language = args.language or language_of_environment()
+    print_table(["slot", "size", "accessible", "state", "note", "occupant"],
+                [(s.id, s.size, "yes" if s.accessible else "", SLOT_STATES[_state(s)].get(language),
+                  f"{s.retired}" if s.retired else s.service_note or "", s.occupant) for s in found])
     return 0
+
+
+def _state(slot: slots.Slot) -> str:
+    """The slot's state in the vocabulary's words (station/vocabulary/slots.py)."""
+    if slot.retired:
+        return "retired"
+    if slot.out_of_service:
+        return "out_of_service"
+    return "occupied" if slot.occupant else "free"
 
 
 def run_add(args: argparse.Namespace) -> int:
