@@ -1,11 +1,11 @@
-"""The vocabulary as one JSON document, for the ops page (`/api/v1/vocabulary`): one table per language."""
+"""The vocabulary as one JSON document, for the ops page (`/ops/vocabulary.json`): one table per language."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from .alarms import ALARMS, FALLBACK, FAMILIES, AlarmWords
-from .slots import DOOR, ITEM, SLOT_STATES
+from .slots import DOOR, ITEM, SLOT_STATES, TAKE_OUT
 from .words import LANGUAGES
 
 
@@ -23,4 +23,5 @@ def as_json() -> dict[str, Any]:
         "door": {key: words.get(language) for key, words in DOOR.items()},
         "item": {key: words.get(language) for key, words in ITEM.items()},
         "slot": {key: words.get(language) for key, words in SLOT_STATES.items()},
+        "take_out": {key: words.get(language) for key, words in TAKE_OUT.items()},
     } for language in LANGUAGES}

@@ -26,6 +26,13 @@ SLOT_STATES: dict[str, Words] = {
     "take_out": Words("perlu dikeluarkan", "to take out"),
 }
 
+# Why paper must come out of a slot (station.release.take_out's tasks).
+TAKE_OUT: dict[str, Words] = {
+    "expired": Words("kedaluwarsa, tidak diambil", "expired, not collected"),
+    "cancelled": Words("dibatalkan", "cancelled"),
+    "reprint": Words("salinan lama, akan dicetak ulang", "old copy, to be printed again"),
+}
+
 
 def door_word(value: str, language: str) -> str:
     """`closed` -> "pintu tertutup" / "door closed"; an unknown value reads as unknown."""

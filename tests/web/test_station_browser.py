@@ -184,7 +184,7 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
     page.fill("#token", sim.token)
     page.click("#login button[type=submit]")
     page.wait_for_selector("#live.on")
-    alarm = page.wait_for_selector("#alarm-list li[data-alarm]:has-text('citizen_document_missing')")
+    alarm = page.wait_for_selector("#alarm-list li[data-kind='citizen_document_missing']")
     alarm_id = alarm.get_attribute("data-alarm")
     page.wait_for_selector("tr[data-job='AKTA-HELD-1']")
     page.wait_for_selector("#device-list li[data-device='printer'] .status.online")

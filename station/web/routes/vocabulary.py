@@ -1,6 +1,7 @@
-"""`/api/v1/vocabulary`: the staff's words (alarm kinds and messages, slot states) in Indonesian and English.
+"""`/ops/vocabulary.json`: the staff's words (alarm kinds and messages, slot states) in Indonesian and English.
 
-Words only, no station state: the ops page reads them before anyone signs in
+Words only, no station state: the ops page reads them before anyone signs in,
+so they are served beside the page, outside `/api/` (which needs a token)
 (ADR 0320). The CLI reads the same package (`station.vocabulary`).
 """
 
@@ -13,10 +14,10 @@ from station import vocabulary
 
 from ..respond import json_response
 
-router = APIRouter(prefix="/api/v1", tags=["station"])
+router = APIRouter(tags=["pages"])
 
 
-@router.get("/vocabulary", summary="Words for alarms and slots, in Indonesian and English", response_model=None)
+@router.get("/ops/vocabulary.json", summary="Words for alarms and slots, in Indonesian and English", response_model=None)
 async def words() -> Response:
     """Per language: each alarm kind's title and message (with `{slot}`, `{job}`, `{device}` to fill), the
     families of made-up kinds (by prefix), and the door, item and slot words. Needs no token: it is words only."""
