@@ -62,7 +62,7 @@ const OpsTakeOut = (() => {
     }
     running = false;
     $("take-out-stop").hidden = true;
-    if (done === list.length) step(t("takeOutAllDone"));
+    if (done === list.length && list.length > 1) step(t("takeOutAllDone"));  // (one slot: its own line says it)
     page.refreshSoon(["takeout", "spool", "jobs", "detail", "slots", "alarms"]);
   }
 
