@@ -4,8 +4,8 @@ the slot words are no half-translations, and the CLI speaks the same words as th
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import spool
-from simulation_child import STATION
 from spool import alarms, machine, slots
 from spool.states import Flow
-from station import vocabulary
+from station import config, vocabulary
 from station.vocabulary.alarms import FALLBACK, words_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,8 +108,7 @@ def quiet_station(station_dir: Path) -> Path:
     """A station with no daemon running, with two alarms and a document in a slot."""
     conn = spool.connect(station_dir / "spool.db")
     try:
-        slots.reconcile(conn, __import__("station.config", fromlist=["load"]).load(
-            station_dir / "station.toml").slot_layout())
+        slots.reconcile(conn, config.load(station_dir / "station.toml").slot_layout())
         machine.create_job(conn, "NIB-Q-1", flow=Flow.LOCKER, template="nib", template_version=1)
         alarms.raise_alarm(conn, "no_free_slot", "no free slot for printed documents")
         alarms.raise_alarm(conn, "slot_withdrawn_paper", "slot A-1-03: document NIB-Q-1 was withdrawn",
@@ -120,27 +118,44 @@ def quiet_station(station_dir: Path) -> Path:
     return station_dir
 
 
-def _station(folder: Path, *args: str, language: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STATION_CONFIG": str(folder / "station.toml"), "LANG": language}
-    for name in ("STATION_LANGUAGE", "LANGUAGE", "LC_ALL"):
-        env.pop(name, None)
-    return subprocess.run([*STATION, *args], capture_output=True, text=True, env=env, timeout=60)
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_alarms_list_reads_the_spool_when_the_daemon_is_down_in_words(quiet_station: Path) -> None:
-    english = _station(quiet_station, "alarms", "list")
+@pytest.fixture
+def station_cli(monkeypatch, capsys):
+    """`station ARGS` in process (fast tier), with the shell's language from LANG."""
+    from station.cli import main
+
+    def run(folder: Path, *args: str, language: str = "C.UTF-8") -> Done:
+        monkeypatch.setenv("STATION_CONFIG", str(folder / "station.toml"))
+        monkeypatch.setenv("LANG", language)
+        for name in ("STATION_LANGUAGE", "LANGUAGE", "LC_ALL"):
+            monkeypatch.delenv(name, raising=False)
+        capsys.readouterr()
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Done(code, out.out, out.err)
+    return run
+
+
+def test_alarms_list_reads_the_spool_when_the_daemon_is_down_in_words(quiet_station: Path, station_cli) -> None:
+    english = station_cli(quiet_station, "alarms", "list")
     assert english.returncode == 0, english.stderr
     assert "daemon is not running" in english.stderr and english.stderr.count("\n") == 1
     assert "No free slot" in english.stdout and "Cancelled document in a slot" in english.stdout
     assert "no_free_slot" not in english.stdout and "slot_withdrawn_paper" not in english.stdout
-    indonesian = _station(quiet_station, "alarms", "list", language="id_ID.UTF-8")
+    indonesian = station_cli(quiet_station, "alarms", "list", language="id_ID.UTF-8")
     assert "Tidak ada slot kosong" in indonesian.stdout and "Slot A-1-03: dokumen NIB-Q-1 dibatalkan" in indonesian.stdout
     assert "No free slot" not in indonesian.stdout
-    listed = _station(quiet_station, "alarms", "list", "--json")
-    assert {a["kind"] for a in __import__("json").loads(listed.stdout)} == {"no_free_slot", "slot_withdrawn_paper"}
+    listed = station_cli(quiet_station, "alarms", "list", "--json")
+    assert {a["kind"] for a in json.loads(listed.stdout)} == {"no_free_slot", "slot_withdrawn_paper"}
 
 
-def test_slots_list_says_the_state_in_words(quiet_station: Path) -> None:
-    done = _station(quiet_station, "slots", "list", "--language", "id")
+def test_slots_list_says_the_state_in_words(quiet_station: Path, station_cli) -> None:
+    done = station_cli(quiet_station, "slots", "list", "--language", "id")
     assert done.returncode == 0, done.stderr
     assert "kosong" in done.stdout and "STATE" in done.stdout
