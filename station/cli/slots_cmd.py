@@ -31,7 +31,8 @@ office already knows) and is reported as taken out.
 
 Goes through the running daemon (its control socket); when no daemon runs,
 drives the lock bus directly. --yes does not wait for Enter (the door is
-watched instead)."""
+watched instead). The operations page's "Take documents out" does the same,
+and ends in the same record (station.release.take_out, ADR 0321)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
