@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import shell
+from . import shell, take_out_wait
 from .common import add_command, add_group, load_config, print_json
 from station.runtime import ops
 
@@ -22,7 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     for name, help_text, op in (
             ("cancel", "withdraw a job before release (with a reason)", ops.JOB_CANCEL),
             ("retry", "send a held job back to the stage that failed", ops.JOB_RETRY),
-            ("reprint", "print a printed or staged document again (damaged paper)", ops.JOB_REPRINT),
+            ("reprint", "print a printed or staged document again (damaged paper); a staged one's slot opens first for"
+             " the old copy", ops.JOB_REPRINT),
             ("move", "move a staged document to another slot (both doors open, one after the other)", ops.JOB_MOVE),
             ("confirm-collected", "staff looked: a released document's slot is empty (collected)",
              ops.JOB_CONFIRM_COLLECTED),
@@ -43,6 +44,9 @@ def register(commands: argparse._SubParsersAction) -> None:
                                 help="the last 4 digits of the NIK on the citizen's KTP (never recorded)")
         if name == "move":
             parser.add_argument("slot", metavar="SLOT", help="the slot to move it to")
+        if name == "reprint":  # (issue 25) a staged document's old copy comes out first, sensor-confirmed
+            parser.add_argument("--timeout", type=float, default=120.0,
+                                help="seconds to wait for the old copy to be taken out (default: %(default)s)")
         if name == "tray-checked":
             found = parser.add_mutually_exclusive_group(required=True)
             found.add_argument("--found", dest="found", action="store_true", default=None,
@@ -65,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
     if getattr(args, "nik_last4", None) is not None:
         body["nik_last4"] = args.nik_last4
     result = shell.call(cfg, args.op, body, actor=shell.technician(args.actor))
+    if isinstance(result, dict) and result.get("take_out"):
+        result = take_out_wait.finish(cfg, result["take_out"], actor=shell.technician(args.actor), timeout=args.timeout)
     if args.json:
         print_json(result)
     else:

@@ -29,6 +29,7 @@ from station.runtime.disk import DiskWatch
 from station.errors import StationError
 from station.runtime.roles import Actor, Role
 from station.parts.slot_ops import SlotOpsPart
+from station.parts.take_out import TakeOutPart
 from station.parts.technician import TechnicianPart
 from station.release.loading import Loader
 from station.printing.policy import ShutterBin
@@ -73,7 +74,7 @@ class JobOpsPart:
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         for op, handler in ((ops.JOB_RETRY, self._retry), (ops.JOB_CANCEL, self._cancel),
-                            (ops.JOB_EXTEND, self._extend), (ops.JOB_REPRINT, self._reprint),
+                            (ops.JOB_EXTEND, self._extend),
                             (ops.JOB_CONFIRM_COLLECTED, self._confirm_collected),
                             (ops.JOB_PAPER_INSIDE, self._paper_inside), (ops.JOB_TRAY_CHECKED, self._tray_checked)):
             daemon.control.register(op, handler)
@@ -96,11 +97,6 @@ class JobOpsPart:
         except rfc3339.TimeTextError:
             raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
         return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
-
-    async def _reprint(self, args: dict, actor: str) -> dict:
-        old_slot = jobs.get_job(self.daemon.conn, _job_arg(args)).slot
-        done = operations.reprint(self.daemon.conn, _job_arg(args), actor=_operator(actor))
-        return {**self._done(done), "old_slot": old_slot}
 
     async def _confirm_collected(self, args: dict, actor: str) -> dict:
         """(issue 22) Staff looked in the slot: empty."""
@@ -265,8 +261,9 @@ def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     except ImportError:  # the feed is optional for a station run from imported files only
         FeedPart = None  # noqa: N806
     feed = FeedPart(disk) if FeedPart is not None else None
-    parts: list[Any] = [disk, SlotsPart(), devices, SlotOpsPart(devices), trust, CounterPart(devices, disk),
-                        JobOpsPart(), TechnicianPart(devices, trust, feed)]
+    slot_ops = SlotOpsPart(devices)
+    parts: list[Any] = [disk, SlotsPart(), devices, slot_ops, TakeOutPart(slot_ops), trust,
+                        CounterPart(devices, disk), JobOpsPart(), TechnicianPart(devices, trust, feed)]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path, disk), PrintPart(devices)]

@@ -45,6 +45,8 @@ JOB_PAPER_INSIDE: Final = "job.paper_inside"
 JOB_TRAY_CHECKED: Final = "job.tray_checked"
 JOB_HANDOVER: Final = "job.handover"  # (issue 24) a PIN-locked document, after staff checked the KTP
 SLOT_OPEN: Final = "slot.open"
+SLOT_TAKE_OUT: Final = "slot.take_out"                  # open a take-out task's slot (ADR 0321)
+SLOT_TAKE_OUT_CONFIRM: Final = "slot.take_out_confirm"  # its sensors say empty: record it
 ALARM_LIST: Final = "alarm.list"
 ALARM_ACK: Final = "alarm.ack"
 
