@@ -96,6 +96,16 @@ def test_times_are_the_stations_local_time_and_utc_on_request(sim: Simulation) -
     assert wib and len(wib) == len(utcs) and not re.search(r"\dT\d\d:\d\d:\d\d", local.stdout), local.stdout
     assert all((int(w[1]) - int(u[1])) % 24 == 7 and w[2] == u[2] for w, u in zip(wib, utcs, strict=True))
     assert all(job["updated_at"].endswith("Z") for job in json.loads(as_json.stdout))
+    # The alarm of the issue: `2026-12-07T03:02:52.481Z` in the shell, `10:02:52 WIB` on the ops page.
+    conn = sim.conn()
+    try:
+        alarm = alarms.raise_alarm(conn, "door_left_open", "door open for 60 s", slot="1-03")
+        listed = sim.station("alarms", "list")
+        row = next(line for line in listed.stdout.splitlines() if line.startswith(f"{alarm.id} "))
+        assert re.search(r" \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB ", row), listed.stdout
+    finally:
+        alarms.acknowledge(conn, alarm.id, actor="technician:budi")
+        conn.close()
 
 
 def test_an_occupied_slot_opens_only_with_a_reason(sim: Simulation) -> None:

@@ -177,7 +177,9 @@ def test_the_demo_link_shows_the_jobs_within_2_s(sim, chromium) -> None:
     started = time.monotonic()
     page.goto(sim.login_link)
     page.wait_for_selector("#job-rows tr[data-job]", timeout=2000)
-    assert time.monotonic() - started <= 2.0
+    elapsed = time.monotonic() - started
+    print(f"the demo's login link showed the jobs {elapsed:.2f} s after it was followed")
+    assert elapsed <= 2.0
     assert page.locator("#login").is_hidden()
     assert strays == []
     page.close()
