@@ -29,7 +29,7 @@ SSE_DOC = {200: {"description": "Server-Sent Events: `event: KIND`, `data: {\"ki
                  "content": {"text/event-stream": {"schema": {"type": "string"},
                                                    "example": "event: kiosk\ndata: {\"kind\":\"kiosk\",\"data\":"
                                                               "{\"screen\":\"idle\"},\"at\":\"2026-11-28T03:20:00.000Z\"}\n\n"}}}}
-KIOSK_KINDS = frozenset({"kiosk", "station"})
+KIOSK_KINDS = frozenset({"kiosk", "station", "speech"})  # speech: speech mode and volume (issue 24)
 
 
 def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
