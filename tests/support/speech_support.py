@@ -1,0 +1,42 @@
+"""Listening to what the kiosk said: the capture sink's log (speech.jsonl) and sox's measure of each WAV."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from station import config
+
+
+def speaking(cfg: config.Config, capture: Path, *, jack: Path | None = None, kind: str | None = None) -> config.Config:
+    """`cfg` with its speech captured into `capture` (and its jack read from `jack`, its kind changed)."""
+    speech = cfg.kiosk.speech.model_copy(update={"output": "capture", "capture_dir": capture,
+                                                 "jack_device": str(jack) if jack else ""})
+    update: dict[str, Any] = {"kiosk": cfg.kiosk.model_copy(update={"speech": speech})}
+    if kind:
+        update["station"] = cfg.station.model_copy(update={"kind": kind})
+    return cfg.model_copy(update=update)
+
+
+def spoken(capture: Path) -> list[dict[str, Any]]:
+    """Every sound the capture sink wrote so far, in order."""
+    log = capture / "speech.jsonl"
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def rms(wav: Path) -> float:
+    """The RMS amplitude of a WAV file, as `sox FILE -n stat` measures it (0 is silence)."""
+    out = subprocess.run(["sox", str(wav), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    found = re.search(r"RMS\s+amplitude:\s+([0-9.]+)", out)
+    assert found, out
+    return float(found.group(1))
+
+
+def said(capture: Path, fragment: str, lang: str) -> bool:
+    """Whether a sentence holding `fragment` was spoken in `lang`."""
+    return any(e["kind"] == "speech" and e["lang"] == lang and fragment in e["text"] for e in spoken(capture))
