@@ -77,6 +77,18 @@ def find_job(conn: sqlite3.Connection, job_id: str) -> Job | None:
         return None
 
 
+def by_pickup_ref(conn: sqlite3.Connection, ref: str, limit: int = 3) -> list[Job]:
+    """Jobs whose document carries this §4.1 `pickup_ref`: open ones first, then the newest (issue 24).
+
+    The back office keeps a reference unique among a station's open documents;
+    a finished one may share it, and is listed after (its code may still be typed).
+    """
+    rows = conn.execute(_SELECT + " WHERE json_valid(jobs.payload) AND json_extract(jobs.payload, '$.pickup_ref') = ?"
+                        " ORDER BY jobs.state IN ('collected', 'returned', 'cancelled', 'retained', 'expired'),"
+                        " jobs.rowid DESC LIMIT ?", (ref, limit))
+    return [_job(row) for row in rows]
+
+
 def page_filter(states: list[str] | None, template: str | None, before_seq: int | None) -> tuple[str, list[Any]]:
     """The `WHERE` clause (or nothing) and its parameters of a page of jobs: state values, template, before."""
     where: list[str] = []

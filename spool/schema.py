@@ -228,6 +228,12 @@ MIGRATIONS: list[str] = [
         ORDER BY seq;
     DELETE FROM station WHERE key = 'backoffice.audit_seq';
     """,
+    # 8 (issue 24, PROTOCOLS §4.1): the typed pickup code finds its document by `pickup_ref`, kept in the
+    # document as received; an index on that expression makes the kiosk's look-up one probe.
+    """
+    CREATE INDEX jobs_by_pickup_ref ON jobs(json_extract(payload, '$.pickup_ref'))
+        WHERE json_valid(payload) AND json_extract(payload, '$.pickup_ref') IS NOT NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -35,6 +35,7 @@ from station.printing.policy import ShutterBin
 from station.printing.stage import PrintStage
 from station.templates.stage import RenderStage
 from station.parts.timers import Timers
+from station.trust import pickup_code
 from station.trust.store import TrustFile
 from station.trust.watch import TrustWatch
 
@@ -156,6 +157,7 @@ class CounterPart:
         self.devices.start_scanner(self.counter.scan)
         # (A citizen's problem report is the web app's: `station.web.actions.report_problem`.)
         for op, handler in ((ops.KIOSK_VIEW, self._kiosk), (ops.KIOSK_SCAN, self._scan), (ops.KIOSK_PIN, self._pin),
+                            (ops.KIOSK_CODE, self._code), (ops.KIOSK_PIN_CANCEL, self._pin_cancel),
                             (ops.SCANNER_NOISE, self._scan_noise)):
             daemon.control.register(op, handler)
 
@@ -183,6 +185,19 @@ class CounterPart:
             raise StationError("pin needs a session and a PIN of digits", http_status=422)
         view = await asyncio.wrap_future(self.counter.enter_pin(session, pin))
         return view.as_event()
+
+    async def _code(self, args: dict, actor: str) -> dict:
+        code = args.get("code")
+        if not isinstance(code, str):
+            raise StationError("code needs the typed pickup code", http_status=422)
+        pickup_code.parse(code)  # 422 for what is no code at all: nothing reaches the counter
+        return (await asyncio.wrap_future(self.counter.enter_code(code))).as_event()
+
+    async def _pin_cancel(self, args: dict, actor: str) -> dict:
+        session = args.get("session")
+        if not isinstance(session, str):
+            raise StationError("pin_cancel needs the session", http_status=422)
+        return (await asyncio.wrap_future(self.counter.cancel_pin(session))).as_event()
 
 
 class LoaderPart:

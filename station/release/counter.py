@@ -29,7 +29,7 @@ from spool.states import Flow
 
 from station.trust import token as tokens_module
 from station.config import Config
-from station.release.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen, at_time
 from station.release.clock_guard import ClockGuard
 from station.release.dispenser import DispenserRelease
 from station.release.eligibility import releasable
@@ -42,6 +42,7 @@ from station.release.repeats import Repeats, not_a_scan
 from station.release.screens import job_view, message, waiting
 from station.release.internal_alarm import internal_alarm
 from station.release.session import ReleaseRefused, Session
+from station.release.typed_code import TypedCodes
 from station.trust.store import TrustStore
 
 log = logging.getLogger("station.counter")
@@ -65,6 +66,7 @@ class Counter:
         self.flow: ReleaseFlow = DispenserRelease(self) if self.kind is Flow.DISPENSER else LockerRelease(self)
         self._inbox = Inbox()
         self.pins = PinPad(self)
+        self.codes = TypedCodes(self)
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self.view = KioskView(Screen.IDLE)
@@ -116,6 +118,14 @@ class Counter:
         """The citizen entered a PIN on the kiosk's pad."""
         return self._inbox.put(1, "pin", (session, pin))
 
+    def enter_code(self, code: str) -> Future:
+        """(issue 24) The citizen typed the 12-digit pickup code (PROTOCOLS §4.1) in place of a QR."""
+        return self._inbox.put(1, "code", (code, time.monotonic()))
+
+    def cancel_pin(self, session: str) -> Future:
+        """(issue 24) The citizen left the PIN pad: the session ends, the kiosk goes back to idle."""
+        return self._inbox.put(1, "pin_cancel", session)
+
     def set_out_of_service(self, reason: str | None) -> None:
         """The station cannot record releases (`disk_full`), or can again (None); from any thread."""
         self._inbox.put(0, "service", reason)
@@ -132,7 +142,8 @@ class Counter:
     # -- the thread --------------------------------------------------------------
 
     def _run(self) -> None:
-        handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock,
+        handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock, "code": self._on_code,
+                    "pin_cancel": self._on_pin_cancel,
                     "resume": lambda _: self.flow.resume(), "service": self._on_service}
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
@@ -169,7 +180,24 @@ class Counter:
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
         self.clock_guard.check(now)
-        claims = self._verify(text, now)
+        return self._serve(self._verify(text, now), scanned_at, now, text)
+
+    def _on_code(self, payload: tuple[str, float]) -> KioskView:
+        """(issue 24) A typed code: checked like a scan, then served exactly like the token it stands for."""
+        typed, typed_at = payload
+        now = self.clock()
+        if self.lockout.locked():
+            return self.view  # wrong codes lock the kiosk as wrong PINs do; the screen already says so
+        if self.out_of_service:
+            return self.show(KioskView(Screen.IDLE))
+        self.session = None
+        self.show(KioskView(Screen.CHECKING))
+        self.clock_guard.check(now)
+        return self._serve(self.codes.claims(typed, now), typed_at, now, None)
+
+    def _serve(self, claims: tokens_module.TokenClaims, scanned_at: float, now: float,
+               text: str | None) -> KioskView:
+        """A verified token's (or a right code's) document: refused, its PIN asked, or released."""
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         self.serving = job.id
         if not reopen:
@@ -177,7 +205,8 @@ class Counter:
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
                           reopen=reopen)
         self.session = session
-        self.repeats.scanned(session.id, text)
+        if text is not None:
+            self.repeats.scanned(session.id, text)
         if claims.pin and not reopen:
             return self.pins.ask(session, job)
         return self._release(session)
@@ -199,6 +228,14 @@ class Counter:
         if view is not None and view.reason == "pin_wrong" and self.lockout.refused("pin_wrong"):
             return self._locked_out("pin_wrong")  # (issue 22) a wrong PIN is attack-like
         return self._release(session) if view is None else view
+
+    def _on_pin_cancel(self, session_id: str) -> KioskView:
+        """The citizen pressed Cancel on the PIN pad: nothing is spent, the kiosk waits for the next citizen."""
+        session = self.session
+        if session is not None and session.id == session_id and session.waiting_pin_until is not None:
+            self.session = None
+            return self.show(KioskView(Screen.IDLE))
+        return self.view  # already gone (timed out, replaced): the screen shows what is true now
 
     def _release(self, session: Session) -> KioskView:
         self.session = None
@@ -259,10 +296,12 @@ class Counter:
     def _locked_out(self, reason: str) -> KioskView:
         self.session = None
         seconds = self.cfg.release.scanner_lockout_seconds
+        # (issue 24) `until` is fixed here, at the lockout's start: input during it is ignored and never moves it.
+        until = at_time(time.time() + seconds)
         self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
                    device="scanner", severity="info")
         return self.show(KioskView(Screen.LOCKED_OUT, reason=reason, message=message("locked_out"),
-                                   retry_after_s=seconds), hold=seconds)
+                                   retry_after_s=seconds, until=until), hold=seconds)
 
     def alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
               slot: str | None = None, device: str | None = None) -> None:

@@ -33,3 +33,4 @@ class Session:
     waiting_pin_until: float | None = None
     pin_seconds: float | None = None  # time at the PIN pad, apart from the release latency
     reopen: bool = False
+    reset_at: str | None = None  # (issue 24) RFC 3339: when the PIN pad gives up and the kiosk resets

@@ -31,6 +31,8 @@ SCANNER_NOISE: Final = "scanner.noise"
 KIOSK_VIEW: Final = "kiosk.view"
 KIOSK_SCAN: Final = "kiosk.scan"
 KIOSK_PIN: Final = "kiosk.pin"
+KIOSK_CODE: Final = "kiosk.code"              # (issue 24) the typed pickup code, PROTOCOLS §4.1
+KIOSK_PIN_CANCEL: Final = "kiosk.pin_cancel"  # (issue 24) the citizen leaves the PIN pad
 
 # Staff actions.
 JOB_RETRY: Final = "job.retry"

@@ -274,6 +274,15 @@ class KioskViewModel(BaseModel):
     job: dict[str, Any] | None = None
     session: str | None = None
     retry_after_s: float | None = None
+    # (issue 24) optional facts of the kiosk contract; times are RFC 3339.
+    until: str | None = None
+    reset_at: str | None = None
+    progress: dict[str, Any] | None = None
+    retain_at: str | None = None
+    banner: KioskMessage | None = None
+    banner_until: str | None = None
+    estimate_s: float | None = None
+    cancelled_by: Literal["staff", "office"] | None = None
 
 
 class KioskBoard(BaseModel):
