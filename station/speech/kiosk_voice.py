@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from station.config import Config
@@ -39,5 +40,5 @@ def build(cfg: Config, on_change: Callable[[dict[str, Any]], None] | None = None
     voice = Voice(player, volume_default=speech.volume_default, on_change=on_change)
     cabinets = tuple(Cabinet(board.address, board.locks) for bus in cfg.bus for board in bus.boards)
     geometry = Geometry(cabinets, cfg.api.kiosk_columns, cfg.kiosk.locker.cabinets_side)
-    jack = JackWatch(cfg.path(speech.jack_device), voice).start() if speech.jack_device else None  # type: ignore[arg-type]
+    jack = JackWatch(cfg.path(Path(speech.jack_device)), voice).start() if speech.jack_device else None  # type: ignore[arg-type]
     return KioskVoice(voice, geometry, cfg.kiosk.locker.tray_below_screen, jack)

@@ -40,7 +40,7 @@ class Player:
         self._queue: queue.Queue[tuple[int, Sound, str, int] | None] = queue.Queue()
         self._generation = 0
         self._lock = threading.Lock()
-        self._current: subprocess.Popen[bytes] | None = None
+        self._current: subprocess.Popen[bytes] | None = None  # the words being said now (tones finish)
         self._count = 0
         self._thread: threading.Thread | None = None
         if output == "capture" and capture_dir is not None:
@@ -62,7 +62,7 @@ class Player:
             self._queue.put((generation, sound, to, max(1, min(MAX_VOLUME, volume))))
 
     def interrupt(self) -> None:
-        """Stop the sound playing now and drop the ones waiting."""
+        """Stop the words being said and drop those waiting; a tone or chime always sounds in full."""
         with self._lock:
             self._generation += 1
             current = self._current
@@ -79,7 +79,7 @@ class Player:
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
             generation, sound, to, volume = item
-            if generation != self._generation:
+            if generation != self._generation and sound.kind == "speech":
                 continue
             try:
                 self._play_one(sound, to, volume, lambda: generation == self._generation)
@@ -99,8 +99,9 @@ class Player:
             command = synth_command(sound, volume=volume, wav=wav, device=device)
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
-        with self._lock:
-            self._current = process
+        if sound.kind == "speech":
+            with self._lock:
+                self._current = process
         try:
             _, err = process.communicate(timeout=SOUND_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -109,7 +110,8 @@ class Player:
             raise
         finally:
             with self._lock:
-                self._current = None
+                if self._current is process:
+                    self._current = None
         if process.returncode != 0:
             if current():  # not an interrupt: the tool failed
                 log.warning("speech: %s exited %s: %s", command[0], process.returncode,

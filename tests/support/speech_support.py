@@ -37,6 +37,45 @@ def rms(wav: Path) -> float:
     return float(found.group(1))
 
 
+# Counts pointer and touch input on the page: a keypad user's visit must need none.
+NO_TOUCH = """window.__pointer = 0;
+for (const kind of ['pointerdown', 'touchstart', 'mousedown']) document.addEventListener(kind, () => window.__pointer++, true);"""
+
+
+def serve(station, tmp_path: Path, **kw: Any):
+    """The station's web app, its speech captured under tmp_path/speech, served for real: (server, capture)."""
+    from webtest_server import LiveServer
+
+    from station.web import create_app
+
+    capture = tmp_path / "speech"
+    return LiveServer(create_app(speaking(station.cfg, capture, **kw))).start(), capture
+
+
+def open_kiosk(chromium, server, size: tuple[int, int] = (1080, 1920)):
+    """The kiosk page, paired and live, counting any touch: (page, stray requests, page errors)."""
+    from webtest_browser import only_local
+
+    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
+    strays = only_local(page, server.url)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    key = server.server.config.app.state.web.kiosk_key()
+    page.goto(f"{server.url}/kiosk?key={key}")
+    page.wait_for_selector("main[data-screen='idle']")
+    page.wait_for_selector("main[data-live='true']")
+    page.evaluate(NO_TOUCH)
+    return page, strays, errors
+
+
+def voice_state(server) -> dict[str, Any]:
+    """The station's speech mode and volume, as the kiosk page reads them."""
+    import httpx
+
+    key = server.server.config.app.state.web.kiosk_key()
+    return httpx.get(f"{server.url}/api/v1/kiosk/voice", headers={"Authorization": f"Bearer {key}"}).json()["speech"]
+
+
 def said(capture: Path, fragment: str, lang: str) -> bool:
     """Whether a sentence holding `fragment` was spoken in `lang`."""
     return any(e["kind"] == "speech" and e["lang"] == lang and fragment in e["text"] for e in spoken(capture))

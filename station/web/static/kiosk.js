@@ -219,6 +219,7 @@
     if (v.screen === "idle") { banner.hidden = true; return; }
     if (!v.banner || !v.banner.id) return;
     banner.replaceChildren(el("span", { lang: "id" }, v.banner.id), " · ", el("span", { lang: "en", text: v.banner.en || "" }));
+    banner.style.height = `${Math.floor(document.querySelector("header.bar").getBoundingClientRect().height)}px`;  // over the header only
     banner.hidden = false;
     clearTimeout(bannerTimer);
     const until = at(v.banner_until);
