@@ -5,8 +5,9 @@
 
 const KioskVoice = (() => {
   const { api } = Station;
-  // ADA 707.7.2 measures the uppercase I; DejaVu Sans's capitals stand 0.729 of the font size.
-  const CAP_HEIGHT = 0.729;
+  // ADA 707.7.2 measures the uppercase I; DejaVu Sans's capitals stand 0.729 of the font size (0.70: rendered
+  // glyphs land on whole pixels, so a margin).
+  const CAP_HEIGHT = 0.70;
   const ZONES = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
 
   let token = "";
@@ -20,7 +21,7 @@ const KioskVoice = (() => {
     if (status === 200 && data) {
       keys = data.keys || {};
       screenSize = data.screen || screenSize;
-      Object.assign(state, data.speech || {});
+      changed(data.speech || {});
     }
     sizeText();
     window.addEventListener("resize", sizeText);
@@ -34,11 +35,20 @@ const KioskVoice = (() => {
     return null;
   }
 
-  async function act(action, extra = {}) {
-    if (!token) return state;
-    const { status, data } = await api("/api/v1/kiosk/voice", { method: "POST", token, body: { action, ...extra } });
-    if (status === 200 && data) Object.assign(state, data);
-    return state;
+  // One request after another, in the order the citizen acted (help, then the screen it opened...).
+  let queue = Promise.resolve();
+  function act(action, extra = {}) {
+    if (!token) return queue;
+    queue = queue.then(async () => {
+      const { status, data } = await api("/api/v1/kiosk/voice", { method: "POST", token, body: { action, ...extra } });
+      if (status === 200 && data) changed(data);
+    });
+    return queue;
+  }
+
+  function changed(data) {
+    Object.assign(state, data);
+    document.getElementById("screen").dataset.speech = state.mode ? "on" : "off";
   }
 
   // The least font size that keeps a capital at least min_char_mm high on this screen (large-text mode).
@@ -57,5 +67,5 @@ const KioskVoice = (() => {
     setInterval(tick, 15000);
   }
 
-  return { load, functionOf, act, clock, state };
+  return { load, functionOf, act, changed, clock, state };
 })();

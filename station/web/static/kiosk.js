@@ -449,8 +449,7 @@
         if (view.screen === "code" && data.screen === "idle") return;  // the citizen is typing a code
         render(data);
       } else if (kind === "speech") {
-        Object.assign(voice.state, data);
-        screenNode.dataset.speech = data.mode ? "on" : "off";
+        voice.changed(data);
       }
     }, (connected, status) => {
       if (status === 401) { location.reload(); return; }
