@@ -89,6 +89,17 @@ def by_pickup_ref(conn: sqlite3.Connection, ref: str, limit: int = 3) -> list[Jo
     return [_job(row) for row in rows]
 
 
+def pages_ahead(conn: sqlite3.Connection, job: Job) -> tuple[int, int]:
+    """(issue 24) Documents of the job's flow not yet printed, up to and with it: (how many, their pages).
+
+    A document not rendered yet counts as one page (its page count is known once rendered).
+    """
+    row = conn.execute("SELECT COUNT(*), COALESCE(SUM(COALESCE(pages, 1)), 0) FROM jobs WHERE flow = ?"
+                       " AND state IN ('received', 'rendered', 'printing') AND rowid <= ?",
+                       (job.flow.value, job.seq)).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def page_filter(states: list[str] | None, template: str | None, before_seq: int | None) -> tuple[str, list[Any]]:
     """The `WHERE` clause (or nothing) and its parameters of a page of jobs: state values, template, before."""
     where: list[str] = []

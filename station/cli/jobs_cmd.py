@@ -1,4 +1,5 @@
-"""`station jobs cancel|retry|reprint|move|confirm-collected|paper-inside|tray-checked`: a technician acts on jobs through the running daemon."""
+"""`station jobs cancel|retry|reprint|move|confirm-collected|paper-inside|tray-checked|handover`: a technician acts on jobs
+through the running daemon."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ allow it, or no such job: the line says why); 69 the daemon is not running."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    group = add_group(commands, "jobs", help="cancel, retry, reprint, move or settle a job (through the daemon)",
+    group = add_group(commands, "jobs", help="cancel, retry, reprint, move, settle or hand over a job (through the"
+                      " daemon)",
                       description="Act on one job through the running daemon.\n\n" + EXIT)
     for name, help_text, op in (
             ("cancel", "withdraw a job before release (with a reason)", ops.JOB_CANCEL),
@@ -27,13 +29,18 @@ def register(commands: argparse._SubParsersAction) -> None:
             ("paper-inside", "staff looked: a released document is still in its slot (waits again; a dispenser"
              " retains it)", ops.JOB_PAPER_INSIDE),
             ("tray-checked", "staff looked in the printer's tray for an extra copy (--found or --none)",
-             ops.JOB_TRAY_CHECKED)):
+             ops.JOB_TRAY_CHECKED),
+            ("handover", "hand a document locked by wrong PINs or codes over after an ID check (the last 4"
+             " digits of the NIK on the citizen's KTP, and a reason)", ops.JOB_HANDOVER)):
         parser = add_command(group, name, help=help_text, description=f"{help_text[0].upper()}{help_text[1:]}.\n\n"
                              + EXIT, run=run)
         parser.set_defaults(op=op)
         parser.add_argument("job", metavar="JOB", help="job (document) id")
-        if name == "cancel":
+        if name in ("cancel", "handover"):
             parser.add_argument("--reason", required=True, help="why (no personal data); audited")
+        if name == "handover":
+            parser.add_argument("--nik-last4", required=True, metavar="NNNN",
+                                help="the last 4 digits of the NIK on the citizen's KTP (never recorded)")
         if name == "move":
             parser.add_argument("slot", metavar="SLOT", help="the slot to move it to")
         if name == "tray-checked":
@@ -55,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         body["slot"] = args.slot
     if getattr(args, "found", None) is not None:
         body["found"] = args.found
+    if getattr(args, "nik_last4", None) is not None:
+        body["nik_last4"] = args.nik_last4
     result = shell.call(cfg, args.op, body, actor=shell.technician(args.actor))
     if args.json:
         print_json(result)

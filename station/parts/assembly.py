@@ -158,6 +158,7 @@ class CounterPart:
         # (A citizen's problem report is the web app's: `station.web.actions.report_problem`.)
         for op, handler in ((ops.KIOSK_VIEW, self._kiosk), (ops.KIOSK_SCAN, self._scan), (ops.KIOSK_PIN, self._pin),
                             (ops.KIOSK_CODE, self._code), (ops.KIOSK_PIN_CANCEL, self._pin_cancel),
+                            (ops.JOB_HANDOVER, self._handover),
                             (ops.SCANNER_NOISE, self._scan_noise)):
             daemon.control.register(op, handler)
 
@@ -192,6 +193,19 @@ class CounterPart:
             raise StationError("code needs the typed pickup code", http_status=422)
         pickup_code.parse(code)  # 422 for what is no code at all: nothing reaches the counter
         return (await asyncio.wrap_future(self.counter.enter_code(code))).as_event()
+
+    async def _handover(self, args: dict, actor: str) -> dict:
+        """(issue 24) Hand a PIN-locked document over after an ID check: operators and above, with a reason."""
+        staff = _operator(actor)
+        job, nik_last4, reason = args.get("job"), args.get("nik_last4"), args.get("reason")
+        if not isinstance(job, str) or not isinstance(nik_last4, str) or not isinstance(reason, str) \
+                or not reason.strip():
+            raise StationError("a hand-over needs the job, the NIK's last 4 digits and a reason", http_status=422)
+        result = await asyncio.wrap_future(self.counter.hand_over(job, nik_last4, reason.strip(), staff))
+        if isinstance(result, StationError):
+            raise result
+        return {"job": job, "state": "released", "handed_over": True, "screen": result.screen.value,
+                "slot": result.slot}
 
     async def _pin_cancel(self, args: dict, actor: str) -> dict:
         session = args.get("session")

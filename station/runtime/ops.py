@@ -43,6 +43,7 @@ JOB_MOVE: Final = "job.move"
 JOB_CONFIRM_COLLECTED: Final = "job.confirm_collected"
 JOB_PAPER_INSIDE: Final = "job.paper_inside"
 JOB_TRAY_CHECKED: Final = "job.tray_checked"
+JOB_HANDOVER: Final = "job.handover"  # (issue 24) a PIN-locked document, after staff checked the KTP
 SLOT_OPEN: Final = "slot.open"
 ALARM_LIST: Final = "alarm.list"
 ALARM_ACK: Final = "alarm.ack"

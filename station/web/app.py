@@ -33,7 +33,7 @@ from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler, http_error_handler, validation_error_handler
-from .routes import events, health, jobs, kiosk, kiosk_code, kiosk_speech, pages, slots, station_info
+from .routes import events, handover, health, jobs, kiosk, kiosk_code, kiosk_speech, pages, slots, station_info
 from .routes.pages import STATIC
 from .spool_access import SpoolAccess
 from .state import WebState
@@ -91,7 +91,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     app.state.web = state
     app.state.voice = voice
     for router in (jobs.router, slots.router, station_info.router, kiosk.router, kiosk_code.router,
-                   kiosk_speech.router, events.router,
+                   kiosk_speech.router, handover.router, events.router,
                    health.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

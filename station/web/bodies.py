@@ -93,6 +93,15 @@ class CodeBody(BaseModel):
         return value
 
 
+class HandoverBody(BaseModel):
+    """(issue 24) Staff checked the citizen's KTP: the last 4 digits of its NIK, and why (to the audit)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"nik_last4": "0003", "reason": "PIN forgotten; KTP checked at the desk"}]})
+    nik_last4: str = Field(pattern=r"^[0-9]{4}$")
+    reason: str = NOTE
+
+
 class PinCancelBody(BaseModel):
     """(issue 24) The citizen pressed Cancel on the PIN pad."""
 

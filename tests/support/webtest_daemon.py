@@ -47,7 +47,8 @@ class StubDaemon:
                            (ops.KIOSK_VIEW, self._op_kiosk), (ops.KIOSK_SCAN, self._op_scan),
                            (ops.KIOSK_PIN, self._op_pin), (ops.SLOT_OPEN, self._op_open_slot),
                            (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint),
-                           (ops.KIOSK_CODE, self._op_code), (ops.KIOSK_PIN_CANCEL, self._op_pin_cancel)):
+                           (ops.KIOSK_CODE, self._op_code), (ops.KIOSK_PIN_CANCEL, self._op_pin_cancel),
+                           (ops.JOB_HANDOVER, self._op_handover)):
             self.server.register(op, self._handler(op, answer))
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -136,6 +137,13 @@ class StubDaemon:
         if args.get("session") == self.view.session and self.view.screen is Screen.PIN:
             self.show(KioskView(Screen.IDLE, message={"id": "Pindai kode QR", "en": "Scan the QR code"}))
         return self.view.as_event()
+
+    def _op_handover(self, args: dict) -> dict:
+        """(issue 24) The PAYLOAD's NIK ends in 0123 (tests/support/webtest_jobs.py)."""
+        if args.get("nik_last4") != "0123":
+            raise StationError(f"job {args.get('job')}: the NIK's last 4 digits do not match the document: not"
+                               " handed over", http_status=403)
+        return {"job": args.get("job"), "state": "released", "handed_over": True}
 
     def _op_open_slot(self, args: dict) -> dict:
         return {"outcome": "opened"}

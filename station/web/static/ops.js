@@ -173,6 +173,7 @@
         if (reason) await act(path, { reason }, t("cancelled", job.id));
       },
       reprint: async () => act(path, undefined, t("reprinted", job.id)),
+      handover: async () => OpsHandover.run(job, path, act),  // (issue 24) ops-handover.js
       confirm_collected: async () => act(path, undefined, t("settled", job.id)),
       paper_inside: async () => act(path, undefined, t("settled", job.id)),
       tray_found: async () => act(`/api/v1/jobs/${encodeURIComponent(job.id)}/tray_check`, { found: true },
