@@ -174,3 +174,23 @@ def test_headphones_in_the_jack_start_speech_mode_and_silence_the_loudspeaker(st
     page.wait_for_selector("main[data-screen='idle']")
     page.wait_for_timeout(500)
     assert [e for e in spoken(capture)[count:] if e["kind"] == "speech"] == []
+
+
+def test_the_clock_shows_the_stations_own_zone(station, chromium, tmp_path) -> None:
+    """A station in Makassar shows WITA time, whatever zone the kiosk's browser runs in (UTC here)."""
+    import re
+    from zoneinfo import ZoneInfo
+
+    cfg = station.cfg
+    station.cfg = cfg.model_copy(update={"station": cfg.station.model_copy(update={"timezone": "Asia/Makassar"})})
+    server, _ = serve(station, tmp_path)
+    page, _, _ = open_kiosk(chromium, server)
+    try:
+        page.wait_for_function("document.getElementById('clock').textContent.endsWith('WITA')")
+        shown = page.inner_text("#clock")
+        local = datetime.now(ZoneInfo("Asia/Makassar"))
+        hours = {local.strftime("%H"), (local - timedelta(minutes=1)).strftime("%H")}
+        assert re.fullmatch(r"\d\d[.:]\d\d WITA", shown) and shown[:2] in hours, shown
+    finally:
+        page.close()
+        server.stop()

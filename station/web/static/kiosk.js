@@ -432,8 +432,7 @@
       layout = { ...layout, ...got.data };
       $("station-name").textContent = layout.station;
     }
-    const station = await api("/api/v1/station", { token });
-    voice.clock($("clock"), station.status === 200 && station.data ? station.data.timezone : "");
+    voice.clock($("clock"), layout.timezone);
     await refresh();
     follow("/api/v1/kiosk/events", token, (kind, data) => {
       if (kind === "station") {
