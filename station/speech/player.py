@@ -43,6 +43,7 @@ class Player:
         self._current: subprocess.Popen[bytes] | None = None  # the words being said now (tones finish)
         self._count = 0
         self._thread: threading.Thread | None = None
+        self._warned = False  # a missing sound device is said once, not for every sound
         if output == "capture" and capture_dir is not None:
             capture_dir.mkdir(parents=True, exist_ok=True)
             self._count = sum(1 for _ in capture_dir.glob("*.wav"))
@@ -84,7 +85,7 @@ class Player:
             try:
                 self._play_one(sound, to, volume, lambda: generation == self._generation)
             except (OSError, subprocess.SubprocessError) as err:
-                log.warning("speech: cannot play a %s sound: %s", sound.kind, err)
+                self._warn("speech: cannot play a %s sound: %s", sound.kind, err)
 
     def _play_one(self, sound: Sound, to: str, volume: int, current: Callable[[], bool]) -> None:
         wav = None
@@ -114,12 +115,16 @@ class Player:
                     self._current = None
         if process.returncode != 0:
             if current():  # not an interrupt: the tool failed
-                log.warning("speech: %s exited %s: %s", command[0], process.returncode,
-                            err.decode("utf-8", "replace").strip()[:200])
+                self._warn("speech: %s exited %s: %s", command[0], process.returncode,
+                           err.decode("utf-8", "replace").strip().splitlines()[-1:])
             return
         if wav is not None:
             self._log({"n": self._count, "kind": sound.kind, "lang": sound.lang, "text": sound.text,
                        "file": wav.name, "output": to, "volume": volume})
+
+    def _warn(self, message: str, *args: Any) -> None:
+        (log.debug if self._warned else log.warning)(message, *args)
+        self._warned = True
 
     def _log(self, entry: dict[str, Any]) -> None:
         assert self.capture_dir is not None

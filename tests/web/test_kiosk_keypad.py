@@ -165,7 +165,8 @@ def test_headphones_in_the_jack_start_speech_mode_and_silence_the_loudspeaker(st
     page.keyboard.press("/")  # screen off for privacy
     page.wait_for_selector("#privacy:not([hidden])")
     assert page.evaluate("document.body.classList.contains('blank')")
-    wait(lambda: said(capture, "Layar dimatikan untuk privasi", "id"), 20, "the screen off, said")
+    wait(lambda: said(capture, "Layar dimatikan untuk privasi", "id") and said(capture, "off for privacy", "en"), 20,
+         "the screen off, said")
     assert {e["output"] for e in spoken(capture)[1:]} == {"headphones"}
     jack.unplug()
     page.wait_for_selector("main[data-speech='off']")

@@ -37,8 +37,8 @@ def test_help_volume_and_the_visits_end(quiet_client) -> None:
     assert post(action="end_visit").json() == {"mode": False, "jack": False, "volume": 5}
 
 
-@pytest.mark.parametrize("body", [{"action": "speak", "screen": "idle"}, {"action": "say", "screen": "idle"},
-                                  {"action": "screen"}, {"action": "screen", "screen": "Pintu 5"},
+@pytest.mark.parametrize("body", [{"action": "speak", "screen": "idle"}, {"action": "say", "screen": "Halo"},
+                                  {"screen": "idle"}, {"action": "screen", "screen": "Pintu 5"},
                                   {"action": "screen", "screen": "idle", "text": "Halo Siti"},
                                   {"action": "screen", "screen": "idle", "seconds": -1}])
 def test_no_words_come_from_the_page(quiet_client, body) -> None:

@@ -12,8 +12,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from station.release.kiosk import Screen
 from station.runtime import ops
 from station.runtime.control import ControlError
 from station.speech import compose
@@ -30,21 +31,22 @@ router = APIRouter(prefix="/api/v1/kiosk", tags=["kiosk"])
 Action = Literal["screen", "say", "help", "repeat", "silence", "tone", "volume_up", "volume_down", "end_visit"]
 
 
+# The screens the station has sentences for: the daemon's, and the page's own (typed code, menus, settings).
+SCREEN_NAMES = tuple(dict.fromkeys([*(screen.value for screen in Screen), *sorted(PAGE_SCREENS)]))
+ScreenName = Literal[SCREEN_NAMES]  # type: ignore[valid-type]
+
+
 class VoiceBody(BaseModel):
-    """What the citizen did or sees: a screen (by name), a key's effect; never words."""
+    """What the citizen did or sees: a screen (by name), a key's effect; never words.
+
+    `screen` speaks a screen that is now shown (with its chime, if a door opened or shut); `say` speaks a
+    screen's sentence without changing anything; without a name, both mean the screen shown now.
+    """
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"action": "screen", "screen": "pin"}]})
     action: Action
-    screen: str | None = Field(None, pattern=r"^[a-z_]{1,32}$")
+    screen: ScreenName | None = None
     seconds: int | None = Field(None, ge=0, le=86400)
-
-    @model_validator(mode="after")
-    def _screen_named(self) -> VoiceBody:
-        if self.action in ("screen", "say") and self.screen is None:
-            raise ValueError(f"{self.action!r} needs a screen")
-        if self.action == "say" and self.screen not in PAGE_SCREENS:
-            raise ValueError("'say' speaks one of the page's own sentences: " + ", ".join(sorted(PAGE_SCREENS)))
-        return self
 
 
 class VoiceState(BaseModel):
@@ -102,10 +104,11 @@ async def voice_act(request: Request, body: VoiceBody, principal: Annotated[Prin
     """Chimes sound for everyone; words only in speech mode, into the headphones."""
     kiosk = _voice(request)
     voice = kiosk.voice
-    if body.action == "screen" and body.screen:
-        voice.screen(body.screen, await _screen_words(request, kiosk, body.screen, body.seconds))
-    elif body.action == "say" and body.screen:
-        voice.say(compose.for_page(body.screen, seconds=body.seconds, volume=voice.volume))
+    if body.action == "screen":
+        name = body.screen or voice.shown
+        voice.screen(name, await _screen_words(request, kiosk, name, body.seconds))
+    elif body.action == "say":
+        voice.say(await _screen_words(request, kiosk, body.screen or voice.shown, body.seconds))
     elif body.action == "help":
         shown = await _screen_words(request, kiosk, body.screen or voice.shown, body.seconds)
         voice.start(compose.for_page("help"), shown)
