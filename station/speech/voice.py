@@ -103,8 +103,8 @@ class Voice:
         self.player.interrupt()
 
     def tone(self) -> None:
-        """A typed digit: a beep, never the digit (it does not cut the sentence short)."""
-        self.player.play([Sound("tone")], to=self._out(), volume=self.volume, interrupt=False)
+        """A typed digit: a beep, never the digit; like any key, it stops the words being said."""
+        self.player.play([Sound("tone")], to=self._out(), volume=self.volume)
 
     def step_volume(self, step: int) -> int:
         with self._lock:
