@@ -303,8 +303,19 @@ def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
         rest = name[len(ENV_PREFIX):].lower()
         section, _, key = rest.partition("_")
         if section in sections and key:
-            raw.setdefault(section, {})[key] = _parse_env_value(value)
+            target = raw.setdefault(section, {})
+            # A section of sections ([kiosk.speech]): STATION_KIOSK_SPEECH_OUTPUT sets [kiosk.speech] output.
+            sub, _, subkey = key.partition("_")
+            if sub in _subsections(section) and subkey:
+                target, key = target.setdefault(sub, {}), subkey
+            target[key] = _parse_env_value(value)
     return raw
+
+
+def _subsections(section: str) -> set[str]:
+    model = Config.model_fields[section].annotation
+    return {name for name, field in model.model_fields.items()  # type: ignore[union-attr]
+            if isinstance(field.annotation, type) and issubclass(field.annotation, Section)}
 
 
 def resolve_path(explicit: str | None) -> Path:

@@ -24,3 +24,10 @@ def test_a_bad_voice_or_volume_is_refused(tmp_path) -> None:
     for speech in ({"voice_id": "id; rm -rf /"}, {"volume_default": 11}, {"output": "loud"}):
         with pytest.raises(config.ConfigError, match="kiosk.speech"):
             config.from_dict({"kiosk": {"speech": speech}}, base_dir=tmp_path, environ={})
+
+
+def test_the_environment_sets_a_kiosk_setting(tmp_path) -> None:
+    cfg = config.load(config.EXAMPLE, environ={"STATION_KIOSK_SPEECH_OUTPUT": "capture",
+                                               "STATION_KIOSK_KEYPAD_HELP": "F9",
+                                               "STATION_KIOSK_SCREEN_DIAGONAL_INCHES": "43"})
+    assert (cfg.kiosk.speech.output, cfg.kiosk.keypad.help, cfg.kiosk.screen.diagonal_inches) == ("capture", "F9", 43)
