@@ -106,7 +106,8 @@ async def voice_act(request: Request, body: VoiceBody, principal: Annotated[Prin
     voice = kiosk.voice
     if body.action == "screen":
         name = body.screen or voice.shown
-        voice.screen(name, await _screen_words(request, kiosk, name, body.seconds))
+        # Outside speech mode only the chimes sound: no sentence to compose, no daemon to ask.
+        voice.screen(name, await _screen_words(request, kiosk, name, body.seconds) if voice.mode else [])
     elif body.action == "say":
         voice.say(await _screen_words(request, kiosk, body.screen or voice.shown, body.seconds))
     elif body.action == "help":
