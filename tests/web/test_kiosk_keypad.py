@@ -195,3 +195,20 @@ def test_the_clock_shows_the_stations_own_zone(station, chromium, tmp_path) -> N
     finally:
         page.close()
         server.stop()
+
+
+def test_a_problem_is_reported_by_keys_alone(station, kiosk) -> None:
+    page, _, capture, _ = kiosk
+    page.keyboard.press("F1")
+    station.daemon.show(KioskView(Screen.OPEN, slot="A-1-05", board=1, door=5, session="s-1"))
+    page.wait_for_selector("main[data-screen='open']")
+    page.keyboard.press(station.cfg.kiosk.keypad.problem)
+    page.wait_for_selector("#problem-dialog:not([hidden])")
+    wait(lambda: said(capture, "Tekan satu: pintu tidak terbuka", "id") and said(capture, "Press one", "en"), 20,
+         "the problem menu spoken")
+    page.keyboard.press("1")
+    page.wait_for_selector("main[data-screen='problem_reported']")
+    from spool import alarms
+
+    [alarm] = alarms.list_alarms(station.conn(), open_only=True)
+    assert (alarm.kind, alarm.slot_id) == ("citizen_door_stuck", "A-1-05")

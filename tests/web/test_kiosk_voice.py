@@ -117,6 +117,8 @@ def test_a_blind_citizen_collects_at_a_dispenser(station, chromium, tmp_path) ->
         retain = format_time(datetime.now(UTC) + timedelta(seconds=60))
         daemon.show(KioskView(Screen.PRESENTED, slot="A-1-01", session="s-2", retain_at=retain))
         page.wait_for_selector("#retain-countdown")
+        assert page.locator("svg #tray").count() == 1  # the drawing shows where the tray is
+        assert "Kertas disimpan mesin dalam" in page.inner_text("#retain-countdown")
         _heard(capture, "Ambil dokumen Anda dari baki di bawah layar", "Take your document from the tray below")
         _heard(capture, "akan disimpan oleh mesin", "is kept by the machine")
         daemon.show(KioskView(Screen.THANKS, slot="A-1-01", session="s-2",
