@@ -64,7 +64,7 @@ def for_view(view: dict[str, Any], geometry: Geometry, *, tray_below: bool = Tru
         board = view.get("board") if isinstance(view.get("board"), int) else None
         return guard(_join(_fill(screen, place=door_place(view["door"], board, geometry))))
     if screen == "pin":
-        return guard(_join(*_pin(view, now)))
+        return guard(_join(*_pin(view)))
     if screen == "printing":
         return guard(_join(*_printing(view)))
     if screen == "presented":
@@ -76,7 +76,7 @@ def for_view(view: dict[str, Any], geometry: Geometry, *, tray_below: bool = Tru
     return guard(_join(_fill(screen if screen in SCREENS and screen not in PAGE_SCREENS else "idle")))
 
 
-def _pin(view: dict[str, Any], now: datetime) -> list[dict[str, str] | None]:
+def _pin(view: dict[str, Any]) -> list[dict[str, str] | None]:
     job = view.get("job") if isinstance(view.get("job"), dict) else {}
     wrong = None
     if job.get("wrong") and isinstance(job.get("attempts_left"), int):

@@ -8,7 +8,7 @@ personal is (docs/adr/0300).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -23,6 +23,7 @@ from station.speech.words import PAGE_SCREENS
 
 from ..auth import KIOSK_ACT, KIOSK_READ, Principal
 from ..respond import json_response, protected
+from ..state import WebState
 from .common import daemon, web
 from .kiosk import citizen_view
 
@@ -66,7 +67,7 @@ class KioskSettings(BaseModel):
     screen: dict[str, float]
 
 
-def attach(state: Any) -> KioskVoice:
+def attach(state: WebState) -> KioskVoice:
     """The web process's voice; its changes (a plug in the jack) go to the kiosk page as `speech` events."""
     return build(state.cfg, on_change=lambda change: state.relay.publish("speech", change))
 
