@@ -11,10 +11,9 @@ the job expires and its paper is returned.)
 
 from __future__ import annotations
 
-import json
 import sqlite3
 
-from . import alarms, machine, outbox
+from . import alarms, machine
 from .db import write
 from .jobs import Job, get_job
 from .rules import paper_exists
@@ -32,22 +31,9 @@ def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, by: str, reason
         job = get_job(conn, job_id)
         # (issue 15) `by` travels to the back office with the `cancelled` event (PROTOCOLS §7.1).
         done = machine.transition(conn, job_id, JobState.CANCELLED, actor=actor, action="job.cancelled",
-                                  reason=reason, details={"by": by})
+                                  reason=reason, details={"by": by}, cancelled_by=by)
         paper_alarm(conn, job, "withdrawn", actor=actor)
         return done
-
-
-def cancelled_by(conn: sqlite3.Connection, job_id: str) -> str | None:
-    """(issue 24) Who cancelled this job, as §7.1's `detail.by` says it: "office" or "operator" (None: not cancelled)."""
-    row = conn.execute("SELECT actor, details FROM audit WHERE job_id = ? AND action = 'job.cancelled'"
-                       " ORDER BY seq DESC LIMIT 1", (job_id,)).fetchone()
-    if row is None:
-        return None
-    try:
-        details = json.loads(row["details"] or "{}")
-    except ValueError:
-        details = {}
-    return outbox.cancelled_by(row["actor"], details if isinstance(details, dict) else {})
 
 
 def paper_alarm(conn: sqlite3.Connection, job: Job, change: str, *, actor: str) -> alarms.Alarm | None:

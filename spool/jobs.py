@@ -39,6 +39,7 @@ class Job:
     reopens: int = 0
     kind: str = "template"
     payload: str | None = None
+    cancelled_by: str | None = None  # (issue 24) "office" or "operator", once cancelled
 
     def summary(self) -> dict[str, Any]:
         """The job without its payload (which holds personal data)."""
@@ -58,7 +59,7 @@ def _job(row: sqlite3.Row) -> Job:
         pdf_sha256=row["pdf_sha256"], pages=row["pages"], printer_job_id=row["printer_job_id"],
         print_attempts=row["print_attempts"], slot=row["slot"], created_at=row["created_at"],
         updated_at=row["updated_at"], pin_failures=row["pin_failures"], reopens=row["reopens"],
-        kind=row["kind"], payload=row["payload"])
+        kind=row["kind"], payload=row["payload"], cancelled_by=row["cancelled_by"])
 
 
 def get_job(conn: sqlite3.Connection, job_id: str) -> Job:

@@ -15,7 +15,6 @@ import re
 import sqlite3
 
 from spool import jobs
-from spool.cancel import cancelled_by
 from spool.states import Flow
 
 from ..config import Config
@@ -33,10 +32,13 @@ def detailed(conn: sqlite3.Connection, cfg: Config, refusal: ReleaseRefused, job
     """The refusal with its words and view fields filled in, where the spool knows more (else as it was)."""
     if refusal.words is not None or job_id is None:
         return refusal
+    job = jobs.find_job(conn, job_id)
+    if job is None:
+        return refusal
     if refusal.reason == "cancelled":
-        by = "office" if cancelled_by(conn, job_id) == "office" else "staff"
+        by = "office" if job.cancelled_by == "office" else "staff"  # kept on the job by the cancel (§7.1 `by`)
         refusal.words, refusal.view = screens.cancelled(by), {**refusal.view, "cancelled_by": by}
-    elif refusal.reason == screens.NOT_READY and (job := jobs.find_job(conn, job_id)) is not None:
+    elif refusal.reason == screens.NOT_READY:
         estimate = estimate_s(conn, cfg, job)
         refusal.words, refusal.view = screens.not_ready(estimate), {**refusal.view, "estimate_s": estimate}
     return refusal

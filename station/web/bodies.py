@@ -81,7 +81,7 @@ class CodeBody(BaseModel):
     """(issue 24) The pickup code the citizen typed: 12 digits, dashes and spaces ignored (PROTOCOLS §4.1)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "1234-5678-9012"}]})
-    code: str = Field(min_length=12, max_length=pickup_code.MAX_TYPED_LENGTH, pattern=r"^[0-9 -]+$")
+    code: str = Field(min_length=12, max_length=pickup_code.MAX_TYPED_LENGTH, pattern=r"^[ -]*([0-9][ -]*){12}$")
 
     @field_validator("code")
     @classmethod

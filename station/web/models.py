@@ -74,6 +74,7 @@ class JobSummary(BaseModel):
     pin_failures: int
     reopens: int
     kind: Literal["template", "pdf"] = Field("template", description='"pdf": an agency-signed PDF, printed as sent')
+    cancelled_by: Literal["office", "operator"] | None = Field(None, description="who cancelled it (§7.1 `by`)")
 
 
 class JobPage(BaseModel):

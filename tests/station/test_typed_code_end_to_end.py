@@ -146,3 +146,30 @@ def test_wrong_codes_lock_out_and_staff_hand_over_after_an_id_check(station, sta
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{by_cli.id}: released" in done.stdout
     wait(lambda: state(station, by_cli.id) is JobState.COLLECTED, 60, "handed over by the CLI and collected")
+
+
+def test_at_a_dispenser_the_code_and_pin_print_and_present_the_document(tmp_path_factory) -> None:
+    """The same citizen at a dispenser: the code, the PIN, then page n of m while it prints, then the tray."""
+    dispenser = SimulatedStation(Options(folder=tmp_path_factory.mktemp("typed-d") / "station", kind="dispenser",
+                                         documents=0, port=0, pin_ratio=0.0, printer_ppm=600, seed=24,
+                                         env={"STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "100"}))
+    dispenser.start()
+    try:
+        conn = spool.connect(dispenser.cfg.spool_path)
+        kiosk = {"Authorization": f"Bearer {add_user(conn, 'kiosk-tech', 'technician')}"}
+        conn.close()
+        approval, = dispenser.office.approve(1, station=dispenser.cfg.station.id, pin=True, kind="template")
+        wait(lambda: state(dispenser, approval.id) is JobState.RENDERED, 240, "rendered, waiting for its citizen")
+        with httpx.Client(base_url=f"http://127.0.0.1:{dispenser.options.port}", timeout=30) as web:
+            wait(lambda: _serving(web), 60, "the web app")
+            asked = web.post("/api/v1/kiosk/code", headers=kiosk, json={"code": approval.code}).json()
+            assert asked["screen"] == "pin", asked
+            printing = web.post("/api/v1/kiosk/pin", headers=kiosk, json={"session": asked["session"],
+                                                                          "pin": approval.pin}).json()
+            assert printing["screen"] == "printing" and printing["progress"]["pages"] >= 1, printing
+        wait(lambda: state(dispenser, approval.id) in (JobState.COLLECTED, JobState.RETAINED), 120,
+             "printed and presented")
+        wait(lambda: [e["event"] for e in dispenser.office.events(approval.id)].count("released") == 1, 60,
+             "the release reported")
+    finally:
+        dispenser.stop()
