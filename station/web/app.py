@@ -34,8 +34,8 @@ from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler, http_error_handler, validation_error_handler
-from .routes import (events, handover, health, jobs, kiosk, kiosk_code, pages, slots, station_info, take_out,
-                     vocabulary)
+from .routes import (events, handover, health, jobs, kiosk, kiosk_code, kiosk_speech, pages, slots, station_info,
+                     take_out, vocabulary)
 from .routes.pages import STATIC
 from .spool_access import SpoolAccess
 from .state import WebState
@@ -71,6 +71,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
                      metrics=station_metrics, kiosk_key=kiosk_credential)
     # Fail now, clearly, if the spool is missing (not at the first request).
     state.spool.conn()
+    voice = kiosk_speech.attach(state)  # (issue 24) the kiosk's speech, tones, chimes and headphone jack
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,15 +84,17 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
             state.stopping.set()
             await state.relay.stop()
             await warm_up
+            voice.close()
             station_metrics.close()
             state.spool.close()
 
     app = FastAPI(title=f"MPP Station {cfg.station.id}", version=version(), description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.web = state
+    app.state.voice = voice
     for router in (jobs.router, slots.router, station_info.router, kiosk.router, kiosk_code.router,
-                   handover.router, events.router, health.router, pages.router, vocabulary.router,
-                   take_out.router):
+                   kiosk_speech.router, handover.router, events.router, health.router, pages.router,
+                   vocabulary.router, take_out.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _serve_docs(app)

@@ -301,10 +301,13 @@ class KioskLayout(BaseModel):
     """Where the slots are, for the kiosk's drawing of the open door."""
 
     model_config = _example({"station": "Mal Pelayanan Publik (demo)", "kind": "locker",
-                             "boards": [{"address": 1, "locks": 16, "columns": 4}]})
+                             "boards": [{"address": 1, "locks": 16, "columns": 4}],
+                             "timezone": "Asia/Jakarta", "tray_below": True})
     station: str
     kind: Literal["locker", "dispenser"]
     boards: list[KioskBoard]
+    timezone: str  # (issue 24) the kiosk's clock shows the station's own zone (WIB, WITA, WIT)
+    tray_below: bool  # (issue 24) dispenser: the paper tray is below the screen (else beside it)
 
 
 class ProblemResult(BaseModel):
