@@ -73,6 +73,8 @@ def test_standard_error_is_the_one_in_force_when_a_line_is_written(monkeypatch) 
         monkeypatch.setattr(sys, "stderr", second)
         first.close()
         logging.getLogger("station.test").warning("after the swap")
-        assert "after the swap" in second.getvalue()
+        written = second.getvalue()
+        assert "Logging error" not in written
+        assert json.loads(written.splitlines()[-1])["message"] == "after the swap"
     finally:
         logging.getLogger().handlers[:] = saved
