@@ -196,7 +196,7 @@ def measure(station: Any, page: Any, stream: EventStream, scans: int) -> dict[st
     offset = clock_offset_ms(page)
     painted: list[float] = []
     streamed: list[float] = []
-    kinds = {"door": 0, "pin": 0, "refused": 0}
+    kinds: dict[str, list[float]] = {"door": [], "pin": [], "refused": []}
     turn = 0
     while len(painted) < scans:
         kind = ("door", "refused", "pin")[turn % 3]
@@ -220,10 +220,12 @@ def measure(station: Any, page: Any, stream: EventStream, scans: int) -> dict[st
             f"{screens}.includes(p[0])); return p ? p[1] : null; }})()", polling=50, timeout=20_000).json_value()
         painted.append((at - offset - sent) / 1e3)
         streamed.append((streamed_at - sent) / 1e3)
-        kinds[kind] += 1
+        kinds[kind].append(painted[-1])
         if kind == "door":  # the door closes before the next citizen scans
             stream.first(("thanks",), sent, 20)
-    print(f"scans: {kinds['door']} doors opened, {kinds['pin']} PINs asked, {kinds['refused']} refused")
+    for kind, samples in kinds.items():
+        if samples:
+            print(summary(f"  painted, {kind}", samples))
     return {"painted": painted, "streamed": streamed}
 
 
