@@ -67,7 +67,7 @@ def render(rows: list[dict], *, seconds: float | None, load_before: str, load_af
     lines = ["# Benchmarks", "",
              "Written by `make bench` (bench/table.py) from the figures each benchmark in `bench/` records;"
              " do not edit by hand. Each floor or baseline was measured in the same run as its figure;"
-             " the ratio is median / floor (for a rate: the rate / the baseline's rate).", "",
+             " the ratio is median / floor (for a rate: the rate / the baseline's rate; \"(p99)\": p99 / p99).", "",
              f"- Machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.machine()},"
              f" Python {platform.python_version()}",
              f"- Commit: `{commit()}`",
@@ -84,9 +84,11 @@ def render(rows: list[dict], *, seconds: float | None, load_before: str, load_af
         if row.get("floor_name"):
             floor = f"{floor} ({row['floor_name']})" if floor != "–" else str(row["floor_name"])
         ratio = number(row.get("ratio"))
+        if ratio != "–" and row.get("ratio_of") == "p99":
+            ratio += "x (p99)"
         met = {True: "yes", False: "**no**", None: "–"}[row.get("met")]
         lines.append(f"| {row['figure']} | {number(row.get('p50'), unit)} | {number(row.get('p99'), unit)} | {floor}"
-                     f" | {ratio + 'x' if ratio != '–' else ratio} | {row.get('goal') or '–'} | {met} |")
+                     f" | {ratio + 'x' if ratio[-1:].isdigit() else ratio} | {row.get('goal') or '–'} | {met} |")
     missing = [what for what, start in EXPECTED
                if not any(str(row["figure"]).lower().startswith(start.lower()) for row in rows)]
     if missing:
