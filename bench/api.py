@@ -190,10 +190,10 @@ def releases(rig, count: int) -> tuple[list[float], int, int]:
 def main() -> None:
     """Build the station, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=2000 if quick() else 100_000)
-    parser.add_argument("--seconds", type=float, default=2.0 if quick() else 10.0, help="length of the throughput run")
+    parser.add_argument("--jobs", type=int, default=1000 if quick() else 100_000)
+    parser.add_argument("--seconds", type=float, default=1.0 if quick() else 10.0, help="length of the throughput run")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--releases", type=int, default=32 if quick() else 1000)
+    parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
     parser.add_argument("--load", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:

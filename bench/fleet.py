@@ -272,11 +272,11 @@ def memory_figures(stations: int, idle_s: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=2000 if quick() else 100_000)
-    parser.add_argument("--scrapes", type=int, default=30 if quick() else 300)
-    parser.add_argument("--releases", type=int, default=32 if quick() else 1000)
+    parser.add_argument("--jobs", type=int, default=1000 if quick() else 100_000)
+    parser.add_argument("--scrapes", type=int, default=20 if quick() else 300)
+    parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
     parser.add_argument("--stations", type=int, default=1 if quick() else 10)
-    parser.add_argument("--idle-seconds", type=float, default=5 if quick() else 20)
+    parser.add_argument("--idle-seconds", type=float, default=3 if quick() else 20)
     args = parser.parse_args()
 
     from bench.api import start_web

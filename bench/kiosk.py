@@ -231,7 +231,7 @@ def measure(station: Any, page: Any, stream: EventStream, scans: int) -> dict[st
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scans", type=int, default=15 if quick() else 200)
+    parser.add_argument("--scans", type=int, default=9 if quick() else 200)
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -174,11 +174,11 @@ def memory(polls: int) -> None:
 def main() -> None:
     """Run both parts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=40 if quick() else 500)
+    parser.add_argument("--documents", type=int, default=12 if quick() else 500)
     parser.add_argument("--ppm", type=float, default=30.0, help="rated pages per minute")
     parser.add_argument("--time-scale", type=float, default=0.005, help="1.0 = real time")
     parser.add_argument("--in-flight", type=int, default=2)
-    parser.add_argument("--polls", type=int, default=400 if quick() else 20_000)
+    parser.add_argument("--polls", type=int, default=200 if quick() else 20_000)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     print(f"bench/print.py on {machine()}")

@@ -173,7 +173,7 @@ def measure_releases(count: int, progress: bool = True) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--releases", type=int, default=40 if quick() else 1000)
+    parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
     parser.add_argument("--json", action="store_true", help="also print the samples' summary as JSON")
     args = parser.parse_args()
     print(f"machine: {machine()}")

@@ -92,7 +92,7 @@ def time_to_ready(folder: Path, cfg: config.Config, rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=2000 if quick() else 100_000)
+    parser.add_argument("--jobs", type=int, default=500 if quick() else 100_000)
     parser.add_argument("--rounds", type=int, default=2 if quick() else 5)
     args = parser.parse_args()
     print(f"machine: {machine()}")

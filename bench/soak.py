@@ -39,8 +39,8 @@ def rss_mib(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=60 if quick() else 10_000)
-    parser.add_argument("--batch", type=int, default=30 if quick() else 200, help="documents the back office approves at a time")
+    parser.add_argument("--documents", type=int, default=30 if quick() else 10_000)
+    parser.add_argument("--batch", type=int, default=15 if quick() else 200, help="documents the back office approves at a time")
     args = parser.parse_args()
     warm_up = min(WARM_UP, args.documents // 3)  # a quick run warms up on a third of its documents
     print(f"machine: {machine()}")
