@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import threading
 import time
 from pathlib import Path
@@ -279,6 +280,7 @@ def main() -> None:
     print(summary("  the browser's share (painted - event sent), per scan", share))
     p99_painted = sorted(painted)[min(len(painted) - 1, round(0.99 * len(painted)) - 1)]
     record_samples("kiosk: scan to screen painted (Chromium)", painted, goal=f"p99 <= {GOAL_MS:.0f} ms",
+                   floor_s=statistics.median(streamed), floor_name="event out of the web process, median",
                    met=p99_painted * 1e3 <= GOAL_MS, path="browser")
     record_samples("kiosk: scan to event out of the web process", streamed, goal="(the browser's share is the rest)",
                    path="no browser")

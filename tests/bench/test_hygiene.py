@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -56,9 +58,10 @@ def tagged(tag: str) -> list[str]:
 
 def start(command: list[str], folder: Path) -> tuple[subprocess.Popen[str], str]:
     tag = uuid.uuid4().hex
-    for name in ("tmp", "cwd"):
-        (folder / name).mkdir(parents=True)
-    env = {**os.environ, "BENCH_QUICK": "1", "TMPDIR": str(folder / "tmp"), TAG: tag,
+    (folder / "cwd").mkdir(parents=True)
+    # Its temporary folder short, under /tmp: Chromium's and the stations' sockets must fit in 108 bytes.
+    (folder / "tmp").symlink_to(tempfile.mkdtemp(prefix="bh-", dir="/tmp"))
+    env = {**os.environ, "BENCH_QUICK": "1", "TMPDIR": str((folder / "tmp").resolve()), TAG: tag,
            "BENCH_RESULTS": str(folder / "results.jsonl"), "PYTHONUNBUFFERED": "1"}
     # Output to a file, not a pipe: a leaked process holding the pipe would keep its end from coming.
     with open(folder / "output.txt", "w") as output:
@@ -89,6 +92,7 @@ def finish(name: str, process: subprocess.Popen[str], tag: str, folder: Path, ti
     results = folder / "results.jsonl"
     figures = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
     left = [f"{where}/{p.name}" for where in ("tmp", "cwd") for p in (folder / where).iterdir()]
+    shutil.rmtree((folder / "tmp").resolve(), ignore_errors=True)
     return Run(name, process.returncode, output, tagged(tag), left, figures)
 
 
