@@ -198,6 +198,7 @@ def measure(station: Any, page: Any, stream: EventStream, scans: int) -> dict[st
     painted: list[float] = []
     streamed: list[float] = []
     kinds: dict[str, list[float]] = {"door": [], "pin": [], "refused": []}
+    trace: list[dict[str, Any]] = []
     turn = 0
     while len(painted) < scans:
         kind = ("door", "refused", "pin")[turn % 3]
@@ -222,17 +223,19 @@ def measure(station: Any, page: Any, stream: EventStream, scans: int) -> dict[st
         painted.append((at - offset - sent) / 1e3)
         streamed.append((streamed_at - sent) / 1e3)
         kinds[kind].append(painted[-1])
+        trace.append({"kind": kind, "painted_ms": painted[-1] * 1e3, "streamed_ms": streamed[-1] * 1e3})
         if kind == "door":  # the door closes before the next citizen scans
             stream.first(("thanks",), sent, 20)
     for kind, samples in kinds.items():
         if samples:
             print(summary(f"  painted, {kind}", samples))
-    return {"painted": painted, "streamed": streamed}
+    return {"painted": painted, "streamed": streamed, "trace": trace}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scans", type=int, default=9 if quick() else 200)
+    parser.add_argument("--trace", type=Path, help="write each scan's kind and times here (JSON lines)")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -274,6 +277,8 @@ def main() -> None:
         station.stop()
         station.remove_temporary()
     painted, streamed = results["painted"], results["streamed"]
+    if args.trace:
+        args.trace.write_text("".join(json.dumps(row) + "\n" for row in results["trace"]))
     share = [p - s for p, s in zip(painted, streamed, strict=True)]
     print(summary("scan -> kiosk event leaves the web process (no browser)", streamed))
     print(summary("scan -> new screen painted in Chromium", painted) + f" (goal: p99 at most {GOAL_MS:.0f} ms)")

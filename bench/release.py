@@ -50,6 +50,7 @@ from station.release.counter import Counter  # noqa: E402
 BAUD = 19200
 UNLOCK_FRAME_BYTES = 5
 FLOOR_S = UNLOCK_FRAME_BYTES * 10 / BAUD
+UNLOCK_SPACING_MS = 20.0
 
 
 class ReleaseRig:
@@ -63,7 +64,10 @@ class ReleaseRig:
         store.save(folder / "trust.json")
         env = {"STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "100000", "STATION_RELEASE_REOPEN_GRACE_SECONDS": "0"}
         self.cfg = config.load(folder / "station.toml", environ=env)
-        bus = self.cfg.bus[0].model_copy(update={"baud": BAUD})
+        # Unlocks 20 ms apart, as the soak runs set them: the simulated latches are quick. At the default
+        # 250 ms (solenoids that must not draw current together) a scan sent within 0.25 s of the last
+        # unlock waits out the spacing, so each release had to wait for the last one's quarter second.
+        bus = self.cfg.bus[0].model_copy(update={"baud": BAUD, "unlock_spacing_ms": UNLOCK_SPACING_MS})
         self.cfg = self.cfg.model_copy(update={"bus": [bus]})
         self.sim = LockBusSim.from_bus_config(bus, link=folder / bus.port, auto_close=0.05, latch_ms=20).start()
         self.scanner_sim = ScannerSim(folder / "run" / "scanner").start()
@@ -118,8 +122,8 @@ class ReleaseRig:
         assert self.counter is not None
         # The line in one write, as the scanner simulator writes it, without then sitting out its wire
         # time (0.21 s for a 200-character token at 9600 baud): the clock starts when the line has
-        # arrived, so that time is no part of the figure, yet it was most of a run's length (two runs of
-        # 1,000 releases in bench/api.py took over ten minutes). Scans stay apart: see `_settle`.
+        # arrived, so that time is no part of the figure, yet with the unlock spacing it was most of a
+        # run's length (two runs of 1,000 releases in bench/api.py took over ten minutes).
         os.write(self.scanner_sim.link.master, text.encode() + self.scanner_sim.end)
         try:
             event = self.releases.get(timeout=10)
