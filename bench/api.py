@@ -36,7 +36,7 @@ from types import SimpleNamespace
 # Run as `python bench/api.py`: the repository root replaces bench/ on the path.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.common import machine, percentile, quick, record, record_samples, run, summary  # noqa: E402
+from bench.common import machine, percentile, quick, record, record_samples, run, stop_group, summary  # noqa: E402
 
 PAGE = 50
 _STOP = False  # set by SIGTERM in the load generator: finish the requests in flight, report, exit
@@ -250,8 +250,7 @@ def main() -> None:
                        ratio=ratio, ratio_of="p99")
     finally:
         if web is not None:
-            web.terminate()
-            web.wait(10)
+            stop_group(web)  # SIGTERM, and SIGKILL after a grace: the rest of this cleanup runs either way
         rig.close()
         shutil.rmtree(folder, ignore_errors=True)
 

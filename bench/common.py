@@ -111,10 +111,18 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _reap() -> None:
-    """Collect the exit status of every child that has ended (ours, or orphans handed to us)."""
+def _reap(pids: Sequence[int] | None = None) -> None:
+    """Collect the exit status of these children once ended (None: of every child, ours or orphans
+    handed to us; only at the very end, where no `Popen` of the benchmark's still waits for its own)."""
     import os
 
+    if pids is not None:
+        for pid in pids:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        return
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -139,7 +147,7 @@ def stop_processes(pids: Sequence[int], grace_s: float = GRACE_S) -> None:
                 pass
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
-        _reap()
+        _reap(pids)
         if not any(_alive(pid) for pid in pids):
             return
         time.sleep(0.05)
@@ -150,9 +158,9 @@ def stop_processes(pids: Sequence[int], grace_s: float = GRACE_S) -> None:
             pass
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
-        _reap()
+        _reap(pids)
         time.sleep(0.02)
-    _reap()
+    _reap(pids)
 
 
 def stop_group(process: object, grace_s: float = GRACE_S) -> None:
@@ -212,7 +220,6 @@ def stop_everything_below(grace_s: float = GRACE_S) -> list[tuple[int, str]]:
             break
         stopped.extend((pid, _command(pid)) for pid in left)
         stop_processes(left, grace_s)
-    _reap()
     return stopped
 
 
@@ -250,6 +257,7 @@ def run(main: Callable[[], object]) -> None:
         code = 130
     finally:
         left = stop_everything_below()
+        _reap()  # orphans handed to us that ended by themselves
         if left:
             print(f"stopped {len(left)} process(es) the benchmark left running: "
                   + "; ".join(f"{pid} {name}" for pid, name in left), file=sys.stderr)

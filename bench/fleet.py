@@ -40,7 +40,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import httpx  # noqa: E402
 
-from bench.common import machine, percentile, quick, record, record_samples, run, summary  # noqa: E402
+from bench.common import machine, percentile, quick, record, record_samples, run, stop_group, summary  # noqa: E402
 from station.runtime import ops  # noqa: E402
 
 LIFE = ("rendered", "printing", "printed", "staged", "released", "collected")
@@ -298,8 +298,7 @@ def main() -> None:
         release_figures(rig, url, folder, args.releases)
     finally:
         if web is not None:
-            web.terminate()
-            web.wait(10)
+            stop_group(web)  # SIGTERM, and SIGKILL after a grace: the rest of this cleanup runs either way
         if stand_in is not None:
             stand_in.close()
         rig.close()
