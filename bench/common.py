@@ -1,9 +1,19 @@
-"""What the benchmarks share: timing summaries printed the same way."""
+"""What the benchmarks share: timing summaries, the standing table's `record`, and `run`, which stops
+everything a benchmark started whatever happens."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import json
+import os
 import platform
+import shutil
+import signal
 import statistics
+import sys
+import tempfile
+import time
 from collections.abc import Callable, Sequence
 
 
@@ -27,8 +37,6 @@ def summary(name: str, samples_s: Sequence[float], baseline_s: float | None = No
 
 def machine() -> str:
     """Where the figures were measured."""
-    import os
-
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
@@ -38,8 +46,6 @@ def machine() -> str:
 
 def quick() -> bool:
     """BENCH_QUICK=1: a small run, for a smoke check (the suite runs each benchmark this way)."""
-    import os
-
     return os.environ.get("BENCH_QUICK", "") not in ("", "0")
 
 
@@ -48,9 +54,6 @@ def record(figure: str, *, p50: float, p99: float | None = None, unit: str = "ms
            met: bool | None = None, **extra: object) -> dict[str, object]:
     """Report one figure of the table: its median and p99 (in `unit`), its floor or baseline
     measured in the same run, the goal in words and whether it held."""
-    import json
-    import os
-
     row: dict[str, object] = {"figure": figure, "unit": unit, "p50": p50, "p99": p99,
                               "floor": floor, "floor_name": floor_name,
                               "ratio": (p50 / floor) if floor else None, "goal": goal, "met": met, **extra}
@@ -78,8 +81,6 @@ PR_SET_CHILD_SUBREAPER = 36
 
 def _descendants(root: int) -> list[int]:
     """Every process below `root` (children of all its threads, depth first)."""
-    import os
-
     found: list[int] = []
     stack = [root]
     while stack:
@@ -114,7 +115,6 @@ def _alive(pid: int) -> bool:
 def _reap(pids: Sequence[int] | None = None) -> None:
     """Collect the exit status of these children once ended (None: of every child, ours or orphans
     handed to us; only at the very end, where no `Popen` of the benchmark's still waits for its own)."""
-    import os
 
     if pids is not None:
         for pid in pids:
@@ -134,10 +134,6 @@ def _reap(pids: Sequence[int] | None = None) -> None:
 
 def stop_processes(pids: Sequence[int], grace_s: float = GRACE_S) -> None:
     """SIGCONT (a SIGSTOPped process cannot act on SIGTERM), SIGTERM, then SIGKILL after `grace_s`."""
-    import os
-    import signal
-    import time
-
     pids = [pid for pid in pids if pid != os.getpid()]
     for sig in (signal.SIGCONT, signal.SIGTERM, signal.SIGCONT):  # CONT again: a TERM queued while stopping
         for pid in pids:
@@ -165,10 +161,6 @@ def stop_processes(pids: Sequence[int], grace_s: float = GRACE_S) -> None:
 
 def stop_group(process: object, grace_s: float = GRACE_S) -> None:
     """Stop a child started with `start_new_session=True` and everything in its process group."""
-    import os
-    import signal
-    import time
-
     pid = int(getattr(process, "pid"))
     try:
         group = os.getpgid(pid)
@@ -211,7 +203,6 @@ def _command(pid: int) -> str:
 def stop_everything_below(grace_s: float = GRACE_S) -> list[tuple[int, str]]:
     """Stop every process below this one (several passes: a dying parent may start or orphan one);
     returns those that were still running, with their command lines."""
-    import os
 
     stopped: list[tuple[int, str]] = []
     for _ in range(3):
@@ -225,20 +216,12 @@ def stop_everything_below(grace_s: float = GRACE_S) -> list[tuple[int, str]]:
 
 def _become_subreaper() -> None:
     """Orphans of our children come back to us (Linux), so the sweep at the end finds them."""
-    import ctypes
-    import contextlib
-
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def run(main: Callable[[], object]) -> None:
     """Run a benchmark's `main`; whatever happens, stop all it started and remove its temporary folders."""
-    import os
-    import shutil
-    import signal
-    import sys
-    import tempfile
 
     def interrupted(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
