@@ -220,6 +220,15 @@ def _become_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
+def _note_duration(seconds: float) -> None:
+    """How long the whole benchmark took, for the table's run-time line (not a figure)."""
+    results = os.environ.get("BENCH_RESULTS")
+    if results:
+        name = os.path.basename(sys.argv[0])
+        with open(results, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"duration_of": name, "seconds": round(seconds, 1)}) + "\n")
+
+
 def run(main: Callable[[], object]) -> None:
     """Run a benchmark's `main`; whatever happens, stop all it started and remove its temporary folders."""
 
@@ -233,6 +242,7 @@ def run(main: Callable[[], object]) -> None:
     tempfile.tempdir = private  # this process's temporary folders ...
     os.environ["TMPDIR"] = private  # ... and its children's (Chromium's profile, the stations' folders)
     code: object = 0
+    started = time.monotonic()
     try:
         code = main()
     except KeyboardInterrupt:
@@ -245,6 +255,7 @@ def run(main: Callable[[], object]) -> None:
             print(f"stopped {len(left)} process(es) the benchmark left running: "
                   + "; ".join(f"{pid} {name}" for pid, name in left), file=sys.stderr)
         shutil.rmtree(private, ignore_errors=True)
+        _note_duration(time.monotonic() - started)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -78,6 +78,8 @@ def render(rows: list[dict], *, seconds: float | None, load_before: str, load_af
              " (other work on the machine meanwhile widens the p99s)", "",
              "| Figure | Median | p99 | Floor or baseline | Ratio | Goal | Met |",
              "|---|---|---|---|---|---|---|"]
+    durations = [row for row in rows if "duration_of" in row]
+    rows = [row for row in rows if "figure" in row]
     for row in rows:
         unit = str(row.get("unit", ""))
         floor = number(row.get("floor"), unit)
@@ -93,6 +95,9 @@ def render(rows: list[dict], *, seconds: float | None, load_before: str, load_af
                if not any(str(row["figure"]).lower().startswith(start.lower()) for row in rows)]
     if missing:
         lines += ["", "Not measured in this run: " + ", ".join(missing) + "."]
+    if durations:
+        lines += ["", "Time per benchmark: " + ", ".join(f"{row['duration_of']} {row['seconds']:.0f} s"
+                                                      for row in durations) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +119,7 @@ def main() -> int:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     text = render(rows, seconds=args.seconds, load_before=args.load_before, load_after=load_average(), quick=quick)
     args.out.write_text(text, encoding="utf-8")
-    print(f"{args.out}: {len(rows)} figures")
+    print(f"{args.out}: {sum('figure' in row for row in rows)} figures")
     return 0
 
 

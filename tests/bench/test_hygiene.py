@@ -90,7 +90,8 @@ def finish(name: str, process: subprocess.Popen[str], tag: str, folder: Path, ti
         process.wait()
         output = (folder / "output.txt").read_text() + f"\n(killed after {timeout_s:.0f} s)"
     results = folder / "results.jsonl"
-    figures = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    rows = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
+    figures = [row for row in rows if "figure" in row]  # (the others: how long each benchmark took)
     left = [f"{where}/{p.name}" for where in ("tmp", "cwd") for p in (folder / where).iterdir()]
     shutil.rmtree((folder / "tmp").resolve(), ignore_errors=True)
     return Run(name, process.returncode, output, tagged(tag), left, figures)
