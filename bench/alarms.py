@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, summary  # noqa: E402
 from bench.spool import bare_commit_baseline  # noqa: E402
 from bench.tokens import timed  # noqa: E402
 from spool import alarms  # noqa: E402
@@ -42,9 +42,9 @@ def history(conn: sqlite3.Connection, count: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5000)
-    parser.add_argument("--cycles", type=int, default=1000)
-    parser.add_argument("--history", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=300 if quick() else 5000)
+    parser.add_argument("--cycles", type=int, default=50 if quick() else 1000)
+    parser.add_argument("--history", type=int, default=1000 if quick() else 20_000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
@@ -67,7 +67,9 @@ def main() -> None:
                   statistics.median(read), "indexed read"))
     print(summary("bare durable commit (baseline)", bare))
     print(summary("raise then clear (two durable commits)", cycles, statistics.median(bare), "bare commit"))
+    record_samples("alarm raised then cleared (two durable commits)", cycles, floor_s=statistics.median(bare),
+                   floor_name="bare durable commit")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -28,7 +28,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 import httpx  # noqa: E402
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, summary  # noqa: E402
 from simulators.backoffice import BackOffice, BackOfficeServer  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool.states import Flow, JobState  # noqa: E402
@@ -126,9 +126,9 @@ async def deliveries(url: str, conn: sqlite3.Connection, office: BackOffice, cou
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pages", type=int, default=40)
-    parser.add_argument("--events", type=int, default=400)
-    parser.add_argument("--background-jobs", type=int, default=10_000)
+    parser.add_argument("--pages", type=int, default=4 if quick() else 40)
+    parser.add_argument("--events", type=int, default=40 if quick() else 400)
+    parser.add_argument("--background-jobs", type=int, default=500 if quick() else 10_000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     office = BackOffice(stations={STATION: BEARER}, seed=1, pin_ratio=0.0)
@@ -149,6 +149,8 @@ def main() -> None:
         full = intake_pages(office, trust, conn, args.pages, PAGE * args.pages)
         print(summary(f"intake of a page of 50 documents, {args.background_jobs} more jobs", full, floor_median,
                       "floor"))
+        record_samples(f"back office intake of a page of 50 documents, {args.background_jobs:,} jobs", full,
+                       floor_s=floor_median, floor_name="50 signature checks + 1 durable commit")
         print(f"cost per document: {statistics.median(empty) / PAGE * 1e3:.3f} ms (empty spool),"
               f" {statistics.median(full) / PAGE * 1e3:.3f} ms (with {args.background_jobs} jobs),"
               f" ratio {statistics.median(full) / statistics.median(empty):.2f}")
@@ -164,4 +166,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

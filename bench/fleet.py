@@ -40,7 +40,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import httpx  # noqa: E402
 
-from bench.common import machine, percentile, summary  # noqa: E402
+from bench.common import machine, percentile, quick, record, record_samples, run, stop_group, summary  # noqa: E402
 from station.runtime import ops  # noqa: E402
 
 LIFE = ("rendered", "printing", "printed", "staged", "released", "collected")
@@ -152,6 +152,8 @@ def scrape_figures(folder: Path, rig: Any, url: str, scrapes: int) -> None:
     jobs = rig.conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
     print(summary(f"GET /metrics, {jobs:,} jobs", samples, statistics.median(floor), "GET /healthz")
           + f"; {size} bytes (goal: at most 20 ms)")
+    record_samples(f"fleet: scrape (GET /metrics), {jobs:,} jobs", samples, floor_s=statistics.median(floor),
+                   floor_name="GET /healthz", goal="p99 <= 20 ms", met=percentile(samples, 0.99) <= 0.020)
     metrics = StationMetrics(rig.cfg)
     metrics.spool.catch_up()
     facts = DaemonFacts({"printer": {"state": "online", "reasons": [], "blocking": []},
@@ -177,6 +179,7 @@ def release_figures(rig: Any, url: str, folder: Path, count: int) -> None:
     idle: list[float] = []
     scraped: list[float] = []
     idle_held = idle_missed = scraped_held = scraped_missed = 0
+    prometheus = None
     try:
         deadline = time.monotonic() + 30
         while not lab.query("up == 1") and time.monotonic() < deadline:
@@ -202,6 +205,9 @@ def release_figures(rig: Any, url: str, folder: Path, count: int) -> None:
         scrapes = lab.query(f'count_over_time(up[{max(1, int(seconds))}s])')
         duration = lab.query(f'quantile_over_time(0.99, scrape_duration_seconds[{max(1, int(seconds))}s])')
     finally:
+        if prometheus is not None:  # a SIGSTOPped Prometheus cannot hear the SIGTERM that stops it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(prometheus, signal.SIGCONT)
         lab.stop()
     print(summary("release, Prometheus paused", idle) + f"; {idle_held} ended held, {idle_missed} missed")
     print(summary("release, Prometheus scraping every 1 s", scraped) + f"; {scraped_held} ended held, "
@@ -211,6 +217,10 @@ def release_figures(rig: Any, url: str, folder: Path, count: int) -> None:
               f" duration {float(duration[0]['value'][1]) * 1e3:.1f} ms)")
     ratio = percentile(scraped, 0.99) / percentile(idle, 0.99)
     print(f"release p99 scraped / idle: {ratio:.2f}x (goal: at most 1.2x)")
+    record_samples("fleet: release while Prometheus scrapes every 1 s", scraped,
+                   floor_s=percentile(idle, 0.99), floor_name="p99, Prometheus paused",
+                   goal="p99 <= 1.2x paused", met=ratio <= 1.2,
+                       ratio=ratio, ratio_of="p99")
 
 
 def pss_kib(pid: int) -> int:
@@ -227,7 +237,7 @@ def children(pid: int) -> list[int]:
     return []
 
 
-def memory_figures(stations: int) -> None:
+def memory_figures(stations: int, idle_s: float) -> None:
     from simulators.prometheus_lab import LabTiming
     from simulators.fleet.simulate import FleetOptions, FleetSimulation
     from simulators.station.simulate import Options
@@ -237,7 +247,7 @@ def memory_figures(stations: int) -> None:
                                               station=Options(documents=0, quiet=True)))
     try:
         simulation.start()
-        time.sleep(20)  # idle: the first checkpoints made, the feeds polled, Prometheus has scraped
+        time.sleep(idle_s)  # idle: the first checkpoints made, the feeds polled, Prometheus has scraped
         per_station = []
         for station in simulation.stations:
             assert station.daemon is not None
@@ -254,16 +264,19 @@ def memory_figures(stations: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{stations} idle stations, daemon + web process each (PSS): median {statistics.median(per_station) / 1024:.1f}"
           f" MiB, max {max(per_station) / 1024:.1f} MiB, all {sum(per_station) / 1024:.0f} MiB")
+    record("memory: idle station (daemon + web process, PSS)", p50=statistics.median(per_station) / 1024,
+           p99=max(per_station) / 1024, unit="MiB", stations=stations, goal="(measured: no goal yet)")
     print(f"  beside them: Prometheus {prometheus / 1024:.0f} MiB ({head['numSeries']} series in its head),"
           f" Alertmanager {alertmanager / 1024:.0f} MiB, the simulators' process {here / 1024:.0f} MiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=100_000)
-    parser.add_argument("--scrapes", type=int, default=300)
-    parser.add_argument("--releases", type=int, default=1000)
-    parser.add_argument("--stations", type=int, default=10)
+    parser.add_argument("--jobs", type=int, default=1000 if quick() else 100_000)
+    parser.add_argument("--scrapes", type=int, default=20 if quick() else 300)
+    parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
+    parser.add_argument("--stations", type=int, default=1 if quick() else 10)
+    parser.add_argument("--idle-seconds", type=float, default=3 if quick() else 20)
     args = parser.parse_args()
 
     from bench.api import start_web
@@ -285,14 +298,13 @@ def main() -> None:
         release_figures(rig, url, folder, args.releases)
     finally:
         if web is not None:
-            web.terminate()
-            web.wait(10)
+            stop_group(web)  # SIGTERM, and SIGKILL after a grace: the rest of this cleanup runs either way
         if stand_in is not None:
             stand_in.close()
         rig.close()
         shutil.rmtree(folder, ignore_errors=True)
-    memory_figures(args.stations)
+    memory_figures(args.stations, args.idle_seconds)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

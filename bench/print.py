@@ -17,6 +17,7 @@ driver does not use that call).
 from __future__ import annotations
 
 import argparse
+import statistics
 import gc
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record, record_samples, run, summary  # noqa: E402
 from drivers.printer import sha256_of  # noqa: E402
 from simulators.printer import SimPrinter  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
@@ -92,6 +93,10 @@ def duty_cycle(documents: int, pages_per_minute: float, time_scale: float, in_fl
         print(f"  elapsed {elapsed:.2f} s, rated speed allows {allowed:.1f} pages: "
               f"duty cycle {total_pages / allowed * 100:.2f} % (goal >= 98 %)")
         print("  " + summary("page-to-page interval", intervals, page_s, "rated page time"))
+        duty = total_pages / allowed * 100
+        record("print: duty cycle of a batch", p50=duty, unit="%", goal=">= 98 %", met=duty >= 98, pages=total_pages)
+        record_samples("print: page-to-page interval", intervals, floor_s=page_s, floor_name="rated page time",
+                       goal="median <= 1.02x rated", met=statistics.median(intervals) <= page_s * 1.02)
         conn.close()
 
 
@@ -169,11 +174,11 @@ def memory(polls: int) -> None:
 def main() -> None:
     """Run both parts."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=500)
+    parser.add_argument("--documents", type=int, default=12 if quick() else 500)
     parser.add_argument("--ppm", type=float, default=30.0, help="rated pages per minute")
     parser.add_argument("--time-scale", type=float, default=0.005, help="1.0 = real time")
     parser.add_argument("--in-flight", type=int, default=2)
-    parser.add_argument("--polls", type=int, default=20_000)
+    parser.add_argument("--polls", type=int, default=200 if quick() else 20_000)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     print(f"bench/print.py on {machine()}")
@@ -183,4 +188,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

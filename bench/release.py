@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import json
 import queue
 import shutil
@@ -32,7 +33,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, summary  # noqa: E402
 from station.parts.devices import locker_for  # noqa: E402
 from drivers.scanner.serial_scanner import SerialScanner  # noqa: E402
 from simulators.lockbus import LockBusSim  # noqa: E402
@@ -49,6 +50,7 @@ from station.release.counter import Counter  # noqa: E402
 BAUD = 19200
 UNLOCK_FRAME_BYTES = 5
 FLOOR_S = UNLOCK_FRAME_BYTES * 10 / BAUD
+UNLOCK_SPACING_MS = 20.0
 
 
 class ReleaseRig:
@@ -62,7 +64,10 @@ class ReleaseRig:
         store.save(folder / "trust.json")
         env = {"STATION_RELEASE_REFUSED_SCANS_PER_MINUTE": "100000", "STATION_RELEASE_REOPEN_GRACE_SECONDS": "0"}
         self.cfg = config.load(folder / "station.toml", environ=env)
-        bus = self.cfg.bus[0].model_copy(update={"baud": BAUD})
+        # Unlocks 20 ms apart, as the soak runs set them: the simulated latches are quick. At the default
+        # 250 ms (solenoids that must not draw current together) a scan sent within 0.25 s of the last
+        # unlock waits out the spacing, so each release had to wait for the last one's quarter second.
+        bus = self.cfg.bus[0].model_copy(update={"baud": BAUD, "unlock_spacing_ms": UNLOCK_SPACING_MS})
         self.cfg = self.cfg.model_copy(update={"bus": [bus]})
         self.sim = LockBusSim.from_bus_config(bus, link=folder / bus.port, auto_close=0.05, latch_ms=20).start()
         self.scanner_sim = ScannerSim(folder / "run" / "scanner").start()
@@ -115,12 +120,25 @@ class ReleaseRig:
     def release(self, text: str) -> float:
         """Scan one token; seconds from scan line received to the unlock frame's last byte."""
         assert self.counter is not None
-        self.scanner_sim.send(text)
+        # The line in one write, as the scanner simulator writes it, without then sitting out its wire
+        # time (0.21 s for a 200-character token at 9600 baud): the clock starts when the line has
+        # arrived, so that time is no part of the figure, yet with the unlock spacing it was most of a
+        # run's length (two runs of 1,000 releases in bench/api.py took over ten minutes).
+        os.write(self.scanner_sim.link.master, text.encode() + self.scanner_sim.end)
         try:
             event = self.releases.get(timeout=10)
         except queue.Empty:
             raise RuntimeError(f"no release (kiosk shows {self.counter.view.screen})") from None
+        self._settle()
         return float(event["wire_s"])
+
+    def _settle(self, timeout_s: float = 5.0) -> None:
+        """Wait until the counter has seen the door open: the next citizen scans at an idle counter
+        (a scan sent sooner waits behind this release's door check, and that wait is not the figure)."""
+        assert self.counter is not None
+        deadline = time.monotonic() + timeout_s
+        while self.counter.view.screen in ("checking", "opening") and time.monotonic() < deadline:
+            time.sleep(0.005)
 
     def close(self) -> None:
         self._stop.set()
@@ -159,7 +177,7 @@ def measure_releases(count: int, progress: bool = True) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--releases", type=int, default=1000)
+    parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
     parser.add_argument("--json", action="store_true", help="also print the samples' summary as JSON")
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -168,10 +186,12 @@ def main() -> None:
     print(summary("scan received -> unlock frame on the wire", samples, FLOOR_S, "floor"))
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)) - 1)]
-    print(f"p99 above the floor: {(p99 - FLOOR_S) * 1e3:.3f} ms (goal: at most 15 ms)")
+    print(f"p99 above the floor: {(p99 - FLOOR_S) * 1e3:.3f} ms (goal: at most 5 ms)")
+    record_samples("release: scan received to unlock frame on the wire", samples, floor_s=FLOOR_S,
+                   floor_name="unlock frame's wire time", goal="p99 <= floor + 5 ms", met=p99 - FLOOR_S <= 0.005)
     if args.json:
         print(json.dumps({"p50_ms": ordered[len(ordered) // 2] * 1e3, "p99_ms": p99 * 1e3, "floor_ms": FLOOR_S * 1e3}))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

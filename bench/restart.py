@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, stop_everything_below, summary  # noqa: E402
 from simulators.lockbus import LockBusSim  # noqa: E402
 from spool import machine as job_machine  # noqa: E402
 from spool import slots  # noqa: E402
@@ -84,6 +84,7 @@ def time_to_ready(folder: Path, cfg: config.Config, rounds: int) -> list[float]:
             samples.append(time.monotonic() - start)
             daemon.kill()  # a power cut, every round
             daemon.wait()
+            stop_everything_below()  # ... which its web process (orphaned, stopping by itself soon) shares
     finally:
         bus.stop()
     return samples
@@ -91,8 +92,8 @@ def time_to_ready(folder: Path, cfg: config.Config, rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=500 if quick() else 100_000)
+    parser.add_argument("--rounds", type=int, default=2 if quick() else 5)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     root = Path(tempfile.mkdtemp(prefix="bench-restart-"))
@@ -109,7 +110,9 @@ def main() -> None:
     median = sorted(baseline)[len(baseline) // 2]
     print(summary(f"restart to serving, {args.jobs} jobs", full, median, "empty spool"))
     print(f"goal: at most 2 s; worst round {max(full):.2f} s")
+    record_samples(f"restart to serving, {args.jobs:,} jobs", full, floor_s=median, floor_name="empty spool",
+                   goal="<= 2 s, every round", met=max(full) <= 2.0)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import shutil
 import tempfile
 import time
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.common import machine  # noqa: E402
+from bench.common import machine, quick, record, run  # noqa: E402
+from simulators.station.report import report as station_report  # noqa: E402
 from simulators.station.simulate import Options, SimulatedStation  # noqa: E402
 
 WARM_UP = 500
@@ -37,9 +39,10 @@ def rss_mib(pid: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=10_000)
-    parser.add_argument("--batch", type=int, default=200, help="documents the back office approves at a time")
+    parser.add_argument("--documents", type=int, default=30 if quick() else 10_000)
+    parser.add_argument("--batch", type=int, default=15 if quick() else 200, help="documents the back office approves at a time")
     args = parser.parse_args()
+    warm_up = min(WARM_UP, args.documents // 3)  # a quick run warms up on a third of its documents
     print(f"machine: {machine()}")
     folder = Path(tempfile.mkdtemp(prefix="bench-soak-")) / "station"
     station = SimulatedStation(Options(folder=folder, documents=0, auto_collect=True, pin_ratio=0.0, port=0,
@@ -56,17 +59,17 @@ def main() -> None:
                 more = min(args.batch, args.documents - approved)
                 station.office.approve(more)
                 approved += more
-            for mark in (WARM_UP, 1000, args.documents - 1000, args.documents):
+            for mark in (warm_up, 1000, args.documents - 1000, args.documents):
                 if collected >= mark and mark not in marks:
                     marks[mark] = time.monotonic()
-            if start_rss is None and collected >= WARM_UP:
+            if start_rss is None and collected >= warm_up:
                 start_rss = rss_mib(station.daemon.pid)  # type: ignore[union-attr]
                 print(f"  after {collected} documents (warm-up): daemon RSS {start_rss:.1f} MiB", flush=True)
             if collected >= args.documents:
                 break
             if station.daemon is not None and station.daemon.poll() is not None:
                 raise RuntimeError(f"the daemon exited; see {folder / 'daemon.log'}")
-            print(f"  {collected}/{args.documents} collected, RSS {rss_mib(station.runtime.daemon.pid):.1f} MiB",  # type: ignore[union-attr]
+            print(f"  {collected}/{args.documents} collected, RSS {rss_mib(station.daemon.pid):.1f} MiB",  # type: ignore[union-attr]
                   end="\r", file=sys.stderr, flush=True)
             time.sleep(2)
         end_rss = rss_mib(station.daemon.pid)  # type: ignore[union-attr]
@@ -76,17 +79,20 @@ def main() -> None:
     print(f"\n{args.documents} documents collected in {elapsed / 60:.1f} min"
           f" ({args.documents / elapsed * 3600:.0f} per hour)")
     growth = (end_rss - start_rss) / start_rss * 100 if start_rss else float("nan")
-    print(f"daemon RSS: {start_rss:.1f} MiB after {WARM_UP} documents, {end_rss:.1f} MiB at the end"
+    print(f"daemon RSS: {start_rss:.1f} MiB after {warm_up} documents, {end_rss:.1f} MiB at the end"
           f" ({growth:+.1f} %; goal: at most +10 %)")
-    if {WARM_UP, 1000, args.documents - 1000, args.documents} <= set(marks) and args.documents >= 3000:
-        first = (marks[1000] - marks[WARM_UP]) / (1000 - WARM_UP)
+    record("soak: daemon memory growth over the run", p50=growth, unit="%", goal="<= +10 %", met=growth <= 10,
+           documents=args.documents, per_hour=round(args.documents / elapsed * 3600))
+    if {warm_up, 1000, args.documents - 1000, args.documents} <= set(marks) and args.documents >= 3000:
+        first = (marks[1000] - marks[warm_up]) / (1000 - warm_up)
         last = (marks[args.documents] - marks[args.documents - 1000]) / 1000
         print(f"wall time per document: {first * 1e3:.0f} ms early, {last * 1e3:.0f} ms over the last 1000"
               f" (ratio {last / first:.2f})")
-    report = station.report()
+    report, _ = station_report(station)
     print(f"audit intact: {report['audit_intact']}, released twice: {len(report['released_twice'])},"
           f" reprints: {report['reprints']}")
+    shutil.rmtree(folder.parent, ignore_errors=True)  # (`run` removes it too, whatever happens)
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

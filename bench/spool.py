@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, summary  # noqa: E402
 from spool import jobs, machine as job_machine  # noqa: E402
 from spool.states import Flow, JobState  # noqa: E402
 
@@ -88,8 +88,8 @@ def open_and_list(path: Path, rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--transitions", type=int, default=3000)
-    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--transitions", type=int, default=200 if quick() else 3000)
+    parser.add_argument("--jobs", type=int, default=2000 if quick() else 100_000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as tmp:
@@ -99,6 +99,8 @@ def main() -> None:
         total_s = sum(moves)
         print(summary("bare durable commit (baseline)", baseline))
         print(summary("durable job transition", moves, sorted(baseline)[len(baseline) // 2], "bare commit"))
+        record_samples("spool: durable job transition", moves, floor_s=sorted(baseline)[len(baseline) // 2],
+                       floor_name="bare durable commit")
         print(f"durable transitions per second (one writer): {len(moves) / total_s:.0f}")
         start = time.perf_counter()
         path = big_spool(folder, args.jobs)
@@ -108,4 +110,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
+import tempfile
 import sys
 import time
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from pathlib import Path
 # Run as `python bench/tokens.py`: the repository root replaces bench/ on the path.
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-from bench.common import machine, summary  # noqa: E402
+from bench.common import machine, quick, record_samples, run, summary  # noqa: E402
 from station.trust import cose  # noqa: E402
 from station.trust import pin  # noqa: E402
 from station.trust import token  # noqa: E402
@@ -41,9 +42,9 @@ def timed(action, count: int) -> list[float]:  # noqa: ANN001 - any zero-argumen
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=5000, help="verifications and issues to time")
-    parser.add_argument("--pins", type=int, default=20, help="PIN checks to time (about 0.1 s each)")
-    parser.add_argument("--processes", type=int, default=20, help="`station token verify` runs to time")
+    parser.add_argument("--count", type=int, default=300 if quick() else 5000, help="verifications and issues to time")
+    parser.add_argument("--pins", type=int, default=3 if quick() else 20, help="PIN checks to time (about 0.1 s each)")
+    parser.add_argument("--processes", type=int, default=2 if quick() else 20, help="`station token verify` runs to time")
     args = parser.parse_args()
     print(f"machine: {machine()}")
 
@@ -67,6 +68,7 @@ def main() -> None:
     print(f"token: {len(text)} characters, QR version {token.qr_code(text).version}-M")
     print(summary("Ed25519 verify alone (floor)", floor))
     print(summary("token verify, valid", verify, floor_median, "floor"))
+    record_samples("token verify, valid", verify, floor_s=floor_median, floor_name="Ed25519 verify alone")
     print(summary("token verify, refused (bad signature)", refuse, floor_median, "floor"))
     print(summary("token issue (sign + Base45)", issue))
     print(summary("QR symbol (segno, alphanumeric, M)", qr))
@@ -78,7 +80,7 @@ def main() -> None:
 
     station_bin = Path(sys.executable).with_name("station")
     if station_bin.exists() and args.processes:
-        trust_path = Path(sys.path[0]) / ".bench-out" / "bench-trust.json"
+        trust_path = Path(tempfile.mkdtemp(prefix="bench-tokens-")) / "bench-trust.json"  # (removed by `run`)
         store.save(trust_path)
         command = [str(station_bin), "token", "verify", text, "--trust", str(trust_path), "--station", STATION,
                    "--now", str(NOW)]
@@ -104,4 +106,4 @@ def _bad_verifier(text: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
