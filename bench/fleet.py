@@ -50,7 +50,7 @@ WAITING = 300  # jobs still waiting for their citizen, out of the 100,000
 def fill_spool(conn: Any, count: int) -> None:
     """`count` documents through the state machine: all but `WAITING` collected, each audited step by step."""
     import spool
-    from spool import audit
+    from spool import audit, outbox
     from spool import machine as job_machine
     from spool.states import Flow
 
@@ -66,6 +66,11 @@ def fill_spool(conn: Any, count: int) -> None:
                 job_machine.transition(conn, job_id, state, actor="system", details=details)
                 if state == "released":
                     audit.append(conn, "system", "unlock.opened", job=job_id)
+        # A station's outbox is sent within seconds: the 100,000 documents' events were reported long ago
+        # (left unsent, every scrape would count 600,000 waiting events: a day-long back-office outage).
+        while batch := outbox.pending(conn, 10_000):
+            for event in batch:
+                outbox.mark_sent(conn, event.id)
 
 
 class DaemonStandIn:
