@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -210,6 +211,7 @@ class PrintPart:
     def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
         self.conn: sqlite3.Connection | None = None
+        self._unlisten: list[Callable[[], None]] = []
 
     async def start(self, daemon: Daemon) -> None:
         cfg = daemon.cfg
@@ -219,9 +221,18 @@ class PrintPart:
                       if cfg.station.kind == Flow.DISPENSER.value else None)
         self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, output_bin=output_bin,
                                             events=daemon.events)
+        # (issue 27) Woken by the events that concern it: a release, a rendered document, a cancel; and, at
+        # a dispenser, the bin's sensor seeing the paper (printed now, presented at once).
+        self._unlisten = [daemon.events.listen("job", self.stage.wake_on_job)]
+        if output_bin is not None:
+            shutter = cfg.dispenser.shutter
+            self._unlisten.append(daemon.events.listen(
+                "slot", lambda event: self.stage.wake() if event.data.get("slot") == shutter else None))
         self.stage.start()
 
     async def stop(self) -> None:
+        for unlisten in self._unlisten:
+            unlisten()
         await asyncio.to_thread(self.stage.stop)
         if self.conn is not None:
             self.conn.close()
