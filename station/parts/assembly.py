@@ -197,9 +197,11 @@ class LoaderPart:
     async def start(self, daemon: Daemon) -> None:
         self.loader = Loader(daemon.cfg, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.loader.on_lock_event)
+        self._unlisten = daemon.events.listen("job", self.loader.wake_on_job)  # (issue 27) printed: load it now
         await asyncio.to_thread(self.loader.start)
 
     async def stop(self) -> None:
+        self._unlisten()
         await asyncio.to_thread(self.loader.stop)
 
 
