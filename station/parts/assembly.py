@@ -213,7 +213,7 @@ class PrintPart:
     def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
         self.conn: sqlite3.Connection | None = None
-        self._unlisten: list[Callable[[], None]] = []
+        self._unlisten: Callable[[], None] = lambda: None
 
     async def start(self, daemon: Daemon) -> None:
         cfg = daemon.cfg
@@ -225,16 +225,11 @@ class PrintPart:
                                             events=daemon.events)
         # (issue 27) Woken by the events that concern it: a release, a rendered document, a cancel; and, at
         # a dispenser, the bin's sensor seeing the paper (printed now, presented at once).
-        self._unlisten = [daemon.events.listen("job", self.stage.wake_on_job)]
-        if output_bin is not None:
-            shutter = cfg.dispenser.shutter
-            self._unlisten.append(daemon.events.listen(
-                "slot", lambda event: self.stage.wake() if event.data.get("slot") == shutter else None))
+        self._unlisten = self.stage.listen(daemon.events, cfg.dispenser.shutter if output_bin is not None else None)
         self.stage.start()
 
     async def stop(self) -> None:
-        for unlisten in self._unlisten:
-            unlisten()
+        self._unlisten()
         await asyncio.to_thread(self.stage.stop)
         if self.conn is not None:
             self.conn.close()

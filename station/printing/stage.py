@@ -42,6 +42,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from drivers.printer import (BadDocument, JobPhase, Printer, PrinterBlocked, PrinterError, PrinterUnreachable,
@@ -54,7 +55,7 @@ from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from station.config import Config
-from station.events import Bell, Event
+from station.events import Bell, Event, EventBus
 from station.printing import documents
 from station.printing.attempt import PrintDocument, Flight, Recovery, StepReport, default_options, failures_in_a_row, judge
 from station.printing.ledger import PrintLedger
@@ -132,6 +133,18 @@ class PrintStage:
         """A job changed (`EventBus.listen("job", ...)`): step now, unless the stage made the change itself."""
         if event.data.get("state") not in _ITS_OWN:
             self.bell.ring()
+
+    def listen(self, events: EventBus, bin_slot: str | None = None) -> Callable[[], None]:
+        """Wake on `events`: job changes, and the sensor of the bin at `bin_slot` (the paper is in: printed
+        now, presented at once). Returns the way to stop listening."""
+        stops = [events.listen("job", self.wake_on_job)]
+        if bin_slot is not None:
+            stops.append(events.listen("slot", lambda e: self.wake() if e.data.get("slot") == bin_slot else None))
+
+        def stop_listening() -> None:
+            for stop in stops:
+                stop()
+        return stop_listening
 
     def run(self, poll_seconds: float = 1.0) -> None:
         """Recover, then step until stopped: at once when woken, else every `poll_seconds` (the printer's

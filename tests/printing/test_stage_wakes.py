@@ -61,7 +61,7 @@ def _stage(tmp_path: Path, sim, bus: EventBus | None, poll: float) -> CountedSta
     stage = CountedStage(spool.connect(tmp_path / "spool.db"), sim, StageSettings(poll_seconds=poll))
     stage.watched = "disp-1"
     if bus is not None:
-        bus.listen("job", stage.wake_on_job)
+        stage.listen(bus)
     return stage
 
 
@@ -96,6 +96,21 @@ def test_the_stage_ignores_its_own_changes_and_stops_at_once(conn, add_job, sim,
     thread = stage._thread
     stage.stop()
     assert thread is not None and not thread.is_alive()
+    stage.conn.close()
+
+
+def test_at_a_dispenser_the_bins_sensor_wakes_the_stage(sim, tmp_path, conn):
+    """The paper in the bin: the stage judges it printed at once (the citizen sees it presented)."""
+    events = EventBus()
+    stage = _stage(tmp_path, sim, None, AN_HOUR)
+    stop = stage.listen(events, bin_slot="D-1-01")
+    events.publish("slot", {"slot": "A-1-02", "item": "present"})
+    assert stage.bell.wait(0) is False, "another slot's sensor"
+    events.publish("slot", {"slot": "D-1-01", "item": "present"})
+    assert stage.bell.wait(0) is True
+    stop()
+    events.publish("slot", {"slot": "D-1-01", "item": "absent"})
+    assert stage.bell.wait(0) is False, "no longer listening"
     stage.conn.close()
 
 
