@@ -150,6 +150,7 @@ class CounterPart:
         trust = TrustFile(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
         self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.counter.on_lock_event)
+        daemon.events.listen("job", self.counter.wake_on_job)  # (issue 27) a dispenser presents at once
         await asyncio.to_thread(self.counter.start)
         if self.disk is not None:
             self.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
