@@ -9,7 +9,7 @@ baseline; then 300 signed documents from the simulated back office are
 taken into the spool in one intake (the feed's own `intake.take`), and
 releases go on, measured, until all 300 are rendered.
 
-    python bench/backlog.py [--documents 300] [--idle 200]      (BENCH_QUICK=1: 40 and 60)
+    python bench/backlog.py [--documents 300] [--idle 200]      (BENCH_QUICK=1: 30 and 40)
 
 Goal: release p99 during the backlog at most 1.2 times the idle p99 (both
 measured here). Also reported: the backlog's render time. Whatever
@@ -44,11 +44,24 @@ from station.trust import store as trust  # noqa: E402
 
 STATION = "MPP-BENCH-01"  # bench/release.py's station
 GOAL_RATIO = 1.2
+CITIZEN_S = 0.5  # from the door opening to the paper taken and the door shut
 
 
 class BacklogRig(ReleaseRig):
     """bench/release.py's station, whose staged documents appear in one commit each round: the render stage
     (which wakes on `received`) never sees them half made."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder)
+        # The simulated citizen's door stays open a while: a board read late (a busy machine) still sees
+        # it open, rather than calling the latch jammed and holding the document.
+        self.sim.auto_close = CITIZEN_S
+
+    def next_token(self) -> str:
+        """The token of a staged document not released yet (a new round once every slot was released)."""
+        if not getattr(self, "pending", None):
+            self.pending = self.stage_round()
+        return self.pending.pop(0)
 
     def stage_round(self) -> list[str]:
         deadline = time.monotonic() + 30
@@ -84,20 +97,19 @@ class RenderDaemon:
             self.loop.close()
 
 
-def releases(rig: ReleaseRig, count: int | None = None, until=None) -> list[float]:  # type: ignore[no-untyped-def]
+def releases(rig: BacklogRig, count: int | None = None, until=None) -> list[float]:  # type: ignore[no-untyped-def]
     """Release `count` documents, or until `until()` holds; their latencies (s)."""
     samples: list[float] = []
     while True:
-        for text in rig.stage_round():
-            samples.append(rig.release(text))
-            time.sleep(0.06)  # the simulated citizen takes the paper and closes the door
-            if (count is not None and len(samples) >= count) or (until is not None and until()):
-                return samples
+        samples.append(rig.release(rig.next_token()))
+        time.sleep(0.06)  # the simulated citizen takes the paper and closes the door
+        if (count is not None and len(samples) >= count) or (until is not None and until()):
+            return samples
 
 
 def measure(documents: int, idle: int) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix="bench-backlog-"))
-    rig: ReleaseRig | None = None
+    rig: BacklogRig | None = None
     daemon: RenderDaemon | None = None
     try:
         rig = BacklogRig(folder / "station")
@@ -107,7 +119,7 @@ def measure(documents: int, idle: int) -> dict[str, object]:
         store.save(store_path)
         items = [approval.document for approval in office.approve(documents)]
         daemon = RenderDaemon(rig)
-        releases(rig, count=20)  # warm-up
+        releases(rig, count=5 if quick() else 20)  # warm-up
         idle_samples = releases(rig, count=idle)
         conn = spool.connect(rig.cfg.spool_path)
         try:
@@ -134,8 +146,8 @@ def measure(documents: int, idle: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=40 if quick() else 300)
-    parser.add_argument("--idle", type=int, default=60 if quick() else 200)
+    parser.add_argument("--documents", type=int, default=30 if quick() else 300)
+    parser.add_argument("--idle", type=int, default=40 if quick() else 200)
     args = parser.parse_args()
     print(f"machine: {machine()}", file=sys.stderr)
     found = measure(args.documents, args.idle)
