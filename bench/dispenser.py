@@ -5,8 +5,9 @@ simulator with the shutter and its bin sensor on a pseudo-terminal, a
 serial scanner on another, the real counter, and the real print stage (its
 wake-ups on the station's event bus, `PrintStage.listen`) feeding the
 simulated printer at its rated speed (`[printer] pages_per_minute`, 30 by
-default: a first page takes 2 s). A simulated citizen takes the paper as
-soon as the shutter opens.
+default: a first page takes 2 s). The document is a business permit (NIB)
+rendered by the station's renderer. A simulated citizen takes the paper
+once the shutter opens.
 
 Each release is a real token scanned through the scanner driver. The clock
 starts when the scan line's end arrives, and stops:
@@ -18,7 +19,7 @@ The floor, the printer's own first-page time (submission to sheet out), is
 measured in the same run, on the same documents. Also printed, with no
 goal: scan to shutter open (the paper presented).
 
-    python bench/dispenser.py [--releases 40]      (BENCH_QUICK=1: 5)
+    python bench/dispenser.py [--releases 60]      (BENCH_QUICK=1: 5)
 
 It starts no child process (every part runs in this process, in threads);
 whatever happens, it stops them all and removes its folder.
@@ -150,7 +151,7 @@ class DispenserRig:
         self._stops.append(self._stop.set)  # (stopped first: then the threads end, then what they use)
         self.conn = spool.connect(self.cfg.spool_path)
         self._stops.append(self.conn.close)
-        self.pdf = _one_page_pdf(folder / "documents" / "bench.pdf")
+        self.pdf, self.pages = _rendered_nib(folder / "documents" / "bench.pdf")
         self.number = 0
 
     def _lock_event(self, event: LockEvent) -> None:
@@ -181,7 +182,7 @@ class DispenserRig:
         job_machine.create_job(self.conn, job_id, flow=Flow.DISPENSER, template="nib", template_version=1,
                                payload="{}")
         job_machine.transition(self.conn, job_id, JobState.RENDERED, actor="system", pdf_path=str(self.pdf),
-                               pdf_sha256=sha256_of(self.pdf), pages=1)
+                               pdf_sha256=sha256_of(self.pdf), pages=self.pages)
         return job_id, token.issue(self.issuer, STATION, job_id, ttl_seconds=3600)
 
     def serve(self, job_id: str, text: str, timeout: float = 60.0) -> None:
@@ -203,14 +204,21 @@ class DispenserRig:
         self._stops.clear()
 
 
-def _one_page_pdf(path: Path) -> Path:
-    from reportlab.pdfgen import canvas
+def _rendered_nib(path: Path) -> tuple[Path, int]:
+    """A business permit (NIB) rendered by the station's renderer from the shipped template's example data."""
+    from datetime import UTC, datetime
 
+    from station.templates import load_template, render_document
+
+    root = Path(__file__).resolve().parents[1] / "templates"
+    now = datetime.now(UTC)
+    template = load_template(root / "nib", trust.TrustStore.load(root / "trust.json"), now=now)
+    data = json.loads((root / "examples" / "nib.json").read_text(encoding="utf-8"))
+    result = render_document(template, data, document_id="NIB-BENCH", station_id=STATION,
+                             station_key=trust.new_private_key(), now=now)
     path.parent.mkdir(parents=True, exist_ok=True)
-    page = canvas.Canvas(str(path), invariant=1)
-    page.drawString(72, 720, "Nomor Induk Berusaha (benchmark)")
-    page.save()
-    return path
+    path.write_bytes(result.pdf)
+    return path, result.pages
 
 
 def measure(count: int, progress: bool = True) -> dict[str, list[float]]:
@@ -243,7 +251,7 @@ def measure(count: int, progress: bool = True) -> dict[str, list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--releases", type=int, default=5 if quick() else 40)
+    parser.add_argument("--releases", type=int, default=5 if quick() else 60)
     args = parser.parse_args()
     print(f"machine: {machine()}", file=sys.stderr)
     paths = measure(args.releases)

@@ -152,3 +152,18 @@ def test_a_job_released_by_another_process_is_found_by_the_safety_poll(conn, add
         stage.conn.close()
     trail = actions(conn, "disp-1")
     assert trail.index("job.released") < trail.index("print.submitting") < trail.index("job.printed")
+
+
+def test_a_checked_document_is_not_parsed_again_on_the_citizens_path(conn, add_job, tmp_path):
+    """The bytes match the digest recorded when they were written: the pages counted then are the pages;
+    a document with no digest is still counted, and changed bytes are still refused."""
+    from station.printing import documents
+
+    job = add_job("disp-1", pages=1, flow=Flow.DISPENSER)
+    options_for = StageSettings().options()
+    recorded = machine.annotate(conn, job.id, "job.noted", actor="system", pages=3)  # what rendering counted
+    assert documents.prepare(recorded, options_for).pages == 3
+    unrecorded = machine.annotate(conn, job.id, "job.noted", actor="system", pages=None)
+    assert documents.prepare(unrecorded, options_for).pages == 1  # counted from the file
+    Path(job.pdf_path).write_bytes(Path(job.pdf_path).read_bytes() + b"\n%changed")
+    assert documents.prepare(recorded, options_for) == "document-changed"
