@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from station import config
 from station.events import Bell, Event
 from station.runtime.daemon import Daemon
@@ -89,3 +91,55 @@ def test_the_loader_is_rung_by_any_job_change_but_its_own_loads(station_dir: Pat
     for state, rings in (("printed", True), ("collected", True), ("returned", True), ("staged", False)):
         loader.wake_on_job(Event(1, "job", {"job": "J", "state": state}))
         assert loader.bell.wait(0) is rings, state
+
+
+@pytest.mark.integration
+def test_a_document_received_wakes_the_render_stage_in_the_daemon(station_dir: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The render stage's safety poll at an hour: a document taken in is rendered, woken by its event."""
+    import spool
+    from simulators.backoffice.office import BackOffice
+    from spool import jobs
+    from spool.states import Flow, JobState
+    from station.backoffice import intake
+    from station.templates import stage as render_module
+    from station.trust.store import TrustStore
+
+    monkeypatch.setattr(render_module, "SAFETY_POLL_S", AN_HOUR)
+    cfg = config.load(station_dir / "station.toml", environ={})
+    office = BackOffice(stations={cfg.station.id: "bearer"}, seed=27, pin_ratio=0.0)
+    store_path = cfg.path(cfg.paths.trust_store)
+    store = TrustStore.load(store_path).with_key(office.issuer_entry())
+    store.save(store_path)
+    document = office.approve(1)[0].document
+
+    class Counted(RenderStage):
+        looks = 0
+
+        async def step(self) -> float:
+            pause = await super().step()
+            self.looks += 1
+            return pause
+
+    render = Counted(station_dir / "station.toml")
+
+    async def main() -> None:
+        daemon = Daemon(cfg, [render])
+        running = asyncio.create_task(daemon.run())
+        conn = spool.connect(cfg.spool_path)
+        try:
+            await _until(lambda: render.looks == 1, "the render stage's first look (now it sleeps for an hour)")
+            await asyncio.to_thread(intake.take, conn, [document], store, flow=Flow(cfg.station.kind),
+                                    station=cfg.station.id)
+            for _ in range(3000):  # a liveness bound (the first render starts the worker), not a speed
+                if jobs.get_job(conn, document["id"]).state is not JobState.RECEIVED:
+                    break
+                await asyncio.sleep(0.02)
+            assert jobs.get_job(conn, document["id"]).state is JobState.RENDERED
+            assert render.looks >= 2  # the look the event woke
+        finally:
+            conn.close()
+            daemon.request_stop()
+            await asyncio.wait_for(running, 60)
+
+    asyncio.run(main())
