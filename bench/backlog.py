@@ -7,9 +7,10 @@ real daemon (`Daemon` with `RenderStage`: its render worker process, its
 wake-up on the `received` event). First the idle releases give the
 baseline; then 300 signed documents from the simulated back office are
 taken into the spool in one intake (the feed's own `intake.take`), and
-releases go on, measured, until all 300 are rendered.
+releases go on, measured, until all 300 are rendered; five such backlogs,
+one after the other (each lasts seconds: one gives too few releases).
 
-    python bench/backlog.py [--documents 300] [--idle 200]      (BENCH_QUICK=1: 30 and 40)
+    python bench/backlog.py [--documents 300] [--idle 200] [--rounds 5]      (BENCH_QUICK=1: 30, 40, 1)
 
 Goal: release p99 during the backlog at most 1.2 times the idle p99 (both
 measured here). Also reported: the backlog's render time. Whatever
@@ -107,7 +108,7 @@ def releases(rig: BacklogRig, count: int | None = None, until=None) -> list[floa
             return samples
 
 
-def measure(documents: int, idle: int) -> dict[str, object]:
+def measure(documents: int, idle: int, rounds: int) -> dict[str, object]:
     folder = Path(tempfile.mkdtemp(prefix="bench-backlog-"))
     rig: BacklogRig | None = None
     daemon: RenderDaemon | None = None
@@ -117,21 +118,27 @@ def measure(documents: int, idle: int) -> dict[str, object]:
         store_path = folder / "station" / "trust.json"
         store = trust.TrustStore.load(store_path).with_key(office.issuer_entry())
         store.save(store_path)
-        items = [approval.document for approval in office.approve(documents)]
+        items = [approval.document for approval in office.approve(documents * rounds)]
         daemon = RenderDaemon(rig)
         releases(rig, count=5 if quick() else 20)  # warm-up
         idle_samples = releases(rig, count=idle)
+        busy_samples: list[float] = []
+        render_s: list[float] = []
         conn = spool.connect(rig.cfg.spool_path)
         try:
             def waiting() -> int:
                 return jobs.count_by_state(conn).get(JobState.RECEIVED.value, 0)
 
-            started = time.monotonic()
-            result = intake.take(conn, items, store, flow=Flow.LOCKER, station=STATION)  # all at once
-            if len(result.stored) != documents:
-                raise RuntimeError(f"intake stored {len(result.stored)} of {documents}: {result.summary()}")
-            busy_samples = releases(rig, until=lambda: waiting() == 0)
-            render_s = time.monotonic() - started
+            # A backlog lasts seconds (the releases are paced by the bus's unlock spacing): a few of them,
+            # one after the other, give the p99 enough releases to mean something.
+            for start in range(0, documents * rounds, documents):
+                started = time.monotonic()
+                batch = items[start:start + documents]
+                result = intake.take(conn, batch, store, flow=Flow.LOCKER, station=STATION)  # all at once
+                if len(result.stored) != documents:
+                    raise RuntimeError(f"intake stored {len(result.stored)} of {documents}: {result.summary()}")
+                busy_samples += releases(rig, until=lambda: waiting() == 0)
+                render_s.append(time.monotonic() - started)
             held = jobs.count_by_state(conn).get(JobState.HELD.value, 0)
         finally:
             conn.close()
@@ -148,9 +155,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=30 if quick() else 300)
     parser.add_argument("--idle", type=int, default=40 if quick() else 200)
+    parser.add_argument("--rounds", type=int, default=1 if quick() else 5, help="backlogs, one after the other")
     args = parser.parse_args()
     print(f"machine: {machine()}", file=sys.stderr)
-    found = measure(args.documents, args.idle)
+    found = measure(args.documents, args.idle, args.rounds)
     idle = [s * 1e3 for s in found["idle"]]  # type: ignore[union-attr]
     busy = [s * 1e3 for s in found["busy"]]  # type: ignore[union-attr]
     idle_p99, busy_p99 = percentile(idle, 0.99), percentile(busy, 0.99)
@@ -158,9 +166,10 @@ def main() -> None:
            floor=idle_p99, floor_name="idle release p99, same run", goal=f"p99 <= {GOAL_RATIO:g} x idle p99",
            met=busy_p99 <= GOAL_RATIO * idle_p99, p99_ratio=busy_p99 / idle_p99, n=len(busy), idle_n=len(idle),
            idle_p50=statistics.median(idle), machine=machine())
-    record(f"backlog: {args.documents} documents rendered", p50=float(found["render_s"]), unit="s",  # type: ignore[arg-type]
-           goal="", met=None, held=found["held"], documents_per_s=args.documents / float(found["render_s"]),  # type: ignore[arg-type]
-           machine=machine())
+    render_s: list[float] = found["render_s"]  # type: ignore[assignment]
+    record(f"backlog: {args.documents} documents rendered", p50=statistics.median(render_s), p99=max(render_s),
+           unit="s", goal="", met=None, held=found["held"], rounds=len(render_s),
+           documents_per_s=args.documents / statistics.median(render_s), machine=machine())
 
 
 if __name__ == "__main__":
