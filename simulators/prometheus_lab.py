@@ -74,6 +74,29 @@ def _seconds(text: str) -> float:
     return sum(int(number) * units[unit] for number, unit in re.findall(r"(\d+)(ms|[smhdwy])", text))
 
 
+# A summary names its rule's `for:` as `{{ $for := "2 menit" }}` (deploy/prometheus/rules): the words this
+# file writes when it shortens the `for:`, so an alert never says "over 5 minutes" after 6 seconds.
+FOR_WORDS = re.compile(r'\{\{ \$for := "([^"]*)" \}\}')
+_UNITS = ((604800, "minggu", "week"), (86400, "hari", "day"), (3600, "jam", "hour"), (60, "menit", "minute"),
+          (1, "detik", "second"))
+
+
+def for_words(seconds: float) -> tuple[str, str]:
+    """A `for:` duration in words, Indonesian and English: 120 -> ("2 menit", "2 minutes")."""
+    whole = max(1, round(seconds))
+    for size, indonesian, english in _UNITS:
+        if whole % size == 0:
+            count = whole // size
+            return f"{count} {indonesian}", f"{count} {english}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable: every whole number of seconds divides by 1")
+
+
+def say_for(text: str, seconds: float, english: bool) -> str:
+    """`text` (an annotation) with its `{{ $for := "..." }}` words set to `seconds`."""
+    words = for_words(seconds)[1 if english else 0]
+    return FOR_WORDS.sub(lambda _: '{{ $for := "%s" }}' % words, text)
+
+
 def _duration(seconds: float) -> str:
     return f"{max(1, round(seconds * 1000))}ms"
 
@@ -199,6 +222,8 @@ class PrometheusLab:
                 for rule in group["rules"]:
                     if "for" in rule and _seconds(rule["for"]) > cap:
                         rule["for"] = _duration(cap)
+                        for key, text in rule.get("annotations", {}).items():
+                            rule["annotations"][key] = say_for(text, cap, english=key.endswith("_en"))
         path.write_text(yaml.safe_dump(rules, sort_keys=False, allow_unicode=True))
         return path
 

@@ -31,7 +31,7 @@ def cancel(conn: sqlite3.Connection, job_id: str, *, actor: str, by: str, reason
         job = get_job(conn, job_id)
         # (issue 15) `by` travels to the back office with the `cancelled` event (PROTOCOLS §7.1).
         done = machine.transition(conn, job_id, JobState.CANCELLED, actor=actor, action="job.cancelled",
-                                  reason=reason, details={"by": by})
+                                  reason=reason, details={"by": by}, cancelled_by=by)
         paper_alarm(conn, job, "withdrawn", actor=actor)
         return done
 

@@ -39,6 +39,7 @@ class Job:
     reopens: int = 0
     kind: str = "template"
     payload: str | None = None
+    cancelled_by: str | None = None  # (issue 24) "office" or "operator", once cancelled
 
     def summary(self) -> dict[str, Any]:
         """The job without its payload (which holds personal data)."""
@@ -58,7 +59,7 @@ def _job(row: sqlite3.Row) -> Job:
         pdf_sha256=row["pdf_sha256"], pages=row["pages"], printer_job_id=row["printer_job_id"],
         print_attempts=row["print_attempts"], slot=row["slot"], created_at=row["created_at"],
         updated_at=row["updated_at"], pin_failures=row["pin_failures"], reopens=row["reopens"],
-        kind=row["kind"], payload=row["payload"])
+        kind=row["kind"], payload=row["payload"], cancelled_by=row["cancelled_by"])
 
 
 def get_job(conn: sqlite3.Connection, job_id: str) -> Job:
@@ -75,6 +76,29 @@ def find_job(conn: sqlite3.Connection, job_id: str) -> Job | None:
         return get_job(conn, job_id)
     except UnknownJob:
         return None
+
+
+def by_pickup_ref(conn: sqlite3.Connection, ref: str, limit: int = 3) -> list[Job]:
+    """Jobs whose document carries this §4.1 `pickup_ref`: open ones first, then the newest (issue 24).
+
+    The back office keeps a reference unique among a station's open documents;
+    a finished one may share it, and is listed after (its code may still be typed).
+    """
+    rows = conn.execute(_SELECT + " WHERE json_valid(jobs.payload) AND json_extract(jobs.payload, '$.pickup_ref') = ?"
+                        " ORDER BY jobs.state IN ('collected', 'returned', 'cancelled', 'retained', 'expired'),"
+                        " jobs.rowid DESC LIMIT ?", (ref, limit))
+    return [_job(row) for row in rows]
+
+
+def pages_ahead(conn: sqlite3.Connection, job: Job) -> tuple[int, int]:
+    """(issue 24) Documents of the job's flow not yet printed, up to and with it: (how many, their pages).
+
+    A document not rendered yet counts as one page (its page count is known once rendered).
+    """
+    row = conn.execute("SELECT COUNT(*), COALESCE(SUM(COALESCE(pages, 1)), 0) FROM jobs WHERE flow = ?"
+                       " AND state IN ('received', 'rendered', 'printing') AND rowid <= ?",
+                       (job.flow.value, job.seq)).fetchone()
+    return int(row[0]), int(row[1])
 
 
 def page_filter(states: list[str] | None, template: str | None, before_seq: int | None) -> tuple[str, list[Any]]:

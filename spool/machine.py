@@ -65,7 +65,7 @@ def _announce(conn: sqlite3.Connection, event: JobEvent) -> None:
 # Job columns a transition (or an annotation) may set beside the state.
 SETTABLE_FIELDS = frozenset({"pdf_path", "pdf_sha256", "pages", "printer_job_id", "print_attempts",
                              "pickup_expires", "size", "pin_failures", "reopens", "payload", "template",
-                             "template_version"})
+                             "template_version", "cancelled_by"})
 # Entering these states empties the job's slot: the paper left it. (An
 # expired or cancelled document is still in its slot until staff take it.)
 _FREES_SLOT = frozenset({JobState.COLLECTED, JobState.RETURNED})

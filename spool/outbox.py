@@ -136,6 +136,8 @@ def report_transition(conn: sqlite3.Connection, entry: Entry, target: JobState, 
         detail["reason"] = info["reason"][:MAX_REASON]
     if event == "cancelled":
         detail["by"] = cancelled_by(actor, info)
+    elif event == "released" and info.get("by") == "staff":
+        detail["by"] = "staff"  # (issue 24) handed over after an ID check, not opened by a token
     revision = reported_revision(conn, entry.job)
     if revision:
         detail["revision"] = revision

@@ -185,7 +185,7 @@ def retry_target(flow: Flow, state: JobState, held_from: str | None) -> JobState
 
 
 def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None,
-                    in_slot: bool = False, has_pdf: bool = True) -> frozenset[Action]:
+                    in_slot: bool = False, has_pdf: bool = True, pin_locked: bool = False) -> frozenset[Action]:
     """The operator actions a job in `state` accepts (every one of them is a legal move)."""
     flow, state = Flow(flow), JobState(state)
     found: set[Action] = set()
@@ -200,4 +200,6 @@ def actions_allowed(flow: Flow, state: JobState, *, held_from: str | None = None
         found.add(Action.MOVE)
     if state is SETTLED_BY_STAFF[flow]:
         found.update({Action.CONFIRM_COLLECTED, Action.PAPER_INSIDE})
+    if state is READY[flow] and pin_locked and (in_slot or flow is Flow.DISPENSER):
+        found.add(Action.HANDOVER)  # (issue 24) a release, as a token's: READY -> released
     return frozenset(found)

@@ -228,6 +228,20 @@ MIGRATIONS: list[str] = [
         ORDER BY seq;
     DELETE FROM station WHERE key = 'backoffice.audit_seq';
     """,
+    # 8 (issue 24, PROTOCOLS §4.1): the typed pickup code finds its document by `pickup_ref`, kept in the
+    # document as received; an index on that expression makes the kiosk's look-up one probe. A job keeps who
+    # cancelled it (§7.1 `by`: "office" or "operator"), for the citizen's sentence (the kiosk never reads the
+    # audit to decide, ADR 0236); jobs cancelled before take it from their `job.cancelled` entry, once, here.
+    """
+    CREATE INDEX jobs_by_pickup_ref ON jobs(json_extract(payload, '$.pickup_ref'))
+        WHERE json_valid(payload) AND json_extract(payload, '$.pickup_ref') IS NOT NULL;
+    ALTER TABLE jobs ADD COLUMN cancelled_by TEXT CHECK (cancelled_by IS NULL OR cancelled_by IN ('office', 'operator'));
+    UPDATE jobs SET cancelled_by = (
+        SELECT CASE WHEN json_extract(a.details, '$.by') IN ('office', 'operator') THEN json_extract(a.details, '$.by')
+                    WHEN a.actor IN ('system', 'backoffice') THEN 'office' ELSE 'operator' END
+        FROM audit a WHERE a.job_id = jobs.id AND a.action = 'job.cancelled' ORDER BY a.seq DESC LIMIT 1)
+    WHERE state = 'cancelled';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

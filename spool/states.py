@@ -45,6 +45,8 @@ class Action(StrEnum):
     # the door never seen open): staff open the slot and look, then say what they found.
     CONFIRM_COLLECTED = "confirm_collected"  # the slot (or bin) is empty: the citizen took it
     PAPER_INSIDE = "paper_inside"            # the paper is still there: re-staged (locker), retained (dispenser)
+    # (issue 24) a document locked by wrong PINs or codes, released to its citizen after staff checked the KTP.
+    HANDOVER = "handover"
 
 
 class Change(StrEnum):

@@ -75,6 +75,9 @@ class ReleaseSection(Section):
     refused_scans_per_minute: int = Field(5, ge=1)
     scanner_lockout_seconds: float = Field(60, ge=0)
     pin_attempts: int = Field(5, ge=1)
+    # (issue 24) names of other stations by id, for a citizen whose token is for one of them ("MPP-JKS-02" =
+    # "MPP Jakarta Selatan, lantai 2"); an id not here is shown as it is.
+    station_names: dict[str, str] = Field(default_factory=dict)
     # (issue 22) an act of the ledger (unlock, print, load, presentation...) open longer than this raises an alarm
     intent_alarm_seconds: float = Field(600, gt=0)
 

@@ -21,27 +21,30 @@ from spool.rules import actions_allowed, retry_target
 from spool.states import Action, JobState
 
 from station.release import settling
+from .config import ReleaseSection
 from .errors import StationError
 from station.trust.store import format_time
 
+# Wrong PINs or codes that lock a document, unless the configuration says otherwise ([release] pin_attempts).
+PIN_ATTEMPTS = int(ReleaseSection.model_fields["pin_attempts"].default)
 # How far ahead a pickup window may be extended.
 MAX_EXTENSION = timedelta(days=90)
 # A job held for this reason waits for the back office (a correction), not for a retry.
 CONFLICT = "conflict"
 
 
-def allowed(job: Job) -> frozenset[Action]:
-    """The actions this job accepts now."""
+def allowed(job: Job, *, pin_attempts: int = PIN_ATTEMPTS) -> frozenset[Action]:
+    """The actions this job accepts now (`pin_attempts`: wrong PINs or codes that lock a document)."""
     found = actions_allowed(job.flow, job.state, held_from=job.held_from, in_slot=job.slot is not None,
-                            has_pdf=job.pdf_path is not None)
+                            has_pdf=job.pdf_path is not None, pin_locked=job.pin_failures >= pin_attempts)
     if job.held_reason == CONFLICT:  # (issue 15) only a correction or a cancel ends a conflict (PROTOCOLS §7.1)
         found -= {Action.RETRY}
     return found
 
 
-def check(job: Job, action: Action) -> None:
+def check(job: Job, action: Action, *, pin_attempts: int = PIN_ATTEMPTS) -> None:
     """Refuse (409, with the reason in words) an action the job's state does not allow."""
-    if action in allowed(job):
+    if action in allowed(job, pin_attempts=pin_attempts):
         return
     if action is Action.RETRY and job.held_reason == CONFLICT:
         message = (f"job {job.id} is held for a conflict: the back office must send a correction"
@@ -55,7 +58,9 @@ def check(job: Job, action: Action) -> None:
         hint = {Action.REPRINT: " (only a printed or staged locker document with its PDF is reprinted;"
                                 " retry a held one)",
                 Action.MOVE: " (only a staged document moves)",
-                Action.CONFIRM_COLLECTED: _SETTLE_HINT, Action.PAPER_INSIDE: _SETTLE_HINT}.get(action, "")
+                Action.CONFIRM_COLLECTED: _SETTLE_HINT, Action.PAPER_INSIDE: _SETTLE_HINT,
+                Action.HANDOVER: " (only a document locked by wrong PINs or codes, waiting for its citizen,"
+                                 " is handed over after an ID check)"}.get(action, "")
         message = f"job {job.id} is {job.state.value}: it cannot be {_PAST[action]} now{hint}"
     raise StationError(message, http_status=409)
 
@@ -133,5 +138,5 @@ def _parse(text: str | None) -> datetime | None:
 
 _PAST = {Action.RETRY: "retried", Action.CANCEL: "cancelled", Action.REPRINT: "reprinted", Action.MOVE: "moved",
          Action.EXTEND: "extended", Action.CONFIRM_COLLECTED: "confirmed collected",
-         Action.PAPER_INSIDE: "found with its paper inside"}
+         Action.PAPER_INSIDE: "found with its paper inside", Action.HANDOVER: "handed over"}
 _SETTLE_HINT = " (only a released locker document, or a dispenser's printed one, is settled by staff)"

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from station.trust import pickup_code
 from station.trust import token as pickup_token
 from station.backoffice import document, withdrawal
 from spool.outbox import EVENTS
@@ -61,6 +62,7 @@ class Approval:
     document: dict[str, Any]  # the signed §7 document
     token: str                # the pickup token's QR text
     pin: str | None           # the PIN the citizen got apart (simulator only: never sent to a station)
+    code: str | None = None   # (issue 24) the typed pickup code, RRRR-SSSS-SSSS (PROTOCOLS §4.1), sent with the QR
 
     withdrawn: bool = False   # a withdrawal was put in the feed
 
@@ -72,7 +74,7 @@ class Approval:
     def summary(self) -> dict[str, Any]:
         """What the admin API lists (with the token and PIN: this is a simulator)."""
         return {"id": self.id, "station": self.station, "template": self.template, "title": self.title,
-                "kind": self.kind, "token": self.token, "pin": self.pin,
+                "kind": self.kind, "token": self.token, "pin": self.pin, "code": self.code,
                 "pickup_expires": self.document["pickup_expires"],
                 "revision": self.document.get("revision", 0), "withdrawn": self.withdrawn}
 
@@ -120,7 +122,7 @@ class BackOffice:
                  stations: dict[str, str] | None = None, templates_dir: Path | None = None,
                  seed: int | None = None, faults: Faults | None = None, scan_hook: ScanHook | str | None = None,
                  pin_ratio: float = 0.25, pin_ln: int = 15, pickup_days: float = 14,
-                 pdf_ratio: float = 0.0) -> None:
+                 pdf_ratio: float = 0.0, code_ln: int | None = 10) -> None:
         self.issuer_key = issuer_key or Ed25519PrivateKey.generate()
         self.kid = kid_of(public_raw(self.issuer_key))
         # A key no station trusts, for the unknown_key fault.
@@ -132,6 +134,9 @@ class BackOffice:
         self.scan_hook = scan_hook
         self.pin_ratio = pin_ratio
         self.pin_ln = pin_ln
+        # (issue 24) the typed code's scrypt cost (§4.1 shows ln=15, 0.1-0.6 s each: too slow for a simulator
+        # approving thousands); None: documents come without a code.
+        self.code_ln = code_ln
         self.pickup_days = pickup_days
         # Agencies that send signed PDFs instead of data: a CA hierarchy made now, at start.
         self.pdf_ratio = pdf_ratio
@@ -240,10 +245,17 @@ class BackOffice:
         if with_pin:
             pin = self.citizens.pin()
             fields["pin_verifier"] = make_verifier(pin, ln=self.pin_ln)
+        # §4.1: the code a citizen types when the QR cannot be shown. The reference is unique among a
+        # station's open documents (this office's sequence, which never repeats within 10,000 approvals).
+        code = None if self.code_ln is None else pickup_code.issue(f"{seq % 10**pickup_code.REF_DIGITS:04d}",
+                                                                    ln=self.code_ln)
+        if code is not None:
+            fields.update(code.fields())
         signed = document.sign(fields, self.issuer_key)
         text = pickup_token.issue(self.issuer_key, station, doc_id, ttl_seconds=ttl, pin=with_pin, now=now)
         return Approval(id=doc_id, station=station, template=form.template, title=form.title, seq=seq,
-                        document=signed, token=text, pin=pin)
+                        document=signed, token=text, pin=pin,
+                        code=None if code is None else code.code.text())
 
     def approval(self, document_id: str) -> Approval:
         """One approved document; KeyError when unknown."""

@@ -61,8 +61,17 @@ def citizen_page(approval: Approval, *, can_scan: bool) -> str:
             f"<div class=\"qr\" id=\"qr\" data-token=\"{escape(approval.token)}\">{svg}</div>"
             "<p class=\"muted\">Tunjukkan kode QR ini ke pemindai di stasiun.<br>"
             "Show this QR code to the station's scanner.</p>"
-            f"{pin}{scan}")
+            f"{_code(approval)}{pin}{scan}")
     return _page(f"{approval.title} {approval.id}", body)
+
+
+def _code(approval: Approval) -> str:
+    """(issue 24) The typed pickup code (PROTOCOLS §4.1), for when the QR cannot be shown."""
+    if not approval.code:
+        return ""
+    return ("<p class=\"muted\">Tidak bisa memindai? Ketik kode pengambilan ini di stasiun.<br>"
+            "Cannot scan? Type this pickup code at the station.</p>"
+            f"<p class=\"pin\" id=\"code\">{escape(approval.code)}</p>")
 
 
 def _holder_name(data: dict[str, Any]) -> str:

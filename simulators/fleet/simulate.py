@@ -47,7 +47,9 @@ from simulators.station.simulate import OFFICE_STATE, Options, SimulatedStation
 from station.fleet.app import create_app
 from simulators.fleet.faults import Fault, FaultError, describe, is_number, parse_fault
 from station.fleet.view import PrometheusUnreachable, fleet
+from station.fleet.staff import Staff
 from station.fleet.webhook import WebhookCredential
+from station.runtime.roles import Role
 
 # (code, site, province): where the simulated stations stand, in turn.
 SITES = (
@@ -107,6 +109,7 @@ class FleetSimulation:
         self.office_server: BackOfficeServer | None = None
         self.lab: PrometheusLab | None = None
         self.center: AppServer | None = None
+        self.center_tokens: dict[str, str] = {}  # role -> token, for the command center's sign-in
         self.approved = 0  # documents approved for each station so far (the feeder's progress)
         self._stop = threading.Event()
 
@@ -131,7 +134,8 @@ class FleetSimulation:
         secret_file = self.folder / "monitoring" / "webhook.secret"  # new each run; Alertmanager reads it
         self.center = AppServer(create_app(lambda: self.lab.prometheus_url if self.lab else None,
                                            alertmanager=lambda: self.lab.alertmanager_url if self.lab else None,
-                                           webhook=WebhookCredential.new_file(secret_file)),
+                                           webhook=WebhookCredential.new_file(secret_file),
+                                           staff=self._center_staff()),
                                 port=self.options.command_port, name="command-center").start()
         self.lab = PrometheusLab(self.folder / "monitoring", timing=self.options.timing,
                                  webhook_base=self.center.url, webhook_secret_file=secret_file).start(self.inventory())
@@ -150,6 +154,13 @@ class FleetSimulation:
                 self.office.approve(count, station=site.station_id)
             self.approved += count
             self._stop.wait(self.options.batch_every_s)
+
+    def _center_staff(self) -> Staff:
+        """An operator and a technician who may acknowledge and silence on the command center (new each run)."""
+        path = self.folder / "monitoring" / "command-center.staff"
+        path.unlink(missing_ok=True)
+        self.center_tokens = {role.word: Staff.add(path, role.word, role) for role in (Role.OPERATOR, Role.TECHNICIAN)}
+        return Staff.from_file(path)
 
     def _wait_ready(self, timeout: float = READY_WAIT_S) -> None:
         """Every station's web process answers before Prometheus starts (no "down" alerts at start-up)."""
@@ -336,6 +347,7 @@ class FleetSimulation:
         assert self.lab is not None and self.center is not None and self.office_server is not None
         rows = [("command center", f"{self.center.url}/"), ("Prometheus", f"{self.lab.prometheus_url}/alerts"),
                 ("Alertmanager", f"{self.lab.alertmanager_url}/"),
+                *((f"command center sign-in ({role})", token) for role, token in self.center_tokens.items()),
                 ("back office (citizens' phones)", f"{self.office_server.url}/"), ("fleet folder", str(self.folder))]
         for site, station in zip(self.sites, self.stations, strict=True):
             rows.append((f"{site.number:>2} {site.station_id} {site.site}",

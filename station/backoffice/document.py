@@ -85,6 +85,9 @@ class Document:
     sha256: str | None = None
     # §7.1: a correction carries a higher revision; None when the field was absent (revision 0).
     revision: int | None = None
+    # §4.1: the typed code's reference and the scrypt verifier of its secret digits (both or neither).
+    pickup_ref: str | None = None
+    code_verifier: str | None = None
 
     @property
     def rev(self) -> int:
@@ -103,6 +106,10 @@ class Document:
             doc["pin_verifier"] = self.pin_verifier
         if self.revision is not None:
             doc["revision"] = self.revision
+        if self.pickup_ref is not None:
+            doc["pickup_ref"] = self.pickup_ref
+        if self.code_verifier is not None:
+            doc["code_verifier"] = self.code_verifier
         return doc
 
     def payload(self) -> str:
@@ -205,7 +212,9 @@ def parse(item: Any) -> Document:
         raise DocumentRefused("malformed", shape_error(err), doc_id) from None
     doc = Document(id=shape.id, pickup_expires=shape.pickup_expires, issued_at=shape.issued_at, kid=shape.kid,
                    signature=shape.signature, pin_verifier=shape.pin_verifier, revision=shape.revision,
-                   **shape.content())
+                   pickup_ref=shape.pickup_ref, code_verifier=shape.code_verifier, **shape.content())
+    if (doc.pickup_ref is None) != (doc.code_verifier is None):
+        raise DocumentRefused("malformed", "pickup_ref and code_verifier come together (PROTOCOLS §4.1)", doc_id)
     size = len(canonical_json(doc.to_json()))
     if size > MAX_DOCUMENT_BYTES + len(doc.pdf or ""):
         raise DocumentRefused("malformed", f"document is {size} bytes, over {MAX_DOCUMENT_BYTES} (beside its PDF)",

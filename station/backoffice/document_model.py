@@ -23,6 +23,7 @@ from pydantic import field_validator
 
 from spool import rfc3339
 
+from station.trust import pickup_code
 from station.trust.pin import PinVerifierError, ScryptVerifier
 from . import pdf_form
 
@@ -57,6 +58,7 @@ FIELD_MESSAGES = {
     "kind": 'kind must be "pdf" when present',
     "pdf": f"pdf must be the base64 of at most {pdf_form.MAX_PDF_BYTES} bytes",
     "sha256": "sha256 must be 64 lower-case hex digits",
+    "pickup_ref": "pickup_ref must be 4 digits",
 }
 
 
@@ -126,6 +128,13 @@ def _pin_verifier(value: Any) -> Any:
     return value
 
 
+def _code_verifier(value: Any) -> Any:
+    problem = pickup_code.verifier_error(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 def _pdf(value: str) -> str:
     if len(value) > 4 * (pdf_form.MAX_PDF_BYTES // 3 + 1):
         raise ValueError(FIELD_MESSAGES["pdf"])
@@ -142,6 +151,9 @@ DocumentId = Annotated[str, AfterValidator(_matching(DOCUMENT_ID, "id"))]
 Time = Annotated[str, Field(strict=True)]
 # Optional fields: absent is None, but a `null` sent is refused (the type is not optional).
 PinVerifier = Annotated[Any, AfterValidator(_pin_verifier)]
+# §4.1: the typed code's reference (4 digits, not secret) and the scrypt verifier of its 8 secret digits.
+PickupRef = Annotated[str, AfterValidator(_matching(pickup_code.REF, "pickup_ref"))]
+CodeVerifier = Annotated[Any, AfterValidator(_code_verifier)]
 Revision = Annotated[int, Field(ge=0, le=MAX_REVISION)]
 
 
@@ -173,6 +185,8 @@ class TemplateShape(_Shape):
     signature: Annotated[str, AfterValidator(_signature)]
     pin_verifier: PinVerifier = None
     revision: Revision = None  # type: ignore[assignment]  # absent: None; sent as null: refused
+    pickup_ref: PickupRef = None  # type: ignore[assignment]
+    code_verifier: CodeVerifier = None
 
     def content(self) -> dict[str, Any]:
         """The fields that make this form of document."""
@@ -192,6 +206,8 @@ class PdfShape(_Shape):
     signature: Annotated[str, AfterValidator(_signature)]
     pin_verifier: PinVerifier = None
     revision: Revision = None  # type: ignore[assignment]
+    pickup_ref: PickupRef = None  # type: ignore[assignment]
+    code_verifier: CodeVerifier = None
 
     def content(self) -> dict[str, Any]:
         """The fields that make this form of document (no template: its `kind` says "pdf")."""

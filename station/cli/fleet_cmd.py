@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from ..errors import StationError
+from ..fleet.words import DEFAULT_ZONE, ZONE_NAMES
+from ..runtime.roles import Role
 from .common import add_command, add_group
 
 DESCRIPTION = """\
@@ -24,6 +26,15 @@ and only application/json. Without the file no webhook is taken.
 Off loopback it serves HTTPS only (--tls-cert and --tls-key): the secret and
 the page never cross the network in clear.
 
+Staff acknowledge and silence alerts from the page (through Alertmanager's
+API: give --alertmanager) with a token from --staff-file: an operator may
+acknowledge (one hour), a technician may also silence (15 minutes to 24 hours)
+and lift a silence. `station fleet staff-add NAME --role ROLE --staff-file FILE`
+adds a member and prints the token once; the file holds only its hash.
+
+Times on the page are local with their zone (WIB, WITA, WIT): a notification
+in its station's province's zone, the page's clock in --zone.
+
 Prometheus finds the stations through deploy/prometheus/stations.json (file_sd).
 Nothing else is configured here: the page reads what Prometheus knows."""
 
@@ -34,7 +45,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = add_command(group, "serve", help="serve the command-center page", description=DESCRIPTION, run=run)
     parser.add_argument("--prometheus", default="http://127.0.0.1:9090", metavar="URL",
                         help="Prometheus to ask (default: %(default)s)")
-    parser.add_argument("--alertmanager", metavar="URL", help="Alertmanager, for the page's link (optional)")
+    parser.add_argument("--alertmanager", metavar="URL",
+                        help="Alertmanager, where acknowledgements and silences go (optional)")
+    parser.add_argument("--staff-file", type=Path, metavar="FILE",
+                        help="who may acknowledge and silence (station fleet staff-add); without it, nobody")
+    parser.add_argument("--zone", default=DEFAULT_ZONE, choices=sorted(ZONE_NAMES),
+                        help="the command center's own time zone (default: %(default)s, WIB)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=9099, help="port (default: %(default)s, where the shipped"
                         " alertmanager.yml sends its webhooks)")
@@ -42,6 +58,21 @@ def register(commands: argparse._SubParsersAction) -> None:
                         help="the secret Alertmanager sends (its receivers' credentials_file / password_file)")
     parser.add_argument("--tls-cert", type=Path, metavar="PEM", help="HTTPS certificate (with its chain)")
     parser.add_argument("--tls-key", type=Path, metavar="PEM", help="HTTPS private key")
+    add = add_command(group, "staff-add", help="let a staff member act on the command center; prints the token once",
+                      description="Append NAME with ROLE to the staff file (only the token's hash is kept) and "
+                                  "print the token. An operator may acknowledge alerts; a technician may also "
+                                  "silence them and lift silences.", run=run_staff_add)
+    add.add_argument("name", help="the member's name (lower case: rina, budi.s)")
+    add.add_argument("--role", required=True, choices=[r.word for r in Role], help="what they may do")
+    add.add_argument("--staff-file", type=Path, required=True, metavar="FILE", help="the command center's staff file")
+
+
+def run_staff_add(args: argparse.Namespace) -> int:
+    """Add one member; the token goes to stdout, once."""
+    from ..fleet.staff import Staff
+
+    print(Staff.add(args.staff_file, args.name, Role[args.role.upper()]))
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..fleet.app import create_app
+    from ..fleet.staff import Staff
     from ..fleet.webhook import WebhookCredential
     from ..web.serve import bind
 
@@ -61,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     print(f"command center on {scheme}://{args.host}:{port}/ (Prometheus: {args.prometheus}; webhooks: "
           f"{'with the secret' if webhook else 'off, no --webhook-secret-file'})", flush=True)
-    app = create_app(args.prometheus, alertmanager=args.alertmanager, webhook=webhook)
+    staff = Staff.from_file(args.staff_file) if args.staff_file else None
+    app = create_app(args.prometheus, alertmanager=args.alertmanager, webhook=webhook, staff=staff, zone=args.zone)
     uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, **tls)).run(sockets=[sock])
     return 0
 

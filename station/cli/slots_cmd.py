@@ -8,12 +8,15 @@ import sys
 import time
 from typing import Any
 
-from spool import jobs, machine, slots
+from spool import jobs, slots
 from spool.states import JobState
 
 from ..config import Config
 from station.runtime.control import ControlClient, ControlError
 from ..errors import StationError
+from station.release import take_out
+from station.vocabulary import SLOT_STATES, door_word, item_word
+from station.vocabulary.words import LANGUAGES, language_of_environment
 from .common import add_command, add_group, open_spool, print_json, print_table
 from station.runtime import ops
 from station.runtime.roles import Role
@@ -28,7 +31,8 @@ office already knows) and is reported as taken out.
 
 Goes through the running daemon (its control socket); when no daemon runs,
 drives the lock bus directly. --yes does not wait for Enter (the door is
-watched instead)."""
+watched instead). The operations page's "Take documents out" does the same,
+and ends in the same record (station.release.take_out, ADR 0321)."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,6 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                          description="List slots: size, service state and occupant.", run=run_list)
     lister.add_argument("--json", action="store_true", help="JSON instead of a table")
     lister.add_argument("--all", action="store_true", help="retired slots too")
+    lister.add_argument("--language", choices=LANGUAGES, default=None,
+                        help="words of the table: id or en (default: from LANG, English unless it says id)")
     add = add_command(group, "add", help="use a slot again (a retired one), or check a new lock's slot",
                       description=ADD_DESCRIPTION, run=run_add)
     add.add_argument("slot", metavar="SLOT", help="slot name, e.g. A-1-05 (or 1-05 where one bus has board 1)")
@@ -74,11 +80,20 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([s.as_dict() for s in found])
         return 0
-    print_table(["slot", "size", "accessible", "service", "occupant"],
-                [(s.id, s.size, "yes" if s.accessible else "",
-                  f"retired ({s.retired})" if s.retired else s.service_note or ("out" if s.out_of_service else ""),
-                  s.occupant) for s in found])
+    language = args.language or language_of_environment()
+    print_table(["slot", "size", "accessible", "state", "note", "occupant"],
+                [(s.id, s.size, "yes" if s.accessible else "", SLOT_STATES[_state(s)].get(language),
+                  f"{s.retired}" if s.retired else s.service_note or "", s.occupant) for s in found])
     return 0
+
+
+def _state(slot: slots.Slot) -> str:
+    """The slot's state in the vocabulary's words (station/vocabulary/slots.py)."""
+    if slot.retired:
+        return "retired"
+    if slot.out_of_service:
+        return "out_of_service"
+    return "occupied" if slot.occupant else "free"
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -187,16 +202,17 @@ def _collect_one(args: argparse.Namespace, conn: Any, bus: _Slots, job: Any, act
         if sys.stdin.readline().strip().lower() == "s":
             return "skipped"
     door, item = _wait_closed(bus, slot, args.timeout)
-    if door != "closed" or item == "present":
-        say(f"  not confirmed (door {door}, item {item}); the document stays {job.state.value}")
+    why = take_out.EXPIRED if job.state is JobState.EXPIRED else take_out.CANCELLED
+    try:  # the one settlement the ops page's take-out flow ends in too
+        done = take_out.settle(conn, take_out.Task(job.id, slot, why), door=door, item=item, actor=actor)
+    except StationError:
+        say(f"  not confirmed ({door_word(door, 'en')}, {item_word(item, 'en')}); the document stays {job.state.value}")
         return "not_confirmed"
-    if job.state is JobState.EXPIRED:
-        machine.transition(conn, job.id, JobState.RETURNED, actor=actor, details={"slot": slot})
+    if done["result"] == "returned":
         say(f"  done: {job.id} returned, slot {slot} free")
-        return "returned"
-    slots.vacate(conn, slot, actor=actor, reason="cancelled document taken out")
-    say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
-    return "taken_out"
+    else:
+        say(f"  done: {job.id} taken out (it stays cancelled), slot {slot} free")
+    return str(done["result"])
 
 
 def _wait_closed(bus: _Slots, slot: str, timeout: float) -> tuple[str, str]:

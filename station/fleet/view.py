@@ -3,7 +3,9 @@
 A handful of instant queries (`/api/v1/query`), asked together, each a
 vector keyed by the scrape target (`instance`); the inventory's labels
 (`station`, `province`) say which station a target is. A station that
-Prometheus lists but cannot scrape still gets its row: down.
+Prometheus lists but cannot scrape still gets its row: down, with the site
+name it last reported (`last_over_time` over a day; or the inventory's own
+`site` label, where the inventory gives one), and its province's time zone.
 """
 
 from __future__ import annotations
@@ -14,10 +16,14 @@ from typing import Any
 
 import httpx
 
+from .words import DEFAULT_ZONE, ZONE_NAMES, printer_reason, zone_for
+
 JOB = "mpp-station"
 QUERIES = {
     "up": f'up{{job="{JOB}"}}',
     "info": "station_info",
+    # What a station said about itself last (its site's name), kept while it is down.
+    "seen": "last_over_time(station_info[1d])",
     "daemon": "station_daemon_up",
     "blocked": "station_printer_blocked",
     "reasons": "station_printer_reason == 1",
@@ -56,6 +62,7 @@ class StationRow:
     expiring: int | None = None
     alarms: int | None = None
     alerts: list[dict[str, str]] = field(default_factory=list)
+    zone: str = DEFAULT_ZONE
 
     @property
     def status(self) -> str:
@@ -76,7 +83,9 @@ class StationRow:
 
     def as_dict(self) -> dict[str, Any]:
         """The row as the page reads it."""
-        return {**asdict(self), "status": self.status, "ops_url": self.ops_url}
+        return {**asdict(self), "status": self.status, "ops_url": self.ops_url,
+                "printer_reason_words": [printer_reason(code) for code in self.printer_reasons],
+                "zone_name": ZONE_NAMES.get(self.zone, "")}
 
 
 async def fleet(prometheus_url: str, client: httpx.AsyncClient | None = None) -> dict[str, Any]:
@@ -113,8 +122,10 @@ def build_rows(results: dict[str, list[dict[str, Any]]]) -> list[StationRow]:
         labels = sample.get("metric", {})
         instance = labels.get("instance")
         if instance:
+            province = labels.get("province", "")
             rows[instance] = StationRow(station=labels.get("station", instance), instance=instance,
-                                        province=labels.get("province", ""), up=_value(sample) == 1)
+                                        province=province, site=labels.get("site", ""), up=_value(sample) == 1,
+                                        zone=zone_for(province))
 
     def each(name: str):
         for sample in results.get(name, []):
@@ -122,8 +133,11 @@ def build_rows(results: dict[str, list[dict[str, Any]]]) -> list[StationRow]:
             if row is not None:
                 yield row, sample.get("metric", {}), _value(sample)
 
+    for row, labels, _ in each("seen"):  # first what was last said, then what is said now
+        row.site, row.kind = labels.get("site", "") or row.site, labels.get("kind", "") or row.kind
     for row, labels, _ in each("info"):
-        row.site, row.kind, row.version = labels.get("site", ""), labels.get("kind", ""), labels.get("version", "")
+        row.site = labels.get("site", "") or row.site
+        row.kind, row.version = labels.get("kind", ""), labels.get("version", "")
     for row, _, value in each("daemon"):
         row.daemon = value == 1
     for row, _, value in each("blocked"):

@@ -30,12 +30,14 @@ from station.runtime.disk import DiskWatch
 from station.errors import StationError
 from station.runtime.roles import Actor, Role
 from station.parts.slot_ops import SlotOpsPart
+from station.parts.take_out import TakeOutPart
 from station.parts.technician import TechnicianPart
 from station.release.loading import Loader
 from station.printing.policy import ShutterBin
 from station.printing.stage import PrintStage
 from station.templates.stage import RenderStage
 from station.parts.timers import Timers
+from station.trust import pickup_code
 from station.trust.store import TrustFile
 from station.trust.watch import TrustWatch
 
@@ -73,7 +75,7 @@ class JobOpsPart:
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         for op, handler in ((ops.JOB_RETRY, self._retry), (ops.JOB_CANCEL, self._cancel),
-                            (ops.JOB_EXTEND, self._extend), (ops.JOB_REPRINT, self._reprint),
+                            (ops.JOB_EXTEND, self._extend),
                             (ops.JOB_CONFIRM_COLLECTED, self._confirm_collected),
                             (ops.JOB_PAPER_INSIDE, self._paper_inside), (ops.JOB_TRAY_CHECKED, self._tray_checked)):
             daemon.control.register(op, handler)
@@ -96,11 +98,6 @@ class JobOpsPart:
         except rfc3339.TimeTextError:
             raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
         return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
-
-    async def _reprint(self, args: dict, actor: str) -> dict:
-        old_slot = jobs.get_job(self.daemon.conn, _job_arg(args)).slot
-        done = operations.reprint(self.daemon.conn, _job_arg(args), actor=_operator(actor))
-        return {**self._done(done), "old_slot": old_slot}
 
     async def _confirm_collected(self, args: dict, actor: str) -> dict:
         """(issue 22) Staff looked in the slot: empty."""
@@ -158,6 +155,8 @@ class CounterPart:
         self.devices.start_scanner(self.counter.scan)
         # (A citizen's problem report is the web app's: `station.web.actions.report_problem`.)
         for op, handler in ((ops.KIOSK_VIEW, self._kiosk), (ops.KIOSK_SCAN, self._scan), (ops.KIOSK_PIN, self._pin),
+                            (ops.KIOSK_CODE, self._code), (ops.KIOSK_PIN_CANCEL, self._pin_cancel),
+                            (ops.JOB_HANDOVER, self._handover),
                             (ops.SCANNER_NOISE, self._scan_noise)):
             daemon.control.register(op, handler)
 
@@ -185,6 +184,32 @@ class CounterPart:
             raise StationError("pin needs a session and a PIN of digits", http_status=422)
         view = await asyncio.wrap_future(self.counter.enter_pin(session, pin))
         return view.as_event()
+
+    async def _code(self, args: dict, actor: str) -> dict:
+        code = args.get("code")
+        if not isinstance(code, str):
+            raise StationError("code needs the typed pickup code", http_status=422)
+        pickup_code.parse(code)  # 422 for what is no code at all: nothing reaches the counter
+        return (await asyncio.wrap_future(self.counter.enter_code(code))).as_event()
+
+    async def _handover(self, args: dict, actor: str) -> dict:
+        """(issue 24) Hand a PIN-locked document over after an ID check: operators and above, with a reason."""
+        staff = _operator(actor)
+        job, nik_last4, reason = args.get("job"), args.get("nik_last4"), args.get("reason")
+        if not isinstance(job, str) or not isinstance(nik_last4, str) or not isinstance(reason, str) \
+                or not reason.strip():
+            raise StationError("a hand-over needs the job, the NIK's last 4 digits and a reason", http_status=422)
+        result = await asyncio.wrap_future(self.counter.hand_over(job, nik_last4, reason.strip(), staff))
+        if isinstance(result, StationError):
+            raise result
+        return {"job": job, "state": "released", "handed_over": True, "screen": result.screen.value,
+                "slot": result.slot}
+
+    async def _pin_cancel(self, args: dict, actor: str) -> dict:
+        session = args.get("session")
+        if not isinstance(session, str):
+            raise StationError("pin_cancel needs the session", http_status=422)
+        return (await asyncio.wrap_future(self.counter.cancel_pin(session))).as_event()
 
 
 class LoaderPart:
@@ -245,8 +270,9 @@ def build_parts(cfg: Config, config_path: Path) -> list[Part]:
     except ImportError:  # the feed is optional for a station run from imported files only
         FeedPart = None  # noqa: N806
     feed = FeedPart(disk) if FeedPart is not None else None
-    parts: list[Any] = [disk, SlotsPart(), devices, SlotOpsPart(devices), trust, CounterPart(devices, disk),
-                        JobOpsPart(), TechnicianPart(devices, trust, feed)]
+    slot_ops = SlotOpsPart(devices)
+    parts: list[Any] = [disk, SlotsPart(), devices, slot_ops, TakeOutPart(slot_ops), trust,
+                        CounterPart(devices, disk), JobOpsPart(), TechnicianPart(devices, trust, feed)]
     if cfg.station.kind == Flow.LOCKER.value:
         parts.append(LoaderPart(devices))
     parts += [RenderStage(config_path, disk), PrintPart(devices)]

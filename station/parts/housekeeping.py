@@ -13,6 +13,7 @@ from spool.errors import SlotError
 from spool.states import Flow, JobState
 
 from station.backoffice.changes import CONFLICT_ALARM, OLD_PAPER_ALARM, WITHDRAWN_PAPER_ALARM
+from station.release import take_out
 from station.trust.store import format_time
 
 log = logging.getLogger("station.housekeeping")
@@ -117,6 +118,11 @@ def clear_ended(conn: sqlite3.Connection) -> int:
         if slot is None or slot.occupant != alarm.job_id:
             cleared += len(alarms.clear(conn, WITHDRAWN_PAPER_ALARM, slot=alarm.slot_id,
                                         why="the withdrawn document was taken out"))
+    for alarm in alarms.open_alarms(conn, take_out.REPRINT_ALARM):  # (ADR 0321) collected or moved meanwhile
+        job = jobs.find_job(conn, alarm.job_id or "")
+        if job is None or job.state is not JobState.STAGED or job.slot != alarm.slot_id:
+            cleared += len(alarms.clear(conn, take_out.REPRINT_ALARM, job=alarm.job_id,
+                                        why="the document left that slot before its reprint"))
     return cleared
 
 

@@ -52,11 +52,11 @@ class SlotOpsPart:
             raise StationError(f"{ops.SLOT_OPEN} needs a slot and a reason", http_status=422)
         return await self.open_slot(slot, reason.strip(), actor=actor)
 
-    async def open_slot(self, slot: str, reason: str, *, actor: str) -> dict:
-        """Open `slot` for `actor` (role already checked), recorded first."""
+    async def open_slot(self, slot: str, reason: str, *, actor: str, job: str | None = None) -> dict:
+        """Open `slot` for `actor` (role already checked), recorded first (with the document it is for, if any)."""
         locker = self.devices.locker
         slot = locker.resolve(slot)
-        intent = intents.record(self.daemon.conn, Kind.MANUAL_OPEN, slot=slot, actor=actor,
+        intent = intents.record(self.daemon.conn, Kind.MANUAL_OPEN, job=job, slot=slot, actor=actor,
                                 detail={"reason": reason[:200]})
         outcome = await locker.unlock_async(slot)
         intents.finish(self.daemon.conn, intent.id, outcome.value, actor=actor)

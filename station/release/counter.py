@@ -30,7 +30,7 @@ from spool.states import Flow, JobState
 from station.trust import token as tokens_module
 from station.config import Config
 from station.events import Event
-from station.release.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen, at_time
 from station.release.clock_guard import ClockGuard
 from station.release.dispenser import DispenserRelease
 from station.release.eligibility import releasable
@@ -43,6 +43,13 @@ from station.release.repeats import Repeats, not_a_scan
 from station.release.screens import job_view, message, waiting
 from station.release.internal_alarm import internal_alarm
 from station.release.session import ReleaseRefused, Session
+from station.release.typed_code import TypedCodes
+from station.release.handover import HandOver
+from station.release import screens
+from station.release.refusal_detail import detailed, station_name
+from station.release import banner
+from station.errors import StationError
+from spool.errors import SpoolError
 from station.trust.store import TrustStore
 
 log = logging.getLogger("station.counter")
@@ -68,6 +75,7 @@ class Counter:
         self.flow: ReleaseFlow = DispenserRelease(self) if self.kind is Flow.DISPENSER else LockerRelease(self)
         self._inbox = Inbox()
         self.pins = PinPad(self)
+        self.codes = TypedCodes(self)
         self._thread: threading.Thread | None = None
         self._conn: sqlite3.Connection | None = None
         self.view = KioskView(Screen.IDLE)
@@ -78,6 +86,8 @@ class Counter:
         self.clock_guard = ClockGuard(self, lambda: self.clock())  # (issue 22) durable: the spool keeps the mark
         self.out_of_service: str | None = None  # (issue 15) why no release may start now (disk_full)
         self.serving: str | None = None  # (issue 22) the job the input at hand is about, named by an internal error
+        self.about: str | None = None  # (issue 24) the document a token or code names, found or not
+        self._banner_until: float | None = None  # (issue 24) monotonic: when the next person's banner clears
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -119,6 +129,18 @@ class Counter:
         """The citizen entered a PIN on the kiosk's pad."""
         return self._inbox.put(1, "pin", (session, pin))
 
+    def enter_code(self, code: str) -> Future:
+        """(issue 24) The citizen typed the 12-digit pickup code (PROTOCOLS §4.1) in place of a QR."""
+        return self._inbox.put(1, "code", (code, time.monotonic()))
+
+    def hand_over(self, job_id: str, nik_last4: str, reason: str, actor: str) -> Future:
+        """(issue 24) Staff checked the citizen's KTP: release a locked document (the future: a view or the error)."""
+        return self._inbox.put(1, "handover", (job_id, nik_last4, reason, actor))
+
+    def cancel_pin(self, session: str) -> Future:
+        """(issue 24) The citizen left the PIN pad: the session ends, the kiosk goes back to idle."""
+        return self._inbox.put(1, "pin_cancel", session)
+
     def set_out_of_service(self, reason: str | None) -> None:
         """The station cannot record releases (`disk_full`), or can again (None); from any thread."""
         self._inbox.put(0, "service", reason)
@@ -141,12 +163,13 @@ class Counter:
     # -- the thread --------------------------------------------------------------
 
     def _run(self) -> None:
-        handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock,
+        handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock, "code": self._on_code,
+                    "pin_cancel": self._on_pin_cancel, "handover": self._on_handover,
                     "resume": lambda _: self.flow.resume(), "service": self._on_service,
                     "tick": lambda _: None}  # (the tick follows every input)
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
-                self.serving = None
+                self.serving = self.about = None
                 result = self._safely(handlers[item.kind], item.payload)
                 if not item.reply.done():
                     item.reply.set_result(result)
@@ -176,10 +199,46 @@ class Counter:
             return self.view  # the scanner is ignored for a while; the screen already says so
         if self.out_of_service:
             return self.show(KioskView(Screen.IDLE))  # nothing can be recorded: the screen says so
+        if (queued := self._next_in_queue()) is not None:
+            return queued
         self.session = None  # a new scan replaces a PIN prompt nobody answered
         self.show(KioskView(Screen.CHECKING))
         self.clock_guard.check(now)
-        claims = self._verify(text, now)
+        return self._serve(self._verify(text, now), scanned_at, now, text)
+
+    def _on_code(self, payload: tuple[str, float]) -> KioskView:
+        """(issue 24) A typed code: checked like a scan, then served exactly like the token it stands for."""
+        typed, typed_at = payload
+        now = self.clock()
+        if self.lockout.locked():
+            return self.view  # wrong codes lock the kiosk as wrong PINs do; the screen already says so
+        if self.out_of_service:
+            return self.show(KioskView(Screen.IDLE))
+        if (queued := self._next_in_queue()) is not None:
+            return queued
+        self.session = None
+        self.show(KioskView(Screen.CHECKING))
+        self.clock_guard.check(now)
+        return self._serve(self.codes.claims(typed, now), typed_at, now, None)
+
+    def _next_in_queue(self) -> KioskView | None:
+        """(issue 24) A dispenser serving someone: the current view again, with a banner for the next person."""
+        wait = self.flow.busy() if isinstance(self.flow, DispenserRelease) else None
+        if wait is None:
+            return None
+        self._banner_until = time.monotonic() + banner.BANNER_S
+        return self._republish(banner.with_banner(self.view, wait))
+
+    def _republish(self, view: KioskView) -> KioskView:
+        """The same screen, changed in place: its hold (if any) runs on."""
+        self.view = view
+        self.publish("kiosk", view.as_event())
+        return view
+
+    def _serve(self, claims: tokens_module.TokenClaims, scanned_at: float, now: float,
+               text: str | None) -> KioskView:
+        """A verified token's (or a right code's) document: refused, its PIN asked, or released."""
+        self.about = claims.doc  # (issue 24) a refusal names what it knows of this document (who cancelled it...)
         job, reopen = releasable(self.conn, claims, self.kind, now, self.cfg.release.reopen_grace_seconds)
         self.serving = job.id
         if not reopen:
@@ -187,7 +246,8 @@ class Counter:
         session = Session(secrets.token_urlsafe(9), claims, job.id, job.slot, scanned_at, time.monotonic(),
                           reopen=reopen)
         self.session = session
-        self.repeats.scanned(session.id, text)
+        if text is not None:
+            self.repeats.scanned(session.id, text)
         if claims.pin and not reopen:
             return self.pins.ask(session, job)
         return self._release(session)
@@ -197,7 +257,11 @@ class Counter:
         try:
             return tokens_module.verify(text, store, self.cfg.station.id, now=now, **self.policy)
         except tokens_module.TokenRefused as refused:
-            raise ReleaseRefused(refused.reason, str(refused)) from None
+            words = None
+            if refused.reason == "wrong_station" and refused.claims is not None:
+                # (issue 24) an authentic token names the station the document waits at: say which
+                words = screens.wrong_station(station_name(self.cfg, refused.claims.station))
+            raise ReleaseRefused(refused.reason, str(refused), words=words) from None
 
     def _on_pin(self, payload: tuple[str, str]) -> KioskView:
         session_id, pin = payload
@@ -209,6 +273,24 @@ class Counter:
         if view is not None and view.reason == "pin_wrong" and self.lockout.refused("pin_wrong"):
             return self._locked_out("pin_wrong")  # (issue 22) a wrong PIN is attack-like
         return self._release(session) if view is None else view
+
+    def _on_pin_cancel(self, session_id: str) -> KioskView:
+        """The citizen pressed Cancel on the PIN pad: nothing is spent, the kiosk waits for the next citizen."""
+        session = self.session
+        if session is not None and session.id == session_id and session.waiting_pin_until is not None:
+            self.session = None
+            return self.show(KioskView(Screen.IDLE))
+        return self.view  # already gone (timed out, replaced): the screen shows what is true now
+
+    def _on_handover(self, payload: tuple[str, str, str, str]) -> KioskView | StationError:
+        """Staff's refusal is the staff's answer, never the kiosk's screen: it is returned, not shown."""
+        self.serving = payload[0]
+        try:
+            return HandOver(self, self.flow).release(*payload)
+        except StationError as err:
+            return err
+        except SpoolError as err:  # the audit refused the reason (it looked like personal data)
+            return StationError(str(err), http_status=422)
 
     def _release(self, session: Session) -> KioskView:
         self.session = None
@@ -242,6 +324,10 @@ class Counter:
                 self.pins.follow(session)
             except ReleaseRefused as moved:  # (issue 22) the job moved while the pad waited: say where it is now
                 self._refuse(moved, count=False)
+        if self._banner_until is not None and now > self._banner_until:
+            self._banner_until = None
+            if self.view.banner is not None:
+                self._republish(banner.without_banner(self.view))
         self.flow.tick()
         self.clock_guard.tick()
         if self._view_until is not None and now > self._view_until and self.session is None:
@@ -261,18 +347,21 @@ class Counter:
         log.info("release refused", extra={"fields": {"reason": refusal.reason}})
         if count and self.lockout.refused(refusal.reason):
             return self._locked_out(refusal.reason)
+        refusal = detailed(self.conn, self.cfg, refusal, self.serving or self.about)  # (issue 24) who cancelled, how long
         progress = {"state": refusal.progress} if refusal.progress else None
-        text = waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason)
+        text = refusal.words or (waiting(refusal.retry_after_s) if refusal.retry_after_s else message(refusal.reason))
         return self.show(KioskView(refusal.screen, reason=refusal.reason, message=text, job=progress,
-                                   retry_after_s=refusal.retry_after_s), hold=RESULT_SCREEN_S)
+                                   retry_after_s=refusal.retry_after_s, **refusal.view), hold=RESULT_SCREEN_S)
 
     def _locked_out(self, reason: str) -> KioskView:
         self.session = None
         seconds = self.cfg.release.scanner_lockout_seconds
+        # (issue 24) `until` is fixed here, at the lockout's start: input during it is ignored and never moves it.
+        until = at_time(time.time() + seconds)
         self.alarm("scanner_locked_out", "too many refused scans; the scanner is ignored for a while",
                    device="scanner", severity="info")
         return self.show(KioskView(Screen.LOCKED_OUT, reason=reason, message=message("locked_out"),
-                                   retry_after_s=seconds), hold=seconds)
+                                   retry_after_s=seconds, until=until), hold=seconds)
 
     def alarm(self, kind: str, message: str, *, severity: str = "warning", job: str | None = None,
               slot: str | None = None, device: str | None = None) -> None:

@@ -31,7 +31,7 @@ from spool.intents import Intent, Kind
 from spool.rules import SERVING
 from spool.states import Flow, JobState
 
-from station.release.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen, at_time
 from .eligibility import ready_now
 from .ports import Desk
 from .screens import BIN_NOT_EMPTY, BUSY, DEVICE_UNKNOWN, message
@@ -53,6 +53,7 @@ class DispenserRelease:
         self.desk = desk
         self.current: Intent | None = None
         self._stray = False  # paper in the bin with no presentation: releases stopped, staff alarmed
+        self._shown_page = self._shown_pages = 0  # (issue 24) the printing screen's page n of m: a new n is shown
 
     @property
     def shutter(self) -> str:
@@ -90,8 +91,30 @@ class DispenserRelease:
         if self.current is None:
             return None
         if self.current.detail.get("presented_at") is not None:
-            return KioskView(Screen.PRESENTED, slot=self.shutter, message=message("presented"))
-        return KioskView(Screen.PRINTING, message=message("printing"), job=self.desk.job_view(self.current.job or ""))
+            return self._presented_view()
+        return self._printing_view()
+
+    def _printing_view(self) -> KioskView:
+        """(issue 24) Printing, with the page at the printer and the time left, from the printer's rate."""
+        assert self.current is not None
+        job_id = self.current.job or ""
+        job = jobs.find_job(self.desk.conn, job_id)
+        pages = max(1, job.pages or 1) if job is not None else 1
+        per_page = 60.0 / self.desk.cfg.printer.pages_per_minute
+        started = float(self.current.detail.get("verified_at") or time.time())
+        elapsed = max(0.0, time.time() - started)
+        progress = {"page": min(pages, 1 + int(elapsed / per_page)), "pages": pages,
+                    "eta_s": round(max(0.0, pages * per_page - elapsed), 1)}
+        self._shown_page, self._shown_pages = progress["page"], pages
+        return KioskView(Screen.PRINTING, message=message("printing"), job=self.desk.job_view(job_id),
+                         progress=progress)
+
+    def _presented_view(self) -> KioskView:
+        """(issue 24) Take your paper, and when paper not taken is kept (`retain_at`)."""
+        assert self.current is not None
+        presented_at = float(self.current.detail["presented_at"])
+        return KioskView(Screen.PRESENTED, slot=self.shutter, message=message("presented"),
+                         retain_at=at_time(presented_at + self.desk.cfg.dispenser.presentation_seconds))
 
     # -- the release --------------------------------------------------------------
 
@@ -102,14 +125,13 @@ class DispenserRelease:
         with spool.write(conn):
             ready_now(conn, session.job_id, Flow.DISPENSER)  # moved since the scan: its true state (issue 22)
             tokens.record_use(conn, session.claims.cti_hex, session.job_id)
-            machine.transition(conn, session.job_id, JobState.RELEASED, actor="citizen",
-                               details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})
+            machine.transition(conn, session.job_id, JobState.RELEASED, actor=session.actor,
+                               details=session.release_details())
             self.current = intents.record(conn, Kind.PRESENT, job=session.job_id, slot=self.shutter, audited=False,
                                           detail={"phase": "printing", "verified_at": time.time(),
                                                   "pin_s": session.pin_seconds})
         self.desk.note_clock()
-        return self.desk.show(KioskView(Screen.PRINTING, message=message("printing"),
-                                        job=self.desk.job_view(session.job_id)))
+        return self.desk.show(self._printing_view())
 
     # -- following it ------------------------------------------------------------
 
@@ -134,12 +156,23 @@ class DispenserRelease:
         elif phase in ("printing", "presenting") and job.state is JobState.PRINTED and item is Item.PRESENT \
                 and self._board_answers():
             self._present()
+        elif phase == "printing" and job.state is not JobState.PRINTED:
+            view = self._printing_view() if self._next_page_due() else None
+            if view is not None:
+                self.desk.show(view)  # (issue 24) page n of m: the screen follows the print
         elif phase == "presented":
             presented_at = float(self.current.detail["presented_at"])
             if item is Item.ABSENT:
                 self._finish(JobState.COLLECTED)
             elif time.time() - presented_at > self.desk.cfg.dispenser.presentation_seconds:
                 self._finish(JobState.RETAINED)
+
+    def _next_page_due(self) -> bool:
+        """The printer's rate says a page later than the one shown has started (cheap: no spool read)."""
+        assert self.current is not None
+        started = float(self.current.detail.get("verified_at") or time.time())
+        per_page = 60.0 / self.desk.cfg.printer.pages_per_minute
+        return min(self._shown_pages, 1 + int(max(0.0, time.time() - started) / per_page)) > self._shown_page
 
     def _present(self) -> None:
         """Open the shutter on the paper (the intent's phase says so first: the write-ahead rule)."""
@@ -170,7 +203,7 @@ class DispenserRelease:
         self.desk.publish("release", {
             "job": self.current.job, "slot": self.shutter, "outcome": outcome.value,
             "latency_s": (now - float(verified_at)) if verified_at else None, "pin_s": self.current.detail.get("pin_s")})
-        self.desk.show(KioskView(Screen.PRESENTED, slot=self.shutter, message=message("presented")))
+        self.desk.show(self._presented_view())
 
     def _stuck(self, outcome: Outcome) -> None:
         """The paper stays behind a shutter that will not open: staff must look; nobody else is served meanwhile."""

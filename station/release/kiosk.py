@@ -17,8 +17,11 @@ these words.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from spool.rfc3339 import format_time
 
 
 class Screen(StrEnum):
@@ -52,12 +55,26 @@ class KioskView:
     job: dict[str, Any] | None = None
     session: str | None = None          # the release session, for the PIN pad and problem reports
     retry_after_s: float | None = None  # locked out: how long
+    # (issue 24, docs: the kiosk contract) optional facts the page counts down from or draws; RFC 3339 times.
+    until: str | None = None            # locked_out: when the lockout ends (fixed at its start)
+    reset_at: str | None = None         # pin: when the kiosk goes back to idle if nothing is typed
+    progress: dict[str, Any] | None = None  # printing: {"page": n, "pages": m, "eta_s": s}
+    retain_at: str | None = None        # presented: when paper not taken is kept
+    banner: dict[str, str] | None = None  # a line for the next person in the queue, beside the screen
+    banner_until: str | None = None     # when the banner clears itself
+    estimate_s: float | None = None     # not_ready: the estimate in seconds
+    cancelled_by: str | None = None     # cancelled: "staff" or "office"
 
     def as_event(self) -> dict[str, Any]:
         """The event payload."""
         data = asdict(self)
         data["screen"] = self.screen.value
         return data
+
+
+def at_time(seconds: float) -> str:
+    """Seconds since the epoch as the kiosk's RFC 3339 time (UTC, milliseconds)."""
+    return format_time(datetime.fromtimestamp(seconds, UTC))
 
 
 # Problems a citizen can report from the kiosk ("report a problem"); the keys are the

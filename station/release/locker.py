@@ -99,8 +99,8 @@ class LockerRelease:
                                  reopens=job.reopens + 1)
             else:
                 tokens.record_use(conn, session.claims.cti_hex, job.id)
-                machine.transition(conn, job.id, JobState.RELEASED, actor="citizen",
-                                   details={"token": session.claims.cti_hex[:8], "kid": session.claims.kid})
+                machine.transition(conn, job.id, JobState.RELEASED, actor=session.actor,
+                                   details=session.release_details())
             intent = intents.record(conn, Kind.UNLOCK, job=job.id, slot=slot, audited=False).id
         self.desk.note_clock()
         _, board, lock = parse_slot_id(slot)

@@ -16,7 +16,8 @@ from collections import deque
 
 WINDOW_S = 60.0
 # Refusals that may be someone trying tokens (the others are about the document, its times or the station).
-ATTACKS = frozenset({"bad_signature", "unknown_key", "revoked_key", "already_used", "pin_wrong", "pin_locked"})
+ATTACKS = frozenset({"bad_signature", "unknown_key", "revoked_key", "already_used", "pin_wrong", "pin_locked",
+                     "bad_code"})  # (issue 24) a wrong typed code counts as a wrong PIN does
 
 
 class ScanLockout:

@@ -7,7 +7,7 @@ import time
 from spool import jobs, machine
 from spool.states import Flow
 
-from station.release.kiosk import KioskView, Screen
+from station.release.kiosk import KioskView, Screen, at_time
 from station.trust.pin import PinVerifierError, check_pin
 from .eligibility import ready_now
 from .ports import Desk
@@ -15,6 +15,18 @@ from .screens import document_of, message
 from .session import ReleaseRefused, Session
 
 PIN_TIMEOUT_S = 90.0
+
+
+def raise_locked(desk: Desk, job_id: str, failures: int) -> None:
+    """The document is locked (wrong PINs or codes): the alarm says staff's next step, then `pin_locked`.
+
+    (issue 24) No dead end: staff check the citizen's KTP and hand the document
+    over (`station jobs handover`, or the ops page's "hand over after an ID check").
+    """
+    desk.alarm("pin_locked", f"document {job_id}: PIN or pickup code wrong {failures} times. Next step: check the"
+               " citizen's ID card (KTP) and hand the document over after an ID check (ops page, or"
+               f" `station jobs handover {job_id} --nik-last4 NNNN --reason ...`)", job=job_id)
+    raise ReleaseRefused("pin_locked", job_id)
 
 
 class PinPad:
@@ -29,8 +41,9 @@ class PinPad:
         if job.pin_failures >= self.attempts:
             raise ReleaseRefused("pin_locked", job.id)
         session.waiting_pin_until = time.monotonic() + PIN_TIMEOUT_S
+        session.reset_at = at_time(time.time() + PIN_TIMEOUT_S)  # (issue 24) the page counts down to it
         return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_required",
-                                        message=message("pin_required"),
+                                        message=message("pin_required"), reset_at=session.reset_at,
                                         job={"attempts_left": self.attempts - job.pin_failures}))
 
     def follow(self, session: Session) -> jobs.Job:
@@ -56,8 +69,7 @@ class PinPad:
         machine.annotate(self.desk.conn, job.id, "release.pin_wrong", actor="citizen",
                          details={"failures": failures}, pin_failures=failures)
         if failures >= self.attempts:
-            self.desk.alarm("pin_locked", f"document {job.id}: PIN wrong {failures} times", job=job.id)
-            raise ReleaseRefused("pin_locked", job.id)
+            raise_locked(self.desk, job.id, failures)
         return self.desk.show(KioskView(Screen.PIN, session=session.id, reason="pin_wrong",
-                                        message=message("pin_required"),
+                                        message=message("pin_required"), reset_at=session.reset_at,
                                         job={"attempts_left": self.attempts - failures, "wrong": True}))

@@ -71,6 +71,31 @@ def message(reason: str) -> dict[str, str]:
     return dict(_SCREENS.get(reason, _SCREENS["ask_staff"]))
 
 
+# (issue 24) A document cancelled here by staff: the desk can help, the issuing office need not be called.
+_SCREENS["cancelled_staff"] = {
+    "id": "Dokumen ini dibatalkan oleh petugas stasiun ini. Silakan tanyakan di meja layanan.",
+    "en": "This document was cancelled by this station's staff. Please ask at the service desk."}
+
+
+def cancelled(by: str) -> dict[str, str]:
+    """Who cancelled, in words: this station's staff ("ask at the desk") or the issuing office."""
+    return message("cancelled_staff" if by == "staff" else "cancelled")
+
+
+def wrong_station(name: str) -> dict[str, str]:
+    """The station the token names, so the citizen knows where to go."""
+    return {"id": f"Dokumen Anda tidak dapat diambil di mesin ini. Dokumen Anda menunggu di {name}.",
+            "en": f"Your document is not collected at this machine. It waits at {name}."}
+
+
+def not_ready(estimate_s: float) -> dict[str, str]:
+    """Not ready yet, with when it should be (whole minutes, at least one)."""
+    minutes = max(1, int(-(-estimate_s // 60)))
+    return {"id": f"Dokumen Anda belum siap. Perkiraan siap dalam sekitar {minutes} menit. Silakan kembali nanti.",
+            "en": f"Your document is not ready yet. It should be ready in about {minutes}"
+                  f" minute{'s' if minutes != 1 else ''}. Please come back then."}
+
+
 def waiting(seconds: float) -> dict[str, str]:
     """The busy sentence with how long to wait."""
     wait = max(5, int(round(seconds / 5.0)) * 5)

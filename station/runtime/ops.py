@@ -31,6 +31,8 @@ SCANNER_NOISE: Final = "scanner.noise"
 KIOSK_VIEW: Final = "kiosk.view"
 KIOSK_SCAN: Final = "kiosk.scan"
 KIOSK_PIN: Final = "kiosk.pin"
+KIOSK_CODE: Final = "kiosk.code"              # (issue 24) the typed pickup code, PROTOCOLS §4.1
+KIOSK_PIN_CANCEL: Final = "kiosk.pin_cancel"  # (issue 24) the citizen leaves the PIN pad
 
 # Staff actions.
 JOB_RETRY: Final = "job.retry"
@@ -41,7 +43,10 @@ JOB_MOVE: Final = "job.move"
 JOB_CONFIRM_COLLECTED: Final = "job.confirm_collected"
 JOB_PAPER_INSIDE: Final = "job.paper_inside"
 JOB_TRAY_CHECKED: Final = "job.tray_checked"
+JOB_HANDOVER: Final = "job.handover"  # (issue 24) a PIN-locked document, after staff checked the KTP
 SLOT_OPEN: Final = "slot.open"
+SLOT_TAKE_OUT: Final = "slot.take_out"                  # open a take-out task's slot (ADR 0321)
+SLOT_TAKE_OUT_CONFIRM: Final = "slot.take_out_confirm"  # its sensors say empty: record it
 ALARM_LIST: Final = "alarm.list"
 ALARM_ACK: Final = "alarm.ack"
 

@@ -50,7 +50,8 @@ KNOWN_CLAIMS = frozenset((*REQUIRED_CLAIMS, PIN))
 # Refusals this module decides, then those the release flow decides with the spool.
 VERIFY_REASONS = ("malformed", "unknown_key", "revoked_key", "bad_signature", "key_window",
                   "wrong_station", "expired", "not_yet_valid", "lifetime")
-RELEASE_REASONS = ("unknown_document", "not_staged", "already_used", "pin_required", "pin_locked")
+RELEASE_REASONS = ("unknown_document", "not_staged", "already_used", "pin_required", "pin_locked",
+                   "bad_code")  # §4.1: a typed pickup code that opens nothing
 # The station's own trust store does not read (PROTOCOLS §3): no token verifies, whatever it is.
 STORE_REASONS = ("trust_store_unreadable",)
 REASONS = VERIFY_REASONS + RELEASE_REASONS + STORE_REASONS
@@ -264,8 +265,12 @@ _CITIZEN_MESSAGES: dict[str, tuple[str, str]] = {
                      "Enter the PIN you received to collect this document."),
     "trust_store_unreadable": ("Mesin belum dapat memeriksa kode QR. Silakan minta bantuan petugas.",
                                "The machine cannot check QR codes right now. Please ask a staff member."),
-    "pin_locked": ("PIN yang dimasukkan salah terlalu banyak. Silakan minta bantuan petugas.",
-                   "The PIN was wrong too many times. Please ask a staff member for help."),
+    "pin_locked": ("PIN atau kode yang dimasukkan salah terlalu banyak. Petugas dapat menyerahkan dokumen"
+                   " setelah memeriksa KTP Anda.",
+                   "The PIN or code was wrong too many times. A staff member can hand the document over"
+                   " after checking your ID card (KTP)."),
+    "bad_code": ("Kode pengambilan salah. Periksa 12 angka pada pesan Anda, lalu ketik lagi.",
+                 "The pickup code is wrong. Check the 12 digits in your message, then type it again."),
 }
 LANGUAGES = ("id", "en")
 

@@ -38,11 +38,12 @@ def acknowledge(conn: sqlite3.Connection, alarm_id: int, *, actor: str) -> alarm
     return alarms.acknowledge(conn, alarm_id, actor=actor)
 
 
-def allowed_actions(job: Job, *, can_operate: bool) -> list[str]:
+def allowed_actions(job: Job, *, can_operate: bool, pin_attempts: int = operations.PIN_ATTEMPTS) -> list[str]:
     """The actions the ops page offers for this job (operators and above): the ones the daemon accepts."""
     if not can_operate:
         return []
-    return [action.value for action in Action if action in operations.allowed(job)]
+    found = operations.allowed(job, pin_attempts=pin_attempts)
+    return [action.value for action in Action if action in found]
 
 
 def tray_actions(conn: sqlite3.Connection, job: Job, *, can_operate: bool) -> list[str]:

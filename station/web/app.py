@@ -33,7 +33,8 @@ from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler, http_error_handler, validation_error_handler
-from .routes import events, health, jobs, kiosk, pages, slots, station_info
+from .routes import (events, handover, health, jobs, kiosk, kiosk_code, pages, slots, station_info, take_out,
+                     vocabulary)
 from .routes.pages import STATIC
 from .spool_access import SpoolAccess
 from .state import WebState
@@ -87,8 +88,9 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
     app = FastAPI(title=f"MPP Station {cfg.station.id}", version=version(), description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.web = state
-    for router in (jobs.router, slots.router, station_info.router, kiosk.router, events.router,
-                   health.router, pages.router):
+    for router in (jobs.router, slots.router, station_info.router, kiosk.router, kiosk_code.router,
+                   handover.router, events.router, health.router, pages.router, vocabulary.router,
+                   take_out.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _serve_docs(app)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+
+from station.trust import pickup_code
 
 SLOT_PATTERN = r"^([A-Za-z0-9]{1,8}-)?[1-9][0-9]?-[0-9]{2}$"  # A-1-05, or 1-05 where one bus has board 1
 # Free text written to the audit: short, one line.
@@ -73,6 +75,38 @@ class PinBody(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"session": "s-81f2", "pin": "482913"}]})
     session: str = Field(min_length=1, max_length=128)
     pin: str = Field(pattern=r"^[0-9]{4,12}$")
+
+
+class CodeBody(BaseModel):
+    """(issue 24) The pickup code the citizen typed: 12 digits, dashes and spaces ignored (PROTOCOLS §4.1)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"code": "1234-5678-9012"}]})
+    code: str = Field(min_length=12, max_length=pickup_code.MAX_TYPED_LENGTH, pattern=r"^[ -]*([0-9][ -]*){12}$")
+
+    @field_validator("code")
+    @classmethod
+    def _twelve_digits(cls, value: str) -> str:
+        try:
+            pickup_code.parse(value)
+        except pickup_code.CodeShapeError as err:
+            raise ValueError(str(err)) from None  # a 422 problem that says what a code is
+        return value
+
+
+class HandoverBody(BaseModel):
+    """(issue 24) Staff checked the citizen's KTP: the last 4 digits of its NIK, and why (to the audit)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"nik_last4": "0003", "reason": "PIN forgotten; KTP checked at the desk"}]})
+    nik_last4: str = Field(pattern=r"^[0-9]{4}$")
+    reason: str = NOTE
+
+
+class PinCancelBody(BaseModel):
+    """(issue 24) The citizen pressed Cancel on the PIN pad."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"session": "s-81f2"}]})
+    session: str = Field(min_length=1, max_length=128)
 
 
 class ProblemBody(BaseModel):

@@ -74,6 +74,7 @@ class JobSummary(BaseModel):
     pin_failures: int
     reopens: int
     kind: Literal["template", "pdf"] = Field("template", description='"pdf": an agency-signed PDF, printed as sent')
+    cancelled_by: Literal["office", "operator"] | None = Field(None, description="who cancelled it (§7.1 `by`)")
 
 
 class JobPage(BaseModel):
@@ -274,6 +275,15 @@ class KioskViewModel(BaseModel):
     job: dict[str, Any] | None = None
     session: str | None = None
     retry_after_s: float | None = None
+    # (issue 24) optional facts of the kiosk contract; times are RFC 3339.
+    until: str | None = None
+    reset_at: str | None = None
+    progress: dict[str, Any] | None = None
+    retain_at: str | None = None
+    banner: KioskMessage | None = None
+    banner_until: str | None = None
+    estimate_s: float | None = None
+    cancelled_by: Literal["staff", "office"] | None = None
 
 
 class KioskBoard(BaseModel):

@@ -18,6 +18,7 @@ from simulators.backoffice.citizens import MONTHS, Citizens
 from simulators.backoffice.forms import fill, load_forms
 from station.trust import token as pickup_token
 from station.backoffice import document
+from station.trust import pickup_code
 from station.trust.pin import check_pin
 from station.trust.store import TrustStore, new_private_key
 
@@ -93,6 +94,13 @@ def test_approved_documents_and_tokens_verify_at_the_station() -> None:
             assert check_pin(approval.pin, doc.pin_verifier) and not check_pin("x" + approval.pin, doc.pin_verifier)
         else:
             assert doc.pin_verifier is None
+        # (issue 24) every document comes with its typed pickup code (§4.1): the reference names it, the
+        # secret digits match its verifier
+        code = pickup_code.parse(approval.code)
+        assert code.text() == approval.code and doc.pickup_ref == code.ref
+        assert pickup_code.matches(code, doc.code_verifier)
+    refs = [pickup_code.parse(a.code).ref for a in approvals]
+    assert len(set(refs)) == len(refs)  # unique among the station's open documents
 
 
 def test_the_api_guards(server: BackOfficeServer, office: BackOffice) -> None:
@@ -147,6 +155,7 @@ def test_the_citizen_page_is_self_contained(server: BackOfficeServer, office: Ba
     approval = office.approve(1, pin=True)[0]
     page = httpx.get(f"{server.url}/citizen/{approval.id}").text
     assert "<svg" in page and approval.id in page and approval.pin in page
+    assert f'id="code">{approval.code}<' in page  # (issue 24) the typed code, for a QR that will not scan
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "the page must load nothing from the network"
     assert httpx.get(f"{server.url}/citizen/NOPE").status_code == 404
     assert httpx.post(f"{server.url}/citizen/{approval.id}/scan").status_code == 501  # no hook given

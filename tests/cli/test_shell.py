@@ -93,9 +93,17 @@ def test_jobs_cancel_reprint_move_through_the_daemon(sim: Simulation) -> None:
     assert json.loads(moved.stdout)["slot"] == free
     assert ("technician:budi", "job.moved") in _actions(sim, second)
 
+    conn = sim.conn()
+    old_slot = jobs.get_job(conn, third).slot
+    conn.close()
     reprinted = sim.station("jobs", "reprint", third, "--as", "budi")
     assert reprinted.returncode == 0 and reprinted.stdout.strip() == f"{third}: rendered", reprinted.stderr
-    assert ("technician:budi", "job.reprint_requested") in _actions(sim, third)
+    # (issue 25) The old copy came out first: its slot opened, and the sensors said shut and empty.
+    assert f"slot {old_slot} is open: take the old copy of {third} out" in reprinted.stderr
+    trail = _actions(sim, third)
+    assert ("technician:budi", "job.reprint_requested") in trail
+    assert trail.index(("technician:budi", "manual_open.opened")) < trail.index(("technician:budi",
+                                                                                  "job.reprint_requested"))
 
     unknown = sim.station("jobs", "retry", "NO-SUCH-JOB", "--as", "budi")
     assert unknown.returncode == 1 and "NO-SUCH-JOB" in unknown.stderr and "Traceback" not in unknown.stderr
@@ -150,6 +158,7 @@ def test_locker_goes_through_the_daemon(sim: Simulation) -> None:
 
 def test_without_a_daemon_the_shell_says_so(tmp_path: Path, station_dir: Path) -> None:
     env = {**os.environ, "STATION_CONFIG": str(station_dir / "station.toml")}
-    for args in (["status"], ["jobs", "retry", "X"], ["alarms", "list"]):
+    # (`alarms list` reads the spool then: tests/vocabulary/test_words.py)
+    for args in (["status"], ["jobs", "retry", "X"], ["alarms", "ack", "1"]):
         done = subprocess.run([*STATION, *args], capture_output=True, text=True, env=env, timeout=60)
         assert done.returncode == 69 and "not running" in done.stderr and done.stderr.count("\n") == 1, args

@@ -63,7 +63,11 @@ def test_the_unit_tests_catch_a_rule_that_fires_too_soon(tmp_path: Path) -> None
 def test_every_alert_speaks_indonesian_and_english_and_has_a_severity() -> None:
     for rule in rules():
         assert rule["labels"]["severity"] in ("critical", "warning", "info"), rule["alert"]
-        assert set(rule["annotations"]) == {"summary", "summary_en"}, rule["alert"]
+        assert set(rule["annotations"]) == {"summary", "summary_en", "resolved", "resolved_en"}, rule["alert"]
+        # A resolved notification says what recovered, not the firing sentence again.
+        assert rule["annotations"]["resolved"] != rule["annotations"]["summary"], rule["alert"]
+        assert "stasiun" in rule["annotations"]["resolved"].lower(), rule["alert"]
+        assert "station" in rule["annotations"]["resolved_en"].lower(), rule["alert"]
         assert "Stasiun" in rule["annotations"]["summary"] or "stasiun" in rule["annotations"]["summary"]
         assert "station" in rule["annotations"]["summary_en"].lower()
 
@@ -89,3 +93,41 @@ def test_the_rules_use_only_metrics_a_station_exposes(station_dir: Path) -> None
     assert "# HELP station_outbox_oldest_event_timestamp_seconds" in text
     used = {name for rule in rules() for name in re.findall(r"\bstation_[a-z_]+", rule["expr"])}
     assert used and used <= exposed, used - exposed
+
+
+def _for_words_agree(rules_file: Path) -> list[str]:
+    """What in `rules_file` names a duration other than its rule's own `for:` (empty: the words agree)."""
+    from simulators.prometheus_lab import FOR_WORDS, _seconds, for_words
+
+    wrong = []
+    for group in yaml.safe_load(rules_file.read_text())["groups"]:
+        for rule in group["rules"]:
+            seconds = _seconds(rule.get("for", "0s"))
+            for key, text in rule["annotations"].items():
+                english = key.endswith("_en")
+                said = FOR_WORDS.findall(text)
+                if said and said != [for_words(seconds)[english]]:
+                    wrong.append(f"{rule['alert']}.{key} says {said} for `for: {rule.get('for')}`")
+                # Spelt out by hand, the words would not follow a shortened `for:` (a threshold in the expr may).
+                plain = FOR_WORDS.sub("", text)
+                if seconds and for_words(seconds)[english] in plain and str(int(seconds)) not in rule["expr"]:
+                    wrong.append(f"{rule['alert']}.{key} spells its `for:` out: use {{{{ $for := ... }}}}")
+    return wrong
+
+
+def test_alert_texts_say_their_rules_own_for_durations_shipped_and_shortened(tmp_path: Path) -> None:
+    """Issue 25: a demo alert that fired after 30 s said "over 5 minutes"."""
+    from simulators.prometheus_lab import LabTiming, PrometheusLab
+
+    assert _for_words_agree(RULES) == []
+    for cap in (6.0, 30.0):
+        lab = PrometheusLab(tmp_path / f"lab-{cap:.0f}", timing=LabTiming(rule_for_cap_s=cap))
+        (lab.root / "rules").mkdir(parents=True)
+        shortened = lab._write_rules()
+        assert _for_words_agree(shortened) == []
+        checked = run(tool("promtool"), "check", "rules", str(shortened))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        down = next(r for g in yaml.safe_load(shortened.read_text())["groups"] for r in g["rules"]
+                    if r["alert"] == "StationDown")
+        words = "6 detik" if cap == 6.0 else "30 detik"
+        assert f'$for := "{words}"' in down["annotations"]["summary"] and "menit" not in down["annotations"]["summary"]

@@ -23,6 +23,7 @@ from station.trust import store as trust
 from station.cli import main
 from station.release.counter import Counter
 from station.parts.devices import locker_for
+from station.trust import pickup_code
 from station.trust.pin import make_verifier
 
 STATION = "MPP-TEST-01"
@@ -44,11 +45,16 @@ class Rig:
     def conn(self) -> Any:
         return spool.connect(self.cfg.spool_path)
 
-    def stage(self, job_id: str, slot: str, *, pin: str | None = None, pickup_expires: str | None = None) -> None:
-        """A printed document loaded into `slot`, waiting for its citizen."""
+    def stage(self, job_id: str, slot: str, *, pin: str | None = None, pickup_expires: str | None = None,
+              code: pickup_code.IssuedCode | None = None, nik: str | None = None) -> None:
+        """A printed document loaded into `slot`, waiting for its citizen (`code`: its typed code, §4.1)."""
         payload: dict[str, Any] = {"id": job_id, "data": {"nama": "Siti Aminah"}}
         if pin is not None:
             payload["pin_verifier"] = make_verifier(pin, ln=4)
+        if code is not None:
+            payload.update(code.fields())
+        if nik is not None:
+            payload["data"]["nik"] = nik
         conn = self.conn
         machine.create_job(conn, job_id, flow=Flow.LOCKER, template="akta-kelahiran", template_version=1,
                            payload=json.dumps(payload), pickup_expires=pickup_expires)
@@ -64,6 +70,10 @@ class Rig:
 
     def scan(self, text: str) -> Any:
         return self.counter.scan(text).result(timeout=20)
+
+    def type_code(self, code: str) -> Any:
+        """(issue 24) The citizen types the pickup code at the kiosk."""
+        return self.counter.enter_code(code).result(timeout=20)
 
     def state(self, job_id: str) -> str:
         conn = self.conn

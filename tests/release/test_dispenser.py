@@ -228,14 +228,19 @@ def test_a_walks_away_then_b_scans(tmp_path: Path, one_page_pdf: Path) -> None:
 
 
 def test_a_and_b_scan_back_to_back(tmp_path: Path, one_page_pdf: Path) -> None:
-    """B scanning while A is served is told to wait, with nothing spent; each gets their own paper."""
+    """B scanning while A is served is told to wait, with nothing spent; each gets their own paper.
+
+    (issue 24) B's scan never takes A's screen: A's view is published again, with a banner for B.
+    """
     station = Dispenser(tmp_path)
     try:
         a, b = station.add("NIB-A", one_page_pdf), station.add("NIB-B", one_page_pdf)
-        assert station.scan(a, who="NIB-A").screen is Screen.PRINTING
+        first = station.scan(a, who="NIB-A")
+        assert first.screen is Screen.PRINTING
         busy = station.scan(b)
-        assert busy.reason == "busy" and busy.retry_after_s and busy.retry_after_s > 0
-        assert "detik" in busy.message["id"] and "seconds" in busy.message["en"]
+        assert busy.screen in (Screen.PRINTING, Screen.PRESENTED) and busy.reason is None  # still A's screen
+        assert "detik" in busy.banner["id"] and "seconds" in busy.banner["en"] and busy.banner_until
+        assert busy.message == station.counter.flow.current_view().message
         assert station.state("NIB-B") == "rendered" and not station.token_spent(b)
         wait(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
         assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
@@ -267,7 +272,8 @@ def test_a_restart_with_a_s_paper_in_the_bin(tmp_path: Path, one_page_pdf: Path)
     station.start()
     try:
         busy = station.scan(b)  # B, meanwhile
-        assert busy.reason in ("busy", "bin_not_empty") and not station.token_spent(b)
+        # (issue 24) A's screen stays, with a banner for B; or, paper in the bin before A's turn, staff are asked
+        assert (busy.banner is not None or busy.reason == "bin_not_empty") and not station.token_spent(b)
         wait(lambda: station.state("NIB-A") == "collected", timeout=20, what="A collected")
         assert station.shown == [("NIB-A", ["NIB-A"])]
         assert station.scan(b, who="NIB-B").screen is Screen.PRINTING
@@ -295,6 +301,38 @@ def test_paper_in_the_bin_after_a_restart_with_nobody_served_is_never_shown(tmp_
         wait(lambda: station.state("NIB-B") == "collected", timeout=20, what="B collected")
         station.assert_nobody_saw_another_persons_paper()
     finally:
+        station.close()
+
+
+def test_printing_shows_page_n_of_m_and_presented_when_paper_is_kept(tmp_path: Path, one_page_pdf: Path) -> None:
+    """(issue 24) `progress` on the printing screen, `retain_at` on the presented one; B's banner clears itself."""
+    from spool.rfc3339 import parse
+
+    from station.release import banner
+
+    events: list[dict] = []
+    station = Dispenser(tmp_path, presentation=30.0, start=False)
+    station.start()
+    assert station.counter is not None
+    station.counter.publish = lambda kind, data: events.append(data) if kind == "kiosk" else None
+    station.printer.pages_per_minute = 20  # 3 s a page: the page count moves while the test watches
+    banner.BANNER_S = 0.5
+    try:
+        a, b = station.add("NIB-P", one_page_pdf), station.add("NIB-Q", one_page_pdf)
+        station.turn = None  # A waits before taking the paper: the presented screen stays up
+        printing = station.scan(a)
+        assert printing.progress["page"] == 1 and printing.progress["pages"] == 1
+        assert 0 < printing.progress["eta_s"] <= 60 / station.cfg.printer.pages_per_minute
+        queued = station.scan(b)
+        assert queued.banner and queued.screen is printing.screen
+        wait(lambda: any(e["screen"] == "presented" for e in events), timeout=30, what="presented")
+        presented = [e for e in events if e["screen"] == "presented"][-1]
+        retain = parse(presented["retain_at"]).timestamp()
+        assert 20 <= retain - time.time() <= 31
+        wait(lambda: events[-1].get("banner") is None, timeout=10, what="the banner cleared itself")
+        assert not any(e["screen"] == "refused" for e in events)  # B never took A's screen
+    finally:
+        banner.BANNER_S = 8.0
         station.close()
 
 

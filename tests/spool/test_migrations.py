@@ -47,3 +47,30 @@ def test_alarms_deduplicate_and_acknowledge(tmp_path: Path) -> None:
     with pytest.raises(spool.SpoolError, match="already acknowledged"):
         alarms.acknowledge(conn, first.id, actor="operator:rina")
     assert alarms.list_alarms(conn, open_only=True) == []
+
+
+def test_migration_8_keeps_who_cancelled_each_job(tmp_path: Path) -> None:
+    """(issue 24) Jobs cancelled before the upgrade take who cancelled them from their `job.cancelled` entry."""
+    from spool import jobs
+
+    path = tmp_path / "spool.db"
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.row_factory = sqlite3.Row
+    for migration in MIGRATIONS[:7]:
+        for statement in _statements(migration):
+            raw.execute(statement)
+    raw.execute("PRAGMA user_version = 7")
+    for job_id, actor, details in (("BY-OFFICE", "system", {"by": "office"}), ("BY-DESK", "operator:rina",
+                                   {"by": "operator"}), ("OLD-WAY", "system", {}), ("WAITING", None, None)):
+        raw.execute("INSERT INTO jobs (id, flow, state, template, template_version, created_at, updated_at)"
+                    " VALUES (?, 'locker', ?, 'nib', 1, 'x', 'x')", (job_id, "received" if actor is None else "cancelled"))
+        if actor is not None:
+            raw.execute("BEGIN")
+            audit.append(raw, actor, "job.cancelled", job=job_id, details={"from": "received", "to": "cancelled",
+                                                                           **details})
+            raw.execute("COMMIT")
+    raw.close()
+    conn = spool.connect(path)
+    assert {j: jobs.get_job(conn, j).cancelled_by for j in ("BY-OFFICE", "BY-DESK", "OLD-WAY", "WAITING")} == \
+        {"BY-OFFICE": "office", "BY-DESK": "operator", "OLD-WAY": "office", "WAITING": None}
+    assert audit.verify(conn).ok

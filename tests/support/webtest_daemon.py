@@ -21,6 +21,7 @@ from station.runtime import ops
 
 GOOD = "MPP1:GOOD"
 PIN_TOKEN = "MPP1:PIN"
+GOOD_CODE = "1234-5678-9012"  # (issue 24) a typed code whose document asks for its PIN (123456)
 
 
 class StubDaemon:
@@ -45,7 +46,9 @@ class StubDaemon:
         for op, answer in ((ops.STATION_PING, self._op_ping), (ops.DEVICES_STATUS, self._op_devices),
                            (ops.KIOSK_VIEW, self._op_kiosk), (ops.KIOSK_SCAN, self._op_scan),
                            (ops.KIOSK_PIN, self._op_pin), (ops.SLOT_OPEN, self._op_open_slot),
-                           (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint)):
+                           (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint),
+                           (ops.KIOSK_CODE, self._op_code), (ops.KIOSK_PIN_CANCEL, self._op_pin_cancel),
+                           (ops.JOB_HANDOVER, self._op_handover)):
             self.server.register(op, self._handler(op, answer))
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -118,6 +121,29 @@ class StubDaemon:
                                          "en": citizen_message("pin_required", "en")},
                                 job={"attempts_left": 4, "wrong": True}))
         return self.view.as_event()
+
+    def _op_code(self, args: dict) -> dict:
+        if args.get("code", "").replace("-", "").replace(" ", "") == GOOD_CODE.replace("-", ""):
+            self.show(KioskView(Screen.PIN, session="s-2", reason="pin_required", reset_at="2099-01-01T00:00:00.000Z",
+                                message={"id": citizen_message("pin_required", "id"),
+                                         "en": citizen_message("pin_required", "en")},
+                                job={"attempts_left": 5}))
+        else:
+            self.show(KioskView(Screen.REFUSED, reason="bad_code", message={
+                "id": citizen_message("bad_code", "id"), "en": citizen_message("bad_code", "en")}))
+        return self.view.as_event()
+
+    def _op_pin_cancel(self, args: dict) -> dict:
+        if args.get("session") == self.view.session and self.view.screen is Screen.PIN:
+            self.show(KioskView(Screen.IDLE, message={"id": "Pindai kode QR", "en": "Scan the QR code"}))
+        return self.view.as_event()
+
+    def _op_handover(self, args: dict) -> dict:
+        """(issue 24) The PAYLOAD's NIK ends in 0123 (tests/support/webtest_jobs.py)."""
+        if args.get("nik_last4") != "0123":
+            raise StationError(f"job {args.get('job')}: the NIK's last 4 digits do not match the document: not"
+                               " handed over", http_status=403)
+        return {"job": args.get("job"), "state": "released", "handed_over": True}
 
     def _op_open_slot(self, args: dict) -> dict:
         return {"outcome": "opened"}

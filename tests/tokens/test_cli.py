@@ -241,3 +241,20 @@ def test_a_verifier_bug_still_refuses_with_one_line(issuer: Issuer, monkeypatch:
     out, err = capsys.readouterr()
     assert code == 1 and json.loads(out) == {"valid": False, "reason": "malformed", "doc": None, "exp": None}
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_token_code_makes_a_code_for_a_document_a_technician_issues() -> None:
+    """(issue 24) `station token code`: the code for the citizen and the §4.1 fields for the document."""
+    from station.trust import pickup_code
+
+    done = station("token", "code", "--document", "AKTA-1", "--ref", "0042")
+    assert done.returncode == 0, done.stderr
+    made = json.loads(done.stdout)
+    code = pickup_code.parse(made["code"])
+    assert (made["document"], made["pickup_ref"], code.ref) == ("AKTA-1", "0042", "0042")
+    assert made["code_verifier"].startswith("$scrypt$ln=15,r=8,p=1$") and pickup_code.matches(code, made["code_verifier"])
+    other = json.loads(station("token", "code", "--document", "AKTA-1").stdout)
+    assert pickup_code.parse(other["code"]).ref == other["pickup_ref"] and other["code"] != made["code"]
+    for bad in (("--document", "AKTA-1", "--ref", "42"), ("--document", "a/b"), ()):
+        refused = station("token", "code", *bad)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr and refused.stdout == ""

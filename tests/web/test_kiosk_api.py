@@ -110,3 +110,29 @@ def test_the_kiosk_cannot_read_the_spool(station, client) -> None:
         assert client.get(path, headers=KIOSK).status_code == 403, path
     layout = client.get("/api/v1/kiosk/layout", headers=KIOSK).json()
     assert layout["boards"] == [{"address": 1, "locks": 16, "columns": 4}]
+
+
+def test_a_typed_code_reaches_the_daemon_and_a_wrong_shape_is_a_422(station, client) -> None:
+    """(issue 24) `/kiosk/code`: 12 digits, dashes and spaces ignored; anything else is refused before the daemon."""
+    asked = client.post("/api/v1/kiosk/code", headers=KIOSK, json={"code": "1234 5678-9012"}).json()
+    assert asked["screen"] == "pin" and asked["reset_at"] and asked["session"] == "s-2"
+    assert (ops.KIOSK_CODE, {"code": "1234 5678-9012"}, "citizen") in station.daemon.calls
+    wrong = client.post("/api/v1/kiosk/code", headers=KIOSK, json={"code": "1234-5678-0000"}).json()
+    assert wrong["reason"] == "bad_code" and wrong["message"]["en"].startswith("The pickup code is wrong")
+    calls = len(station.daemon.calls)
+    for bad in ({"code": "1234-5678-901"}, {"code": "1234-5678-90123"}, {"code": "١٢٣٤٥٦٧٨٩٠١٢"},
+                {"code": "1234x5678x9012"}, {"code": 123456789012}, {}, {"code": "1" * 12, "pin": "1"}):
+        refused = client.post("/api/v1/kiosk/code", headers=KIOSK, json=bad)
+        assert refused.status_code == 422, bad
+        assert "Traceback" not in refused.text
+    assert len(station.daemon.calls) == calls  # nothing reached the daemon
+    assert client.post("/api/v1/kiosk/code", json={"code": "1234-5678-9012"}).status_code == 401
+
+
+def test_cancel_on_the_pin_pad_ends_the_session(station, client) -> None:
+    """(issue 24) `/kiosk/pin/cancel`: the citizen leaves the PIN screen, the kiosk goes back to idle."""
+    client.post("/api/v1/kiosk/scan", headers=KIOSK, json={"text": "MPP1:PIN"})
+    left = client.post("/api/v1/kiosk/pin/cancel", headers=KIOSK, json={"session": "s-2"}).json()
+    assert left["screen"] == "idle"
+    assert (ops.KIOSK_PIN_CANCEL, {"session": "s-2"}, "citizen") in station.daemon.calls
+    assert client.post("/api/v1/kiosk/pin/cancel", headers=KIOSK, json={}).status_code == 422

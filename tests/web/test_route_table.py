@@ -11,8 +11,9 @@ from station.web.gate import API_PREFIX
 from station.runtime import ops
 
 KIOSK = {"Authorization": "Bearer kiosk-secret-for-tests"}
-# Routes anyone may reach: probes and metrics (no personal data), and the pages themselves.
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/", "/kiosk", "/ops", "/openapi.json", "/docs"}
+# Routes anyone may reach: probes and metrics (no personal data), the pages themselves and their words.
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/", "/kiosk", "/ops", "/openapi.json", "/docs",
+          "/ops/vocabulary.json"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 EXAMPLE_PARAMS = {"job_id": "JOB-HELD", "slot_id": "A-1-05", "alarm_id": "1"}
 

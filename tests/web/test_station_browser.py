@@ -184,7 +184,7 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
     page.fill("#token", sim.token)
     page.click("#login button[type=submit]")
     page.wait_for_selector("#live.on")
-    alarm = page.wait_for_selector("#alarm-list li[data-alarm]:has-text('citizen_document_missing')")
+    alarm = page.wait_for_selector("#alarm-list li[data-kind='citizen_document_missing']")
     alarm_id = alarm.get_attribute("data-alarm")
     page.wait_for_selector("tr[data-job='AKTA-HELD-1']")
     page.wait_for_selector("#device-list li[data-device='printer'] .status.online")
@@ -199,4 +199,40 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
     assert entries[0].actor == "operator:ops" and entries[0].details["to"] == "received"
     acked = conn.execute("SELECT acknowledged_by FROM alarms WHERE id = ?", (int(alarm_id),)).fetchone()[0]
     assert acked == "operator:ops"
+    assert strays == []
+
+
+def test_an_operator_cancels_and_takes_the_paper_out_then_reprints(sim, chromium) -> None:
+    """(issue 25) On the whole station: a cancel of a document in its slot raises a take-out task; the guided
+    take-out opens the slot, the person there empties it and shuts the door, and the lock's own sensors settle
+    it. A reprint of a staged document opens its slot for the old copy before anything prints."""
+    wait(lambda: len([job for job in _staged(sim) if job.get("slot")]) >= 2, 90, "two staged documents")
+    cancelled, reprinted = [job for job in _staged(sim) if job.get("slot")][:2]
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    strays = only_local(page, sim.url)
+    page.goto(f"{sim.url}/ops#token={sim.token}")  # the demos' login link
+    page.wait_for_selector("#live.on")
+    assert "token" not in page.url
+
+    page.click(f"tr[data-job='{cancelled['id']}']")
+    page.click("#detail-actions button[data-action='cancel']")
+    page.fill("#ask-input", "applicant withdrew at the desk")
+    page.click("#ask-ok")
+    page.wait_for_selector(f"#alarm-list li[data-kind='slot_withdrawn_paper']:has-text('{cancelled['slot']}')")
+    page.wait_for_selector(f"#take-out-rows tr[data-take-out='{cancelled['id']}']")
+    page.click(f"#take-out-rows button[data-take-out-one='{cancelled['id']}']")
+    page.wait_for_selector(f"#take-out-step:has-text('Slot {cancelled['slot']} kosong')", timeout=60_000)
+    conn = spool.connect(sim.folder / "spool.db")
+    assert conn.execute("SELECT occupant FROM slots WHERE id = ?", (cancelled["slot"],)).fetchone()[0] is None
+    assert _state(sim, cancelled["id"]) == "cancelled"
+    opened = [e for e in audit.entries(conn, job=cancelled["id"]) if e.action == "manual_open.opened"]
+    assert opened and opened[0].actor == "operator:ops"
+
+    page.click(f"tr[data-job='{reprinted['id']}']")
+    page.click("#detail-actions button[data-action='reprint']")
+    page.wait_for_selector(f"#take-out-step:has-text('salinan lama dari slot {reprinted['slot']}')")
+    wait(lambda: _state(sim, reprinted["id"]) != "staged", 60, "the old copy out, then the reprint")
+    trail = [e.action for e in audit.entries(conn, job=reprinted["id"])]
+    assert trail.index("manual_open.opened") < trail.index("job.reprint_requested")
+    conn.close()
     assert strays == []

@@ -55,7 +55,8 @@ async def job_detail(request: Request, job_id: JobId, principal: Annotated[Princ
     return json_response({
         "job": job_summary(job), "data": mask_data(data) if principal.masked else data,
         "masked": principal.masked, "audit": trail,
-        "actions": actions.allowed_actions(job, can_operate=principal.at_least(Role.OPERATOR))
+        "actions": actions.allowed_actions(job, can_operate=principal.at_least(Role.OPERATOR),
+                                           pin_attempts=web(request).cfg.release.pin_attempts)
         + actions.tray_actions(conn, job, can_operate=principal.at_least(Role.OPERATOR))})
 
 

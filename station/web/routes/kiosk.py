@@ -42,7 +42,7 @@ def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def _view(result: Any) -> Response:
+def kiosk_answer(result: Any) -> Response:
     return json_response(citizen_view(result) if isinstance(result, dict) else {"screen": "idle"})
 
 
@@ -50,7 +50,7 @@ def _view(result: Any) -> Response:
             responses={200: {"model": KioskViewModel}, **protected(501, 502, 503)}, openapi_extra=KIOSK_READ.describe())
 async def kiosk_view(request: Request, principal: Annotated[Principal, Depends(KIOSK_READ)]) -> Response:
     """The kiosk's current view (503 when the daemon is not running: the page says so)."""
-    return _view(await daemon(request, ops.KIOSK_VIEW))
+    return kiosk_answer(await daemon(request, ops.KIOSK_VIEW))
 
 
 @router.get("/layout", summary="Where the slots are", response_model=None,
@@ -69,7 +69,7 @@ async def kiosk_layout(request: Request, principal: Annotated[Principal, Depends
 async def kiosk_scan(request: Request, body: ScanBody,
                      principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
     """Hand a scanned text to the counter, as the scanner would; returns the kiosk view."""
-    return _view(await daemon(request, ops.KIOSK_SCAN, {"text": body.text}, principal.actor))
+    return kiosk_answer(await daemon(request, ops.KIOSK_SCAN, {"text": body.text}, principal.actor))
 
 
 @router.post("/pin", summary="The PIN typed on the PIN pad", response_model=None,
@@ -77,7 +77,7 @@ async def kiosk_scan(request: Request, body: ScanBody,
              openapi_extra=KIOSK_ACT.describe())
 async def kiosk_pin(request: Request, body: PinBody, principal: Annotated[Principal, Depends(KIOSK_ACT)]) -> Response:
     """Hand the PIN to the counter for this release session; returns the kiosk view."""
-    return _view(await daemon(request, ops.KIOSK_PIN, {"session": body.session, "pin": body.pin}, principal.actor))
+    return kiosk_answer(await daemon(request, ops.KIOSK_PIN, {"session": body.session, "pin": body.pin}, principal.actor))
 
 
 @router.post("/problem", summary="Report a problem", response_model=None,

@@ -1,5 +1,8 @@
 // The operations page's words in Indonesian and English, and its one time format
 // (YYYY-MM-DD HH:MM:SS in the station's time zone, with WIB, WITA or WIT).
+// Alarm kinds and messages, door, item and slot states are not here: they are the
+// station's vocabulary (station/vocabulary, served at /ops/vocabulary.json), which the
+// command line speaks too (ADR 0320).
 "use strict";
 
 const OpsWords = (() => {
@@ -13,11 +16,10 @@ const OpsWords = (() => {
       job: "Pekerjaan", state: "Status", template: "Templat", slot: "Slot", updated: "Diperbarui", whyHeld: "Alasan ditahan",
       newest: "Terbaru", older: "Lebih lama", noJobs: "tidak ada pekerjaan", documentData: "Data dokumen",
       maskedForRole: "(disamarkan untuk peran Anda)", auditTrail: "Jejak audit", at: "Waktu", actor: "Pelaku",
-      action: "Tindakan", details: "Rincian", slots: "Slot", occupied: "terisi", free: "kosong", doorOpen: "pintu terbuka",
-      alarm: "alarm", outOfService: "tidak dipakai", devices: "Perangkat", alarms: "Alarm",
+      action: "Tindakan", details: "Rincian", slots: "Slot", devices: "Perangkat", alarms: "Alarm",
       showAcknowledged: "tampilkan yang sudah ditanggapi", noAlarms: "tidak ada alarm terbuka", acknowledge: "Tanggapi",
       acknowledgedBy: "ditanggapi oleh", daemonSilent: "tidak diketahui: daemon stasiun tidak menjawab",
-      back: "Kembali", ok: "OK", reason: "Alasan", note: "Catatan", date: "Tanggal", door: "pintu", item: "barang",
+      back: "Kembali", ok: "OK", reason: "Alasan", note: "Catatan", date: "Tanggal",
       printer: "printer", scanner: "pemindai", lockBus: "bus kunci", show: "lihat", backInService: "dipakai lagi",
       openDoor: "buka pintu", accessible: "mudah dijangkau", openAlarms: "alarm terbuka", refused: "ditolak",
       flow: "alur", heldWhile: "ditahan saat", pickupUntil: "ambil sebelum", pages: "halaman",
@@ -40,6 +42,13 @@ const OpsWords = (() => {
       extended: (id) => `${id}: waktu pengambilan diperpanjang`, settled: (id) => `${id}: dicatat`,
       trayChecked: (id) => `${id}: pemeriksaan baki dicatat`, inService: (id) => `${id} dipakai lagi`,
       outService: (id) => `${id} tidak dipakai`, openRequested: (id) => `${id}: pintu diminta terbuka`,
+      takeOut: "Keluarkan dokumen", takeOutWhy: "Mengapa", takeOutHelp: "Dokumen kedaluwarsa, dibatalkan, atau salinan lama sebelum cetak ulang. Slot dibuka satu per satu; sensor pintu dan barang memastikan slot kosong.",
+      noTakeOut: "tidak ada dokumen yang perlu dikeluarkan", takeOutStart: "Mulai keluarkan", takeOutOne: "Keluarkan",
+      takeOutSkip: "Lewati", takeOutStop: "Berhenti", takeOutOpening: (slot) => `Membuka slot ${slot}…`,
+      takeOutStep: (slot, id) => `Slot ${slot} terbuka: ambil dokumen ${id}, lalu tutup pintunya.`,
+      takeOutWaiting: "Menunggu sensor: pintu tertutup dan slot kosong.", takeOutNotOpened: (slot, why) => `Slot ${slot} tidak terbuka (${why}); dilewati, laporkan ke teknisi.`,
+      takeOutDone: (slot, id) => `Slot ${slot} kosong: ${id} dicatat.`, takeOutAllDone: "Semua slot sudah kosong.",
+      takeOutProgress: (n, total) => `${n} dari ${total}`, reprintTakeOut: (slot) => `Cetak ulang: keluarkan dulu salinan lama dari slot ${slot}.`,
       acknowledged: (id) => `alarm ${id} ditanggapi`, clearedByStation: (at) => `diselesaikan oleh stasiun ${at}`, refusedStatus: (status) => `ditolak (${status})`,
     },
     en: {
@@ -51,11 +60,10 @@ const OpsWords = (() => {
       job: "Job", state: "State", template: "Template", slot: "Slot", updated: "Updated", whyHeld: "Why held",
       newest: "Newest", older: "Older", noJobs: "no jobs", documentData: "Document data",
       maskedForRole: "(masked for your role)", auditTrail: "Audit trail", at: "At", actor: "Actor",
-      action: "Action", details: "Details", slots: "Slots", occupied: "occupied", free: "free", doorOpen: "door open",
-      alarm: "alarm", outOfService: "out of service", devices: "Devices", alarms: "Alarms",
+      action: "Action", details: "Details", slots: "Slots", devices: "Devices", alarms: "Alarms",
       showAcknowledged: "show acknowledged", noAlarms: "no open alarms", acknowledge: "Acknowledge",
       acknowledgedBy: "acknowledged by", daemonSilent: "unknown: the station daemon does not answer",
-      back: "Back", ok: "OK", reason: "Reason", note: "Note", date: "Date", door: "door", item: "item",
+      back: "Back", ok: "OK", reason: "Reason", note: "Note", date: "Date",
       printer: "printer", scanner: "scanner", lockBus: "lock bus", show: "show", backInService: "back in service",
       openDoor: "open door", accessible: "accessible", openAlarms: "open alarm(s)", refused: "refused",
       flow: "flow", heldWhile: "held while", pickupUntil: "pickup until", pages: "pages",
@@ -78,6 +86,13 @@ const OpsWords = (() => {
       extended: (id) => `${id}: pickup extended`, settled: (id) => `${id}: recorded`,
       trayChecked: (id) => `${id}: tray check recorded`, inService: (id) => `${id} back in service`,
       outService: (id) => `${id} out of service`, openRequested: (id) => `${id}: open requested`,
+      takeOut: "Take documents out", takeOutWhy: "Why", takeOutHelp: "Expired and cancelled documents, and old copies before a reprint. Slots open one at a time; the door and item sensors confirm each is empty.",
+      noTakeOut: "no document to take out", takeOutStart: "Start taking out", takeOutOne: "Take out",
+      takeOutSkip: "Skip", takeOutStop: "Stop", takeOutOpening: (slot) => `Opening slot ${slot}…`,
+      takeOutStep: (slot, id) => `Slot ${slot} is open: take document ${id} out, then close the door.`,
+      takeOutWaiting: "Waiting for the sensors: door closed and slot empty.", takeOutNotOpened: (slot, why) => `Slot ${slot} did not open (${why}); skipped, tell a technician.`,
+      takeOutDone: (slot, id) => `Slot ${slot} is empty: ${id} recorded.`, takeOutAllDone: "Every slot is empty.",
+      takeOutProgress: (n, total) => `${n} of ${total}`, reprintTakeOut: (slot) => `Reprint: first take the old copy out of slot ${slot}.`,
       acknowledged: (id) => `alarm ${id} acknowledged`, clearedByStation: (at) => `cleared by the station ${at}`, refusedStatus: (status) => `refused (${status})`,
     },
   };
@@ -87,6 +102,31 @@ const OpsWords = (() => {
 
   let language = localStorage.getItem("station-language") === "en" ? "en" : "id";
   let zone = "Asia/Jakarta";
+  let vocabulary = null;  // the station's words, once loaded: {id: {...}, en: {...}}
+
+  // The station's vocabulary: words only (no station state), so it loads before anyone signs in.
+  async function load() {
+    const { status, data } = await Station.api("/ops/vocabulary.json");
+    if (status === 200) vocabulary = data;
+    apply();
+  }
+  const V = () => (vocabulary ? vocabulary[language] : null);
+
+  // An alarm kind's words: its own, its family's (longest prefix), or the plain fallback.
+  function alarmWords(kind) {
+    const words = V();
+    if (!words) return { title: kind, message: "" };
+    if (words.alarms[kind]) return words.alarms[kind];
+    const family = Object.keys(words.families).sort((a, b) => b.length - a.length).find((p) => kind.startsWith(p));
+    return family ? words.families[family] : words.fallback;
+  }
+  function alarmText(alarm) {
+    const fields = { slot: alarm.slot_id || "-", job: alarm.job_id || "-",
+                     device: String(alarm.device || "").replace(/^bus:/, "") || "-" };
+    const message = alarmWords(alarm.kind).message;
+    return message ? message.replace(/\{(slot|job|device)\}/g, (_, key) => fields[key]) : alarm.message;
+  }
+  const vocab = (table, key) => (V() && V()[table][key]) || key;
 
   function t(key, ...args) {
     const word = WORDS[language][key];
@@ -99,6 +139,7 @@ const OpsWords = (() => {
     document.title = t("title");
     root.querySelectorAll("[data-words]").forEach((node) => { node.textContent = t(node.dataset.words); });
     root.querySelectorAll("[data-words-label]").forEach((node) => { node.setAttribute("aria-label", t(node.dataset.wordsLabel)); });
+    root.querySelectorAll("[data-slot-word]").forEach((node) => { node.textContent = vocab("slot", node.dataset.slotWord); });
   }
 
   // One time format everywhere: 2026-11-28 14:05:09 WIB (in the station's zone, whatever the browser's).
@@ -113,7 +154,10 @@ const OpsWords = (() => {
   }
 
   return {
-    t, apply, time,
+    t, apply, time, load, alarmText,
+    alarmTitle: (kind) => alarmWords(kind).title,
+    door: (value) => vocab("door", value), item: (value) => vocab("item", value), slot: (key) => vocab("slot", key),
+    takeOutWhy: (why) => vocab("take_out", why),
     get language() { return language; },
     setLanguage(value) { language = value === "en" ? "en" : "id"; localStorage.setItem("station-language", language); apply(); },
     setZone(value) { if (value) zone = value; },

@@ -11,7 +11,7 @@
                   "expired", "returned", "retained", "cancelled"];
   const $ = (id) => document.getElementById(id);
 
-  let token = sessionStorage.getItem("station-token") || "";
+  let token = tokenFromLink() || sessionStorage.getItem("station-token") || "";
   let me = null;
   let filter = null;          // the state the job list shows (null: all)
   let pageBefore = [];        // stack of `before` values for paging back to newer pages
@@ -21,7 +21,17 @@
   let online = false;
   let stream = null;
 
-  const can = (role) => me && RANK[me.role] >= RANK[role];
+  // A login link (`/ops#token=TOKEN`, as the demos print it) signs in once; the token then leaves the
+  // address bar and the history at once (a fragment is never sent to a server, nor in a Referer).
+  function tokenFromLink() {
+    const found = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (!found) return "";
+    history.replaceState(null, "", location.pathname + location.search);
+    sessionStorage.setItem("station-token", found.trim());
+    return found.trim();
+  }
+
+  const can = (role) => Boolean(me) && RANK[me.role] >= RANK[role];
   const call = (path, options = {}) => api(path, { ...options, token });
 
   function notice(text, isError = false) {
@@ -33,12 +43,14 @@
     notice.timer = setTimeout(() => { node.hidden = true; }, isError ? 8000 : 4000);
   }
 
+  // The station's state is shown to a signed-in user only: the login page says nothing of it.
   function setOnline(value) {
     online = value;
     $("live").dataset.words = value ? "live" : "offline";
     $("live").textContent = t(value ? "live" : "offline");
     $("live").className = `live ${value ? "on" : "off"}`;
-    $("offline-banner").hidden = value;
+    $("live").hidden = !me;
+    $("offline-banner").hidden = value || !me;
   }
 
   // Asks for one value in a dialog; resolves to the text, or null when dismissed.
@@ -119,8 +131,8 @@
       "data-job": job.id, tabindex: "0", "aria-selected": String(job.id === selectedJob),
       onclick: () => selectJob(job.id), onkeydown: (e) => { if (e.key === "Enter") selectJob(job.id); },
     }, el("td", {}, el("code", { text: job.id })), el("td", {}, el("span", { class: `state ${job.state}`, "data-state": job.state, text: W.state(job.state) })),
-       el("td", {}, documentKind(job)), el("td", { text: job.slot || "" }),
-       el("td", { text: W.time(job.updated_at) }), el("td", { text: job.held_reason || "" }))));
+       el("td", {}, documentKind(job)), el("td", {}, job.slot ? el("code", { text: job.slot }) : ""),
+       el("td", { class: "when", text: W.time(job.updated_at) }), el("td", { text: job.held_reason || "" }))));
     if (!data.jobs.length) $("job-rows").append(el("tr", {}, el("td", { colspan: "6", class: "muted", text: t("noJobs") })));
   }
 
@@ -172,7 +184,13 @@
         const reason = await ask(t("cancelTitle", job.id), t("cancelText"), t("reason"));
         if (reason) await act(path, { reason }, t("cancelled", job.id));
       },
-      reprint: async () => act(path, undefined, t("reprinted", job.id)),
+      // A staged document's old copy comes out first: the station opened its slot (ADR 0321).
+      reprint: async () => {
+        const data = await act(path, undefined, t("reprinted", job.id));
+        const opened = data && data.result && data.result.take_out;
+        if (opened) await OpsTakeOut.reprint(opened);
+      },
+      handover: async () => OpsHandover.run(job, path, act),  // (issue 24) ops-handover.js
       confirm_collected: async () => act(path, undefined, t("settled", job.id)),
       paper_inside: async () => act(path, undefined, t("settled", job.id)),
       tray_found: async () => act(`/api/v1/jobs/${encodeURIComponent(job.id)}/tray_check`, { found: true },
@@ -202,15 +220,15 @@
     if (status !== 200) return;
     slotsById = Object.fromEntries(data.slots.map((s) => [s.id, s]));
     $("slot-grid").replaceChildren(...data.slots.map((slot) => {
-      const classes = ["slot", slot.occupant ? "occupied" : "free"];
+      const classes = ["slot", slot.occupant ? "occupied" : "free"];  // (the legend's words are the vocabulary's)
       if (slot.door === "open") classes.push("door-open");
       if (slot.open_alarms) classes.push("alarm");
       if (slot.out_of_service) classes.push("oos");
       return el("button", { type: "button", class: classes.join(" "), "data-slot": slot.id,
-                            title: slot.occupant ? `${slot.occupant} (${W.state(slot.job_state)})` : t("free"),
+                            title: slot.occupant ? `${slot.occupant} (${W.state(slot.job_state)})` : W.slot("free"),
                             onclick: () => selectSlot(slot.id) },
-                el("b", { text: slot.id }), el("span", { text: slot.occupant ? W.state(slot.job_state) || t("occupied") : t("free") }),
-                el("span", { class: "muted", text: `${t("door")} ${slot.door}` }));
+                el("b", { text: slot.id }), el("span", { text: slot.occupant ? W.state(slot.job_state) || W.slot("occupied") : W.slot("free") }),
+                el("span", { class: "muted", "data-door": slot.door, text: W.door(slot.door) }));
     }));
     if (selectedSlot) renderSlotPanel();
   }
@@ -233,7 +251,7 @@
         : el("button", { type: "button", "data-slot-action": "out-of-service", onclick: async () => {
             const note = await ask(t("oosTitle", slot.id), t("oosText"), t("note"));
             if (note) await act(`/api/v1/slots/${slot.id}/service`, { out_of_service: true, note }, t("outService", slot.id));
-          } }, t("outOfService")));
+          } }, W.slot("out_of_service")));
     }
     if (can("technician")) {
       buttons.push(el("button", { type: "button", class: "danger", "data-slot-action": "open", disabled: !online, onclick: async () => {
@@ -245,8 +263,8 @@
       } }, t("openDoor")));
     }
     panel.replaceChildren(el("h3", { text: `${t("slot")} ${slot.id}` }),
-      el("p", {}, `${slot.size}${slot.accessible ? `, ${t("accessible")}` : ""} · ${t("door")} ${slot.door} · ${t("item")} ${slot.item}`,
-         slot.out_of_service ? ` · ${t("outOfService")}: ${slot.service_note || ""}` : "",
+      el("p", {}, `${slot.size}${slot.accessible ? `, ${t("accessible")}` : ""} · ${W.door(slot.door)} · ${W.item(slot.item)}`,
+         slot.out_of_service ? ` · ${W.slot("out_of_service")}: ${slot.service_note || ""}` : "",
          slot.open_alarms ? ` · ${slot.open_alarms} ${t("openAlarms")}` : ""),
       el("div", { class: "actions" }, buttons));
   }
@@ -276,10 +294,12 @@
     const showAll = $("show-acknowledged").checked;
     const { status, data } = await call(`/api/v1/alarms?open=${showAll ? "false" : "true"}&limit=100`);
     if (status !== 200) return;
-    const items = data.alarms.map((alarm) => el("li", { class: `${alarm.severity}${alarm.open ? "" : " done"}`, "data-alarm": String(alarm.id) },
-      el("span", { class: "what" }, el("b", { text: alarm.kind }), " ", alarm.message,
-         alarm.job_id ? el("span", {}, " · job ", el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
-         alarm.slot_id ? ` · slot ${alarm.slot_id}` : ""),
+    // Kind and message in the page's language, from the station's vocabulary (never a raw identifier).
+    const items = data.alarms.map((alarm) => el("li", { class: `${alarm.severity}${alarm.open ? "" : " done"}`, "data-alarm": String(alarm.id),
+                                                        "data-kind": alarm.kind },
+      el("span", { class: "what" }, el("b", { text: W.alarmTitle(alarm.kind) }), " ", W.alarmText(alarm),
+         alarm.job_id ? el("span", {}, ` · ${t("job")} `, el("a", { href: "#", onclick: (e) => { e.preventDefault(); selectJob(alarm.job_id); } }, alarm.job_id)) : "",
+         alarm.slot_id ? ` · ${t("slot")} ${alarm.slot_id}` : ""),
       el("span", { class: "muted", text: alarm.open ? W.time(alarm.raised_at)
                                                       : alarm.cleared_at ? t("clearedByStation", W.time(alarm.cleared_at))
                                                       : `${t("acknowledgedBy")} ${alarm.acknowledged_by}` }),
@@ -293,7 +313,7 @@
 
   // --- live ------------------------------------------------------------------------
   const loaders = { spool: loadSpool, jobs: () => loadJobs(), detail: loadDetail, slots: loadSlots, devices: loadDevices,
-                    alarms: loadAlarms };
+                    alarms: loadAlarms, takeout: () => OpsTakeOut.load() };
   const pending = new Set();
   let timer = null;
   function refreshSoon(parts) {
@@ -305,14 +325,17 @@
       now.forEach((p) => loaders[p]());
     }, 150);
   }
-  const AFFECTS = { job: ["spool", "jobs", "detail", "slots"], slot: ["slots"], device: ["devices", "slots"],
-                    alarm: ["alarms", "slots", "spool"], station: ["spool", "jobs", "detail", "slots", "devices", "alarms"] };
+  const AFFECTS = { job: ["spool", "jobs", "detail", "slots", "takeout"], slot: ["slots", "takeout"], device: ["devices", "slots"],
+                    alarm: ["alarms", "slots", "spool", "takeout"],
+                    station: ["spool", "jobs", "detail", "slots", "devices", "alarms", "takeout"] };
 
   async function start() {
     const { status, data } = await call("/api/v1/me");
     if (status !== 200 || data.role === "kiosk") {
       sessionStorage.removeItem("station-token");
       token = "";
+      me = null;
+      setOnline(false);
       $("dashboard").hidden = true;
       $("login").hidden = false;
       $("sign-out").hidden = true;
@@ -321,11 +344,13 @@
       return;
     }
     me = data;
+    setOnline(online);
     $("whoami").textContent = `${me.name} (${me.role})`;
     $("login").hidden = true;
     $("dashboard").hidden = false;
     $("sign-out").hidden = false;
     refreshSoon(Object.keys(loaders));
+    if (stream) stream.stop();  // (signed in again, by a login link: one stream)
     stream = follow("/api/v1/events", token, (kind, event) => {
       if (kind === "station") setOnline(Boolean(event.online));
       else if (!online && kind !== "kiosk") setOnline(true);
@@ -343,6 +368,11 @@
     $("token").value = "";
     $("login-error").textContent = "";
     start();
+  });
+  // A login link opened in a tab already on this page changes only the fragment: sign in with it too.
+  window.addEventListener("hashchange", () => {
+    const found = tokenFromLink();
+    if (found) { token = found; $("login-error").textContent = ""; start(); }
   });
   $("sign-out").addEventListener("click", () => {
     sessionStorage.removeItem("station-token");
@@ -363,6 +393,9 @@
   document.querySelectorAll("button[data-language]").forEach((button) => {
     button.addEventListener("click", () => { W.setLanguage(button.dataset.language); showLanguage(); });
   });
+  // What the take-out flow borrows from the page (ops-takeout.js).
+  OpsTakeOut.attach({ call, notice, can, refreshSoon, online: () => online });
   showLanguage();
-  if (token) start(); else { $("login").hidden = false; setOnline(false); }
+  // The words first (they are no station state): no alarm is ever drawn with a raw identifier.
+  W.load().finally(() => { if (token) start(); else { $("login").hidden = false; setOnline(false); } });
 })();
