@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import shutil
@@ -153,6 +154,7 @@ class DispenserRig:
         self._stops.append(self.conn.close)
         self.pdf, self.pages = _rendered_nib(folder / "documents" / "bench.pdf")
         self.number = 0
+        gc.freeze()  # as the daemon does once ready: what start-up loaded stays out of the collector's passes
 
     def _lock_event(self, event: LockEvent) -> None:
         """As `DevicesPart` does: to the counter, and onto the bus (the print stage hears the bin there)."""
