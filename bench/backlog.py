@@ -14,14 +14,19 @@ one after the other (each lasts seconds: one gives too few releases).
 
 Goal: release p99 during the backlog at most 1.2 times the idle p99 (both
 measured here). Also reported: the backlog's render time. Whatever
-happens, the daemon (and its render worker) is stopped and the folder removed.
+happens, the daemon and its render worker (the one child process; SIGCONT
+before SIGTERM) are stopped and the folder removed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
+import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -98,6 +103,19 @@ class RenderDaemon:
             self.loop.close()
 
 
+def _signal_children(signum: int) -> None:
+    """Send `signum` to every child this run started (the render worker), and reap those that ended.
+
+    (Local until bench/common.py has the shared helper for it.)"""
+    for child in multiprocessing.active_children():
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid or 0, signum)
+        if signum == signal.SIGTERM:
+            child.join(10)
+            if child.is_alive():
+                child.kill()
+
+
 def releases(rig: BacklogRig, count: int | None = None, until=None) -> list[float]:  # type: ignore[no-untyped-def]
     """Release `count` documents, or until `until()` holds; their latencies (s)."""
     samples: list[float] = []
@@ -143,10 +161,12 @@ def measure(documents: int, idle: int, rounds: int) -> dict[str, object]:
         finally:
             conn.close()
     finally:
+        _signal_children(signal.SIGCONT)  # a stopped render worker could hear neither the pool nor SIGTERM
         if daemon is not None:
             daemon.stop()
         if rig is not None:
             rig.close()
+        _signal_children(signal.SIGTERM)  # whatever the daemon's stop left behind
         shutil.rmtree(folder, ignore_errors=True)
     return {"idle": idle_samples, "busy": busy_samples, "render_s": render_s, "held": held}
 
