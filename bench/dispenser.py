@@ -261,15 +261,15 @@ def main() -> None:
     floor_ms = statistics.median(ms["first_page"])
     submission_p99 = percentile(ms["submission"], 0.99)
     bin_p99 = percentile(ms["bin"], 0.99)
-    record("dispenser scan to print submission", p50=statistics.median(ms["submission"]), p99=submission_p99,
+    record("dispenser: scan to print submission", p50=statistics.median(ms["submission"]), p99=submission_p99,
            goal=f"p99 <= {SUBMISSION_GOAL_MS:g} ms", met=submission_p99 <= SUBMISSION_GOAL_MS,
            n=len(ms["submission"]), machine=machine())
-    record("dispenser scan to sheet in the bin", p50=statistics.median(ms["bin"]), p99=bin_p99,
+    record("dispenser: scan to sheet in the bin", p50=statistics.median(ms["bin"]), p99=bin_p99,
            floor=floor_ms, floor_name="printer's first page (submission to sheet out), same run",
            goal=f"p99 <= first page + {BIN_MARGIN_S * 1e3:g} ms", met=bin_p99 <= floor_ms + BIN_MARGIN_S * 1e3,
            n=len(ms["bin"]), first_page_p99=percentile(ms["first_page"], 0.99), machine=machine())
     if ms["presented"]:
-        record("dispenser scan to shutter open", p50=statistics.median(ms["presented"]),
+        record("dispenser: scan to shutter open", p50=statistics.median(ms["presented"]),
                p99=percentile(ms["presented"], 0.99), floor=floor_ms, floor_name="printer's first page",
                goal="", met=None, n=len(ms["presented"]), machine=machine())
     print(json.dumps({"submission": {"p50_ms": statistics.median(ms["submission"]), "p99_ms": submission_p99},
