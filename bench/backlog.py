@@ -182,7 +182,8 @@ def main() -> None:
     idle = [s * 1e3 for s in found["idle"]]  # type: ignore[union-attr]
     busy = [s * 1e3 for s in found["busy"]]  # type: ignore[union-attr]
     idle_p99, busy_p99 = percentile(idle, 0.99), percentile(busy, 0.99)
-    record(f"backlog: release during {args.documents} documents arriving at once", p50=statistics.median(busy), p99=busy_p99,
+    record(f"backlog: release during {args.documents} documents arriving at once", p50=statistics.median(busy),
+           p99=busy_p99,
            floor=idle_p99, floor_name="idle release p99, same run", goal=f"p99 <= {GOAL_RATIO:g} x idle p99",
            met=busy_p99 <= GOAL_RATIO * idle_p99, p99_ratio=busy_p99 / idle_p99, n=len(busy), idle_n=len(idle),
            idle_p50=statistics.median(idle), machine=machine())
