@@ -196,6 +196,7 @@ class RenderStage:
         self.pool: ProcessPoolExecutor | None = None
         self.backoff = Backoff()
         self.bell = Bell()
+        self._unlisten: Callable[[], None] = lambda: None
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
