@@ -18,6 +18,7 @@ left (ADR 0350).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("station.rendering")
 
 BATCH = 20
+WORKER_NICENESS = 10
 # Nothing received: the next look is woken by an event; this poll only finds what no event of this
 # process announced (another process imported documents, a crash left some).
 SAFETY_POLL_S = 5.0
@@ -85,6 +87,10 @@ def _start_worker(config_path: str, daemon_pid: int) -> None:
     from station.trust.store import TrustFile, load_private_key
 
     die_with_parent(daemon_pid)
+    # (issue 27) Below the daemon's priority, as the web process is: a backlog of documents rendering
+    # never takes a core from the counter when the machine is short of them.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     cfg = config_module.load(config_path)
     conn = spool.connect(cfg.spool_path)
     # The store is read live (one stat per document): a revoked template key renders nothing new.

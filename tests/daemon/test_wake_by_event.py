@@ -137,6 +137,12 @@ def test_a_document_received_wakes_the_render_stage_in_the_daemon(station_dir: P
                 await asyncio.sleep(0.02)
             assert jobs.get_job(conn, document["id"]).state is JobState.RENDERED
             assert render.looks >= 2  # the look the event woke
+            # The render worker runs below the daemon's priority (the counter wins a short core).
+            import os
+
+            workers = list(render.pool._processes)  # type: ignore[union-attr]
+            mine = os.getpriority(os.PRIO_PROCESS, 0)
+            assert workers and all(os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + 10) for pid in workers)
         finally:
             conn.close()
             daemon.request_stop()
