@@ -5,7 +5,8 @@ set -eu
 PACKAGES="python3 python3-venv python3-dev gcc make sqlite3 \
 cups cups-ipp-utils cups-client libcups2-dev avahi-daemon dbus \
 poppler-utils socat chromium fonts-dejavu-core \
-prometheus prometheus-alertmanager"
+prometheus prometheus-alertmanager \
+espeak-ng sox"
 
 missing=""
 for p in $PACKAGES; do

@@ -44,13 +44,15 @@ def _user(row: sqlite3.Row) -> User:
     return User(row["name"], row["role"], row["created_at"], bool(row["disabled"]))
 
 
-def add_user(conn: sqlite3.Connection, name: str, role: str, *, actor: str = "system") -> str:
-    """Add a user with a new token; returns the token (the only time it exists in clear)."""
+def add_user(conn: sqlite3.Connection, name: str, role: str, *, actor: str = "system", token: str | None = None) -> str:
+    """Add a user with a new token; returns the token (the only time it exists in clear).
+
+    `token`: one made by the caller (a simulated fleet gives its demo operator one token for every station)."""
     if not isinstance(name, str) or not USER_NAME.match(name):
         raise UserError(f"bad user name {name!r}: 1 to 64 of A-Z a-z 0-9 . _ @ -")
     if role not in ROLES:
         raise UserError(f"bad role {role!r}: one of {', '.join(ROLES)}")
-    token = secrets.token_urlsafe(32)
+    token = _new_or_given(token)
     with write(conn):
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise UserError(f"user {name!r} exists already")
@@ -89,13 +91,22 @@ def enable_user(conn: sqlite3.Connection, name: str, *, actor: str = "system") -
     return _user(_existing(conn, name))
 
 
-def rotate_user(conn: sqlite3.Connection, name: str, *, actor: str = "system") -> str:
-    """Give a user a new token; the old one stops working at once (audited). Returns the new token."""
-    token = secrets.token_urlsafe(32)
+def rotate_user(conn: sqlite3.Connection, name: str, *, actor: str = "system", token: str | None = None) -> str:
+    """Give a user a new token (or `token`); the old one stops working at once (audited). Returns the new token."""
+    token = _new_or_given(token)
     with write(conn):
         _existing(conn, name)
         audit.append(conn, actor, "user.token_rotated", details={"user": name})
         conn.execute("UPDATE users SET token_hash = ? WHERE name = ?", (token_hash(token), name))
+    return token
+
+
+def _new_or_given(token: str | None) -> str:
+    """A fresh token, or the caller's when it is as strong as one (32 random bytes, URL-safe)."""
+    if token is None:
+        return secrets.token_urlsafe(32)
+    if not isinstance(token, str) or len(token) < 43 or not re.fullmatch(r"[A-Za-z0-9_-]+", token):
+        raise UserError("a given token must be 43 or more URL-safe characters (secrets.token_urlsafe(32))")
     return token
 
 

@@ -163,6 +163,78 @@ class DiskSection(Section):
         return self
 
 
+# --- (issue 24, i24-voice) the kiosk's speech, keypad and screen: one [kiosk.*] block ---------------------------
+
+
+class KioskSpeechSection(Section):
+    """Offline speech on the station (espeak-ng, sox): where it goes, how loud, which voices."""
+
+    # "audio": the station's sound outputs; "capture": each utterance to a WAV file + a JSON-lines log (tests,
+    # demos); "off": nothing is spoken and no tone sounds.
+    output: Literal["audio", "capture", "off"] = "audio"
+    capture_dir: Path = Path("run/speech")
+    # ALSA devices: the headphone jack (speech mode) and the loudspeaker (chimes outside speech mode).
+    headphone_device: str = ""
+    speaker_device: str = ""
+    voice_id: str = Field("id", pattern=r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
+    voice_en: str = Field("en-us", pattern=r"^[a-z]{2,3}(-[a-z0-9]{1,8})*$")
+    words_per_minute: int = Field(150, ge=80, le=450)
+    # Volume steps 1..10; every citizen starts at the default.
+    volume_default: int = Field(5, ge=1, le=10)
+    # Where the jack's switch is read (evdev, SW_HEADPHONE_INSERT); empty: no jack switch.
+    jack_device: str = ""
+
+
+class KioskKeypadSection(Section):
+    """What each key of the 12-key keypad (a USB keypad is a keyboard) sends, as the browser's `key` names it."""
+
+    enter: str = "Enter"
+    clear: str = "Backspace"
+    cancel: str = "Escape"
+    help: str = "F1"
+    repeat: str = "*"
+    back: str = "#"
+    volume_up: str = "+"
+    volume_down: str = "-"
+    screen_off: str = "/"
+    large_text: str = "."
+    problem: str = "F2"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> KioskKeypadSection:
+        keys = list(self.model_dump().values())
+        if len(keys) != len(set(keys)) or any(len(k) == 1 and k.isdigit() for k in keys):
+            raise ValueError("each keypad function needs a key of its own, and no digit")
+        return self
+
+
+class KioskScreenSection(Section):
+    """The kiosk screen's physical size: the large-text mode keeps characters >= min_char_mm (ADA 707.7.2)."""
+
+    diagonal_inches: float = Field(32.0, gt=5, le=120)
+    width_px: int = Field(1080, ge=320, le=8192)
+    height_px: int = Field(1920, ge=320, le=8192)
+    min_char_mm: float = Field(4.8, gt=0, le=50)
+
+
+class KioskLockerSection(Section):
+    """Where the locker stands from the kiosk screen, for the spoken door place ("kolom kedua dari kiri")."""
+
+    # The cabinets (one per lock board, in [[bus.boards]] order, left to right) stand on this side of the screen.
+    cabinets_side: Literal["left", "right", "behind"] = "right"
+    # Dispenser: where the paper tray is, from the screen, in words and in the drawing.
+    tray_below_screen: bool = True
+
+
+class KioskSection(Section):
+    speech: KioskSpeechSection = KioskSpeechSection()
+    keypad: KioskKeypadSection = KioskKeypadSection()
+    screen: KioskScreenSection = KioskScreenSection()
+    locker: KioskLockerSection = KioskLockerSection()
+
+# --- end of i24-voice's block ---------------------------------------------------------------------------------
+
+
 class Config(Section):
     """The whole configuration of one station."""
 
@@ -180,6 +252,7 @@ class Config(Section):
     api: ApiSection = ApiSection()
     log: LogSection = LogSection()
     disk: DiskSection = DiskSection()
+    kiosk: KioskSection = KioskSection()  # (issue 24, i24-voice)
 
     # Where the file was read from; relative paths are resolved against it.
     base_dir: Path = Path(".")
@@ -230,8 +303,19 @@ def _apply_env(raw: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
         rest = name[len(ENV_PREFIX):].lower()
         section, _, key = rest.partition("_")
         if section in sections and key:
-            raw.setdefault(section, {})[key] = _parse_env_value(value)
+            target = raw.setdefault(section, {})
+            # A section of sections ([kiosk.speech]): STATION_KIOSK_SPEECH_OUTPUT sets [kiosk.speech] output.
+            sub, _, subkey = key.partition("_")
+            if sub in _subsections(section) and subkey:
+                target, key = target.setdefault(sub, {}), subkey
+            target[key] = _parse_env_value(value)
     return raw
+
+
+def _subsections(section: str) -> set[str]:
+    model = Config.model_fields[section].annotation
+    return {name for name, field in model.model_fields.items()  # type: ignore[union-attr]
+            if isinstance(field.annotation, type) and issubclass(field.annotation, Section)}
 
 
 def resolve_path(explicit: str | None) -> Path:

@@ -74,9 +74,12 @@ def _kind(mode: int) -> str:
 def make_private(root: Path) -> None:
     """Take group and other permissions off `root` and everything under it (symbolic links untouched)."""
     for path in [root, *_walk(root)]:
-        info = path.lstat()
-        if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
-            path.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+        try:
+            info = path.lstat()
+            if not stat.S_ISLNK(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+                path.chmod(stat.S_IMODE(info.st_mode) & 0o700)
+        except FileNotFoundError:
+            continue  # gone while walking: a WAL another connection checkpointed away, a temp file
 
 
 def exposed(root: Path) -> list[tuple[Path, int]]:

@@ -136,6 +136,22 @@ class _LogFile(logging.FileHandler):
                                                        " not be written"}))
 
 
+class _StandardError(logging.StreamHandler):  # type: ignore[type-arg]
+    """Standard error as it is when a line is written, not when logging was set up: a process that swaps
+    sys.stderr (a test's capture, a redirect) never leaves a handler on a closed stream."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - the stream logging.StreamHandler writes to
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 class _RotatingLogFile(_LogFile, logging.handlers.TimedRotatingFileHandler):
     """The daemon's log file: rotated at local midnight, `keep_days` old files kept."""
 
@@ -151,11 +167,11 @@ def setup(level: str = "info", path: Path | None = None, *, keep_days: int | Non
     """
     handler: logging.Handler
     if under_journald():
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StandardError()
         handler.setFormatter(JournalFormatter())
     else:
         if path is None:
-            handler = logging.StreamHandler(sys.stderr)
+            handler = _StandardError()
         elif keep_days:
             handler = _RotatingLogFile(path, when="midnight", backupCount=keep_days, encoding="utf-8")
         else:
@@ -167,5 +183,5 @@ def setup(level: str = "info", path: Path | None = None, *, keep_days: int | Non
     root.addHandler(handler)
     root.setLevel(level.upper())
     # Libraries that log request lines (with headers) stay quiet.
-    for noisy in ("httpx", "httpcore", "uvicorn.access"):
+    for noisy in ("httpx", "httpx2", "httpcore", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -106,8 +106,9 @@ class BoardLink:
         # a shut door after that is not a jammed latch (no alarm), only an unseen effect.
         went_silent = False
         while True:
-            remaining = deadline - time.monotonic()
-            last = self._read_lock(model, lock, timeout=max(0.05, min(self.reply_timeout, remaining)))
+            # Each read gets the board's full reply time: a read cut short by the deadline would call a
+            # slow answer (a loaded host) silence, and a jammed latch "unknown".
+            last = self._read_lock(model, lock, timeout=self.reply_timeout)
             if last is Door.OPEN:
                 return Outcome.ALREADY_OPEN if before is Door.OPEN else Outcome.OPENED
             went_silent = went_silent or last is Door.UNKNOWN

@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from station import localtime
 from station.trust.token import qr_code
 
 from .office import Approval, BackOffice
@@ -38,8 +39,11 @@ def _page(title: str, body: str, *, wide: bool = False) -> str:
             f"<body>{main}{body}</main></body></html>")
 
 
-def citizen_page(approval: Approval, *, can_scan: bool) -> str:
-    """The citizen's phone: what was approved, where to collect it, the QR, the PIN apart, a scan button."""
+def citizen_page(approval: Approval, *, can_scan: bool, zone: str = localtime.people.DEFAULT_ZONE) -> str:
+    """The citizen's phone: what was approved, where to collect it, the QR, the PIN apart, a scan button.
+
+    (issue 25) Times read in the station's local time with its zone (`zone`: the simulated stations keep the
+    configuration's default, WIB), never raw UTC: docs/adr/0331."""
     svg = qr_code(approval.token).svg_inline(scale=4, border=4, title="Kode QR pengambilan")
     holder = _holder_name(approval.document.get("data", {}))
     pin = ""
@@ -57,7 +61,8 @@ def citizen_page(approval: Approval, *, can_scan: bool) -> str:
             f"<h1>{escape(approval.title)} siap diambil</h1>"
             f"<p>{escape(holder)}</p>"
             f"<p class=\"muted\">Nomor dokumen / document: <b id=\"document\">{escape(approval.id)}</b><br>"
-            f"Ambil sebelum / collect before: {escape(approval.document['pickup_expires'])}</p>"
+            "Ambil sebelum / collect before: <span id=\"expires\">"
+            f"{escape(localtime.for_people(approval.document['pickup_expires'], zone, precision='minutes'))}</span></p>"
             f"<div class=\"qr\" id=\"qr\" data-token=\"{escape(approval.token)}\">{svg}</div>"
             "<p class=\"muted\">Tunjukkan kode QR ini ke pemindai di stasiun.<br>"
             "Show this QR code to the station's scanner.</p>"

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
+import station.signedpdf.pyhanko_loader  # noqa: F401 - first: pyHanko without cryptography's DSA notice
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper

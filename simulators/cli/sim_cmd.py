@@ -16,6 +16,7 @@ SIM_MODULES = [
     "simulators.cli.sim_scanner_cmd",
     "simulators.cli.sim_printer_cmd",
     "simulators.cli.sim_backoffice_cmd",
+    "simulators.cli.sim_jack_cmd",
 ]
 
 DESCRIPTION = """\

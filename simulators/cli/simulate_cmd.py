@@ -53,7 +53,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                          description=DESCRIPTION, run=run)
     parser.add_argument("--dir", type=Path, help="station folder (default: a new temporary one, removed on exit)")
     parser.add_argument("--keep", action="store_true",
-                        help="keep the temporary station folder on exit (it holds keys and personal data)")
+                        help="keep the temporary station (or fleet) folder on exit (it holds keys and personal data)")
     parser.add_argument("--kind", choices=["locker", "dispenser"], default="locker", help="kind of station")
     parser.add_argument("--documents", type=int, default=12, metavar="N",
                         help="documents the back office approves at start (default: %(default)s)")

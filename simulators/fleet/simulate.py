@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -43,6 +44,7 @@ from simulators.prometheus_lab import LabTiming, PrometheusLab
 
 from station.trust import store as trust
 from simulators.station.report import report
+from simulators.station.keys import new_keys
 from simulators.station.simulate import OFFICE_STATE, Options, SimulatedStation
 from station.fleet.app import create_app
 from simulators.fleet.faults import Fault, FaultError, describe, is_number, parse_fault
@@ -111,6 +113,7 @@ class FleetSimulation:
         self.center: AppServer | None = None
         self.center_tokens: dict[str, str] = {}  # role -> token, for the command center's sign-in
         self.approved = 0  # documents approved for each station so far (the feeder's progress)
+        self.keys = new_keys()  # (issue 25) one operator and one technician token, valid at every station
         self._stop = threading.Event()
 
     # -- starting and stopping -------------------------------------------------------
@@ -178,7 +181,7 @@ class FleetSimulation:
                "STATION_STATION_NAME": site.site}
         seed = None if self.options.station.seed is None else self.options.station.seed + site.number
         return replace(self.options.station, folder=folder, station_id=site.station_id, port=0, documents=0,
-                       seed=seed, env={**self.options.station.env, **env})
+                       seed=seed, env={**self.options.station.env, **env}, staff_keys=self.keys)
 
     def _issuer_key(self) -> Any:
         path = self.folder / "backoffice-issuer.pem"
@@ -193,23 +196,32 @@ class FleetSimulation:
                 for site, station in zip(self.sites, self.stations, strict=True)]
 
     def stop(self) -> None:
-        """Stop every part: the daemons first (all at once), then the rest."""
-        self._stop.set()
-        for station in self.stations:
-            if station.daemon is not None and station.daemon.poll() is None:
-                station.daemon.send_signal(signal.SIGTERM)
-        for station in self.stations:
-            station.stop()
-        if self.office is not None:
-            path = self.folder / OFFICE_STATE
-            path.with_suffix(".tmp").write_text(json.dumps(self.office.snapshot()))
-            path.with_suffix(".tmp").replace(path)
-        if self.lab is not None:
-            self.lab.stop()
-        if self.center is not None:
-            self.center.stop()
-        if self.office_server is not None:
-            self.office_server.stop()
+        """Stop every part: the daemons first (all at once), then the rest; then remove a temporary folder."""
+        try:
+            self._stop.set()
+            for station in self.stations:
+                if station.daemon is not None and station.daemon.poll() is None:
+                    station.daemon.send_signal(signal.SIGTERM)
+            for station in self.stations:
+                station.stop()
+            if self.office is not None:
+                path = self.folder / OFFICE_STATE
+                path.with_suffix(".tmp").write_text(json.dumps(self.office.snapshot()))
+                path.with_suffix(".tmp").replace(path)
+            if self.lab is not None:
+                self.lab.stop()
+            if self.center is not None:
+                self.center.stop()
+            if self.office_server is not None:
+                self.office_server.stop()
+        finally:  # a second Ctrl-C while stopping still leaves no personal data behind
+            self.remove_temporary()
+
+    def remove_temporary(self) -> None:
+        """(issue 25) Remove the fleet folder made for this run (issuer key, NIKs, names, PDFs) unless --keep,
+        as the one-station simulation does; a folder given with --dir is the caller's and stays."""
+        if self.options.folder is None and not self.options.station.keep:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- faults and commands -----------------------------------------------------------
 
@@ -349,9 +361,14 @@ class FleetSimulation:
                 ("Alertmanager", f"{self.lab.alertmanager_url}/"),
                 *((f"command center sign-in ({role})", token) for role, token in self.center_tokens.items()),
                 ("back office (citizens' phones)", f"{self.office_server.url}/"), ("fleet folder", str(self.folder))]
+        # (issue 25) One operator and one technician for the whole fleet: the token logs in to the ops page the
+        # command center links to for each station; each station's line logs in directly (a token stays out
+        # of Prometheus's labels and the center's page).
+        rows += [("operator token (every station)", self.keys.operator),
+                 ("technician token (every station)", self.keys.technician)]
         for site, station in zip(self.sites, self.stations, strict=True):
             rows.append((f"{site.number:>2} {site.station_id} {site.site}",
-                         f"http://127.0.0.1:{station.options.port}/ops"))
+                         station.keys.login_link(f"http://127.0.0.1:{station.options.port}")))
         return rows
 
 

@@ -47,6 +47,7 @@ from station.files import write_atomic
 from station.cli.init_cmd import bus_spec
 from station.cli.init_cmd import run as init_station
 from station.runtime.processes import die_with_parent
+from simulators.station import keys
 from simulators.station.report import report
 from simulators.station.world import World
 
@@ -81,6 +82,7 @@ class Options:
     # A fleet (station/fleet/) runs several: each with its id, and settings for its daemon's environment.
     station_id: str = "MPP-DEMO-01"
     env: dict[str, str] = field(default_factory=dict)
+    staff_keys: keys.StaffKeys | None = None  # a fleet's: one operator token for every station (issue 25)
 
 
 class Buses:
@@ -194,6 +196,7 @@ class SimulatedStation:
         self.scanner = ScannerSim(self.cfg.base_dir / self.cfg.scanner.port, baud=self.cfg.scanner.baud).start()
         self.world = World(self, self.rng)
         self.world.restore(self.folder / WORLD_STATE)
+        self.keys = keys.hand_out(self.cfg.spool_path, opts.staff_keys)  # (issue 25) the demo gives a way in
 
     def _bearer(self) -> str:
         path = self.cfg.path(self.cfg.backoffice.token_file)
@@ -407,7 +410,9 @@ class SimulatedStation:
 
     def addresses(self) -> list[tuple[str, str]]:
         base = f"http://127.0.0.1:{self.options.port}"
-        return [("kiosk", self.kiosk_url()), ("operations", f"{base}/ops"), ("spool API", f"{base}/api/v1/jobs"),
+        return [("kiosk", self.kiosk_url()), ("operations (operator)", self.keys.login_link(base)),
+                ("operator token", self.keys.operator), ("technician token", self.keys.technician),
+                ("spool API", f"{base}/api/v1/jobs"),
                 ("back office (citizens' phones)", f"{self.server.url}/"),
                 ("station folder", str(self.folder)), ("daemon log", str(self.folder / "daemon.log"))]
 

@@ -85,6 +85,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         prog="station", description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", metavar="FILE", help="station configuration (TOML)")
+    parser.add_argument("--utc", action="store_true",
+                        help="times in UTC in the text (default: the station's local time, WIB/WITA/WIT)")
     parser.add_argument("--version", action="version", version=f"station (MPP Station) {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for name in COMMAND_MODULES:

@@ -8,7 +8,7 @@ import sys
 from spool import alarms
 
 from . import shell
-from .common import add_command, add_group, load_config, open_spool, print_json, print_table
+from .common import add_command, add_group, clock, load_config, open_spool, print_json, print_table
 from station.errors import StationError
 from station.runtime import ops
 from station.vocabulary import alarm_text, alarm_title
@@ -56,8 +56,10 @@ def run_list(args: argparse.Namespace) -> int:
         print("no open alarms" if not args.all else "no alarms")
         return 0
     # The words are the vocabulary's (the ops page says the same); --json keeps the kind and the stored message.
+    # The time is the station's, with its zone (docs/adr/0331), as the ops page shows it; --utc for UTC.
+    shown = clock(args, cfg)
     print_table(["id", "raised", "severity", "alarm", "job", "slot", "acknowledged by", "message"],
-                [(a["id"], a["raised_at"], a["severity"], alarm_title(a["kind"], language), a.get("job_id"),
+                [(a["id"], shown(a["raised_at"]), a["severity"], alarm_title(a["kind"], language), a.get("job_id"),
                   a.get("slot_id"), a.get("acknowledged_by"), alarm_text(a, language)) for a in found])
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sqlite3
 import sys
@@ -12,6 +13,7 @@ from typing import Any
 import spool
 
 from .. import config as config_module
+from .. import localtime
 from ..config import Config
 
 Runner = Callable[[argparse.Namespace], int]
@@ -21,6 +23,8 @@ def _config_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
                         help="station configuration (default: $STATION_CONFIG, then ./station.toml)")
+    parent.add_argument("--utc", action="store_true", default=argparse.SUPPRESS,
+                        help="times in UTC in the text (default: the station's local time, WIB/WITA/WIT)")
     return parent
 
 
@@ -77,6 +81,18 @@ def open_spool(args: argparse.Namespace, *, readonly: bool = False) -> tuple[Con
     """The configuration and an open spool connection."""
     cfg = load_config(args)
     return cfg, spool.connect(cfg.spool_path, readonly=readonly)
+
+
+def clock(args: argparse.Namespace, cfg: Config | None = None) -> Callable[[Any], str]:
+    """How this command shows a time to a person (docs/adr/0331): the station's local time with its zone,
+    `2026-12-07 10:02:52 WIB`; UTC with --utc. JSON output keeps RFC 3339 and never goes through this."""
+    if cfg is None:
+        try:
+            cfg = load_config(args)
+        except (config_module.ConfigError, OSError):
+            cfg = None  # a command that runs without a station (keys list --store FILE): WIB, as the default
+    zone = cfg.station.timezone if cfg is not None else localtime.people.DEFAULT_ZONE
+    return functools.partial(localtime.for_people, zone=zone, utc=bool(getattr(args, "utc", False)))
 
 
 def print_json(value: Any) -> None:

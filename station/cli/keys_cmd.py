@@ -20,7 +20,7 @@ from station.trust.store import (
     parse_time,
     save_private_key,
 )
-from .common import add_command, add_group, print_json, print_table, trust_store_path
+from .common import add_command, add_group, clock, print_json, print_table, trust_store_path
 
 NEW_HELP = """\
 Make a new Ed25519 key for one purpose:
@@ -88,7 +88,8 @@ def run_new(args: argparse.Namespace) -> int:
     public.write_text(json.dumps(entry.to_entry(), indent=2) + "\n", encoding="utf-8")
     print(f"{args.purpose} key {entry.kid}")
     print(f"  private key: {pem} (mode 0600; keep it secret)")
-    print(f"  public entry: {public} (signs {format_time(entry.sign_from)} .. {format_time(entry.sign_until)})")
+    shown = clock(args)
+    print(f"  public entry: {public} (signs {shown(entry.sign_from)} .. {shown(entry.sign_until)})")
     return 0
 
 
@@ -138,8 +139,9 @@ def run_list(args: argparse.Namespace) -> int:
                         (("sign_from", k.sign_from), ("sign_until", k.sign_until), ("verify_until", k.verify_until))}}
                     for k in store.keys])
         return 0
+    shown = clock(args)
     print_table(["kid", "purpose", "status", "sign_from", "sign_until", "verify_until"],
-                [[k.kid, k.purpose, k.status] + [format_time(t) if t else "-" for t in
+                [[k.kid, k.purpose, k.status] + [shown(t) for t in
                                                  (k.sign_from, k.sign_until, k.verify_until)]
                  for k in store.keys])
     return 0

@@ -19,6 +19,7 @@ from drivers.locks.naming import BadSlotName, parse_short_name, parse_slot_name,
 from station.config import BoardSection, BusSection
 
 from ..errors import ConfigError, StationError
+from . import locker_guard as guard
 from . import shell
 from .common import add_command, add_group, load_config, print_json, print_table
 from station.runtime import ops
@@ -60,8 +61,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                                      " opened, already_open, jammed or unknown.\n\n" + EXIT_CODES + "\n\n"
                                      + BUS_HELP, run=run_open)
     opener.add_argument("slot", metavar="SLOT", help="slot name, board-lock: 1-05")
-    opener.add_argument("--reason", default="opened with 'station locker open'",
-                        help="why (audited when the daemon opens it)")
+    opener.add_argument("--reason", default=None,
+                        help="why (audited when the daemon opens it); needed for a slot that holds a document")
     shell.add_actor_option(opener)
     _bus_options(opener)
     opener.add_argument("--json", action="store_true", help="JSON instead of the word")
@@ -228,6 +229,7 @@ def run_open(args: argparse.Namespace) -> int:
         raise StationError(f"slot {args.slot} is on board {board}, which is not among --boards"
                            f" {','.join(map(str, args.boards))}: nothing sent")
     if not args.port:
+        guard.refuse_an_occupied_slot_without_a_reason(args)
         live = _live_config(args)
         if live is not None:
             return _open_through_daemon(args, live)
@@ -244,7 +246,7 @@ def run_open(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"slot": shown, "outcome": outcome.value})
     else:
-        print(outcome.value)
+        guard.say_outcome(outcome.value, shown)
     return OUTCOME_EXIT[outcome]
 
 
@@ -264,7 +266,7 @@ def _open_through_daemon(args: argparse.Namespace, cfg: Any) -> int:
     if args.json:
         print_json(result)
     else:
-        print(result["outcome"])
+        guard.say_outcome(result["outcome"], result.get("slot") or args.slot)
     return OUTCOME_EXIT.get(result["outcome"], 4)
 
 
@@ -300,6 +302,12 @@ def run_selftest(args: argparse.Namespace) -> int:
     if args.port and (args.family or "cu16") == "8a80" and not args.locks:
         raise StationError("selftest of 8a80 boards needs --locks N (8, 16 or 24): unlocking a channel"
                            " that is not wired proves nothing")
+    if not args.port and _live_config(args) is not None:
+        # (issue 25) It said "in use by another process": the daemon holds the ports, and says what to do.
+        raise shell.DaemonRefused(
+            "the station daemon is running and holds the lock bus ports. Test slots through it, one at a time:"
+            " station locker open A-1-01 --reason selftest (audited; station locker status shows the doors);"
+            " or stop the daemon (systemctl stop mpp-station), run this selftest, then start it again")
     buses = [_adhoc(args)] if args.port else _configured(args)
     wait = args.wait if args.wait is not None else (0.0 if args.auto else 120.0)
     locker = _locker(buses)

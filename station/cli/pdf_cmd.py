@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, StationError
-from .common import add_command, add_group, load_config, print_json
+from .common import add_command, add_group, clock, load_config, print_json
 
 if TYPE_CHECKING:
     from ..signedpdf import Verdict
@@ -62,16 +63,16 @@ def run_verify(args: argparse.Namespace) -> int:
     if args.json:
         print_json(verdict.as_dict())
     else:
-        _print(verdict, bundle.source if not bundle.empty else f"none ({bundle.source})")
+        _print(verdict, bundle.source if not bundle.empty else f"none ({bundle.source})", clock(args, cfg))
     return 0 if verdict.accepted else 1
 
 
-def _print(verdict: Verdict, trusting: str) -> None:
+def _print(verdict: Verdict, trusting: str, shown: Callable[[Any], str]) -> None:
     decision = "accepted" if verdict.accepted else f"refused: {verdict.reason}"
     print(f"{decision} ({verdict.message})")
     signed_at = None
     if verdict.signed_at is not None:  # only a trusted timestamp's time is used; the signer's own is only shown
-        signed_at = verdict.signed_at.isoformat() + (" (trusted timestamp)" if verdict.timestamped else
+        signed_at = shown(verdict.signed_at) + (" (trusted timestamp)" if verdict.timestamped else
                                                      " (declared by the signer, not trusted: checked at now)")
     printed = (f"the first {verdict.printed_size} bytes (the signed revision), sha256 {verdict.printed_sha256}"
                if verdict.printed_size is not None and verdict.printed_size != verdict.size else None)

@@ -8,7 +8,7 @@ from spool import audit, jobs
 from spool.states import JobState
 
 from . import import_cmd
-from .common import add_command, add_group, open_spool, print_json, print_table
+from .common import add_command, add_group, clock, open_spool, print_json, print_table
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -37,7 +37,7 @@ def _positive(text: str) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    _, conn = open_spool(args, readonly=True)
+    cfg, conn = open_spool(args, readonly=True)
     found = jobs.list_jobs(conn, states=args.state, limit=args.limit)
     if args.json:
         print_json([job.summary() for job in found])
@@ -45,24 +45,26 @@ def run_list(args: argparse.Namespace) -> int:
     if not found:
         print("no jobs" + (f" in {', '.join(args.state)}" if args.state else ""))
         return 0
+    shown = clock(args, cfg)
     print_table(["id", "state", "template", "slot", "updated", "reason"],
                 [(j.id, j.state.value, "signed pdf" if j.kind == "pdf" else f"{j.template}@{j.template_version}",
-                  j.slot, j.updated_at, j.held_reason) for j in found])
+                  j.slot, shown(j.updated_at), j.held_reason) for j in found])
     return 0
 
 
 def run_show(args: argparse.Namespace) -> int:
-    _, conn = open_spool(args, readonly=True)
+    cfg, conn = open_spool(args, readonly=True)
     job = jobs.get_job(conn, args.job)
     trail = [entry.to_json() for entry in audit.entries(conn, job=job.id)]
     if args.json:
         print_json({"job": job.summary(), "audit": trail})
         return 0
+    shown = clock(args, cfg)
     for key, value in job.summary().items():
         if value is not None:
-            print(f"{key:>16}: {value}")
+            print(f"{key:>16}: {shown(value) if key.endswith(('_at', '_expires')) else value}")
     print("\naudit trail:")
     print_table(["seq", "at", "actor", "action", "slot", "details"],
-                [(e["seq"], e["at"], e["actor"], e["action"], e["slot"],
+                [(e["seq"], shown(e["at"]), e["actor"], e["action"], e["slot"],
                   audit.canonical_json(e["details"]).decode()) for e in trail])
     return 0

@@ -6,7 +6,7 @@ import argparse
 
 from spool.users import ROLES, add_user, disable_user, enable_user, list_users, rotate_user
 from . import shell
-from .common import add_command, add_group, open_spool, print_json, print_table
+from .common import add_command, add_group, clock, open_spool, print_json, print_table
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -49,7 +49,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_list(args: argparse.Namespace) -> int:
     """List the users."""
-    _, conn = open_spool(args, readonly=True)
+    cfg, conn = open_spool(args, readonly=True)
     found = list_users(conn)
     if args.json:
         print_json([{"name": u.name, "role": u.role, "created_at": u.created_at, "disabled": u.disabled}
@@ -59,7 +59,7 @@ def run_list(args: argparse.Namespace) -> int:
         print("no users (add one: station users add NAME --role operator)")
         return 0
     print_table(["name", "role", "created", "disabled"],
-                [(u.name, u.role, u.created_at, "yes" if u.disabled else "") for u in found])
+                [(u.name, u.role, clock(args, cfg)(u.created_at), "yes" if u.disabled else "") for u in found])
     return 0
 
 

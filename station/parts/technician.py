@@ -23,7 +23,9 @@ from spool import alarms, jobs
 
 from station.backoffice import complaints
 from station.errors import StationError
-from station.runtime import ops
+from station.runtime import ops, readiness
+from station.runtime.parts import DiskState
+from station.runtime.readiness import Readiness
 from station.runtime.roles import Actor, Role
 
 if TYPE_CHECKING:
@@ -61,7 +63,6 @@ class TechnicianPart:
         """What `station status` shows, in one call."""
         conn = self.daemon.conn
         found: dict[str, Any] = {"station": self.daemon.cfg.station.id, "kind": self.daemon.cfg.station.kind,
-                                 "ready": self.daemon.ready_at is not None,
                                  "jobs": {k: v for k, v in jobs.count_by_state(conn).items() if v},
                                  "alarms": [a.as_dict() for a in alarms.list_alarms(conn, open_only=True, limit=50)],
                                  "complaints_pending": complaints.pending_count(conn)}
@@ -70,16 +71,24 @@ class TechnicianPart:
                 found[key] = await part.report() if part is not None else None
             except StationError as err:
                 found[key] = {"error": str(err)}
+        devices = found.get("devices")
+        verdict = self._assess(devices if isinstance(devices, dict) and "error" not in devices else None)
+        # The headline's verdict is `/readyz`'s and `station_ready`'s: one function (docs/adr/0330).
+        found["ready"], found["readiness"] = verdict.ready, verdict.as_dict()
         return found
 
     async def _readiness(self, args: dict, actor: str) -> dict[str, Any]:
         """`/readyz`: ready only when every device a release needs is there."""
         devices = await self.devices.report() if self.devices is not None else {}
-        missing = missing_for_release(devices, self.daemon.cfg.station.kind)
-        trust = self.trust
-        if trust is not None and trust.unreadable is not None:  # (issue 21) nothing verifies: no release
-            missing.append("trust store (unreadable: no token verifies)")
-        return {"ready": self.daemon.ready_at is not None and not missing, "missing": missing}
+        return self._assess(devices).as_dict()
+
+    def _assess(self, devices: dict[str, Any] | None) -> Readiness:
+        """The station's readiness now (`station.readiness` and `station.status` share it)."""
+        disk = self.daemon.parts.find(DiskState)  # in memory: no disk needed to answer
+        return readiness.assess(started=self.daemon.ready_at is not None, devices=devices,
+                                kind=self.daemon.cfg.station.kind,
+                                disk=disk.summary() if disk is not None and disk.started else None,
+                                trust_unreadable=self.trust is not None and self.trust.unreadable is not None)
 
     async def _alarms(self, args: dict, actor: str) -> dict[str, Any]:
         limit = args.get("limit", 100)
@@ -97,19 +106,3 @@ class TechnicianPart:
         alarm = alarms.acknowledge(self.daemon.conn, alarm_id, actor=actor)
         self.daemon.events.publish("alarm", {"alarm": alarm.id, "open": False})
         return alarm.as_dict()
-
-
-def missing_for_release(devices: dict[str, Any], kind: str) -> list[str]:
-    """The devices a release needs that are not usable now, each named with why (empty: all there)."""
-    missing = []
-    scanner = devices.get("scanner") or {}
-    if scanner.get("state") not in ("online", "none", None):
-        missing.append(f"scanner ({scanner.get('detail') or scanner.get('state')})")
-    for bus in devices.get("buses") or []:
-        if bus.get("state") != "online":
-            missing.append(f"lock bus {bus.get('name')} ({bus.get('state')})")
-    printer = devices.get("printer") or {}
-    if kind == "dispenser" and isinstance(printer, dict) and printer.get("state") in ("offline", "hardware_error"):
-        missing.append(f"printer ({printer.get('state')})")
-    return missing
-

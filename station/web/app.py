@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.resources
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
@@ -33,8 +34,8 @@ from .kiosk_key import KioskKey
 from .metrics import StationMetrics
 from .relay import EventRelay
 from .respond import error_handler, http_error_handler, validation_error_handler
-from .routes import (events, handover, health, jobs, kiosk, kiosk_code, pages, slots, station_info, take_out,
-                     vocabulary)
+from .routes import (events, handover, health, jobs, kiosk, kiosk_code, kiosk_speech, pages, slots, station_info,
+                     take_out, vocabulary)
 from .routes.pages import STATIC
 from .spool_access import SpoolAccess
 from .state import WebState
@@ -70,6 +71,7 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
                      metrics=station_metrics, kiosk_key=kiosk_credential)
     # Fail now, clearly, if the spool is missing (not at the first request).
     state.spool.conn()
+    voice = kiosk_speech.attach(state)  # (issue 24) the kiosk's speech, tones, chimes and headphone jack
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,15 +84,17 @@ def create_app(cfg: Config, *, control: ControlClient | None = None, kiosk_secre
             state.stopping.set()
             await state.relay.stop()
             await warm_up
+            voice.close()
             station_metrics.close()
             state.spool.close()
 
     app = FastAPI(title=f"MPP Station {cfg.station.id}", version=version(), description=API_DESCRIPTION,
                   lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.web = state
+    app.state.voice = voice
     for router in (jobs.router, slots.router, station_info.router, kiosk.router, kiosk_code.router,
-                   handover.router, events.router, health.router, pages.router, vocabulary.router,
-                   take_out.router):
+                   kiosk_speech.router, handover.router, events.router, health.router, pages.router,
+                   vocabulary.router, take_out.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _serve_docs(app)
@@ -113,17 +117,21 @@ def _caller(path: str, headers: Headers, state: WebState) -> Principal | None:
 
 
 def _serve_docs(app: FastAPI) -> None:
-    """`/docs`: Swagger UI from the files of the swagger-ui-bundle package (no CDN: the kiosk is offline)."""
-    from swagger_ui_bundle import swagger_ui_path
+    """`/docs`: Swagger UI from files installed with the station (no CDN: the kiosk is offline).
 
-    app.mount("/docs-files", StaticFiles(directory=str(swagger_ui_path)), name="docs-files")
+    Swagger UI 5, which reads the OpenAPI 3.1 document FastAPI writes (4.x said "Unable to render this
+    definition"): the static files of the fastapi-offline package, locked with hashes (its Python code is
+    not used).
+    """
+    app.mount("/docs-files", StaticFiles(directory=str(importlib.resources.files("fastapi_offline") / "static")),
+              name="docs-files")
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} · API",
                                    swagger_js_url="/docs-files/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-files/swagger-ui.css",
-                                   swagger_favicon_url="/docs-files/favicon-32x32.png")
+                                   swagger_favicon_url="/docs-files/favicon.png")
 
 
 def _document_security(app: FastAPI) -> None:

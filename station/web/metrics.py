@@ -35,7 +35,7 @@ from station.runtime.disk import exposition as disk_exposition
 from station.release.noise import REASONS as NOISE_REASONS
 
 from .spool_metrics import SpoolCollector, rfc3339_seconds
-from station.runtime import ops
+from station.runtime import ops, readiness
 
 # `_created` series would be one more gauge per counter that Prometheus 2.x stores and nobody reads.
 disable_created_metrics()
@@ -71,6 +71,7 @@ class DaemonFacts:
     backoffice: dict[str, Any] | None
     disk: dict[str, Any] | None = None
     scan_noise: dict[str, Any] | None = None
+    readiness: dict[str, Any] | None = None
 
 
 class StationMetrics:
@@ -117,9 +118,10 @@ class StationMetrics:
                 return None
             return reply if isinstance(reply, dict) else None
 
-        devices, backoffice, disk, noise = await asyncio.gather(
-            ask(ops.DEVICES_STATUS), ask(ops.BACKOFFICE_STATUS), ask(ops.DISK_STATUS), ask(ops.SCANNER_NOISE))
-        return DaemonFacts(devices, backoffice, disk, noise)
+        devices, backoffice, disk, noise, ready = await asyncio.gather(
+            ask(ops.DEVICES_STATUS), ask(ops.BACKOFFICE_STATUS), ask(ops.DISK_STATUS), ask(ops.SCANNER_NOISE),
+            ask(ops.STATION_READINESS))
+        return DaemonFacts(devices, backoffice, disk, noise, ready)
 
     def exposition(self, facts: DaemonFacts) -> bytes:
         """The text of one scrape (reads the spool: call it off the event loop)."""
@@ -176,6 +178,9 @@ class _DaemonCollector:
         devices = self.facts.devices
         yield GaugeMetricFamily("station_daemon_up", "1 when the station daemon answers on its control socket.",
                                 value=0 if devices is None else 1)
+        # `/readyz`'s and `station status`'s verdict (station/runtime/readiness.py); 0 when the daemon is silent.
+        yield GaugeMetricFamily("station_ready", "1 when a citizen could be served now (the verdict /readyz gives).",
+                                value=1 if readiness.from_reply(self.facts.readiness).ready else 0)
         yield from _device_families(devices or {})
         feed = GaugeMetricFamily("station_backoffice_feed_success_timestamp_seconds",
                                  "When the daemon last took a page from the back office (absent before the first).")

@@ -29,6 +29,9 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    # 422: each problem with the request, RFC 9457 section 3's extension: {"detail", "pointer": "#/reason"} for the
+    # body (with "line" and "column" when it is not JSON), {"detail", "parameter", "location": "query"} otherwise.
+    errors: list[dict[str, str | int]] | None = None
 
 
 class Version(BaseModel):
@@ -298,10 +301,13 @@ class KioskLayout(BaseModel):
     """Where the slots are, for the kiosk's drawing of the open door."""
 
     model_config = _example({"station": "Mal Pelayanan Publik (demo)", "kind": "locker",
-                             "boards": [{"address": 1, "locks": 16, "columns": 4}]})
+                             "boards": [{"address": 1, "locks": 16, "columns": 4}],
+                             "timezone": "Asia/Jakarta", "tray_below": True})
     station: str
     kind: Literal["locker", "dispenser"]
     boards: list[KioskBoard]
+    timezone: str  # (issue 24) the kiosk's clock shows the station's own zone (WIB, WITA, WIT)
+    tray_below: bool  # (issue 24) dispenser: the paper tray is below the screen (else beside it)
 
 
 class ProblemResult(BaseModel):
@@ -344,3 +350,4 @@ class Readiness(BaseModel):
     disk: bool | None = None  # None: not known (the daemon did not answer)
     detail: str | None
     missing: list[str] = []
+    reasons: list[str] = []  # everything that stops a release now, first the one `detail` names

@@ -32,13 +32,17 @@ class NotFound(StationError):
 PROBLEM_TYPE = "application/problem+json"
 
 
-def problem_response(status: int, detail: str) -> Response:
-    """The one error shape, RFC 9457: `{"type", "title", "status", "detail"}` as application/problem+json."""
+def problem_response(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    """The one error shape, RFC 9457: `{"type", "title", "status", "detail"}` as application/problem+json
+    (and `errors`, RFC 9457's own extension for a request that does not fit: each with a `pointer` into the body
+    or the `parameter` and its `location`)."""
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
     response = Response(json.dumps(body, ensure_ascii=False).encode(), status_code=status, media_type=PROBLEM_TYPE)
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -95,12 +99,50 @@ async def http_error_handler(request: Request, err: Exception) -> Response:
 
 
 async def validation_error_handler(request: Request, err: Exception) -> Response:
-    """A request that does not fit its schema: 422, naming the first field at fault."""
+    """A request that does not fit its schema: 422, the first problem in a sentence that names the field and
+    where it is (the body, the query, the path), and every problem in `errors` (the shape of RFC 9457's own
+    example). A body that is not JSON at all says where it breaks."""
     assert isinstance(err, RequestValidationError)
-    problems = err.errors()
-    first = problems[0] if problems else {}
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
-    detail = f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid request"))
+    problems = [validation_problem(p, err.body) for p in err.errors()] or [
+        {"detail": "the request does not fit this operation", "pointer": "#"}]
+    detail = problems[0]["sentence"]
     if len(problems) > 1:
-        detail += f" (and {len(problems) - 1} more)"
-    return problem_response(422, detail)
+        detail += f" (and {len(problems) - 1} more: see errors)"
+    return problem_response(422, detail, [{k: v for k, v in p.items() if k != "sentence"} for p in problems])
+
+
+def validation_problem(problem: dict[str, Any], body: Any) -> dict[str, Any]:
+    """One pydantic/FastAPI problem as an RFC 9457 `errors` member, with the sentence a person reads."""
+    where, *path = problem.get("loc") or ("body",)
+    message = str(problem.get("msg") or "invalid")
+    if problem.get("type") == "json_invalid":  # ("body", position): FastAPI keeps the text it could not read
+        return _json_problem(problem, body)
+    if where == "body":
+        pointer = "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+        field = ".".join(str(part) for part in path)
+        if not field:
+            sentence = f"the body: {message}"
+        elif problem.get("type") == "missing":
+            sentence = f"the body needs the field \"{field}\""
+        else:
+            sentence = f"the body's field \"{field}\": {message}"
+        return {"detail": message, "pointer": pointer, "sentence": sentence}
+    name = ".".join(str(part) for part in path)
+    place = {"query": "query parameter", "path": "part of the path", "header": "header"}.get(str(where), str(where))
+    return {"detail": message, "parameter": name, "location": str(where),
+            "sentence": f"the {place} \"{name}\": {message}"}
+
+
+def _json_problem(problem: dict[str, Any], body: Any) -> dict[str, Any]:
+    """`1: JSON decode error` said nothing: the parser's words, with the line and column where it stopped."""
+    position = next((p for p in (problem.get("loc") or ())[1:] if isinstance(p, int)), None)
+    reason = str((problem.get("ctx") or {}).get("error") or "not valid JSON")
+    found: dict[str, Any] = {"detail": reason, "pointer": "#"}
+    if isinstance(body, str) and isinstance(position, int) and 0 <= position <= len(body):
+        line = body.count("\n", 0, position) + 1
+        column = position - (body.rfind("\n", 0, position) + 1) + 1
+        found.update(line=line, column=column)
+        found["sentence"] = f"the body is not valid JSON: {reason} at line {line}, column {column}"
+    else:
+        found["sentence"] = f"the body is not valid JSON: {reason}"
+    return found

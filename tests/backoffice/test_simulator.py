@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,17 @@ def test_the_citizen_page_is_self_contained(server: BackOfficeServer, office: Ba
     assert httpx.post(f"{server.url}/citizen/{approval.id}/scan").status_code == 501  # no hook given
     index = httpx.get(f"{server.url}/").text
     assert f'href="/citizen/{approval.id}"' in index
+
+
+def test_the_citizen_page_shows_the_stations_local_time(server: BackOfficeServer, office: BackOffice) -> None:
+    """(issue 25) The citizen's page showed raw UTC (`...T03:02:52.481Z`): a person reads WIB."""
+    approval = office.approve(1)[0]
+    page = httpx.get(f"{server.url}/citizen/{approval.id}").text
+    expires = datetime.fromisoformat(approval.document["pickup_expires"].replace("Z", "+00:00"))
+    shown = re.search(r'<span id="expires">([^<]*)</span>', page)
+    assert shown is not None and approval.document["pickup_expires"] not in page
+    wib = expires.astimezone(UTC) + timedelta(hours=7)
+    assert shown.group(1) == wib.strftime("%Y-%m-%d %H:%M WIB"), shown.group(1)
 
 
 def test_the_scan_hook_can_be_a_url(office: BackOffice) -> None:

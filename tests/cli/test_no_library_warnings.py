@@ -52,3 +52,21 @@ def test_no_command_and_no_module_puts_a_library_warning_on_the_screen() -> None
     assert "walked" in done.stdout, done.stderr[-3000:]
     warned = [line for line in done.stderr.splitlines() if "Warning" in line]
     assert len(warned) == 1 and warned[0].endswith("UserWarning: ours still shows"), warned
+
+
+# (issue 25) Not only kept off the screen: the DSA notice is not raised at all. With every filter gone (the
+# warning policy's too) and warnings as errors, pyHanko still loads for the station, the lab and the tests.
+AT_THE_SOURCE = r"""
+import warnings
+import station
+warnings.resetwarnings()
+warnings.simplefilter("error")
+import station.signedpdf.verify, simulators.backoffice.signing
+print("loaded", flush=True)
+"""
+
+
+def test_pyhanko_loads_without_the_dsa_notice_even_with_no_filter() -> None:
+    done = subprocess.run([sys.executable, "-c", AT_THE_SOURCE], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL)
+    assert done.stdout.strip() == "loaded" and done.stderr == "", done.stderr[-3000:]

@@ -75,6 +75,64 @@ def test_status_shows_devices_jobs_alarms_and_the_outbox(sim: Simulation) -> Non
     assert text.returncode == 0 and "scanner: online" in text.stdout and "staged" in text.stdout
 
 
+def test_status_says_when_the_feed_last_succeeded_and_the_headline_is_the_readiness(sim: Simulation) -> None:
+    """(issue 25) `status` showed the feed's opaque cursor; its headline said "ready" whatever /readyz said."""
+    text = sim.station("status")
+    assert text.returncode == 0, text.stderr
+    feed = next(line for line in text.stdout.splitlines() if line.startswith("feed:"))
+    assert re.fullmatch(r"feed: last success \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB \(\d+ s ago\)", feed), feed
+    assert "cursor" not in text.stdout
+    assert text.stdout.splitlines()[0].endswith(": ready")
+
+
+def test_times_are_the_stations_local_time_and_utc_on_request(sim: Simulation) -> None:
+    """(issue 25) The shell printed `2026-12-07T03:02:52.481Z`: people read WIB; --utc and JSON stay UTC."""
+    local = sim.station("spool", "list", "--state", "staged")
+    utc = sim.station("spool", "list", "--state", "staged", "--utc")
+    as_json = sim.station("spool", "list", "--state", "staged", "--json")
+    assert local.returncode == utc.returncode == as_json.returncode == 0, local.stderr + utc.stderr
+    wib = re.findall(r"(\d{4}-\d\d-\d\d) (\d\d):(\d\d:\d\d) WIB", local.stdout)
+    utcs = re.findall(r"(\d{4}-\d\d-\d\d) (\d\d):(\d\d:\d\d) UTC", utc.stdout)
+    assert wib and len(wib) == len(utcs) and not re.search(r"\dT\d\d:\d\d:\d\d", local.stdout), local.stdout
+    assert all((int(w[1]) - int(u[1])) % 24 == 7 and w[2] == u[2] for w, u in zip(wib, utcs, strict=True))
+    assert all(job["updated_at"].endswith("Z") for job in json.loads(as_json.stdout))
+    # The alarm of the issue: `2026-12-07T03:02:52.481Z` in the shell, `10:02:52 WIB` on the ops page.
+    conn = sim.conn()
+    try:
+        alarm = alarms.raise_alarm(conn, "door_left_open", "door open for 60 s", slot="1-03")
+        listed = sim.station("alarms", "list")
+        row = next(line for line in listed.stdout.splitlines() if line.startswith(f"{alarm.id} "))
+        assert re.search(r" \d{4}-\d\d-\d\d \d\d:\d\d:\d\d WIB ", row), listed.stdout
+    finally:
+        alarms.acknowledge(conn, alarm.id, actor="technician:budi")
+        conn.close()
+
+
+def test_an_occupied_slot_opens_only_with_a_reason(sim: Simulation) -> None:
+    """(issue 25) `locker open A-1-04` opened a citizen's staged slot with no warning and no reason asked."""
+    conn = sim.conn()
+    try:
+        job = jobs.jobs_in(conn, JobState.STAGED, limit=1)[0]
+        before = len(list(audit.entries(conn)))
+    finally:
+        conn.close()
+    refused = sim.station("locker", "open", job.slot, "--as", "budi")
+    assert refused.returncode == 2 and refused.stdout == "", refused.stdout
+    assert refused.stderr.count("\n") == 1 and job.id in refused.stderr and "--reason" in refused.stderr
+    conn = sim.conn()
+    try:
+        assert not [e for e in list(audit.entries(conn))[before:] if e.slot == job.slot and e.action.startswith("manual")]
+    finally:
+        conn.close()
+
+
+def test_selftest_with_the_daemon_running_says_how(sim: Simulation) -> None:
+    """(issue 25) It said "in use by another process" and not what to do."""
+    done = sim.station("locker", "selftest", "--auto")
+    assert done.returncode == 1 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert "station locker open" in done.stderr and "systemctl stop mpp-station" in done.stderr
+
+
 def test_jobs_cancel_reprint_move_through_the_daemon(sim: Simulation) -> None:
     conn = sim.conn()
     first, second, third = sorted(j.id for j in jobs.jobs_in(conn, JobState.STAGED, limit=10))

@@ -88,7 +88,7 @@ def test_the_technician_asks_the_parts_it_was_given(tmp_path: Path) -> None:
     conn = spool.connect(tmp_path / "spool.db", create=True)
     devices = {"buses": [{"name": "A", "state": "offline"}], "scanner": {"state": "none"}, "printer": {}}
     control = ControlServer(tmp_path / "station.sock", None)  # type: ignore[arg-type]
-    daemon = SimpleNamespace(conn=conn, control=control, ready_at=1.0, events=None,
+    daemon = SimpleNamespace(conn=conn, control=control, ready_at=1.0, events=None, parts=Parts([]),
                              cfg=SimpleNamespace(station=SimpleNamespace(id="MPP-T", kind="locker")))
     part = TechnicianPart(_Reporter(devices), None, _Reporter({"cursor": "c-1"}))  # type: ignore[arg-type]
 
@@ -101,7 +101,10 @@ def test_the_technician_asks_the_parts_it_was_given(tmp_path: Path) -> None:
     status, readiness = asyncio.run(run())
     conn.close()
     assert status["devices"] == devices and status["backoffice"] == {"cursor": "c-1"}
-    assert readiness == {"ready": False, "missing": ["lock bus A (offline)"]}
+    # (issue 25) one verdict: the readiness answer is the one `station.status` carries (station/runtime/readiness.py)
+    assert readiness == {"ready": False, "started": True, "missing": ["lock bus A (offline)"],
+                         "reasons": ["missing: lock bus A (offline)"], "disk": None}
+    assert status["readiness"] == readiness and status["ready"] is False
 
 
 # -- 2. one Role, the same refusal from the web app and the control socket ------------------------------

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 import hypothesis.strategies as st
 from hypothesis import given
 
+from station import logs
 from station.logs import JsonFormatter, mask_text, mask_value
 
 
@@ -55,3 +57,24 @@ def test_any_nik_inside_text_is_masked(nik: str, before: str, after: str) -> Non
 def test_masking_never_crashes(value: object) -> None:
     mask_value(value)
 
+
+
+def test_standard_error_is_the_one_in_force_when_a_line_is_written(monkeypatch) -> None:
+    """A handler set up on one sys.stderr must not write to it after it was swapped (and closed): the
+    line goes to the stream in force now. A test's capture, or a redirect, once left a closed stream
+    behind and a "Logging error" in the next test's output."""
+    import io
+
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    saved = logging.getLogger().handlers[:]
+    try:
+        logs.setup("info")
+        monkeypatch.setattr(sys, "stderr", second)
+        first.close()
+        logging.getLogger("station.test").warning("after the swap")
+        written = second.getvalue()
+        assert "Logging error" not in written
+        assert json.loads(written.splitlines()[-1])["message"] == "after the swap"
+    finally:
+        logging.getLogger().handlers[:] = saved

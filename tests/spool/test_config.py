@@ -18,12 +18,17 @@ def test_example_documents_every_setting() -> None:
     for name, field in Config.model_fields.items():
         if name == "base_dir":
             continue
-        assert re.search(rf"^\[\[?{name}\]\]?$", text, re.M), f"section [{name}] missing from the example"
         model = field.annotation.__args__[0] if name == "bus" else field.annotation
-        for key in model.model_fields:
-            if key == "boards":
-                continue
-            assert re.search(rf"^#? ?{key} = ", text, re.M), f"{name}.{key} missing from the example"
+        # A section of sections ([kiosk.speech], [kiosk.keypad], ...): each sub-section is documented.
+        parts = {f"{name}.{sub}": f.annotation for sub, f in model.model_fields.items()
+                 if isinstance(f.annotation, type) and issubclass(f.annotation, config.Section)} or {name: model}
+        for section, part in parts.items():
+            assert re.search(rf"^\[\[?{re.escape(section)}\]\]?$", text, re.M), \
+                f"section [{section}] missing from the example"
+            for key in part.model_fields:
+                if key == "boards":
+                    continue
+                assert re.search(rf"^#? ?{key} = ", text, re.M), f"{section}.{key} missing from the example"
 
 
 def test_example_is_valid_and_matches_defaults_where_it_should(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import station.signedpdf.pyhanko_loader  # noqa: F401 - first: pyHanko without cryptography's DSA notice
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

@@ -17,7 +17,7 @@ from station.errors import StationError
 from station.events import EventBus
 from station.release.kiosk import KioskView, Screen
 from station.trust.token import citizen_message
-from station.runtime import ops
+from station.runtime import ops, readiness
 
 GOOD = "MPP1:GOOD"
 PIN_TOKEN = "MPP1:PIN"
@@ -48,7 +48,7 @@ class StubDaemon:
                            (ops.KIOSK_PIN, self._op_pin), (ops.SLOT_OPEN, self._op_open_slot),
                            (ops.JOB_MOVE, self._op_move_job), (ops.JOB_REPRINT, self._op_reprint),
                            (ops.KIOSK_CODE, self._op_code), (ops.KIOSK_PIN_CANCEL, self._op_pin_cancel),
-                           (ops.JOB_HANDOVER, self._op_handover)):
+                           (ops.JOB_HANDOVER, self._op_handover), (ops.STATION_READINESS, self._op_readiness)):
             self.server.register(op, self._handler(op, answer))
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
@@ -87,6 +87,10 @@ class StubDaemon:
 
     def _op_ping(self, args: dict) -> dict:
         return {"station": "MPP-DEMO-01", "ready": True, "audit_head": 1, "now": "2026-11-28T00:00:00Z"}
+
+    def _op_readiness(self, args: dict) -> dict:
+        """The daemon's own verdict on its (stub) devices: station/runtime/readiness.py."""
+        return readiness.assess(started=True, devices=self.devices, kind="locker").as_dict()
 
     def _op_devices(self, args: dict) -> dict:
         return self.devices

@@ -13,7 +13,9 @@ def _problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
-    assert set(body) == {"type", "title", "status", "detail"} and body["status"] == status
+    # (issue 25) a 422 lists each problem in `errors`, RFC 9457's extension; every other refusal has the four
+    assert set(body) == {"type", "title", "status", "detail"} | ({"errors"} if status == 422 else set())
+    assert body["status"] == status
     assert body["type"] == "about:blank" and body["title"] and body["detail"]
     return body
 
@@ -27,15 +29,33 @@ def test_every_kind_of_refusal_is_problem_details(client, station) -> None:
     _problem(client.put("/api/v1/jobs", headers=station.auth("viewer")), 405)
     invalid = _problem(client.post("/api/v1/jobs/JOB-HELD/cancel", headers=station.auth("operator"),
                                    json={"reason": 5}), 422)
-    assert invalid["detail"].startswith("reason:")
+    assert invalid["detail"] == 'the body\'s field "reason": Input should be a valid string'
+    assert invalid["errors"] == [{"detail": "Input should be a valid string", "pointer": "#/reason"}]
     conflict = _problem(client.post("/api/v1/jobs/JOB-DONE/cancel", headers=station.auth("operator"),
                                     json={"reason": "too late"}), 409)
     assert "collected" in conflict["detail"]
 
 
+def test_a_422_names_the_field_and_its_place_in_the_body(client, station) -> None:
+    """(issue 25) "Field required" named no field, and a bad JSON body said "1: JSON decode error"."""
+    operator = {**station.auth("operator"), "Content-Type": "application/json"}
+    missing = _problem(client.post("/api/v1/jobs/JOB-HELD/cancel", headers=operator, content="{}"), 422)
+    assert missing["detail"] == 'the body needs the field "reason"', missing
+    assert missing["errors"] == [{"detail": "Field required", "pointer": "#/reason"}]
+    broken = _problem(client.post("/api/v1/jobs/JOB-HELD/cancel", headers=operator,
+                                  content='{"reason": "x",\n  "extra": }'), 422)
+    assert broken["detail"].startswith("the body is not valid JSON: ") and broken["detail"].endswith(
+        "at line 2, column 12"), broken
+    assert broken["errors"][0]["line"] == 2 and broken["errors"][0]["column"] == 12
+    query = _problem(client.get("/api/v1/jobs?limit=0", headers=station.auth("viewer")), 422)
+    assert query["detail"].startswith('the query parameter "limit": '), query
+    assert query["errors"][0]["parameter"] == "limit" and query["errors"][0]["location"] == "query"
+
+
 def test_the_openapi_document_names_the_problem_shape(client) -> None:
     document = client.get("/openapi.json").json()
-    assert set(document["components"]["schemas"]["Problem"]["properties"]) == {"type", "title", "status", "detail"}
+    assert set(document["components"]["schemas"]["Problem"]["properties"]) == {"type", "title", "status", "detail",
+                                                                              "errors"}
     cancel = document["paths"]["/api/v1/jobs/{job_id}/cancel"]["post"]["responses"]["409"]["content"]
     assert PROBLEM in cancel
 

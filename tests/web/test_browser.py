@@ -188,3 +188,19 @@ def test_an_operator_answers_a_tray_check_and_settles_a_released_document(statio
     entry = [e for e in audit.entries(station.conn(), job="JOB-OPENED") if e.action == "job.confirm_collected"][-1]
     assert entry.actor == "operator:operator-1"
     assert strays == []
+
+
+def test_the_api_docs_render_openapi_3_1_offline(station, chromium, site) -> None:
+    """(issue 25) `/docs` read "Unable to render this definition": Swagger UI 4 does not read OpenAPI 3.1."""
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    strays = only_local(page, site.url)
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.goto(f"{site.url}/docs")
+    readyz = page.wait_for_selector(".opblock-summary:has-text('/readyz')")
+    readyz.click()  # expand one operation: its responses, with the 503 the document declares
+    page.wait_for_selector(".opblock.is-open .responses-table:has-text('503')")
+    assert "Unable to render" not in page.content()
+    assert page.evaluate("() => fetch('/openapi.json').then(r => r.json()).then(d => d.openapi)").startswith("3.1")
+    assert strays == [] and errors == [], (strays, errors)
+    page.close()

@@ -16,7 +16,7 @@ from ..metrics import CONTENT_TYPE
 from ..models import Health, Readiness
 from ..respond import json_response
 from .common import daemon, web
-from station.runtime import ops
+from station.runtime import ops, readiness
 
 router = APIRouter(tags=["health"])
 # A scrape or a readiness probe never waits long for a busy daemon.
@@ -34,45 +34,29 @@ async def healthz() -> Response:
             responses={200: {"model": Readiness}, 503: {"model": Readiness, "description": "Not ready"}})
 async def readyz(request: Request) -> Response:
     """200 when the spool can be read, the daemon is ready, its disk is not critical and every device a release
-    needs is there; 503 and why otherwise."""
-    spool_ok, daemon_ok, disk_ok, detail, missing = True, False, None, None, []
+    needs is there; 503 and why otherwise. The verdict is the daemon's own (`station status`'s headline and the
+    `station_ready` metric say the same: station/runtime/readiness.py)."""
+    spool_error = None
     try:
         listings.probe(web(request).spool.conn())
     except (SpoolError, OSError, Exception) as err:  # noqa: BLE001 - a probe reports, never raises
-        spool_ok, detail = False, f"spool: {err}"
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT_S):
-            ping = await daemon(request, ops.STATION_PING)
-        daemon_ok = bool(isinstance(ping, dict) and ping.get("ready"))
-        if not daemon_ok:
-            detail = detail or "daemon: starting"
-        else:  # ready only when the devices a release needs are there
-            missing = await _missing_devices(request)
-            if missing:
-                daemon_ok, detail = False, detail or f"missing: {'; '.join(missing)}"
-        disk = ping.get("disk") if isinstance(ping, dict) else None
-        if isinstance(disk, dict):  # the daemon's own reading: it needs no disk to answer
-            disk_ok = not disk.get("critical")
-            if not disk_ok:
-                detail = detail or str(disk.get("reason") or "disk: critical")
-    except (ControlError, TimeoutError) as err:
-        detail = detail or f"daemon: {err or 'no answer'}"
-    ready = spool_ok and daemon_ok and disk_ok is not False
-    return json_response({"ready": ready, "spool": spool_ok, "daemon": daemon_ok, "disk": disk_ok,
-                          "detail": detail, "missing": missing}, 200 if ready else 503)
+        spool_error = str(err)
+    verdict = readiness.overall(await daemon_readiness(request), spool_error)
+    return json_response({"ready": verdict.ready, "spool": spool_error is None,
+                          "daemon": verdict.started and not verdict.missing, "disk": verdict.disk_ok,
+                          "detail": verdict.reasons[0] if verdict.reasons else None, "missing": verdict.missing,
+                          "reasons": verdict.reasons}, 200 if verdict.ready else 503)
 
 
-async def _missing_devices(request: Request) -> list[str]:
-    """The devices a release needs that the daemon does not have (none known if it cannot say)."""
+async def daemon_readiness(request: Request) -> readiness.Readiness:
+    """The daemon's verdict, or why there is none (it did not answer in time)."""
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
-            found = await daemon(request, ops.STATION_READINESS)
+            return readiness.from_reply(await daemon(request, ops.STATION_READINESS))
     except ControlError as err:
-        return [] if err.http_status == 501 else [f"devices unknown ({err})"]
+        return readiness.unreachable(f"daemon: {err or 'no answer'}")
     except TimeoutError:
-        return ["devices unknown (the daemon did not answer in time)"]
-    missing = found.get("missing") if isinstance(found, dict) else None
-    return [str(m) for m in missing] if isinstance(missing, list) else []
+        return readiness.unreachable("daemon: no answer in time")
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse,

@@ -29,7 +29,7 @@ SSE_DOC = {200: {"description": "Server-Sent Events: `event: KIND`, `data: {\"ki
                  "content": {"text/event-stream": {"schema": {"type": "string"},
                                                    "example": "event: kiosk\ndata: {\"kind\":\"kiosk\",\"data\":"
                                                               "{\"screen\":\"idle\"},\"at\":\"2026-11-28T03:20:00.000Z\"}\n\n"}}}}
-KIOSK_KINDS = frozenset({"kiosk", "station"})
+KIOSK_KINDS = frozenset({"kiosk", "station", "speech"})  # speech: speech mode and volume (issue 24)
 
 
 def citizen_view(view: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +60,8 @@ async def kiosk_layout(request: Request, principal: Annotated[Principal, Depends
     cfg = web(request).cfg
     boards = [{"address": board.address, "locks": board.locks, "columns": cfg.api.kiosk_columns}
               for bus in cfg.bus for board in bus.boards]
-    return json_response({"station": cfg.station.name, "kind": cfg.station.kind, "boards": boards})
+    return json_response({"station": cfg.station.name, "kind": cfg.station.kind, "boards": boards,
+                          "timezone": cfg.station.timezone, "tray_below": cfg.kiosk.locker.tray_below_screen})
 
 
 @router.post("/scan", summary="A scan typed or pasted at the kiosk", response_model=None,
