@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import spool
 from spool import alarms, outbox
 
 from ..errors import ConfigError
+from station.events import Bell, Event
 from station.trust.store import TrustFile
 from . import intake
 from .client import BackofficeClient
@@ -31,8 +33,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("station.backoffice")
 
-# The outbox is looked at this often when idle: one indexed query on an empty queue.
-OUTBOX_IDLE_S = 1.0
+# (issue 27) The outbox is looked at when a job event says something was queued (every job change
+# queues its event in its own commit), and also this often: what another process queued (a citizen's
+# complaint, stored by the web process) has no event here (ADR 0350).
+OUTBOX_SAFETY_POLL_S = 5.0
+# What the daemon's bus says that queued something for the back office.
+_QUEUES = ("job", "checkpoint")
 
 
 class FeedPart:
@@ -52,6 +58,8 @@ class FeedPart:
         self._feed_lock = asyncio.Lock()
         self._outbox_lock = asyncio.Lock()
         self._closed = False
+        self.outbox_bell = Bell()
+        self._unlisten: list[Callable[[], None]] = []
 
     async def start(self, daemon: Daemon) -> None:
         """Open connections, build the client, start both loops (a missing token: alarm, no network)."""
@@ -70,9 +78,10 @@ class FeedPart:
         self.feed = Feed(feed_conn, self.client, TrustFile(cfg.path(cfg.paths.trust_store)),  # type: ignore[arg-type]
                          station=cfg.station.id, flow=cfg.station.kind,
                          pacing=FeedPacing(section.page_size, section.poll_seconds), on_result=self._taken)
-        self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_IDLE_S)
+        self.sender = Sender(outbox_conn, self.client, station=cfg.station.id, poll_seconds=OUTBOX_SAFETY_POLL_S)
         daemon.loop("backoffice-feed", self._feed_step)
-        daemon.loop("backoffice-outbox", self._outbox_step)
+        self._unlisten = [daemon.events.listen(kind, self._queued) for kind in _QUEUES]
+        daemon.loop("backoffice-outbox", self._outbox_step, bell=self.outbox_bell)
         daemon.control.register(ops.BACKOFFICE_STATUS, self._status)
         self._serving = True
 
@@ -90,6 +99,13 @@ class FeedPart:
             if self._closed or self.sender is None:
                 return 3600.0
             return await self.sender.step()
+
+    def _queued(self, event: Event) -> None:
+        """Something was queued for the back office: send it now (not while the back office is away:
+        its pause is kept)."""
+        sender = self.sender
+        if sender is not None and sender.status.waiting_since is None:
+            self.outbox_bell.ring()
 
     def _taken(self, result: IntakeResult) -> None:
         """Tell the pages what was refused (the jobs announce themselves: `spool.machine`)."""
@@ -118,6 +134,8 @@ class FeedPart:
 
     async def stop(self) -> None:
         """Let a step in flight finish, then close the client and the connections."""
+        for unlisten in self._unlisten:
+            unlisten()
         async with self._feed_lock, self._outbox_lock:
             self._closed = True
             if self.client is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,7 @@ class CounterPart:
         trust = TrustFile(cfg.path(cfg.paths.trust_store))  # type: ignore[arg-type]
         self.counter = Counter(cfg, trust, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.counter.on_lock_event)
+        daemon.events.listen("job", self.counter.wake_on_job)  # (issue 27) a dispenser presents at once
         await asyncio.to_thread(self.counter.start)
         if self.disk is not None:
             self.disk.on_service(self.counter.set_out_of_service)  # (issue 15) disk full: out of service
@@ -221,9 +223,11 @@ class LoaderPart:
     async def start(self, daemon: Daemon) -> None:
         self.loader = Loader(daemon.cfg, self.devices.locker, daemon.events.publish)
         self.devices.listeners.append(self.loader.on_lock_event)
+        self._unlisten = daemon.events.listen("job", self.loader.wake_on_job)  # (issue 27) printed: load it now
         await asyncio.to_thread(self.loader.start)
 
     async def stop(self) -> None:
+        self._unlisten()
         await asyncio.to_thread(self.loader.stop)
 
 
@@ -235,6 +239,7 @@ class PrintPart:
     def __init__(self, devices: DevicesPart) -> None:
         self.devices = devices
         self.conn: sqlite3.Connection | None = None
+        self._unlisten: Callable[[], None] = lambda: None
 
     async def start(self, daemon: Daemon) -> None:
         cfg = daemon.cfg
@@ -244,9 +249,13 @@ class PrintPart:
                       if cfg.station.kind == Flow.DISPENSER.value else None)
         self.stage = PrintStage.from_config(cfg, self.conn, self.devices.printer, output_bin=output_bin,
                                             events=daemon.events)
+        # (issue 27) Woken by the events that concern it: a release, a rendered document, a cancel; and, at
+        # a dispenser, the bin's sensor seeing the paper (printed now, presented at once).
+        self._unlisten = self.stage.listen(daemon.events, cfg.dispenser.shutter if output_bin is not None else None)
         self.stage.start()
 
     async def stop(self) -> None:
+        self._unlisten()
         await asyncio.to_thread(self.stage.stop)
         if self.conn is not None:
             self.conn.close()

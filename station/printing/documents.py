@@ -21,11 +21,14 @@ def prepare(job: Job, options_for: OptionsFor) -> PrintDocument | str:
         problem = "document-missing"
     else:
         try:
-            pages = pdf_pages(job.pdf_path)
             # The bytes printed are the bytes rendered or verified: an agency-signed PDF with no
             # recorded digest cannot be checked, so it is not printed either (fail closed).
-            if (job.pdf_sha256 or job.kind == "pdf") and sha256_of(job.pdf_path) != job.pdf_sha256:
+            checked = bool(job.pdf_sha256 or job.kind == "pdf")
+            if checked and sha256_of(job.pdf_path) != job.pdf_sha256:
                 problem = "document-changed"
+            # (issue 27) Those very bytes had their pages counted when they were written: a citizen at a
+            # dispenser does not wait for the PDF to be parsed again. Unrecorded: counted now.
+            pages = job.pages if checked and problem is None and job.pages else pdf_pages(job.pdf_path)
         except BadDocument:
             problem = "document-unreadable"
     options = _options(job, options_for)

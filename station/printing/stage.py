@@ -23,6 +23,14 @@ a job again by itself is caught by the job's new start time and recorded
 after a restart) has it cancelled there, and the printer's own record of
 the job decides: printed in full, or reprinted by the station.
 
+The stage learns of a job to print by an event (`wake_on_job`: a citizen's
+release, a rendered document, a person's cancel), not by its poll: a
+released document reaches the printer within the step it wakes. The spool
+stays the truth (ADR 0350): a step reads what to print from it, and the
+poll (`poll_seconds`, for the printer, which sends no events) also finds
+what no event of this process announced: a job changed by another process,
+or left by a crash.
+
 While the printer reports a blocking reason (`watch.PrinterWatch`) nothing
 new is fed. Which jobs go next and where a failed one waits is the per-kind
 policy's (`policy.LockerPolicy`, `policy.DispenserPolicy`).
@@ -34,6 +42,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from drivers.printer import (BadDocument, JobPhase, Printer, PrinterBlocked, PrinterError, PrinterUnreachable,
@@ -46,6 +55,7 @@ from spool.jobs import Job, get_job
 from spool.states import Flow, JobState
 
 from station.config import Config
+from station.events import Bell, Event, EventBus
 from station.printing import documents
 from station.printing.attempt import PrintDocument, Flight, Recovery, StepReport, default_options, failures_in_a_row, judge
 from station.printing.ledger import PrintLedger
@@ -56,6 +66,8 @@ from station.printing.watch import EventSink, PrinterWatch
 
 # The printer has no record of a job it was given (restarted, purged): reprint it, up to this many times.
 LOST_LIMIT = 10
+# Job states only the stage itself moves a job into: their events need no step of its own.
+_ITS_OWN = frozenset({JobState.PRINTING.value, JobState.PRINTED.value})
 
 log = logging.getLogger("station.printing")
 
@@ -80,6 +92,7 @@ class PrintStage:
         self.retry: dict[str, None] = {}  # dispenser jobs, still `printing`, waiting for another attempt
         self._recovered = False
         self._stop = threading.Event()
+        self.bell = Bell()  # rung by the events that concern the stage (`wake_on_job`, `wake`)
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -107,21 +120,46 @@ class PrintStage:
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the thread after the step in progress (everything left resumes from the spool)."""
         self._stop.set()
+        self.bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
 
+    def wake(self) -> None:
+        """Step now (from any thread): something the stage follows changed (the paper reached the bin)."""
+        self.bell.ring()
+
+    def wake_on_job(self, event: Event) -> None:
+        """A job changed (`EventBus.listen("job", ...)`): step now, unless the stage made the change itself."""
+        if event.data.get("state") not in _ITS_OWN:
+            self.bell.ring()
+
+    def listen(self, events: EventBus, bin_slot: str | None = None) -> Callable[[], None]:
+        """Wake on `events`: job changes, and the sensor of the bin at `bin_slot` (the paper is in: printed
+        now, presented at once). Returns the way to stop listening."""
+        stops = [events.listen("job", self.wake_on_job)]
+        if bin_slot is not None:
+            stops.append(events.listen("slot", lambda e: self.wake() if e.data.get("slot") == bin_slot else None))
+
+        def stop_listening() -> None:
+            for stop in stops:
+                stop()
+        return stop_listening
+
     def run(self, poll_seconds: float = 1.0) -> None:
-        """Recover, then step until stopped; a failing step is logged and tried again later."""
+        """Recover, then step until stopped: at once when woken, else every `poll_seconds` (the printer's
+        poll, which is also the spool's safety poll); a failing step is logged and tried again later."""
         delay = poll_seconds
         while not self._stop.is_set():
             try:
                 self.step()
-                delay = poll_seconds
             except Exception:  # noqa: BLE001 - the stage must outlive any one bad step
                 log.exception("print stage step failed; trying again in %.1f s", delay)
                 delay = min(delay * 2, 30.0)
-            self._stop.wait(delay)
+                self._stop.wait(delay)  # a failing step waits its back-off, whatever rings meanwhile
+                continue
+            delay = poll_seconds
+            self.bell.wait(poll_seconds)  # `stop()` rings too
 
     def recover(self) -> Recovery:
         """Find out what became of every open print intent before printing anything."""

@@ -25,10 +25,11 @@ from typing import Any
 import spool
 from drivers.locks.model import EventKind, LockEvent
 from spool import alarms, jobs
-from spool.states import Flow
+from spool.states import Flow, JobState
 
 from station.trust import token as tokens_module
 from station.config import Config
+from station.events import Event
 from station.release.kiosk import KioskView, Screen, at_time
 from station.release.clock_guard import ClockGuard
 from station.release.dispenser import DispenserRelease
@@ -54,6 +55,8 @@ from station.trust.store import TrustStore
 log = logging.getLogger("station.counter")
 
 TICK_S = 0.2
+# Job states that move a dispenser's presentation on (the paper printed: present it; held: end it).
+_MOVES_A_PRESENTATION = frozenset({JobState.PRINTED.value, JobState.HELD.value, JobState.CANCELLED.value})
 RESULT_SCREEN_S = 8.0
 class Counter:
     """The release story of one kiosk; the `Desk` its release flow works at."""
@@ -147,6 +150,12 @@ class Counter:
         # Same priority as scans: events must stay in order with the releases they follow.
         self._inbox.put(1, "lock", event)
 
+    def wake_on_job(self, event: Event) -> None:
+        """(issue 27) A job was printed or held (`EventBus.listen("job", ...)`, any thread): the presentation
+        it may concern moves on now, not at the next clock tick."""
+        if self.kind is Flow.DISPENSER and event.data.get("state") in _MOVES_A_PRESENTATION:
+            self._inbox.put(2, "tick", None)
+
     def resume_watches(self) -> Future:
         """Settle what closed or came out while the station was down (call once the buses have read)."""
         return self._inbox.put(2, "resume", None)
@@ -156,7 +165,8 @@ class Counter:
     def _run(self) -> None:
         handlers = {"scan": self._on_scan, "pin": self._on_pin, "lock": self._on_lock, "code": self._on_code,
                     "pin_cancel": self._on_pin_cancel, "handover": self._on_handover,
-                    "resume": lambda _: self.flow.resume(), "service": self._on_service}
+                    "resume": lambda _: self.flow.resume(), "service": self._on_service,
+                    "tick": lambda _: None}  # (the tick follows every input)
         while (item := self._inbox.get(TICK_S)) is None or item.kind != "stop":
             if item is not None:
                 self.serving = self.about = None

@@ -8,7 +8,8 @@ sensors, closed): `staged`. Closed empty: the slot is freed and the document
 stays `printed` for the next round. A latch
 that will not open takes the slot out of service and tries another. A door
 left open past its time raises an alarm and stays in the ledger: it is
-settled when it closes, also after a restart.
+settled when it closes, also after a restart. It looks for work when a job
+event wakes it, and at a slow safety poll.
 """
 
 from __future__ import annotations
@@ -29,11 +30,16 @@ from spool.intents import Intent, Kind
 from spool.states import Flow, JobState
 
 from station.config import Config
+from station.events import Bell, Event
 from station.release.ports import LockPort
 
 log = logging.getLogger("station.loading")
 
-IDLE_S = 1.0
+# (issue 27) Woken by the job events that may give it work (a document printed, a slot freed); this
+# poll finds what no event of this process announces: a slot back in service, another process (ADR 0350).
+SAFETY_POLL_S = 5.0
+# While a load is open its door is watched by time (it may open late, it may have closed): a clock, not an event.
+OPEN_LOAD_S = 1.0
 LATE_OPEN_S = 15.0  # how long a door not seen opening for loading may still open late
 UNLOCK_RESULT_TIMEOUT_S = 15.0
 
@@ -52,6 +58,7 @@ class Loader:
         self.late_open = late_open
         self._events: queue.Queue[LockEvent] = queue.Queue()
         self._stop = threading.Event()
+        self.bell = Bell()
         self._thread: threading.Thread | None = None
         self.conn: sqlite3.Connection | None = None
 
@@ -67,12 +74,18 @@ class Loader:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self.bell.ring()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+
+    def wake_on_job(self, event: Event) -> None:
+        """A job changed (`EventBus.listen("job", ...)`): look for work now, unless it was a load of its own."""
+        if event.data.get("state") != JobState.STAGED.value:
+            self.bell.ring()
 
     def on_lock_event(self, event: LockEvent) -> None:
         """A lock bus reported a change (called from the bus thread)."""
@@ -81,14 +94,15 @@ class Loader:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            watching = True
             try:
-                self.settle_open_loads()
+                watching = self.settle_open_loads()
                 worked = self.load_next()
             except Exception:  # noqa: BLE001 - a loading fault never stops the station
                 log.exception("loading failed")
                 worked = False
             if not worked:
-                self._stop.wait(IDLE_S)
+                self.bell.wait(OPEN_LOAD_S if watching else SAFETY_POLL_S)
 
     def load_next(self) -> bool:
         """Load the oldest printed document that has no slot; False when there is none (or no slot)."""
@@ -128,10 +142,13 @@ class Loader:
         self._settle(intents.get(self.conn, intent.id))
         return True
 
-    def settle_open_loads(self) -> None:
-        """Loads whose door has closed since (left open, or interrupted by a restart): staged, or freed."""
+    def settle_open_loads(self) -> bool:
+        """Loads whose door has closed since (left open, or interrupted by a restart): staged, or freed.
+
+        True when loads were open (their doors are watched again soon)."""
         assert self.conn is not None
-        for intent in intents.open_intents(self.conn, Kind.LOAD):
+        loads = intents.open_intents(self.conn, Kind.LOAD)
+        for intent in loads:
             try:
                 door = self.locker.status(intent.slot or "").door
             except LockError:
@@ -140,6 +157,7 @@ class Loader:
                 intents.update(self.conn, intent.id, uncertain=None, opened_late=True)  # it did open
             elif door is Door.CLOSED and time.time() - float(intent.detail.get("since") or 0) > self.late_open:
                 self._settle(intent)
+        return bool(loads)
 
     def _settle(self, intent: Intent) -> None:
         """The door is shut: the paper inside is staged; an empty slot goes back to the free ones."""

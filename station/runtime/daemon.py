@@ -30,7 +30,7 @@ import spool
 from spool import audit, machine
 
 from station.config import Config
-from station.events import EventBus
+from station.events import Bell, EventBus
 from station.runtime import ops, sdnotify
 from station.runtime.control import ControlServer
 from station.runtime.parts import DiskState, Parts
@@ -67,11 +67,13 @@ class Daemon:
         self.started_at = time.monotonic()
         self.ready_at: float | None = None
 
-    def loop(self, name: str, step: Callable[[], Awaitable[float | None]], *, first_delay: float = 0.0) -> None:
+    def loop(self, name: str, step: Callable[[], Awaitable[float | None]], *, first_delay: float = 0.0,
+             bell: Bell | None = None) -> None:
         """Run `step` again and again until the daemon stops; it returns how long to sleep next.
 
         A step that raises is logged and retried after a growing delay: no part's
-        failure takes the daemon down.
+        failure takes the daemon down. A `bell` rung during the sleep (an event
+        that concerns the step) cuts it short: the sleep is then only a safety poll.
         """
         async def supervised() -> None:
             delay = RESTART_DELAY_S[0]
@@ -85,15 +87,24 @@ class Daemon:
                 except Exception:  # noqa: BLE001 - supervision: log, wait, go on
                     log.exception("%s failed; retrying in %.1f s", name, delay)
                     pause, delay = delay, min(delay * 2, RESTART_DELAY_S[1])
-                await self._sleep(pause or 0.0)
+                await self._sleep(pause or 0.0, bell)
 
         self._loops.append(asyncio.create_task(supervised(), name=name))
 
-    async def _sleep(self, seconds: float) -> None:
-        if seconds > 0:
+    async def _sleep(self, seconds: float, bell: Bell | None = None) -> None:
+        if seconds <= 0:
+            return
+        if bell is None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(seconds):
                     await self.stopping.wait()
+            return
+        waits = {asyncio.ensure_future(self.stopping.wait()), asyncio.ensure_future(bell.wait_async(seconds))}
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
     def request_stop(self) -> None:
         """Begin a clean stop (SIGTERM, SIGINT, or a test)."""

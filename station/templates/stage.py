@@ -8,11 +8,17 @@ records `rendered` with the file's SHA-256 and page count. A document whose
 template is refused or whose data does not fit is held with a reason word
 from `station.templates.reasons` (never text from the document); one job's
 failure never holds up the others (per-job back-off).
+
+The stage wakes on the event of a document received (`job` events of this
+process: the back-office feed, a correction), not at a poll; a slow safety
+poll finds what another process stored (`station spool import`) or a crash
+left (ADR 0350).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -34,6 +40,7 @@ from spool.states import JobState
 
 from station.config import Config
 from station.errors import StationError
+from station.events import Bell, Event
 from station.files import write_atomic
 from station.runtime.processes import die_with_parent
 from station.templates.reasons import pdf_name, reason_word
@@ -45,7 +52,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("station.rendering")
 
 BATCH = 20
-IDLE_S = 0.5
+WORKER_NICENESS = 10
+# Nothing received: the next look is woken by an event; this poll only finds what no event of this
+# process announced (another process imported documents, a crash left some).
+SAFETY_POLL_S = 5.0
+DISK_PAUSE_S = 0.5  # (issue 15) rendering ahead paused for disk space: look again soon
 # Per-job back-off after a failure (seconds: first, longest); held after this many failures.
 BACKOFF_S = (2.0, 300.0)
 MAX_FAILURES = 5
@@ -76,6 +87,10 @@ def _start_worker(config_path: str, daemon_pid: int) -> None:
     from station.trust.store import TrustFile, load_private_key
 
     die_with_parent(daemon_pid)
+    # (issue 27) Below the daemon's priority, as the web process is: a backlog of documents rendering
+    # never takes a core from the counter when the machine is short of them.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     cfg = config_module.load(config_path)
     conn = spool.connect(cfg.spool_path)
     # The store is read live (one stat per document): a revoked template key renders nothing new.
@@ -159,6 +174,12 @@ class Backoff:
         """Whether `job_id` is still paused."""
         return self._until.get(job_id, 0.0) > self.clock()
 
+    def next_due(self) -> float | None:
+        """Seconds until the next paused job may go again (None: none is paused now)."""
+        now = self.clock()
+        later = [until - now for until in self._until.values() if until > now]
+        return min(later) if later else None
+
     def __len__(self) -> int:
         return len(self._until)
 
@@ -180,12 +201,20 @@ class RenderStage:
         self.disk = disk  # (issue 15) low space pauses rendering ahead
         self.pool: ProcessPoolExecutor | None = None
         self.backoff = Backoff()
+        self.bell = Bell()
+        self._unlisten: Callable[[], None] = lambda: None
 
     async def start(self, daemon: Daemon) -> None:
         self.daemon = daemon
         self.conn = spool.connect(daemon.cfg.spool_path)
         self._new_pool()
-        daemon.loop("render", self.step)
+        self._unlisten = daemon.events.listen("job", self.wake_on_job)
+        daemon.loop("render", self.step, bell=self.bell)
+
+    def wake_on_job(self, event: Event) -> None:
+        """A document was received (or corrected back to `received`): render it now."""
+        if event.data.get("state") == JobState.RECEIVED.value:
+            self.bell.ring()
 
     def _new_pool(self) -> None:
         # spawn: a clean worker, never a fork of a daemon that holds serial ports and threads;
@@ -195,6 +224,7 @@ class RenderStage:
                                         initargs=(str(self.config_path), os.getpid()))
 
     async def stop(self) -> None:
+        self._unlisten()
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         self.conn.close()
@@ -203,12 +233,13 @@ class RenderStage:
         """Render up to a batch of received jobs; returns how long to wait before looking again."""
         disk = self.disk
         if disk is not None and disk.render_paused:
-            return IDLE_S  # (issue 15) disk space low: rendering ahead waits (station.runtime.disk)
+            return DISK_PAUSE_S  # (issue 15) disk space low: rendering ahead waits (station.runtime.disk)
         # Paused jobs stay `received`: ask for enough to fill a batch past them.
         waiting = await asyncio.to_thread(jobs.jobs_in, self.conn, JobState.RECEIVED, BATCH + len(self.backoff))
         ready = [job for job in waiting if not self.backoff.waiting(job.id)][:BATCH]
         if not ready:
-            return IDLE_S
+            due = self.backoff.next_due()
+            return SAFETY_POLL_S if due is None else min(SAFETY_POLL_S, due)
         loop = asyncio.get_running_loop()
         for job in ready:
             if self.daemon.stopping.is_set():

@@ -91,7 +91,11 @@ def test_documents_flow_in_and_every_change_flows_back_once_in_order(cfg: config
         await asyncio.to_thread(server.start)
         await until(lambda: len(office.events()) == 12 * len(REPORTED), "every event delivered")
         await until(lambda: outbox.pending_count(conn) == 0, "the outbox empty")
-        seen = await status({}, "system")
+        for _ in range(600):  # the step that delivered the last event ends after its last commit
+            seen = await status({}, "system")
+            if seen["outbox"]["waiting_since"] is None:
+                break
+            await asyncio.sleep(0.05)
         assert seen["outbox_pending"] == 0 and seen["feed"]["stored"] == 12
         assert seen["outbox"]["failures"] > 0 and seen["outbox"]["waiting_since"] is None
 
@@ -131,3 +135,23 @@ def test_held_jobs_report_their_reason(cfg: config.Config, office: Any) -> None:
     run_daemon(cfg, scenario)
     held = next(e for e in office.events() if e["event"] == "held")
     assert held["detail"]["reason"] == "template_signature"
+
+
+def test_a_job_change_wakes_the_outbox_without_its_poll(cfg: config.Config, office: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """(issue 27) With the outbox's safety poll at an hour, a job change of this process is delivered:
+    its event rang the sender's bell; nothing else could have woken it."""
+    from station.backoffice import feed as feed_module
+
+    monkeypatch.setattr(feed_module, "OUTBOX_SAFETY_POLL_S", 3600.0)
+    approved = office.approve(1)[0].id
+    conn = spool.connect(cfg.spool_path)
+
+    async def scenario(daemon: Daemon) -> None:
+        await until(lambda: any(e["event"] == "received" for e in office.events()), "received reported")
+        # Now the sender sleeps for an hour; the transition's event wakes it.
+        await asyncio.to_thread(machine.transition, conn, approved, JobState.HELD, actor="system",
+                                reason="template_signature")
+        await until(lambda: any(e["event"] == "held" for e in office.events()), "held reported")
+
+    run_daemon(cfg, scenario)

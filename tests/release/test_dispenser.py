@@ -25,6 +25,7 @@ from station import config
 from station.trust import token
 from station.trust import store as trust
 from station.cli import main
+from station.events import EventBus
 from station.release.counter import Counter
 from station.parts.devices import locker_for
 from station.release.kiosk import Screen
@@ -40,7 +41,9 @@ STATION = "MPP-DISP-01"
 class Dispenser:
     """A dispenser station: counter, print stage with an in-process printer, bus with the shutter; and its paper."""
 
-    def __init__(self, tmp_path: Path, *, presentation: float = 5.0, start: bool = True) -> None:
+    def __init__(self, tmp_path: Path, *, presentation: float = 5.0, start: bool = True,
+                 bus: EventBus | None = None) -> None:
+        self.bus = bus  # (issue 27) given: wired as the daemon wires it, and the stage's poll is an hour
         self.folder = tmp_path / "station"
         if not (self.folder / "station.toml").exists():
             assert main(["init", str(self.folder), "--station-id", STATION, "--kind", "dispenser"]) == 0
@@ -63,11 +66,14 @@ class Dispenser:
             self.start()
 
     def start(self) -> None:
-        self.locker = locker_for(self.cfg, on_event=lambda e: self.counter and self.counter.on_lock_event(e))
+        self.locker = locker_for(self.cfg, on_event=self._lock_event)
         self.locker.start()
         wait(lambda: all(s.value == "online" for s in self.locker.bus_states().values()))
         self.counter = Counter(self.cfg, trust.TrustFile(self.folder / "trust.json"), self.locker,
                                lambda kind, data: None)
+        self._unlisten = []
+        if self.bus is not None:
+            self._unlisten.append(self.bus.listen("job", self.counter.wake_on_job))
         self.counter.start()
         self.counter.resume_watches()
         self.printer = SimPrinter("sim", pages_per_minute=600)
@@ -75,10 +81,19 @@ class Dispenser:
         output_bin = ShutterBin(self.locker, self.shutter)
         self.stage = PrintStage(self.print_conn, self.printer, StageSettings(sensor_seconds=5),
                                 policies=(DispenserPolicy(output_bin), LockerPolicy()), sensor=output_bin)
-        self.stage.start(poll_seconds=0.1)
+        if self.bus is not None:
+            self._unlisten.append(self.stage.listen(self.bus, self.shutter))
+        self.stage.start(poll_seconds=3600 if self.bus is not None else 0.1)
         self._stop = threading.Event()
         self._people = threading.Thread(target=self._world, daemon=True)
         self._people.start()
+
+    def _lock_event(self, event) -> None:
+        """As the daemon's devices part: to the counter, and onto the bus (where the print stage hears the bin)."""
+        if self.counter is not None:
+            self.counter.on_lock_event(event)
+        if self.bus is not None:
+            self.bus.publish("slot", event.as_dict())
 
     def _world(self) -> None:
         """Sheets out of the printer drop into the bin; the person whose turn it is takes what the shutter shows."""
@@ -144,6 +159,8 @@ class Dispenser:
         """The station stops (as a crash would: nothing is finished on the way out)."""
         self._stop.set()
         self._people.join(3)
+        for unlisten in self._unlisten:
+            unlisten()
         self.stage.stop()
         assert self.counter is not None
         self.counter.stop()
@@ -317,3 +334,24 @@ def test_printing_shows_page_n_of_m_and_presented_when_paper_is_kept(tmp_path: P
     finally:
         banner.BANNER_S = 8.0
         station.close()
+
+
+def test_on_events_alone_the_paper_is_printed_presented_and_collected(tmp_path: Path, one_page_pdf: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """(issue 27) The print stage's poll and the counter's clock at an hour: the release's event wakes the
+    stage, the bin's sensor has it judged printed, the `printed` event has the counter present it."""
+    from station.release import counter as counter_module
+
+    monkeypatch.setattr(counter_module, "TICK_S", 3600.0)
+    bus = EventBus()
+    unsubscribe = machine.subscribe(lambda event: bus.publish("job", event.as_dict()))
+    station = Dispenser(tmp_path, bus=bus)
+    try:
+        text = station.add("NIB-EV", one_page_pdf)
+        assert station.scan(text, who="NIB-EV").screen is Screen.PRINTING
+        wait(lambda: station.state("NIB-EV") == "collected", timeout=30, what="collected, on events alone")
+        assert station.sim.unlock_count(station.shutter) == 1
+        station.assert_nobody_saw_another_persons_paper()
+    finally:
+        station.close()
+        unsubscribe()

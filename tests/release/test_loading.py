@@ -48,6 +48,10 @@ def _printed(rig: Rig, job_id: str) -> None:
 def _loader(rig: Rig) -> Loader:
     loader = Loader(rig.cfg, rig.locker, lambda kind, data: None, door_timeout=10, late_open=1.0)
     rig.locker.buses[0].on_event = _fan_out(rig, loader)
+    # As the daemon wires it (issue 27): a job change of this process wakes the loader.
+    unsubscribe = machine.subscribe(lambda event: loader.bell.ring())
+    stop = loader.stop
+    loader.stop = lambda *args, **kwargs: (unsubscribe(), stop(*args, **kwargs))  # type: ignore[method-assign]
     loader.start()
     return loader
 
