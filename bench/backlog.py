@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 import spool  # noqa: E402
-from bench.common import machine, percentile, quick, record  # noqa: E402
+from bench.common import machine, percentile, quick, record, run  # noqa: E402
 from bench.release import ReleaseRig  # noqa: E402
 from simulators.backoffice.office import BackOffice  # noqa: E402
 from spool import jobs, slots  # noqa: E402
@@ -194,9 +194,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:  # bench.common.run (issue 27's shared clean-up), where it has landed: it stops whatever is left
-        from bench.common import run
-    except ImportError:
-        main()
-    else:
-        run(main)
+    run(main)  # bench.common: whatever happens, it stops what was started and removes the folders
