@@ -25,10 +25,10 @@ from station.release import tray_check
 from station.config import Config
 from station.release.counter import Counter
 from station.runtime import ops
+from station.parts.arguments import job_arg, operator
 from station.parts.devices import DevicesPart
 from station.runtime.disk import DiskWatch
 from station.errors import StationError
-from station.runtime.roles import Actor, Role
 from station.parts.slot_ops import SlotOpsPart
 from station.parts.take_out import TakeOutPart
 from station.parts.technician import TechnicianPart
@@ -84,28 +84,28 @@ class JobOpsPart:
         """Nothing runs."""
 
     async def _retry(self, args: dict, actor: str) -> dict:
-        return self._done(operations.retry(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+        return self._done(operations.retry(self.daemon.conn, job_arg(args), actor=operator(actor)))
 
     async def _cancel(self, args: dict, actor: str) -> dict:
         reason = args.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise StationError("cancelling needs a reason", http_status=422)
-        return self._done(operations.cancel(self.daemon.conn, _job_arg(args), actor=_operator(actor), reason=reason))
+        return self._done(operations.cancel(self.daemon.conn, job_arg(args), actor=operator(actor), reason=reason))
 
     async def _extend(self, args: dict, actor: str) -> dict:
         try:
             until = rfc3339.parse(args.get("until"))
         except rfc3339.TimeTextError:
             raise StationError("extend needs 'until', an RFC 3339 time", http_status=422) from None
-        return self._done(operations.extend(self.daemon.conn, _job_arg(args), until, actor=_operator(actor)))
+        return self._done(operations.extend(self.daemon.conn, job_arg(args), until, actor=operator(actor)))
 
     async def _confirm_collected(self, args: dict, actor: str) -> dict:
         """(issue 22) Staff looked in the slot: empty."""
-        return self._done(operations.confirm_collected(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+        return self._done(operations.confirm_collected(self.daemon.conn, job_arg(args), actor=operator(actor)))
 
     async def _paper_inside(self, args: dict, actor: str) -> dict:
         """(issue 22) Staff looked in the slot: the paper is still there."""
-        return self._done(operations.paper_inside(self.daemon.conn, _job_arg(args), actor=_operator(actor)))
+        return self._done(operations.paper_inside(self.daemon.conn, job_arg(args), actor=operator(actor)))
 
     async def _tray_checked(self, args: dict, actor: str) -> dict:
         """(issue 22) Staff looked in the printer's tray for an extra copy: found and destroyed, or none."""
@@ -113,8 +113,8 @@ class JobOpsPart:
         if not isinstance(found, bool):
             raise StationError("a tray check needs 'found': true (one copy found and destroyed) or false (none)",
                                http_status=422)
-        job = _job_arg(args)
-        alarm = tray_check.confirm(self.daemon.conn, job, found=found, actor=_operator(actor))
+        job = job_arg(args)
+        alarm = tray_check.confirm(self.daemon.conn, job, found=found, actor=operator(actor))
         return {"job": job, "alarm": alarm.id, "found": found}
 
     @staticmethod
@@ -122,15 +122,6 @@ class JobOpsPart:
         return {"job": job.id, "state": job.state.value, "slot": job.slot}
 
 
-def _job_arg(args: dict) -> str:
-    job = args.get("job")
-    if not isinstance(job, str) or not job:
-        raise StationError("the command needs a job id", http_status=422)
-    return job
-
-
-def _operator(actor: str) -> str:
-    return Actor.parse(actor).require(Role.OPERATOR, "a job action")
 
 
 class CounterPart:
@@ -194,7 +185,7 @@ class CounterPart:
 
     async def _handover(self, args: dict, actor: str) -> dict:
         """(issue 24) Hand a PIN-locked document over after an ID check: operators and above, with a reason."""
-        staff = _operator(actor)
+        staff = operator(actor)
         job, nik_last4, reason = args.get("job"), args.get("nik_last4"), args.get("reason")
         if not isinstance(job, str) or not isinstance(nik_last4, str) or not isinstance(reason, str) \
                 or not reason.strip():

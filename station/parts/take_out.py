@@ -10,11 +10,10 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from station import operations
-from station.errors import StationError
+from station.parts.arguments import job_arg, operator
 from station.parts.slot_ops import SlotOpsPart
 from station.release import take_out
 from station.runtime import ops
-from station.runtime.roles import Actor, Role
 
 if TYPE_CHECKING:
     from station.runtime.daemon import Daemon
@@ -39,8 +38,8 @@ class TakeOutPart:
 
     async def _open(self, args: dict, actor: str) -> dict:
         """Open the slot of one task (operators and above: only a slot whose paper must come out)."""
-        actor = _staff(actor)
-        task = take_out.task_for(self.daemon.conn, _job(args))
+        actor = operator(actor, "taking paper out of a slot")
+        task = take_out.task_for(self.daemon.conn, job_arg(args))
         return await self._open_task(task, actor)
 
     async def _open_task(self, task: take_out.Task, actor: str) -> dict:
@@ -50,15 +49,15 @@ class TakeOutPart:
 
     async def _confirm(self, args: dict, actor: str) -> dict:
         """Settle one task when the door sensor says closed and the item sensor does not say present."""
-        actor = _staff(actor)
-        task = take_out.task_for(self.daemon.conn, _job(args))
+        actor = operator(actor, "taking paper out of a slot")
+        task = take_out.task_for(self.daemon.conn, job_arg(args))
         status = await asyncio.to_thread(self.slot_ops.devices.locker.status, task.slot)
         return take_out.settle(self.daemon.conn, task, door=status.door.value, item=status.item.value, actor=actor)
 
     async def _reprint(self, args: dict, actor: str) -> dict:
         """A document in a slot: its slot opens for the old copy (a task); one without a slot prints now."""
-        actor = _staff(actor)
-        job_id = _job(args)
+        actor = operator(actor, "taking paper out of a slot")
+        job_id = job_arg(args)
         task = take_out.ask_reprint(self.daemon.conn, job_id, actor=actor)
         if task is None:
             done = operations.reprint(self.daemon.conn, job_id, actor=actor)
@@ -67,12 +66,3 @@ class TakeOutPart:
         return {"job": job_id, "state": "staged", "slot": task.slot, "old_slot": task.slot, "take_out": opened}
 
 
-def _job(args: dict) -> str:
-    job = args.get("job")
-    if not isinstance(job, str) or not job:
-        raise StationError("the command needs a job id", http_status=422)
-    return job
-
-
-def _staff(actor: str) -> str:
-    return Actor.parse(actor).require(Role.OPERATOR, "taking paper out of a slot")

@@ -9,8 +9,9 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from kiosk_page import open_kiosk, show
 from kiosk_states import STATES
-from webtest_browser import only_local, screenshot
+from webtest_browser import screenshot
 from webtest_layout import LAYOUT_PROBLEMS
 
 from spool.rfc3339 import format_time
@@ -74,23 +75,6 @@ SMALLEST_CAPITAL = """
 """
 
 
-def _open(chromium, site, size):
-    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
-    strays = only_local(page, site.url)
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.goto(f"{site.url}/kiosk?key={site.server.config.app.state.web.kiosk_key()}")
-    page.wait_for_selector("main[data-screen='idle']")
-    page.wait_for_selector("main[data-live='true']")
-    return page, strays, errors
-
-
-def _show(station, page, view: KioskView) -> None:
-    if view.screen is not Screen.IDLE:
-        station.daemon.show(KioskView(Screen.IDLE))
-        page.wait_for_selector("main[data-screen='idle']")
-    station.daemon.show(view)
-    page.wait_for_selector(f"main[data-screen='{view.screen.value}']")
 
 
 def _axe(page, where: str) -> None:
@@ -111,7 +95,7 @@ def _states(station, page):
     page.keyboard.press("Escape")
     page.wait_for_selector("main[data-screen='idle']")
     for name, view in [*new_states(), *SOME_OLD]:
-        _show(station, page, view)
+        show(station, page, view)
         yield name
 
 
@@ -119,7 +103,7 @@ def _states(station, page):
 def test_large_text_on_this_screen(station, chromium, site, size) -> None:
     screen = station.cfg.kiosk.screen
     px_per_mm = math.hypot(*size) / (screen.diagonal_inches * 25.4)  # the page fills the configured screen
-    page, strays, errors = _open(chromium, site, size)
+    page, strays, errors = open_kiosk(chromium, site, size)
     if size == PORTRAIT:  # the new states in normal text: clean, and pictured
         for name in _states(station, page):
             if name in NEW or name == "code":
@@ -127,7 +111,7 @@ def test_large_text_on_this_screen(station, chromium, site, size) -> None:
                 screenshot(page, f"kiosk-{name}")
         normal, _ = page.evaluate(SMALLEST_CAPITAL, px_per_mm)
         assert normal < screen.min_char_mm  # the measure sees the small print of the normal mode
-        _show(station, page, KioskView(Screen.IDLE))
+        show(station, page, KioskView(Screen.IDLE))
     page.keyboard.press(station.cfg.kiosk.keypad.large_text)  # one key
     page.wait_for_function("document.body.classList.contains('large')")
     assert page.get_attribute("#large-button", "aria-pressed") == "true"
@@ -142,7 +126,7 @@ def test_large_text_on_this_screen(station, chromium, site, size) -> None:
             _axe(page, f"{name} large")
             screenshot(page, f"kiosk-{name}-large")
     assert buttons >= 3 * 12  # the pads were there and were hit-tested
-    _show(station, page, KioskView(Screen.IDLE))  # after "thanks": the next citizen
+    show(station, page, KioskView(Screen.IDLE))  # after "thanks": the next citizen
     assert not page.evaluate("document.body.classList.contains('large')")
     page.click("#large-button")  # one touch turns it on
     page.wait_for_function("document.body.classList.contains('large')")

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from kiosk_page import open_kiosk, show
 from kiosk_states import STATES
 from webtest_browser import only_local, screenshot
 from webtest_layout import LAYOUT_PROBLEMS
 
-from station.release.kiosk import KioskView, Screen
 
 pytestmark = pytest.mark.browser
 
@@ -27,24 +27,6 @@ MIN_TARGET = 44
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
-def _open(chromium, site, size: tuple[int, int]):
-    page = chromium.new_page(viewport={"width": size[0], "height": size[1]})
-    strays = only_local(page, site.url)
-    errors: list[str] = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    key = site.server.config.app.state.web.kiosk_key()  # the kiosk's browser, paired with the station
-    page.goto(f"{site.url}/kiosk?key={key}")
-    page.wait_for_selector("main[data-screen='idle']")
-    page.wait_for_selector("main[data-live='true']")
-    return page, strays, errors
-
-
-def _show(station, page, view: KioskView) -> None:
-    if view.screen is not Screen.IDLE:
-        station.daemon.show(KioskView(Screen.IDLE))
-        page.wait_for_selector("main[data-screen='idle']")
-    station.daemon.show(view)
-    page.wait_for_selector(f"main[data-screen='{view.screen.value}']")
 
 
 def _usable(page, where: str, scope: str | None = None) -> int:
@@ -64,16 +46,16 @@ def _axe(page, where: str) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_every_state_is_usable_on_this_screen(station, chromium, site, size) -> None:
-    page, strays, errors = _open(chromium, site, size)
+    page, strays, errors = open_kiosk(chromium, site, size)
     buttons = 0
     for name, view in STATES:
-        _show(station, page, view)
+        show(station, page, view)
         buttons += _usable(page, f"{name} at {size}")
         if size == PORTRAIT:
             _axe(page, f"{name} at {size}")
             screenshot(page, f"kiosk-{name}")
     # The problem dialog, over a door screen.
-    _show(station, page, dict(STATES)["open"])
+    show(station, page, dict(STATES)["open"])
     page.click("#problem-button")
     page.wait_for_selector("#problem-dialog:not([hidden])")
     buttons += _usable(page, f"problem dialog at {size}", scope="#problem-dialog")
@@ -103,10 +85,10 @@ def test_a_screen_not_enabled_as_the_kiosk(chromium, site) -> None:
 
 
 def test_the_kiosk_works_from_the_keyboard_and_announces_screens(station, chromium, site) -> None:
-    page, _, _ = _open(chromium, site, PORTRAIT)
+    page, _, _ = open_kiosk(chromium, site, PORTRAIT)
     assert page.get_attribute("#announce", "aria-live") == "assertive"
     assert "Pindai kode QR" in page.inner_text("#announce")
-    _show(station, page, dict(STATES)["pin"])
+    show(station, page, dict(STATES)["pin"])
     assert "PIN" in page.inner_text("#announce")
     page.keyboard.press("Tab")
     focused = page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
@@ -116,7 +98,7 @@ def test_the_kiosk_works_from_the_keyboard_and_announces_screens(station, chromi
         page.keyboard.press(key)
     assert page.inner_text("#pin-dots") == "●●●●"
     # Enter on a focused key presses that key (a keyboard user), typed digits still count.
-    _show(station, page, dict(STATES)["open"])
+    show(station, page, dict(STATES)["open"])
     page.focus("#problem-button")
     page.keyboard.press("Enter")
     page.wait_for_selector("#problem-dialog:not([hidden])")
