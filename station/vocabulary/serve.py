@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .devices import DEVICE_STATES, PRINTER_REASONS
 from .alarms import ALARMS, FALLBACK, FAMILIES, AlarmWords
 from .slots import DOOR, ITEM, SLOT_STATES, TAKE_OUT
 from .words import LANGUAGES
@@ -24,4 +25,6 @@ def as_json() -> dict[str, Any]:
         "item": {key: words.get(language) for key, words in ITEM.items()},
         "slot": {key: words.get(language) for key, words in SLOT_STATES.items()},
         "take_out": {key: words.get(language) for key, words in TAKE_OUT.items()},
+        "printer_reason": {code: pair[0 if language == "id" else 1] for code, pair in PRINTER_REASONS.items()},
+        "device": {state: pair[0 if language == "id" else 1] for state, pair in DEVICE_STATES.items()},
     } for language in LANGUAGES}

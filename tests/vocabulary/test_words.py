@@ -159,3 +159,20 @@ def test_slots_list_says_the_state_in_words(quiet_station: Path, station_cli) ->
     done = station_cli(quiet_station, "slots", "list", "--language", "id")
     assert done.returncode == 0, done.stderr
     assert "kosong" in done.stdout and "STATE" in done.stdout
+
+
+def test_every_device_state_and_every_paper_stopping_reason_has_words_on_the_ops_page() -> None:
+    """(issue 25) The ops page showed `online` and `media-jam`: every state the daemon reports and every reason
+    that stops paper now has its words in both languages, the same the command center shows."""
+    from drivers.printer import BLOCKING
+    from station.fleet.words import printer_reason
+    from station.vocabulary import as_json
+    from station.web.metrics import DEVICE_STATUSES
+
+    served = as_json()
+    for language in ("id", "en"):
+        assert set(DEVICE_STATUSES) <= set(served[language]["device"])
+        assert set(BLOCKING) <= set(served[language]["printer_reason"])
+        assert all(word and "_" not in word for word in served[language]["device"].values())
+    assert served["id"]["printer_reason"]["media-jam"] == printer_reason("media-jam")["id"] == "kertas macet"
+    assert served["en"]["device"]["online"] == "online" and served["id"]["device"]["online"] == "terhubung"

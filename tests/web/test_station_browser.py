@@ -212,6 +212,8 @@ def test_an_operator_on_the_whole_station(sim, chromium) -> None:
     alarm_id = alarm.get_attribute("data-alarm")
     page.wait_for_selector("tr[data-job='AKTA-HELD-1']")
     page.wait_for_selector("#device-list li[data-device='printer'] .status.online")
+    # (issue 25) devices in words, not the daemon's machine words
+    assert page.inner_text("#device-list li[data-device='printer'] .status") == "terhubung"
     page.click("tr[data-job='AKTA-HELD-1']")
     page.wait_for_selector("#detail-actions button[data-action='retry']")
     screenshot(page, "station-ops")

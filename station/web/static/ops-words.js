@@ -158,6 +158,7 @@ const OpsWords = (() => {
     alarmTitle: (kind) => alarmWords(kind).title,
     door: (value) => vocab("door", value), item: (value) => vocab("item", value), slot: (key) => vocab("slot", key),
     takeOutWhy: (why) => vocab("take_out", why),
+    device: (state) => vocab("device", state), printerReason: (code) => vocab("printer_reason", code),
     get language() { return language; },
     setLanguage(value) { language = value === "en" ? "en" : "id"; localStorage.setItem("station-language", language); apply(); },
     setZone(value) { if (value) zone = value; },

@@ -280,9 +280,10 @@
     const rows = [];
     // data-device is the device's machine name (for scripts and tests); the label is in the page's language.
     const row = (key, name, device) => el("li", { "data-device": key }, el("b", { text: name }),
-      el("span", { class: `status ${device.state || device.status}`, text: device.state || device.status || "unknown" }),
-      el("span", { class: "muted", text: [...(device.reasons || []).filter((r) => r !== "none"), device.detail]
-        .filter(Boolean).join(", ") }));
+      el("span", { class: `status ${device.state || device.status}`, "data-state": device.state || device.status || "unknown",
+                   text: W.device(device.state || device.status || "unknown") }),
+      el("span", { class: "muted", text: [...(device.reasons || []).filter((r) => r !== "none").map(W.printerReason),
+                                          device.detail].filter(Boolean).join(", ") }));
     if (data.printer) rows.push(row("printer", t("printer"), data.printer));
     for (const bus of data.buses || []) rows.push(row(`lock bus ${bus.name}`, `${t("lockBus")} ${bus.name}`, bus));
     if (data.scanner) rows.push(row("scanner", t("scanner"), data.scanner));
