@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -93,6 +94,8 @@ def _statements(script: str) -> Iterator[str]:
 
 # Callbacks waiting for the commit of a connection's transaction (by connection id).
 _AFTER_COMMIT: dict[int, list[Callable[[], None]]] = {}
+# One write transaction at a time in this process (re-entrant: a thread may write two spools at once).
+_WRITERS = threading.RLock()
 
 
 def after_commit(conn: sqlite3.Connection, callback: Callable[[], None]) -> None:
@@ -155,21 +158,29 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         # an error anywhere rolls the whole unit back).
         yield conn
         return
+    # Writers of this process take turns on a lock first: a waiter wakes the moment the other commits,
+    # where SQLite's busy handler would sleep 1, 2, 5 ms... (a release behind a render commit paid that).
+    # Other processes still meet SQLite's own lock. A turn not had in time falls back to SQLite's handler.
+    turn = _WRITERS.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as err:
-        _report(err)
-        raise
-    try:
-        yield conn
-        conn.execute("COMMIT")
-    except BaseException as err:
-        _AFTER_COMMIT.pop(id(conn), None)
-        if conn.in_transaction:  # a failed COMMIT (disk I/O) may have rolled back already
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-        _report(err)
-        raise
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            _report(err)
+            raise
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as err:
+            _AFTER_COMMIT.pop(id(conn), None)
+            if conn.in_transaction:  # a failed COMMIT (disk I/O) may have rolled back already
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            _report(err)
+            raise
+    finally:
+        if turn:
+            _WRITERS.release()
     for callback in _AFTER_COMMIT.pop(id(conn), ()):
         callback()
 
