@@ -4,7 +4,8 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
-# The suite mostly waits (on devices, daemons, browsers): four workers share the two cores.
+# The suite mostly waits (on devices, daemons, browsers): four workers share the two cores; worksteal
+# lets the idle ones take the queue of a worker held by a long whole-station run.
 TEST_WORKERS ?= 4
 STAMP   := $(VENV)/.installed-stamp
 PIP     := $(PY) -m pip --quiet --disable-pip-version-check
@@ -53,7 +54,7 @@ demo: setup
 
 test: setup
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 # The fast tier: no child process, browser, CUPS or whole station (tests/support/tiers.py keeps
 # the line: a test that starts a child process here fails and says to mark it).

@@ -192,7 +192,7 @@ def main() -> None:
     """Build the station, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1000 if quick() else 100_000)
-    parser.add_argument("--seconds", type=float, default=1.0 if quick() else 10.0, help="length of the throughput run")
+    parser.add_argument("--seconds", type=float, default=3.0 if quick() else 10.0, help="length of the throughput run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--releases", type=int, default=16 if quick() else 1000)
     parser.add_argument("--load", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
@@ -221,10 +221,11 @@ def main() -> None:
         rps = result["requests"] / result["seconds"]
         print(f"job list, {PAGE} a page, {args.connections} connections, {result['seconds']:.1f} s: "
               f"{rps:.0f} requests/s ({result['errors']} errors; goal: at least 1000)")
-        print(summary("  one request", result["latencies"]))
+        latencies = result["latencies"] or [float("nan")]  # none answered in time (a very busy machine): said so
+        print(summary("  one request", latencies))
         record(f"api: job list, {PAGE} a page, {args.jobs:,} jobs", p50=rps, unit="requests/s",
                goal=">= 1,000 requests/s", met=rps >= 1000, connections=args.connections,
-               request_p50_ms=statistics.median(result["latencies"]) * 1e3)
+               request_p50_ms=statistics.median(latencies) * 1e3)
 
         # The simulated citizen closes the door after 0.5 s (the rig's 0.05 s is shorter than a lock
         # poll can be late on a loaded 2-core machine: a door that opened and closed between two polls

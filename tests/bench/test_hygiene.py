@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,19 +115,15 @@ def clean_up(run: Run) -> None:
 @pytest.mark.integration
 @pytest.mark.slow
 @pytest.mark.browser
-def test_every_benchmark_quick_leaves_nothing_running_and_no_folder(tmp_path) -> None:
-    # Three at a time: most of a quick benchmark is waiting (on a station, a browser, a pseudo-terminal).
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        runs = list(pool.map(lambda script: run_bench(script, tmp_path / script.stem, BUDGET_S), BENCHES))
-    failed = [f"{r.name}: exit {r.code}\n{r.output[-3000:]}" for r in runs if r.code != 0]
-    assert not failed, "\n\n".join(failed)
-    leaks = [f"{r.name}: processes {r.processes}, folders {r.folders}" for r in runs if r.processes or r.folders]
-    assert not leaks, "\n".join(leaks)
-    silent = [r.name for r in runs if not r.figures]
-    assert not silent, f"benchmarks that recorded no figure for the table: {silent}"
-    for r in runs:
-        for figure in r.figures:
-            assert figure["figure"] and isinstance(figure["p50"], (int, float)), (r.name, figure)
+@pytest.mark.parametrize("script", BENCHES, ids=lambda path: path.stem)
+def test_every_benchmark_quick_leaves_nothing_running_and_no_folder(script: Path, tmp_path) -> None:
+    """One benchmark's quick form (one test each, so that the suite's workers share them out)."""
+    r = run_bench(script, tmp_path / script.stem, BUDGET_S)
+    assert r.code == 0, f"{r.name}: exit {r.code}\n{r.output[-3000:]}"
+    assert not r.processes and not r.folders, f"{r.name}: processes {r.processes}, folders {r.folders}"
+    assert r.figures, f"{r.name} recorded no figure for the table"
+    for figure in r.figures:
+        assert figure["figure"] and isinstance(figure["p50"], (int, float)), (r.name, figure)
 
 
 # A benchmark-like script that leaks: a SIGSTOPped child in its own session, a grandchild orphaned by

@@ -154,7 +154,7 @@ def test_a_wrong_role_is_refused_the_same_way_by_web_and_control(have: Role, nee
 
 
 def test_a_caller_without_a_staff_role_is_refused_by_the_job_actions() -> None:
-    from station.parts.assembly import _operator
+    from station.parts.arguments import operator as _operator
 
     assert _operator("operator:rina") == "operator:rina"
     for actor in ("viewer:vina", "citizen", "system", "operatorx:rina"):
