@@ -74,7 +74,8 @@ test-latest: system-packages
 BENCHES := $(filter-out bench/common.py bench/table.py bench/soak.py,$(sort $(wildcard bench/*.py)))
 # Fewer releases in the table's run (a p99 still from 300-500 samples) keep it within 15 minutes on the
 # 2-core machine (16.7 min with 500, 500 and 1,000); each benchmark alone defaults to 1,000.
-bench_args = case $(1) in bench/api.py|bench/fleet.py) echo "--releases 300";; bench/release.py) echo "--releases 500";; esac
+bench_args = case $(1) in bench/api.py|bench/fleet.py) echo "--releases 300";; bench/release.py) echo "--releases 500";; \
+  bench/dispenser.py) echo "--releases 40";; esac
 bench: setup
 	@results=$$(mktemp /tmp/mpp-bench-results.XXXXXX); start=$$(date +%s); failed=""; \
 	load=$$(cut -d' ' -f1-3 /proc/loadavg); \
