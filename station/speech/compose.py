@@ -29,10 +29,15 @@ def _seconds_until(text: object, now: datetime) -> int | None:
     return None if at is None else max(0, math.ceil((at - now).total_seconds()))
 
 
-def _fill(key: str, **values: Any) -> dict[str, str]:
+def _fill(key: str, **values: Any) -> dict[str, str] | None:
+    """The screen's sentence with its values; None (nothing said) when the view lacks one it needs: the page
+    asked for a screen the station is not showing (e.g. "open" with no door), found by the API fuzz."""
     pair = SCREENS[key]
-    return {lang: text.format(**{k: (v[lang] if isinstance(v, dict) else v) for k, v in values.items()})
-            for lang, text in zip(LANGS, pair, strict=True)}
+    try:
+        return {lang: text.format(**{k: (v[lang] if isinstance(v, dict) else v) for k, v in values.items()})
+                for lang, text in zip(LANGS, pair, strict=True)}
+    except (KeyError, IndexError):
+        return None
 
 
 def _join(*parts: dict[str, str] | None) -> list[Utterance]:

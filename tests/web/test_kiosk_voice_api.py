@@ -50,3 +50,12 @@ def test_no_words_come_from_the_page(quiet_client, body) -> None:
 def test_staff_below_technician_cannot_make_the_kiosk_speak(quiet_client, station) -> None:
     answer = quiet_client.post("/api/v1/kiosk/voice", headers=station.auth("operator"), json={"action": "help"})
     assert answer.status_code == 403
+
+
+def test_a_screen_the_station_is_not_showing_says_nothing_and_is_no_error(quiet_client) -> None:
+    """The API fuzz asked, in speech mode, for the "open" screen while the station showed no door: the
+    sentence's door place was missing and the answer was a 500. Now nothing is said, and the answer is 200."""
+    post = lambda **body: quiet_client.post("/api/v1/kiosk/voice", headers=KIOSK, json=body)  # noqa: E731
+    assert post(action="help", screen="idle").json()["mode"] is True
+    assert post(action="screen", screen="open").status_code == 200
+    post(action="end_visit")
